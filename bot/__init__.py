@@ -1,0 +1,1 @@
+"""govbot: ChatOps for service governance on Kubernetes and Istio."""

@@ -1,0 +1,1 @@
+"""Core value types and the error tree shared by every port; imports no adapter."""

@@ -1,0 +1,1 @@
+"""The policy repository: git objects and refs, read and written without a checkout."""

@@ -1,0 +1,1 @@
+"""The store: change requests, approvals, locks, applied state and seen events (SQLAlchemy)."""
