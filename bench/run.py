@@ -1,0 +1,80 @@
+"""Benchmarks: command → pull request, and approve → merge → apply, at 10 and 10,000 services.
+
+The cost of a command must not grow with the policy repository: both sizes should give
+nearly the same figures. Prints a table and writes bench/results.json.
+
+    make bench                       # or: .venv/bin/python bench/run.py --sizes 10 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot import resources  # noqa: E402
+from bot.app import build  # noqa: E402
+from bot.core.types import Author, Command  # noqa: E402
+from bot.repo.git import PolicyRepo  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from policies.document import new_document, service_path  # noqa: E402
+
+
+def _seed(home: Path, services: int) -> None:
+    files = resources.template_files()
+    for i in range(services):
+        name = f"svc-{i:05d}"
+        files[service_path("dev", "demo", name)] = new_document("dev", "demo", name)
+    PolicyRepo.init(home / "policy.git", files, Author("bench", "bench@localhost"))
+
+
+def _measure(services: int, rounds: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        started = time.perf_counter()
+        _seed(home, services)
+        seed_s = time.perf_counter() - started
+        app = build(Settings.from_env({"GOVBOT_HOME": str(home)}))
+        app.workflow.sync()
+        opened: list[float] = []
+        merged: list[float] = []
+        for i in range(rounds):
+            text = f"/canary svc-{i:05d} 20%"
+            t0 = time.perf_counter()
+            reply = app.workflow.handle(Command("console", "alice", "console", text))
+            t1 = time.perf_counter()
+            change = reply[0].change_id
+            assert change is not None, reply
+            done = app.workflow.handle(Command("console", "bob", "console", f"/approve {change}"))
+            t2 = time.perf_counter()
+            assert "merged" in done[0].text, done
+            opened.append((t1 - t0) * 1000)
+            merged.append((t2 - t1) * 1000)
+        app.close()
+    return {"services": services, "seed_s": round(seed_s, 2),
+            "command_to_pr_ms_median": round(statistics.median(opened), 1),
+            "approve_to_applied_ms_median": round(statistics.median(merged), 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 10_000])
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    results = [_measure(size, args.rounds) for size in args.sizes]
+    print(f"{'services':>9} {'command→PR ms':>14} {'approve→applied ms':>19} {'seed s':>7}")
+    for r in results:
+        print(f"{r['services']:>9} {r['command_to_pr_ms_median']:>14} "
+              f"{r['approve_to_applied_ms_median']:>19} {r['seed_s']:>7}")
+    out = Path(__file__).with_name("results.json")
+    out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""`python -m bot` is the `govbot` command."""
+
+from bot.cli import main
+
+main()

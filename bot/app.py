@@ -1,0 +1,64 @@
+"""The composition root: the only place that names concrete adapters.
+
+`build(settings)` wires the policy repository, the store, the guard, the forge, the
+apply target, the review and the workflow; each port has its own `build()` that fails at
+start-up on an unknown kind instead of falling back silently.
+
+Example:
+    app = build(Settings.from_env())
+    app.workflow.handle(Command("console", "alice", "console", "/canary svc-user 20%"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot import apply, forge, guard, resources
+from bot.core.types import Author
+from bot.repo.git import PolicyRepo
+from bot.review import GOVBOT, Review
+from bot.rules import MainRules
+from bot.settings import Settings
+from bot.store.sql import SqlStore
+from bot.workflow import Workflow
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class App:
+    settings: Settings
+    repo: PolicyRepo
+    store: SqlStore
+    rules: MainRules
+    workflow: Workflow
+
+    def default_console_user(self) -> str:
+        _rules, config = self.rules.at("main")
+        return config.default_console_user or "admin"
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def open_repo(settings: Settings, author: Author = GOVBOT) -> PolicyRepo:
+    """The policy repository, created from the default template when there is none yet."""
+    if not PolicyRepo.exists(settings.repo_path):
+        settings.repo_path.parent.mkdir(parents=True, exist_ok=True)
+        return PolicyRepo.init(settings.repo_path, resources.template_files(), author)
+    return PolicyRepo(settings.repo_path)
+
+
+def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    policy_guard = guard.build(settings.guard, settings.opa_url)
+    repo = open_repo(settings)
+    store = SqlStore(settings.database_url)
+    rules = MainRules(repo)
+    review = Review(repo, store, policy_guard, forge.build(settings.forge, repo),
+                    apply.build(settings.apply, settings.rendered_dir), rules, clock)
+    return App(settings, repo, store, rules, Workflow(repo, store, rules, review))

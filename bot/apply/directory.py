@@ -1,0 +1,89 @@
+"""`DirectoryTarget`: rendered manifests as files, for a GitOps controller to sync.
+
+Layout: `<root>/<env>/<namespace>/<kind>-<name>.yaml`, one block-style object per file.
+Writing is atomic (temp file + rename) and skipped when the content is already there, so
+applying twice changes nothing. Files that a source rendered before and no longer renders
+are found by their `govbot.dev/source` annotation; only files whose names could belong to
+the source's service are read, so the cost does not grow with the namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.apply import Applied
+
+SOURCE = "govbot.dev/source"
+
+
+def _file_name(obj: dict[str, Any]) -> str:
+    return f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
+
+
+def _dump(obj: dict[str, Any]) -> str:
+    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(tmp, path)
+
+
+def _source_of(path: Path) -> str | None:
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    except (OSError, yaml.YAMLError):
+        return None
+    if not isinstance(doc, dict):
+        return None
+    annotations = (doc.get("metadata") or {}).get("annotations") or {}
+    value = annotations.get(SOURCE)
+    return value if isinstance(value, str) else None
+
+
+class DirectoryTarget:
+    name = "directory"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def apply(self, env: str, namespace: str, source: str,
+              objects: Sequence[dict[str, Any]]) -> Applied:
+        folder = self.root / env / namespace
+        written: list[str] = []
+        unchanged: list[str] = []
+        keep: set[str] = set()
+        for obj in objects:
+            path = folder / _file_name(obj)
+            keep.add(path.name)
+            text = _dump(obj)
+            label = f"{obj['kind']}/{obj['metadata']['name']}"
+            if path.is_file() and path.read_text(encoding="utf-8") == text:
+                unchanged.append(label)
+                continue
+            _write_atomic(path, text)
+            written.append(label)
+        deleted = self._prune(folder, source, keep)
+        return Applied(tuple(written), tuple(deleted), tuple(unchanged))
+
+    def _prune(self, folder: Path, source: str, keep: set[str]) -> list[str]:
+        if not folder.is_dir():
+            return []
+        service = Path(source).stem
+        deleted: list[str] = []
+        for pattern in (f"*-{service}.yaml", f"*-{service}-*.yaml"):
+            for path in sorted(folder.glob(pattern)):
+                if path.name in keep or not path.exists() or _source_of(path) != source:
+                    continue
+                path.unlink()
+                deleted.append(path.stem)
+        return deleted

@@ -1,0 +1,78 @@
+"""`ConsoleChat`: govbot in a terminal, a real chat adapter behind the same port as Slack.
+
+One command per line. A line `name: <command>` runs as the person whose console identity
+is `name` in access.yaml; other lines run as the default person. On a TTY the prompt shows
+who is typing (`alice> `); when stdin is piped the output is plain and the adapter returns
+0 at the end of input. Blank lines and lines starting with `#` are skipped.
+
+Example:
+    $ printf '/canary svc-user 20%%\\nbob: /approve 1\\n' | govbot shell
+    govbot: change #1 opened: canary svc-user 0% → 20% (dev/demo). Needs 1 approval, not by alice.
+    govbot: #1 approved by bob, merged, applied: VirtualService svc-user (v1 80 / v2 20), ...
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from bot.chat import Handler
+from bot.core.types import Command, Reply
+
+PLATFORM = "console"
+CHANNEL = "console"
+_SPEAKER = re.compile(r"^([a-z][a-z0-9._-]{0,62}):\s+(.*)$")
+
+
+def split_speaker(line: str, default: str) -> tuple[str, str]:
+    """`"bob: /approve 1"` → `("bob", "/approve 1")`; other lines belong to `default`."""
+    match = _SPEAKER.match(line)
+    if match:
+        return match.group(1), match.group(2)
+    return default, line
+
+
+def format_reply(reply: Reply) -> str:
+    first, *rest = reply.text.splitlines() or [""]
+    return "\n".join([f"govbot: {first}", *(f"        {line}" for line in rest)])
+
+
+class ConsoleChat:
+    def __init__(self, user: str, stdin: TextIO | None = None, stdout: TextIO | None = None,
+                 interactive: bool | None = None) -> None:
+        self.user = user
+        self._in = stdin or sys.stdin
+        self._out = stdout or sys.stdout
+        self._interactive = self._in.isatty() if interactive is None else interactive
+
+    def _lines(self) -> Iterator[str]:
+        if not self._interactive:
+            yield from self._in
+            return
+        try:
+            import readline  # noqa: F401  (line editing and history for input())
+        except ImportError:
+            pass
+        while True:
+            try:
+                yield input(f"{self.user}> ")
+            except EOFError:
+                self._out.write("\n")
+                return
+            except KeyboardInterrupt:
+                self._out.write("\n")
+                continue
+
+    def run(self, handler: Handler) -> int:
+        for raw in self._lines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            user, text = split_speaker(line, self.user)
+            command = Command(PLATFORM, user, CHANNEL, text, event_id=None)
+            for reply in handler(command):
+                self._out.write(format_reply(reply) + "\n")
+            self._out.flush()
+        return 0

@@ -1,0 +1,91 @@
+"""`govbot check DIR`: everything a policy repository's CI verifies on a pull request.
+
+Validates govbot.yaml and access.yaml, every `services/<env>/<namespace>/<svc>.yaml`
+(schema, path agreement, renderability) and runs the Rego tests and sample inputs of
+`rego/`. Returns one line per problem, naming the file and the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.config import RepoConfig
+from bot.core.errors import GovbotError
+from bot.guard.regotest import run_rego_tests, run_samples
+from policies.document import parse_service_path, plain, validate
+from policies.render import render
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    documents: int = 0
+    tests_passed: int = 0
+    tests_failed: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _load_yaml(path: Path, report: Report) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        report.problems.append(f"{path.name}: {error}")
+        return None
+
+
+def _check_documents(root: Path, report: Report, cluster_domain: str) -> None:
+    for path in sorted((root / "services").rglob("*.yaml")):
+        rel = path.relative_to(root).as_posix()
+        report.documents += 1
+        if parse_service_path(rel) is None:
+            report.problems.append(f"{rel}: not at services/<env>/<namespace>/<service>.yaml")
+            continue
+        try:
+            data = plain(path.read_text(encoding="utf-8"))
+        except Exception as error:
+            report.problems.append(f"{rel}: not readable YAML: {error}")
+            continue
+        problems = validate(data, rel)
+        report.problems.extend(f"{rel}: {p}" for p in problems)
+        if not problems:
+            try:
+                render(data, rel, cluster_domain)
+            except Exception as error:
+                report.problems.append(f"{rel}: does not render: {error}")
+
+
+def check_repository(root: Path) -> Report:
+    report = Report()
+    config = _load_yaml(root / "govbot.yaml", report)
+    access = _load_yaml(root / "access.yaml", report)
+    cluster_domain = "cluster.local"
+    try:
+        repo_config = RepoConfig.parse(config, access)
+        cluster_domain = repo_config.cluster_domain
+    except GovbotError as error:
+        report.problems.append(f"govbot.yaml/access.yaml: {error}")
+    _check_documents(root, report, cluster_domain)
+    modules = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+               for p in sorted((root / "rego").rglob("*.rego"))}
+    if not modules:
+        report.problems.append("rego/: no guardrails found")
+        return report
+    data = {"govbot": {"config": config or {}, "access": access or {}}}
+    results = run_rego_tests(modules, data)
+    samples = root / "rego" / "samples"
+    if samples.is_dir():
+        results += run_samples(modules, data, samples)
+    for result in results:
+        if result.passed:
+            report.tests_passed += 1
+        else:
+            report.tests_failed += 1
+            report.problems.append(f"{result.file}: {result.name} failed"
+                                   + (f": {result.error}" if result.error else ""))
+    return report

@@ -1,0 +1,85 @@
+"""The `govbot` command line: `shell`, `init`, `check`.
+
+    govbot shell [--user NAME]   the console chat on the embedded default
+    govbot init DIR              a new policy repository from the default template
+    govbot check DIR             validate a policy repository and run its Rego tests
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from bot.core.errors import ConfigError, UserError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="govbot")
+def main() -> None:
+    """govbot: service governance for Kubernetes and Istio from chat, through reviewed
+    pull requests against a policy repository."""
+
+
+@main.command()
+@click.option("--user", help="who types when a line does not start with 'name:' "
+              "(default: console.defaultUser of govbot.yaml)")
+def shell(user: str | None) -> None:
+    """The console chat on the embedded default: local policy repository, SQLite,
+    embedded OPA engine, manifests rendered to $GOVBOT_HOME/rendered.
+
+    One command per line; a line 'bob: /approve 1' runs as bob. Settings come from
+    GOVBOT_* variables (GOVBOT_HOME defaults to ./.govbot)."""
+    from bot.app import build
+    from bot.chat.console import ConsoleChat, format_reply
+    from bot.settings import Settings
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app = build(Settings.from_env())
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    chat = ConsoleChat(user or app.default_console_user())
+    for reply in app.workflow.sync():
+        click.echo(format_reply(reply))
+    if sys.stdin.isatty():
+        click.echo(f"govbot shell: policy repository {app.settings.repo_path}; "
+                   "type /help, 'name: <command>' to speak as someone else, Ctrl-D to leave")
+    try:
+        sys.exit(chat.run(app.workflow.handle))
+    finally:
+        app.close()
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Create a policy repository in DIRECTORY from the default template."""
+    from bot.scaffold import init_repository
+
+    try:
+        files = init_repository(directory)
+    except UserError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"created a policy repository in {directory} ({len(files)} files); "
+               "push it to your forge and point GOVBOT_REPO_URL at it")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                default=".")
+def check(directory: Path) -> None:
+    """Validate every document of a policy repository and run its Rego tests."""
+    from bot.check import check_repository
+
+    try:
+        report = check_repository(directory)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    click.echo(f"{report.documents} documents, {report.tests_passed} rego tests passed, "
+               f"{report.tests_failed} failed, {len(report.problems)} problems")
+    sys.exit(0 if report.ok else 1)

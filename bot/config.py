@@ -1,0 +1,158 @@
+"""The policy repository's own configuration: govbot.yaml and access.yaml as typed lookups.
+
+Pure: built from the two documents as plain data (read from main by the workflow).
+Answers who a platform identity is, which (env, namespace) a channel is bound to, and
+what a person may do where. Authorisation uses stable platform ids only.
+
+Example:
+    config = RepoConfig.parse(govbot_yaml, access_yaml)
+    alice = config.person("console", "alice")
+    scope = config.scope("console", "*", env="prod", namespace=None)   # Scope("prod", "demo")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.errors import ConfigError, NotAllowed, UsageError
+from bot.core.types import Person, Scope
+
+
+@dataclass(frozen=True)
+class Binding:
+    platform: str
+    channel: str
+    env: str
+    namespace: str
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where} must be a mapping")
+    return value
+
+
+def _identity_matches(ids: Mapping[str, Any], platform: str, user: str, team: str) -> bool:
+    value = ids.get(platform)
+    if isinstance(value, Mapping):
+        key = "staff" if platform == "dingtalk" else "user"
+        org = str(value.get("corp" if platform == "dingtalk" else "team", ""))
+        return str(value.get(key, "")) == user and (not team or not org or org == team)
+    return value is not None and str(value) == user
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    config: Mapping[str, Any]
+    access: Mapping[str, Any]
+
+    @classmethod
+    def parse(cls, config: Any, access: Any) -> RepoConfig:
+        parsed = cls(_mapping(config, "govbot.yaml"), _mapping(access, "access.yaml"))
+        parsed.environments()  # fail early on a malformed file
+        return parsed
+
+    @property
+    def cluster_domain(self) -> str:
+        return str(self.config.get("clusterDomain") or "cluster.local")
+
+    @property
+    def default_console_user(self) -> str:
+        return str(_mapping(self.config.get("console"), "console").get("defaultUser") or "")
+
+    def environments(self) -> Mapping[str, Any]:
+        return _mapping(self.config.get("environments"), "govbot.yaml environments")
+
+    def groups_of(self, person_id: str) -> tuple[str, ...]:
+        groups = _mapping(self.access.get("groups"), "access.yaml groups")
+        return tuple(sorted(g for g, members in groups.items() if person_id in (members or ())))
+
+    def is_group(self, name: str) -> bool:
+        return name in _mapping(self.access.get("groups"), "access.yaml groups")
+
+    def person_by_id(self, person_id: str) -> Person | None:
+        people = _mapping(self.access.get("people"), "access.yaml people")
+        entry = people.get(person_id)
+        if not isinstance(entry, Mapping):
+            return None
+        return Person(
+            id=person_id,
+            name=str(entry.get("name") or person_id),
+            email=str(entry.get("email") or f"{person_id}@users.govbot.invalid"),
+            groups=self.groups_of(person_id),
+        )
+
+    def person(self, platform: str, user: str, team: str = "") -> Person:
+        """The person with this platform identity; NotAllowed when access.yaml has none."""
+        people = _mapping(self.access.get("people"), "access.yaml people")
+        for person_id, entry in people.items():
+            ids = _mapping(entry.get("ids") if isinstance(entry, Mapping) else None, "ids")
+            if _identity_matches(ids, platform, user, team):
+                found = self.person_by_id(str(person_id))
+                if found is not None:
+                    return found
+        raise NotAllowed(
+            f"{platform} user {user!r} is not in access.yaml of the policy repository; "
+            f"ask the platform team to add you (people.<you>.ids.{platform})"
+        )
+
+    def can(self, person: Person, verb: str, scope: Scope) -> bool:
+        """Whether a grant of access.yaml lets `person` do `verb` (request, approve) there."""
+        grants = self.access.get("grants") or []
+        for grant in grants:
+            if not isinstance(grant, Mapping) or verb not in (grant.get("can") or ()):
+                continue
+            holder = grant.get("group")
+            if holder not in person.groups and grant.get("person") != person.id:
+                continue
+            envs = grant.get("envs") or ()
+            namespaces = grant.get("namespaces") or ()
+            if (scope.env in envs or "*" in envs) and (
+                scope.namespace in namespaces or "*" in namespaces
+            ):
+                return True
+        return False
+
+    def bindings(self) -> list[Binding]:
+        result = []
+        for entry in self.config.get("channels") or ():
+            if isinstance(entry, Mapping):
+                result.append(Binding(str(entry.get("platform")), str(entry.get("channel")),
+                                      str(entry.get("env")), str(entry.get("namespace"))))
+        return result
+
+    def binding(self, platform: str, channel: str) -> Binding | None:
+        exact = [b for b in self.bindings() if b.platform == platform and b.channel == channel]
+        wildcard = [b for b in self.bindings() if b.platform == platform and b.channel == "*"]
+        found = exact or wildcard
+        return found[0] if found else None
+
+    def scope(self, platform: str, channel: str, env: str | None, namespace: str | None) -> Scope:
+        """Where a command lands: the channel's binding, overridden by --env / --ns."""
+        bound = self.binding(platform, channel)
+        if bound is None and (env is None or namespace is None):
+            raise UsageError(
+                f"this {platform} channel is not bound to an environment in govbot.yaml",
+                usage="add --env <env> --ns <namespace>, or bind the channel under `channels:`",
+                example="/canary svc-user 20% --env dev --ns demo",
+            )
+        scope = Scope(env or (bound.env if bound else ""), namespace or (bound.namespace if bound else ""))
+        environments = self.environments()
+        if scope.env not in environments:
+            raise UsageError(
+                f"unknown environment {scope.env!r}; govbot.yaml defines {', '.join(sorted(environments))}",
+                usage="--env <env>", example="/canary svc-user 20% --env dev",
+            )
+        namespaces = _mapping(_mapping(environments[scope.env], "environment").get("namespaces"),
+                              "namespaces")
+        if scope.namespace not in namespaces:
+            raise UsageError(
+                f"unknown namespace {scope.namespace!r} in {scope.env}; govbot.yaml defines "
+                f"{', '.join(sorted(namespaces)) or 'none'}",
+                usage="--ns <namespace>", example=f"/canary svc-user 20% --env {scope.env} --ns demo",
+            )
+        return scope

@@ -1,0 +1,72 @@
+"""Settings: the only module that reads `GOVBOT_*` environment variables.
+
+Each port gets a small frozen dataclass; `Settings.from_env()` builds them all with
+defaults that serve the embedded setup (console chat, local forge, embedded OPA engine,
+SQLite, rendered manifests in a directory), so `govbot shell` needs no configuration.
+
+Example:
+    settings = Settings.from_env({"GOVBOT_HOME": "/tmp/gb"})
+    settings.database_url   # "sqlite:////tmp/gb/govbot.db"
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.errors import ConfigError
+
+FORGES = ("local",)
+GUARDS = ("embedded",)
+APPLY_TARGETS = ("directory",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    repo_url: str
+    forge: str
+    guard: str
+    opa_url: str
+    apply: str
+    database_url: str
+
+    @property
+    def repo_path(self) -> Path:
+        """The policy repository govbot works in (the local forge's bare repository)."""
+        return Path(self.repo_url)
+
+    @property
+    def rendered_dir(self) -> Path:
+        return self.home / "rendered"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        home = Path(env.get("GOVBOT_HOME") or "./.govbot").expanduser().absolute()
+        settings = cls(
+            home=home,
+            repo_url=env.get("GOVBOT_REPO_URL") or str(home / "policy.git"),
+            forge=env.get("GOVBOT_FORGE") or "local",
+            guard=env.get("GOVBOT_GUARD") or "embedded",
+            opa_url=env.get("GOVBOT_OPA_URL") or "",
+            apply=env.get("GOVBOT_APPLY") or "directory",
+            database_url=env.get("GOVBOT_DATABASE_URL") or f"sqlite:///{home / 'govbot.db'}",
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        for name, value, allowed in (
+            ("GOVBOT_FORGE", self.forge, FORGES),
+            ("GOVBOT_GUARD", self.guard, GUARDS),
+            ("GOVBOT_APPLY", self.apply, APPLY_TARGETS),
+        ):
+            if value not in allowed:
+                raise ConfigError(f"{name}={value!r} is not supported; use one of {', '.join(allowed)}")
+        if self.forge == "local" and "://" in self.repo_url:
+            raise ConfigError(
+                f"GOVBOT_REPO_URL={self.repo_url!r}: the local forge needs a path to a bare repository"
+            )

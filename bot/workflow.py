@@ -1,0 +1,149 @@
+"""The workflow: one chat command in, replies out.
+
+    Command ─ who (access.yaml of main) ─ parse (commands) ─ where (channel binding, flags)
+      ├─ policy intent → edit the document (policies) → guard → store + branch → PR
+      ├─ /approve     → guard with the candidate approval → store → merge when it suffices
+      ├─ /reject      → close the PR, release the service
+      └─ queries      → /changes, /status, /help
+
+Every chat adapter calls `Workflow.handle`; it never raises. A `UserError` becomes a
+reply to the person; anything else is logged with a short incident id that the reply
+names, and no traceback reaches the channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+
+import commands
+from bot.config import RepoConfig
+from bot.core.errors import Denied, Locked, NotAllowed, UserError
+from bot.core.types import Change, ChangeDraft, ChangeSet, Command, Person, Reply, Scope
+from bot.repo.git import MAIN, PolicyRepo
+from bot.review import Review
+from bot.rules import MainRules
+from bot.store.sql import SqlStore
+from commands.help import help_text
+from policies import intents
+from policies.document import plain, service_path
+from policies.edit import apply as apply_intent
+from policies.status import status as status_text
+
+log = logging.getLogger("govbot.workflow")
+
+
+class Workflow:
+    def __init__(self, repo: PolicyRepo, store: SqlStore, rules: MainRules,
+                 review: Review) -> None:
+        self._repo = repo
+        self._store = store
+        self._rules = rules
+        self._review = review
+        self._lock = threading.RLock()
+
+    def handle(self, command: Command) -> list[Reply]:
+        """Run one command; always returns replies, never raises."""
+        if command.event_id and not self._store.claim_event(f"{command.platform}:{command.event_id}"):
+            log.info("dropping repeated delivery %s", command.event_id)
+            return []
+        try:
+            with self._lock:
+                return self._handle(command)
+        except UserError as error:
+            return [Reply(str(error), ok=False)]
+        except Exception:
+            incident = uuid.uuid4().hex[:8]
+            log.exception("incident %s handling %r from %s", incident, command.text[:200],
+                          command.user)
+            return [Reply(f"something went wrong on govbot's side (incident {incident}); "
+                          "nothing was changed by this command. The operators can find the "
+                          "incident id in govbot's log.", ok=False)]
+
+    def _handle(self, command: Command) -> list[Reply]:
+        main = self._repo.head(MAIN)
+        rules, config = self._rules.at(main)
+        person = config.person(command.platform, command.user, command.team)
+        parsed = commands.parse(command.text)
+        match parsed.intent:
+            case intents.Help(command=name):
+                return [Reply(help_text(name))]
+            case intents.Approve(change_id=change_id):
+                return [self._review.approve(person, change_id)]
+            case intents.Reject(change_id=change_id, reason=reason):
+                return [self._review.reject(person, change_id, reason)]
+            case intents.ListChanges():
+                return [self._changes()]
+        scope = config.scope(command.platform, command.channel, parsed.env, parsed.namespace)
+        match parsed.intent:
+            case intents.Status(service=service):
+                return [self._status(scope, service)]
+            case intents.Canary() | intents.RateLimit() as intent:
+                return self._request(person, scope, intent, main, config)
+        raise UserError(f"/{parsed.spec.name} is not handled here yet")
+
+    def _request(self, person: Person, scope: Scope, intent: intents.PolicyIntent, main: str,
+                 config: RepoConfig) -> list[Reply]:
+        if not config.can(person, "request", scope):
+            raise NotAllowed(f"{person.id} has no grant to request changes in {scope} "
+                             "(access.yaml grants); ask someone who has, or the platform team")
+        path = service_path(scope.env, scope.namespace, intent.service)
+        for held in self._store.changes("open", scope.env, scope.namespace, intent.service):
+            raise Locked(held.id, held.requester, intent.service)
+        before = self._repo.read(main, path)
+        edit = apply_intent(intent, before, scope.env, scope.namespace)
+        change_set = ChangeSet(scope.env, scope.namespace, intent.service, path, intent.action,
+                               edit.summary, before, edit.after_text, intents.to_json(intent))
+        if change_set.empty:
+            return [Reply(f"nothing to change: {edit.summary} is already the state of main")]
+        decision = self._review.decide(change_set, person.id, [])
+        if not decision.allow:
+            raise Denied(decision.deny, header=f"{edit.summary} ({scope}) denied")
+        change = self._store.open_change(ChangeDraft(
+            scope.env, scope.namespace, intent.service, path, intent.action, edit.summary,
+            person.id, main, change_set.content_hash, change_set.diff,
+            change_set.intent, decision.to_json()))
+        change = self._review.publish(change, change_set, person)
+        replies = [Reply(self._opened_text(change, decision.approvals_required,
+                                           decision.approvers, decision.warn, config),
+                         change_id=change.id)]
+        if decision.mergeable:
+            replies.append(self._review.merge(change))
+        return replies
+
+    @staticmethod
+    def _opened_text(change: Change, required: int, approvers: tuple[str, ...],
+                     warnings: tuple[str, ...], config: RepoConfig) -> str:
+        env = change.env
+        groups = [a for a in approvers if config.is_group(a)]
+        needs = f"Needs {required} approval{'s' if required != 1 else ''}"
+        if groups:
+            needs += f" from {' or '.join(groups)}"
+        text = (f"change #{change.id} opened: {change.summary} ({env}/{change.namespace}). "
+                f"{needs}, not by {change.requester}.")
+        return "\n".join([text, *(f"warning: {w}" for w in warnings)])
+
+    def _changes(self) -> Reply:
+        open_changes = self._store.changes("open")
+        if not open_changes:
+            return Reply("no open changes")
+        lines = [f"#{c.id} {c.summary} ({c.env}/{c.namespace}) by {c.requester}, "
+                 f"{self._review.progress(c)}" for c in open_changes]
+        return Reply("\n".join(lines))
+
+    def _status(self, scope: Scope, service: str) -> Reply:
+        path = service_path(scope.env, scope.namespace, service)
+        text = self._repo.read(MAIN, path)
+        if text is None:
+            return Reply(f"{service} has no policy document in {scope} yet; "
+                         f"a command such as /canary {service} 10% creates it")
+        lines = [f"{service} ({scope})", status_text(plain(text))]
+        for held in self._store.changes("open", scope.env, scope.namespace, service):
+            lines.append(f"open change #{held.id}: {held.summary} by {held.requester}")
+        return Reply("\n".join(lines))
+
+    def sync(self) -> list[Reply]:
+        """Apply what main holds and the target lacks (after a restart or a failed apply)."""
+        with self._lock:
+            return self._review.sync()

@@ -1,0 +1,45 @@
+"""/canary <svc> <0-100>% | promote | abort — steer traffic to the canary version.
+
+A percent sends that share of the service's requests to its canary version; `promote`
+makes the canary the stable version, `abort` sends all traffic back to stable.
+
+Alias: 灰度
+Examples:
+    /canary svc-user 20%
+    /canary svc-user promote
+    /canary svc-user abort
+    灰度 svc-user 50% --env prod
+"""
+
+from __future__ import annotations
+
+from commands import grammar
+from commands.spec import CommandSpec
+from policies.intents import Canary
+
+USAGE = "/canary <svc> <0-100>% | promote | abort"
+_STEPS = ("promote", "abort")
+
+
+def parse(words: list[str]) -> Canary:
+    if not words:
+        raise grammar.missing("the service name")
+    service = grammar.service(words[0])
+    if len(words) == 1:
+        raise grammar.missing("the weight: a percent like 20%, or promote or abort")
+    intent = _step(service, words[1])
+    if len(words) > 2:
+        raise grammar.unexpected(words[2:])
+    return intent
+
+
+def _step(service: str, word: str) -> Canary:
+    # Anything with a digit or a sign is meant as a percent; say what is wrong with it.
+    if any(char.isdigit() or char in "%-+." for char in word):
+        return Canary(service, "set", weight=grammar.percent(word))
+    if grammar.keyword(word, _STEPS, "a percent, promote or abort") == "promote":
+        return Canary(service, "promote")
+    return Canary(service, "abort")
+
+
+SPEC = CommandSpec.from_doc("canary", __doc__, usage=USAGE, parse=parse, mutating=True)

@@ -1,0 +1,57 @@
+"""/ratelimit <svc> <n>/<duration> [header <k>=<v>] | off | on — limit requests per pod.
+
+`500/5s` lets each pod of the service take 500 requests per 5 seconds (Envoy's local
+rate limit); with `header user=w_shenyu` only requests carrying that header count.
+`off` keeps the settings but stops limiting, `on` starts again.
+
+Alias: 限流
+Examples:
+    /ratelimit svc-user 500/5s
+    /ratelimit svc-user 100/1m header user=w_shenyu
+    /ratelimit svc-user off
+    /ratelimit svc-user on
+    限流 svc-user 20/1s --env prod --ns demo
+"""
+
+from __future__ import annotations
+
+from bot.core.errors import UsageError
+from commands import grammar
+from commands.spec import CommandSpec
+from policies.intents import RateLimit
+
+USAGE = "/ratelimit <svc> <n>/<duration> [header <k>=<v>] | off | on"
+_MODES = ("off", "on")
+
+
+def parse(words: list[str]) -> RateLimit:
+    if not words:
+        raise grammar.missing("the service name")
+    service = grammar.service(words[0])
+    if len(words) == 1:
+        raise grammar.missing("the rate: <n>/<duration> like 500/5s, or off or on")
+    if not any(char.isdigit() or char == "/" for char in words[1]):
+        mode = grammar.keyword(words[1], _MODES, "a rate like 500/5s, off or on")
+        if len(words) > 2:
+            raise grammar.unexpected(words[2:])
+        return RateLimit(service, "off" if mode == "off" else "on")
+    requests, per = grammar.rate(words[1])
+    return RateLimit(service, "set", requests, per, header=_header(words[2:]))
+
+
+def _header(words: list[str]) -> tuple[str, str] | None:
+    """`header k=v` after the rate; header names are case-insensitive, so lower-cased."""
+    if not words:
+        return None
+    if "=" in words[0]:
+        raise UsageError(f'write "header" before {grammar.show(words[0])}: header {words[0]}')
+    grammar.keyword(words[0], ("header",), 'the word "header"')
+    if len(words) == 1:
+        raise grammar.missing("<k>=<v> after header, like header user=w_shenyu")
+    key, value = grammar.key_value(words[1])
+    if len(words) > 2:
+        raise grammar.unexpected(words[2:])
+    return key.lower(), value
+
+
+SPEC = CommandSpec.from_doc("ratelimit", __doc__, usage=USAGE, parse=parse, mutating=True)

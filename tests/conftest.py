@@ -1,0 +1,60 @@
+"""Shared fixtures: a whole govbot on a temporary GOVBOT_HOME, and a way to talk to it."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build
+from bot.core.types import Command, Reply
+from bot.settings import Settings
+
+FIXED_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+@dataclass
+class Govbot:
+    """A running govbot with its home folder, spoken to as the console adapter does."""
+
+    app: App
+    home: Path
+
+    def say(self, text: str, user: str = "alice", platform: str = "console",
+            channel: str = "console") -> list[Reply]:
+        return self.app.workflow.handle(Command(platform, user, channel, text))
+
+    def one(self, text: str, user: str = "alice") -> Reply:
+        replies = self.say(text, user)
+        assert len(replies) == 1, replies
+        return replies[0]
+
+    def git(self, *args: str) -> str:
+        return subprocess.run(["git", "--git-dir", str(self.home / "policy.git"), *args],
+                              check=True, capture_output=True, text=True).stdout
+
+    def main(self) -> str:
+        return self.git("rev-parse", "main").strip()
+
+    def branches(self) -> list[str]:
+        out = self.git("for-each-ref", "--format=%(refname:short)", "refs/heads/")
+        return sorted(line for line in out.splitlines() if line)
+
+    def rendered(self, env: str = "dev", namespace: str = "demo") -> Path:
+        return self.home / "rendered" / env / namespace
+
+
+def make_govbot(home: Path) -> Govbot:
+    return Govbot(build(Settings.from_env({"GOVBOT_HOME": str(home)}), clock=lambda: FIXED_NOW),
+                  home)
+
+
+@pytest.fixture
+def govbot(tmp_path: Path) -> Iterator[Govbot]:
+    bot = make_govbot(tmp_path / "home")
+    yield bot
+    bot.app.close()

@@ -1,0 +1,61 @@
+"""Nothing is lost: restarts, repeated applies, and an apply that failed are caught up."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot.core.types import Command
+from tests.conftest import Govbot, make_govbot
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    return {p.name: (p.read_text(), p.stat().st_mtime_ns) for p in sorted(folder.glob("*.yaml"))}
+
+
+def test_applying_twice_changes_nothing_and_a_restart_keeps_state(govbot: Govbot,
+                                                                  tmp_path: Path) -> None:
+    govbot.one("/canary svc-user 20%")
+    govbot.one("/approve 1", user="bob")
+    before = _snapshot(govbot.rendered())
+    assert govbot.app.workflow.sync() == []
+    govbot.app.close()
+    again = make_govbot(govbot.home)
+    try:
+        assert again.app.workflow.sync() == []
+        assert _snapshot(again.rendered()) == before
+        assert again.one("/canary svc-user 30%").change_id == 2
+    finally:
+        again.app.close()
+
+
+def test_a_failed_apply_stays_pending_and_is_caught_up(govbot: Govbot) -> None:
+    blocker = govbot.home / "rendered" / "dev"
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("not a folder")
+    govbot.one("/canary svc-user 20%")
+    reply = govbot.one("/approve 1", user="bob")
+    assert "merged" in reply.text and "apply pending" in reply.text
+    assert govbot.app.store.get(1).state == "merged"
+    blocker.unlink()
+    replies = govbot.app.workflow.sync()
+    assert any("VirtualService svc-user" in r.text for r in replies)
+    assert (govbot.rendered() / "virtualservice-svc-user.yaml").is_file()
+
+
+def test_a_deleted_render_folder_is_rebuilt_from_main(govbot: Govbot) -> None:
+    govbot.one("/canary svc-user 20%")
+    govbot.one("/approve 1", user="bob")
+    shutil.rmtree(govbot.home / "rendered")
+    govbot.app.store.set_applied("directory", "0" * 40)
+    # an unknown last-applied commit: the next sync renders what changed since it, i.e. all
+    replies = govbot.app.workflow.sync()
+    assert (govbot.rendered() / "virtualservice-svc-user.yaml").is_file(), replies
+
+
+def test_a_repeated_delivery_runs_once(govbot: Govbot) -> None:
+    command = Command("console", "alice", "console", "/canary svc-user 20%", event_id="evt-1")
+    first = govbot.app.workflow.handle(command)
+    second = govbot.app.workflow.handle(command)
+    assert first and first[0].change_id == 1 and second == []
+    assert len(govbot.app.store.changes(None)) == 1
