@@ -6,11 +6,16 @@ built in a temporary index (`read-tree`, `update-index --cacheinfo`, `write-tree
 with compare-and-swap `update-ref`. So the cost of a command does not grow with the
 number of documents in the repository.
 
+Every git process gets an explicit environment: no system or global configuration, no
+terminal prompt, no inherited `GIT_*` variables, identities and dates from the caller.
+So results do not depend on the machine's git setup (CI runners have no identity).
+
 Called by the workflow (reading documents and rules of main, opening branches) and the
 local forge (merging, deleting branches).
 
 Example:
-    repo = PolicyRepo.init(home / "policy.git", template_files, Author("govbot", "govbot@localhost"))
+    govbot = Author("govbot", "govbot@localhost")
+    repo = PolicyRepo.init(home / "policy.git", template_files, govbot)
     text = repo.read("main", "govbot.yaml")
     sha = repo.commit(repo.head("main"), {"services/dev/demo/svc-user.yaml": "..."},
                       Author("Alice Wang", "alice@example.com"), "canary svc-user 0% → 20%")
@@ -19,54 +24,114 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import re
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bot.core.errors import Conflict
 from bot.core.types import Author
 
 MAIN = "main"
+ZERO = "0" * 40
+_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 class MergeConflict(Exception):
     """`merge-tree` found conflicting changes; the caller replays the intent instead."""
+
+    def __init__(self, message: str, paths: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.paths = tuple(paths)
+
+
+class GitError(RuntimeError):
+    """A git command failed for a reason that is not a conflict (a bug or a broken repo)."""
 
 
 class PolicyRepo:
     """A bare git repository holding policy documents."""
 
     def __init__(self, path: Path) -> None:
-        raise NotImplementedError
+        self.path = Path(path)
+        if not (self.path / "HEAD").is_file() or not (self.path / "objects").is_dir():
+            raise GitError(f"opening policy repository: {self.path} is not a bare git repository")
 
     @classmethod
     def init(cls, path: Path, files: Mapping[str, str], author: Author,
              message: str = "initial policy repository") -> PolicyRepo:
         """Create a bare repository at `path` whose `main` holds `files` (path → text)."""
-        raise NotImplementedError
+        path = Path(path)
+        if path.exists() and any(path.iterdir()):
+            raise FileExistsError(f"creating policy repository: {path} is not empty")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _run(["init", "--quiet", "--bare", "-b", MAIN, str(path)], cwd=path.parent)
+        repo = cls(path)
+        sha = repo._commit_tree(None, files, author, author, message)
+        repo.set_ref(MAIN, sha, old="")
+        return repo
 
     @staticmethod
     def exists(path: Path) -> bool:
         """True when `path` is a git repository with a `main` branch."""
-        raise NotImplementedError
+        try:
+            return PolicyRepo(path)._resolve(_full_ref(MAIN)) is not None
+        except GitError:
+            return False
 
     def head(self, ref: str = MAIN) -> str:
         """The commit id a branch (short name or full ref) points at; KeyError if absent."""
-        raise NotImplementedError
+        sha = self._resolve(_full_ref(ref))
+        if sha is None:
+            raise KeyError(f"branch {ref!r} does not exist in {self.path}")
+        return sha
 
     def read(self, rev: str, path: str) -> str | None:
         """A file's text at a commit or branch; None when the file does not exist there."""
-        raise NotImplementedError
+        return self.read_many(rev, [path]).get(path)
 
     def object_id(self, rev: str, path: str) -> str | None:
-        """The blob or tree id of `path` at `rev` (cache key material); None when absent."""
-        raise NotImplementedError
+        """The blob or tree id of `path` at `rev` (cache key material); None when absent.
+
+        An empty `path` names the root tree.
+        """
+        name = _check_path(path.rstrip("/"), allow_empty=True)
+        out = self._git(["rev-parse", "--verify", "--quiet", f"{self._commit(rev)}:{name}"],
+                        ok=(0, 1))
+        return out.stdout.decode().strip() or None
 
     def list_files(self, rev: str, prefix: str = "") -> list[str]:
         """Paths of files under `prefix` (a folder, e.g. "rego/") at `rev`, sorted."""
-        raise NotImplementedError
+        folder = _check_path(prefix.rstrip("/"), allow_empty=True)
+        args = ["ls-tree", "-r", "-z", self._commit(rev)]
+        out = self._git([*args, "--", folder] if folder else args).stdout.decode()
+        paths = []
+        for entry in filter(None, out.split("\0")):
+            meta, name = entry.split("\t", 1)
+            if meta.split()[1] == "blob" and (not folder or name.startswith(folder + "/")):
+                paths.append(name)
+        return sorted(paths)
 
     def read_many(self, rev: str, paths: list[str]) -> dict[str, str]:
-        """Several files' texts at once (one `cat-file --batch`); absent paths are left out."""
-        raise NotImplementedError
+        """Several files' texts at once (one `cat-file --batch`); absent paths are left out.
+
+        `rev` is resolved once, so every file comes from the same commit even when the
+        branch moves meanwhile. An unknown `rev` raises KeyError.
+        """
+        names = [_check_path(p) for p in paths]
+        if not names:
+            return {}
+        commit = self._commit(rev)
+        request = "".join(f"{commit}:{name}\n" for name in names).encode()
+        out = self._git(["cat-file", "--batch"], stdin=request).stdout
+        found: dict[str, str] = {}
+        for name, blob in zip(names, _parse_batch(out, len(names)), strict=True):
+            if blob is not None:
+                found[name] = blob.decode("utf-8")
+        return found
 
     def commit(self, parent: str, changes: Mapping[str, str | None], author: Author,
                message: str, committer: Author | None = None) -> str:
@@ -75,14 +140,23 @@ class PolicyRepo:
         Authored by `author`, committed by `committer` (default: the author). Returns its id;
         no ref moves.
         """
-        raise NotImplementedError
+        return self._commit_tree(self._commit(parent), changes, author,
+                                 committer or author, message)
 
     def merge(self, ours: str, theirs: str, message: str, committer: Author) -> str:
         """A `--no-ff` merge commit of `theirs` into `ours` (parents in that order).
 
         Raises MergeConflict when the trees conflict. No ref moves.
         """
-        raise NotImplementedError
+        ours, theirs = self._commit(ours), self._commit(theirs)
+        out = self._git(["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z",
+                         ours, theirs], ok=(0, 1))
+        tree, *rest = out.stdout.decode().split("\0")
+        if out.returncode == 1:
+            paths = sorted({p for p in rest if p})
+            raise MergeConflict(f"merging {theirs[:12]} into {ours[:12]}: "
+                                f"conflicting changes to {', '.join(paths) or 'the trees'}", paths)
+        return self._write_commit(tree.strip(), [ours, theirs], committer, committer, message)
 
     def set_ref(self, ref: str, new: str, old: str | None = None) -> None:
         """Point `ref` (short branch name or full ref) at `new`.
@@ -90,26 +164,170 @@ class PolicyRepo:
         With `old`, only if it still points at `old` (compare-and-swap; raises
         bot.core.errors.Conflict otherwise). `old=""` means the ref must not exist yet.
         """
-        raise NotImplementedError
+        full = _full_ref(ref)
+        args = ["update-ref", "-m", "govbot", full, new]
+        if old is not None:
+            args.append(old or ZERO)
+        out = self._git(args, ok=(0, 128))
+        if out.returncode == 0:
+            return
+        problem = out.stderr.decode().strip()
+        if "cannot lock ref" in problem:
+            raise Conflict(f"moving {full} to {new[:12]}: {problem.removeprefix('fatal: ')}")
+        raise GitError(f"moving {full} to {new[:12]}: {problem}")
 
     def delete_ref(self, ref: str) -> None:
         """Delete a branch; no error when it is already gone."""
-        raise NotImplementedError
+        self._git(["update-ref", "-m", "govbot", "-d", _full_ref(ref)])
 
     def branches(self, prefix: str = "") -> list[str]:
         """Short branch names starting with `prefix`."""
-        raise NotImplementedError
+        out = self._git(["for-each-ref", "--format=%(refname)", "refs/heads/"]).stdout.decode()
+        names = (line.removeprefix("refs/heads/") for line in out.splitlines())
+        return sorted(name for name in names if name.startswith(prefix))
 
     def changed_paths(self, old: str, new: str) -> list[str]:
         """Paths that differ between two commits (`diff-tree -r --name-only`)."""
-        raise NotImplementedError
+        out = self._git(["diff-tree", "-r", "-z", "--name-only", "--no-renames",
+                         self._commit(old), self._commit(new)]).stdout.decode()
+        return sorted(p for p in out.split("\0") if p)
 
     def message(self, rev: str) -> str:
         """The full commit message of `rev`."""
-        raise NotImplementedError
+        return self._commit_object(rev)[1]
 
     def parents(self, rev: str) -> list[str]:
-        raise NotImplementedError
+        """The parent commit ids of `rev`, in order (two for a merge)."""
+        headers = self._commit_object(rev)[0]
+        return [line.split()[1] for line in headers if line.startswith("parent ")]
 
     def is_ancestor(self, ancestor: str, rev: str) -> bool:
-        raise NotImplementedError
+        """True when `ancestor` is reachable from `rev` (a commit is its own ancestor)."""
+        out = self._git(["merge-base", "--is-ancestor", self._commit(ancestor),
+                         self._commit(rev)], ok=(0, 1))
+        return out.returncode == 0
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _git(self, args: list[str], *, stdin: bytes | None = None, ok: tuple[int, ...] = (0,),
+             env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+        return _run(args, cwd=self.path, stdin=stdin, ok=ok,
+                    env={"GIT_DIR": str(self.path), **(env or {})})
+
+    def _resolve(self, rev: str) -> str | None:
+        out = self._git(["rev-parse", "--verify", "--quiet", f"{_check_rev(rev)}^{{commit}}"],
+                        ok=(0, 1))
+        return out.stdout.decode().strip() or None
+
+    def _commit(self, rev: str) -> str:
+        """The commit id of a sha, short branch name or full ref; KeyError when unknown."""
+        named = rev.startswith("refs/") or _SHA.fullmatch(rev) is not None
+        for candidate in [rev] if named else [f"refs/heads/{rev}", rev]:
+            sha = self._resolve(candidate)
+            if sha is not None:
+                return sha
+        raise KeyError(f"revision {rev!r} does not exist in {self.path}")
+
+    def _commit_object(self, rev: str) -> tuple[list[str], str]:
+        raw = self._git(["cat-file", "commit", self._commit(rev)]).stdout.decode("utf-8")
+        headers, _, message = raw.partition("\n\n")
+        return headers.splitlines(), message
+
+    def _commit_tree(self, parent: str | None, changes: Mapping[str, str | None],
+                     author: Author, committer: Author, message: str) -> str:
+        for path in changes:
+            _check_path(path)
+        with tempfile.TemporaryDirectory(prefix="govbot-index-") as scratch:
+            index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+            self._git(["read-tree", parent] if parent else ["read-tree", "--empty"], env=index)
+            removed = [p for p, text in changes.items() if text is None]
+            if removed:
+                lines = "".join(f"0 {ZERO}\t{p}\0" for p in removed).encode()
+                self._git(["update-index", "-z", "--index-info"], stdin=lines, env=index)
+            written = {p: text for p, text in changes.items() if text is not None}
+            if written:
+                blobs = self._hash_objects(Path(scratch), list(written.values()))
+                infos = [f"100644,{blob},{p}" for p, blob in zip(written, blobs, strict=True)]
+                args = [arg for info in infos for arg in ("--cacheinfo", info)]
+                self._git(["update-index", "--add", *args], env=index)
+            tree = self._git(["write-tree"], env=index).stdout.decode().strip()
+        return self._write_commit(tree, [parent] if parent else [], author, committer, message)
+
+    def _hash_objects(self, scratch: Path, texts: list[str]) -> list[str]:
+        """Write blobs for `texts` in one process, byte for byte (no filters)."""
+        files = []
+        for number, text in enumerate(texts):
+            file = scratch / f"blob-{number}"
+            file.write_bytes(text.encode("utf-8"))
+            files.append(str(file))
+        out = self._git(["hash-object", "-w", "--no-filters", "--stdin-paths"],
+                        stdin="".join(f"{f}\n" for f in files).encode())
+        return out.stdout.decode().split()
+
+    def _write_commit(self, tree: str, parents: list[str], author: Author, committer: Author,
+                      message: str) -> str:
+        when = f"@{int(time.time())} +0000"
+        identity = {
+            "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
+            "GIT_AUTHOR_DATE": when,
+            "GIT_COMMITTER_NAME": committer.name, "GIT_COMMITTER_EMAIL": committer.email,
+            "GIT_COMMITTER_DATE": when,
+        }
+        text = message if message.endswith("\n") else message + "\n"
+        args = ["commit-tree", tree, *(arg for p in parents for arg in ("-p", p))]
+        return self._git(args, stdin=text.encode("utf-8"), env=identity).stdout.decode().strip()
+
+
+def _run(args: list[str], *, cwd: Path, stdin: bytes | None = None, ok: tuple[int, ...] = (0,),
+         env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run git with a clean environment: nothing from the system, the user or a parent git."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    clean.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0",
+                 LC_ALL="C", **(env or {}))
+    out = subprocess.run(["git", *args], cwd=cwd, input=stdin, env=clean, capture_output=True,
+                         check=False)
+    if out.returncode not in ok:
+        problem = out.stderr.decode(errors="replace").strip()
+        raise GitError(f"running git {args[0]} in {cwd}: {problem}")
+    return out
+
+
+def _parse_batch(out: bytes, count: int) -> list[bytes | None]:
+    """Split `cat-file --batch` output into blob contents; None for missing or non-blobs."""
+    blobs: list[bytes | None] = []
+    at = 0
+    for _ in range(count):
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if header[-1] in (b"missing", b"ambiguous"):
+            blobs.append(None)
+            continue
+        size = int(header[2])
+        blobs.append(out[at:at + size] if header[1] == b"blob" else None)
+        at += size + 1
+    return blobs
+
+
+def _full_ref(ref: str) -> str:
+    return ref if ref.startswith("refs/") else f"refs/heads/{ref}"
+
+
+def _check_rev(rev: str) -> str:
+    if not rev or rev.startswith("-") or any(c in rev for c in "\n\0 :"):
+        raise ValueError(f"reading the policy repository: {rev!r} is not a revision")
+    return rev
+
+
+def _check_path(path: str, *, allow_empty: bool = False) -> str:
+    """Refuse paths that could leave the repository or confuse git's line protocols.
+
+    Paths are built from DNS-1123 names upstream; this is defence in depth.
+    """
+    if not path and allow_empty:
+        return path
+    parts = path.split("/")
+    if (not path or path.startswith("/") or ".." in path or "" in parts or "." in parts
+            or ".git" in (p.lower() for p in parts) or any(c in path for c in "\n\r\0\\")):
+        raise ValueError(f"using policy repository path {path!r}: not a plain relative path")
+    return path

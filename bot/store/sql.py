@@ -5,7 +5,10 @@ Tables: `changes` (one row per change request), `approvals` (bound to a content 
 apply target applied), `events_seen` (platform delivery ids, so retries do nothing).
 
 Change ids are integers from 1, allocated in the same transaction that takes the
-service's lock, so a refused command allocates nothing.
+service's lock, so a refused command allocates nothing. Uniqueness is left to the
+database (primary keys and a unique constraint), so racing threads or replicas each
+count once without any lock of ours. On SQLite every transaction starts with
+`BEGIN IMMEDIATE` (writers queue on the busy timeout instead of failing mid-way).
 
 Called by the workflow and the local forge.
 
@@ -17,13 +20,136 @@ Example:
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from bot.core.errors import Conflict, Locked, NotFound, TransientError
 from bot.core.types import Approval, Change, ChangeDraft, ChangeState
+
+UPDATABLE = frozenset({"head_sha", "base_sha", "content_hash", "diff", "verdict", "summary",
+                       "url"})
+ATTEMPTS = 8  # each lost id race means another change got in; replicas are few
+T = TypeVar("T")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        # a naive datetime is taken as UTC: that is what every caller of this store means
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ChangeRow(Base):
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    env: Mapped[str] = mapped_column(String(63))
+    namespace: Mapped[str] = mapped_column(String(63))
+    service: Mapped[str] = mapped_column(String(63))
+    path: Mapped[str] = mapped_column(String(512))
+    action: Mapped[str] = mapped_column(String(63))
+    summary: Mapped[str] = mapped_column(Text)
+    requester: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    branch: Mapped[str] = mapped_column(String(255))
+    base_sha: Mapped[str] = mapped_column(String(64))
+    head_sha: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    diff: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    merged_sha: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(1024), default="")
+
+
+class ApprovalRow(Base):
+    __tablename__ = "approvals"
+    __table_args__ = (UniqueConstraint("change_id", "approver", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
+    by: Mapped[str] = mapped_column("approver", String(255))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class LockRow(Base):
+    __tablename__ = "locks"
+
+    env: Mapped[str] = mapped_column(String(63), primary_key=True)
+    namespace: Mapped[str] = mapped_column(String(63), primary_key=True)
+    service: Mapped[str] = mapped_column(String(63), primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
+
+
+class AppliedRow(Base):
+    __tablename__ = "applied"
+
+    target: Mapped[str] = mapped_column(String(255), primary_key=True)
+    sha: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class EventSeenRow(Base):
+    __tablename__ = "events_seen"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SqlStore:
     def __init__(self, url: str) -> None:
         """Connect and create the tables when missing (SQLite files and folders too)."""
-        raise NotImplementedError
+        self._engine = _engine(url)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        Base.metadata.create_all(self._engine)
+
+    def dispose(self) -> None:
+        """Close every pooled connection (at shutdown, and between tests)."""
+        self._engine.dispose()
 
     def open_change(self, draft: ChangeDraft) -> Change:
         """Allocate the next id, take the service's lock, insert the change as `open` with
@@ -32,47 +158,232 @@ class SqlStore:
         Raises bot.core.errors.Locked (with the open change's id and requester) when the
         (env, namespace, service) already has an open change; nothing is written then.
         """
-        raise NotImplementedError
+        for _ in range(ATTEMPTS):
+            try:
+                with self._transaction() as session:
+                    self._refuse_locked(session, draft)
+                    return _to_change(_insert_change(session, draft))
+            except IntegrityError:
+                # another writer took the same id or the same lock first; look again
+                with self._transaction() as session:
+                    self._refuse_locked(session, draft)
+        raise TransientError(f"opening a change of {draft.service}: change ids kept colliding")
 
     def discard(self, change_id: int) -> None:
         """Forget a change whose branch could not be created (row, approvals and lock)."""
-        raise NotImplementedError
+        with self._transaction() as session:
+            session.execute(delete(LockRow).where(LockRow.change_id == change_id))
+            session.execute(delete(ApprovalRow).where(ApprovalRow.change_id == change_id))
+            session.execute(delete(ChangeRow).where(ChangeRow.id == change_id))
 
     def get(self, change_id: int) -> Change:
         """The change; raises bot.core.errors.NotFound naming the id when absent."""
-        raise NotImplementedError
+        with self._transaction() as session:
+            return _to_change(_row(session, change_id))
 
     def update(self, change_id: int, **fields: object) -> Change:
         """Set fields of an open change (head_sha, base_sha, content_hash, diff, verdict,
-        summary, url); returns the updated change."""
-        raise NotImplementedError
+        summary, url); returns the updated change.
+
+        Unknown fields raise TypeError; a change that is no longer open raises
+        bot.core.errors.Conflict (it was merged or rejected meanwhile).
+        """
+        unknown = set(fields) - UPDATABLE
+        if unknown:
+            raise TypeError(f"updating change #{change_id}: unknown fields {sorted(unknown)}")
+        with self._transaction() as session:
+            row = _row(session, change_id, for_update=True)
+            if row.state != "open":
+                raise Conflict(f"updating change #{change_id}: it is already {row.state}")
+            for name, value in fields.items():
+                if name != "verdict" and not isinstance(value, str):
+                    raise TypeError(f"updating change #{change_id}: {name} must be text")
+                setattr(row, name, _dump(value) if name == "verdict" else value)
+            row.updated_at = _now()
+            return _to_change(row)
 
     def close(self, change_id: int, state: ChangeState, *, reason: str = "",
               merged_sha: str = "") -> Change:
-        """Mark a change merged or rejected and release its service lock, in one transaction."""
-        raise NotImplementedError
+        """Mark a change merged or rejected and release its service lock, in one transaction.
+
+        Closing a change that is not open raises bot.core.errors.Conflict, so two racing
+        closers cannot both succeed.
+        """
+        if state not in ("merged", "rejected"):
+            raise ValueError(f"closing change #{change_id}: {state!r} is not merged or rejected")
+        with self._transaction() as session:
+            row = _row(session, change_id, for_update=True)
+            if row.state != "open":
+                raise Conflict(f"closing change #{change_id}: it is already {row.state}")
+            row.state, row.reason, row.merged_sha, row.updated_at = (
+                state, reason, merged_sha, _now())
+            session.execute(delete(LockRow).where(LockRow.change_id == change_id))
+            return _to_change(row)
 
     def changes(self, state: ChangeState | None = "open", env: str | None = None,
                 namespace: str | None = None, service: str | None = None) -> list[Change]:
         """Changes by id, filtered."""
-        raise NotImplementedError
+        query = select(ChangeRow).order_by(ChangeRow.id)
+        for column, value in ((ChangeRow.state, state), (ChangeRow.env, env),
+                              (ChangeRow.namespace, namespace), (ChangeRow.service, service)):
+            if value is not None:
+                query = query.where(column == value)
+        with self._transaction() as session:
+            return [_to_change(row) for row in session.scalars(query)]
 
     def add_approval(self, change_id: int, approval: Approval) -> bool:
         """Record an approval; False (and nothing written) when this person already
         approved this content of the change. Racing approvers each count once."""
-        raise NotImplementedError
+        try:
+            with self._transaction() as session:
+                _row(session, change_id)
+                session.add(ApprovalRow(change_id=change_id, by=approval.by, at=approval.at,
+                                        content_hash=approval.content_hash))
+        except IntegrityError:
+            return False
+        return True
 
     def approvals(self, change_id: int, content_hash: str) -> list[Approval]:
         """Approvals of a change bound to `content_hash`, oldest first."""
-        raise NotImplementedError
+        query = (select(ApprovalRow)
+                 .where(ApprovalRow.change_id == change_id,
+                        ApprovalRow.content_hash == content_hash)
+                 .order_by(ApprovalRow.at, ApprovalRow.id))
+        with self._transaction() as session:
+            return [Approval(row.by, row.at, row.content_hash)
+                    for row in session.scalars(query)]
 
     def applied(self, target: str) -> str | None:
         """The commit of main that apply target `target` last applied completely."""
-        raise NotImplementedError
+        with self._transaction() as session:
+            row = session.get(AppliedRow, target)
+            return row.sha if row else None
 
     def set_applied(self, target: str, sha: str) -> None:
-        raise NotImplementedError
+        """Record that `target` applied commit `sha` of main completely."""
+        def write(session: Session) -> None:
+            session.merge(AppliedRow(target=target, sha=sha, at=_now()))
+        # two replicas recording a first apply race on the primary key; the second updates
+        self._retry_integrity(write)
 
     def claim_event(self, key: str) -> bool:
         """True the first time `key` (a platform delivery id) is seen, False after."""
-        raise NotImplementedError
+        try:
+            with self._transaction() as session:
+                session.add(EventSeenRow(key=key, at=_now()))
+        except IntegrityError:
+            return False
+        return True
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def _retry_integrity(self, work: Callable[[Session], T]) -> T:
+        for _ in range(ATTEMPTS - 1):
+            try:
+                with self._transaction() as session:
+                    return work(session)
+            except IntegrityError:
+                continue
+        with self._transaction() as session:
+            return work(session)
+
+    @staticmethod
+    def _refuse_locked(session: Session, draft: ChangeDraft) -> None:
+        holder = session.execute(
+            select(ChangeRow.id, ChangeRow.requester)
+            .join(LockRow, LockRow.change_id == ChangeRow.id)
+            .where(LockRow.env == draft.env, LockRow.namespace == draft.namespace,
+                   LockRow.service == draft.service)).first()
+        if holder is not None:
+            raise Locked(holder.id, holder.requester, draft.service)
+
+
+def _insert_change(session: Session, draft: ChangeDraft) -> ChangeRow:
+    change_id = (session.scalar(select(func.max(ChangeRow.id))) or 0) + 1
+    now = _now()
+    row = ChangeRow(
+        id=change_id, env=draft.env, namespace=draft.namespace, service=draft.service,
+        path=draft.path, action=draft.action, summary=draft.summary,
+        requester=draft.requester, state="open", branch=f"change/{change_id}-{draft.service}",
+        base_sha=draft.base_sha, head_sha="", content_hash=draft.content_hash,
+        diff=draft.diff, intent=_dump(draft.intent), verdict=_dump(draft.verdict),
+        created_at=now, updated_at=now, merged_sha="", reason="", url="")
+    session.add(row)
+    session.flush()  # the id first: the lock row refers to it
+    session.add(LockRow(env=draft.env, namespace=draft.namespace, service=draft.service,
+                        change_id=change_id))
+    session.flush()
+    return row
+
+
+def _row(session: Session, change_id: int, *, for_update: bool = False) -> ChangeRow:
+    row = session.get(ChangeRow, change_id, with_for_update=for_update)
+    if row is None:
+        raise NotFound(f"there is no change #{change_id}")
+    return row
+
+
+def _to_change(row: ChangeRow) -> Change:
+    return Change(
+        id=row.id, env=row.env, namespace=row.namespace, service=row.service, path=row.path,
+        action=row.action, summary=row.summary, requester=row.requester,
+        state=_state(row.state), branch=row.branch, base_sha=row.base_sha,
+        head_sha=row.head_sha, content_hash=row.content_hash, diff=row.diff,
+        intent=json.loads(row.intent), verdict=json.loads(row.verdict),
+        created_at=row.created_at, updated_at=row.updated_at, merged_sha=row.merged_sha,
+        reason=row.reason, url=row.url)
+
+
+def _state(value: str) -> ChangeState:
+    match value:
+        case "open" | "merged" | "rejected":
+            return value
+    raise ValueError(f"reading a change: unknown state {value!r} in the store")
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    """Mappings and sequences that json does not know (e.g. MappingProxyType, tuples)."""
+    if hasattr(value, "items"):
+        return dict(value.items())
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"storing a change: {type(value).__name__} is not JSON data")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":  # SQLAlchemy would pick psycopg2, which we do not ship
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    memory = parsed.database in (None, "", ":memory:")
+    if not memory:
+        Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30},
+                           **({"poolclass": StaticPool} if memory else {}))
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(connection: Any, _record: object) -> None:
+    # let SQLAlchemy, not the sqlite3 module, decide when a transaction begins
+    connection.isolation_level = None
+    for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON"):
+        connection.execute(f"PRAGMA {pragma}")
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # take the write lock up front: max(id)+1 and the lock check then see a stable table
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,26 @@
+# The one decision govbot asks for. Every concern under govbot.rules exports `deny` and
+# `warn`; a change may be opened when nothing denies it and merged when, in addition,
+# enough valid approvals exist.
+package govbot
+
+import rego.v1
+
+import data.govbot.rules.review
+
+# By name, under rules: aggregating data.govbot[_] from here would recurse.
+deny contains msg if {
+	some msg in data.govbot.rules[_].deny
+}
+
+warn contains msg if {
+	some msg in data.govbot.rules[_].warn
+}
+
+decision := {
+	"allow": count(deny) == 0,
+	"deny": sort(deny),
+	"warn": sort(warn),
+	"approvals_required": review.required,
+	"approvals_valid": review.valid,
+	"approvers": review.approvers,
+}

@@ -1,0 +1,54 @@
+package govbot.rules.authorization_test
+
+import rego.v1
+
+import data.govbot.fixtures
+
+test_person_with_request_grant_is_allowed if {
+	count(fixtures.deny_ids("authorization", fixtures.canary("prod", 0, 20))) == 0
+}
+
+test_unknown_person_is_refused if {
+	doc := fixtures.requested_by(fixtures.canary("dev", 0, 20), "mallory")
+	fixtures.deny_ids("authorization", doc) == {"[authorization.unknown_person]"}
+}
+
+test_missing_actor_is_refused if {
+	doc := object.remove(fixtures.canary("dev", 0, 20), ["actor"])
+	"[authorization.unknown_person]" in fixtures.deny_ids("authorization", doc)
+}
+
+test_group_named_by_the_actor_grants_nothing if {
+	doc := object.union(fixtures.canary("dev", 0, 20), {"actor": {"id": "mallory", "groups": ["sre"]}})
+	"[authorization.unknown_person]" in fixtures.deny_ids("authorization", doc)
+}
+
+test_other_namespace_needs_a_grant if {
+	doc := fixtures.in_namespace(fixtures.canary("dev", 0, 20), "shop")
+	"[authorization.no_grant]" in fixtures.deny_ids("authorization", doc)
+}
+
+test_other_env_needs_a_grant if {
+	"[authorization.no_grant]" in fixtures.deny_ids("authorization", fixtures.canary("stage", 0, 20))
+}
+
+test_wildcard_namespace_matches_any if {
+	doc := fixtures.requested_by(fixtures.in_namespace(fixtures.canary("dev", 0, 20), "shop"), "bob")
+	count(fixtures.deny_ids("authorization", doc)) == 0
+}
+
+test_grant_to_one_person_with_wildcard_env if {
+	doc := fixtures.requested_by(fixtures.in_namespace(fixtures.canary("stage", 0, 20), "shop"), "olga")
+	count(fixtures.deny_ids("authorization", doc)) == 0
+}
+
+test_approve_grant_alone_cannot_request if {
+	doc := fixtures.requested_by(fixtures.canary("dev", 0, 20), "erin")
+	"[authorization.no_grant]" in fixtures.deny_ids("authorization", doc)
+}
+
+test_governance_change_needs_a_request_grant_somewhere if {
+	doc := fixtures.at_path(fixtures.canary("dev", 0, 20), "rego/rules/release.rego")
+	count(fixtures.deny_ids("authorization", doc)) == 0
+	"[authorization.no_grant]" in fixtures.deny_ids("authorization", fixtures.requested_by(doc, "erin"))
+}

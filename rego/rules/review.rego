@@ -1,0 +1,94 @@
+# Separation of duties and approvals. An approval counts when it comes from someone
+# other than the requester who holds an `approve` grant for the env and namespace (for
+# rego/, govbot.yaml and access.yaml: anywhere) and, when `approvals.from` lists
+# groups, belongs to one of them. Each person counts once. The number required is
+# environments.<env>.approvals.required, or governance.approvals.required for changes
+# to the guardrails themselves; default 1.
+package govbot.rules.review
+
+import rego.v1
+
+import data.govbot.lib.access
+import data.govbot.lib.change
+import data.govbot.lib.config
+
+requester := change.requester
+
+# An empty `approvals:` in YAML is null; the defaults apply.
+settings := section if {
+	section := config.approvals(change.env, change.path)
+	is_object(section)
+} else := {}
+
+required := object.get(settings, "required", 1)
+
+from_groups := object.get(settings, "from", [])
+
+approved_by contains by if {
+	some a in change.approvals
+	by := object.get(a, "by", "")
+}
+
+valid_by contains by if {
+	some by in approved_by
+	by != requester
+	eligible(by)
+}
+
+valid := count(valid_by)
+
+eligible(person) if {
+	may_approve(person)
+	in_from_groups(person)
+}
+
+may_approve(person) if {
+	config.governance_path(change.path)
+	access.can_anywhere(person, "approve")
+}
+
+may_approve(person) if {
+	not config.governance_path(change.path)
+	access.can(person, "approve", change.env, change.namespace)
+}
+
+in_from_groups(_) if count(from_groups) == 0
+
+in_from_groups(person) if {
+	some group in from_groups
+	access.member(person, group)
+}
+
+# Who may still approve: the groups of `approvals.from` when it is set, else the
+# people holding an approve grant here who are not the requester and have not
+# approved yet.
+approvers := sort(from_groups) if {
+	count(from_groups) > 0
+} else := sort([person |
+	some person in object.keys(access.people)
+	person != requester
+	not person in valid_by
+	eligible(person)
+])
+
+deny contains msg if {
+	requester in approved_by
+	msg := sprintf("[review.self_approval] %s requested this change and may not approve it", [requester])
+}
+
+deny contains msg if {
+	some by in approved_by
+	by != requester
+	not eligible(by)
+	msg := sprintf("[review.not_approver] %s may not approve changes in %s", [by, scope])
+}
+
+warn := set()
+
+scope := "the guardrails" if {
+	config.governance_path(change.path)
+} else := sprintf("%s/%s%s", [change.env, change.namespace, from_text])
+
+from_text := sprintf(" (approvals come from %s)", [concat(", ", from_groups)]) if {
+	count(from_groups) > 0
+} else := ""

@@ -1,0 +1,118 @@
+package govbot.rules.review_test
+
+import rego.v1
+
+import data.govbot.fixtures
+import data.govbot.rules.review
+
+required(doc) := n if {
+	n := review.required with input as doc
+		with data.govbot.config as fixtures.config
+		with data.govbot.access as fixtures.access
+}
+
+valid(doc) := n if {
+	n := review.valid with input as doc
+		with data.govbot.config as fixtures.config
+		with data.govbot.access as fixtures.access
+}
+
+approvers(doc) := names if {
+	names := review.approvers with input as doc
+		with data.govbot.config as fixtures.config
+		with data.govbot.access as fixtures.access
+}
+
+dev := fixtures.canary("dev", 0, 20)
+
+prod := fixtures.canary("prod", 0, 20)
+
+test_dev_requires_one_approval if {
+	required(dev) == 1
+}
+
+test_prod_requires_two_approvals if {
+	required(prod) == 2
+}
+
+test_env_without_settings_requires_one if {
+	required(fixtures.canary("stage", 0, 20)) == 1
+}
+
+test_guardrail_changes_use_governance_settings if {
+	every path in ["rego/rules/release.rego", "govbot.yaml", "access.yaml"] {
+		required(fixtures.at_path(dev, path)) == 2
+	}
+}
+
+test_self_approval_is_refused_and_not_counted if {
+	doc := fixtures.approved_by(dev, ["alice"])
+	"[review.self_approval]" in fixtures.deny_ids("review", doc)
+	valid(doc) == 0
+}
+
+test_approval_by_approver_counts if {
+	doc := fixtures.approved_by(dev, ["bob"])
+	count(fixtures.deny_ids("review", doc)) == 0
+	valid(doc) == 1
+}
+
+test_each_person_counts_once if {
+	valid(fixtures.approved_by(prod, ["bob", "bob"])) == 1
+}
+
+test_two_sre_approvals_reach_prod_requirement if {
+	valid(fixtures.approved_by(prod, ["bob", "carol"])) == 2
+}
+
+test_requester_without_approve_grant_is_not_an_approver if {
+	doc := fixtures.approved_by(fixtures.requested_by(dev, "bob"), ["alice"])
+	fixtures.deny_ids("review", doc) == {"[review.not_approver]"}
+	valid(doc) == 0
+}
+
+test_unknown_approver_is_refused if {
+	"[review.not_approver]" in fixtures.deny_ids("review", fixtures.approved_by(dev, ["mallory"]))
+}
+
+test_approve_grant_counts_without_from if {
+	valid(fixtures.approved_by(dev, ["erin"])) == 1
+}
+
+test_approver_outside_from_groups_is_refused if {
+	doc := fixtures.approved_by(prod, ["erin"])
+	"[review.not_approver]" in fixtures.deny_ids("review", doc)
+	valid(doc) == 0
+}
+
+test_approve_grant_is_scoped_to_namespace if {
+	doc := fixtures.approved_by(fixtures.in_namespace(dev, "shop"), ["erin"])
+	"[review.not_approver]" in fixtures.deny_ids("review", doc)
+}
+
+test_approvers_are_the_from_groups if {
+	approvers(prod) == ["sre"]
+}
+
+test_approvers_are_people_who_may_still_approve if {
+	doc := fixtures.approved_by(dev, ["bob"])
+	approvers(doc) == ["carol", "dave", "erin"]
+}
+
+test_governance_approvers_come_from_governance_settings if {
+	approvers(fixtures.at_path(dev, "access.yaml")) == ["sre"]
+}
+
+test_empty_approvals_section_requires_one if {
+	cfg := {"environments": {"dev": {"approvals": null}}}
+	n := data.govbot.rules.review.required with input as dev
+		with data.govbot.config as cfg
+		with data.govbot.access as fixtures.access
+	n == 1
+}
+
+test_approver_never_counts_their_own_change if {
+	doc := fixtures.approved_by(fixtures.requested_by(dev, "bob"), ["bob"])
+	fixtures.deny_ids("review", doc) == {"[review.self_approval]"}
+	valid(doc) == 0
+}
