@@ -11,11 +11,13 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot import apply, forge, guard, resources
+from bot.chat import ServedChat
 from bot.core.types import Author
 from bot.repo.git import PolicyRepo
 from bot.review import GOVBOT, Review
@@ -51,6 +53,25 @@ def open_repo(settings: Settings, author: Author = GOVBOT) -> PolicyRepo:
         settings.repo_path.parent.mkdir(parents=True, exist_ok=True)
         return PolicyRepo.init(settings.repo_path, resources.template_files(), author)
     return PolicyRepo(settings.repo_path)
+
+
+def _adapter(module: str, name: str) -> Callable[..., ServedChat]:
+    """A chat adapter class, imported only when configured: its SDK is needed only then."""
+    factory: Callable[..., ServedChat] = getattr(importlib.import_module(module), name)
+    return factory
+
+
+def served_chats(app: App) -> list[ServedChat]:
+    """The chat adapters `govbot serve` runs, from the settings that are present."""
+    chats: list[ServedChat] = []
+    if app.settings.slack.enabled:
+        slack = _adapter("bot.chat.slack", "SlackChat")
+        chats.append(slack(app.settings.slack, app.workflow, app.store))
+    dingtalk = app.settings.dingtalk
+    if dingtalk.stream_enabled or dingtalk.callback_enabled:
+        ding = _adapter("bot.chat.dingtalk", "DingTalkChat")
+        chats.append(ding(dingtalk, app.workflow, app.store))
+    return chats
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:

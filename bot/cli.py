@@ -1,6 +1,7 @@
 """The `govbot` command line: `shell`, `init`, `check`.
 
     govbot shell [--user NAME]   the console chat on the embedded default
+    govbot serve [--host --port] the HTTP server for Slack and DingTalk, and /healthz
     govbot init DIR              a new policy repository from the default template
     govbot check DIR             validate a policy repository and run its Rego tests
 """
@@ -50,6 +51,42 @@ def shell(user: str | None) -> None:
     try:
         sys.exit(chat.run(app.workflow.handle))
     finally:
+        app.close()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", default=8080, show_default=True, help="port to listen on")
+def serve(host: str, port: int) -> None:
+    """The HTTP server: Slack at /slack/events, DingTalk at /dingtalk/events, /healthz;
+    Slack Socket Mode and DingTalk Stream when their tokens are set. Settings come from
+    GOVBOT_* variables (and SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_APP_TOKEN)."""
+    from bot.app import build, served_chats
+    from bot.server import make_server
+    from bot.settings import Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app = build(Settings.from_env())
+        chats = served_chats(app)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    routes = {path: handler for chat in chats for path, handler in chat.routes().items()}
+    server = make_server(host, port, routes)
+    for reply in app.workflow.sync():
+        logging.getLogger("govbot").info("%s", reply.text)
+    for chat in chats:
+        chat.start()
+    click.echo(f"govbot serving on http://{host}:{server.server_port} "
+               f"({', '.join(sorted(routes)) or 'no chat configured'}; /healthz)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for chat in chats:
+            chat.stop()
+        server.server_close()
         app.close()
 
 

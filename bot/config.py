@@ -140,11 +140,13 @@ class RepoConfig:
                 usage="add --env <env> --ns <namespace>, or bind the channel under `channels:`",
                 example="/canary svc-user 20% --env dev --ns demo",
             )
-        scope = Scope(env or (bound.env if bound else ""), namespace or (bound.namespace if bound else ""))
+        scope = Scope(env or (bound.env if bound else ""),
+                      namespace or (bound.namespace if bound else ""))
         environments = self.environments()
         if scope.env not in environments:
             raise UsageError(
-                f"unknown environment {scope.env!r}; govbot.yaml defines {', '.join(sorted(environments))}",
+                f"unknown environment {scope.env!r}; govbot.yaml defines "
+                f"{', '.join(sorted(environments))}",
                 usage="--env <env>", example="/canary svc-user 20% --env dev",
             )
         namespaces = _mapping(_mapping(environments[scope.env], "environment").get("namespaces"),
@@ -153,6 +155,7 @@ class RepoConfig:
             raise UsageError(
                 f"unknown namespace {scope.namespace!r} in {scope.env}; govbot.yaml defines "
                 f"{', '.join(sorted(namespaces)) or 'none'}",
-                usage="--ns <namespace>", example=f"/canary svc-user 20% --env {scope.env} --ns demo",
+                usage="--ns <namespace>",
+                example=f"/canary svc-user 20% --env {scope.env} --ns demo",
             )
         return scope

@@ -17,7 +17,8 @@ def _find(name: str) -> Path:
         candidate = base / name
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"govbot's {name}/ folder is missing from {_PACKAGE_DATA} and {_SOURCE_ROOT}")
+    raise FileNotFoundError(
+        f"govbot's {name}/ folder is missing from {_PACKAGE_DATA} and {_SOURCE_ROOT}")
 
 
 def rego_dir() -> Path:

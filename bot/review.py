@@ -16,7 +16,17 @@ from datetime import datetime
 
 from bot.apply import ApplyTarget
 from bot.core.errors import Conflict, Denied, NotAllowed, TransientError, UserError
-from bot.core.types import Approval, Author, Change, ChangeSet, Decision, Person, Reply, Scope
+from bot.core.types import (
+    Approval,
+    Author,
+    Change,
+    ChangeSet,
+    ChangeView,
+    Decision,
+    Person,
+    Reply,
+    Scope,
+)
 from bot.forge import Forge
 from bot.guard import Guard
 from bot.repo.git import MAIN, PolicyRepo
@@ -92,6 +102,16 @@ class Review:
         names = ", ".join(a.by for a in approvals) or "none yet"
         return f"approvals {len(approvals)}/{verdict.approvals_required} ({names})"
 
+    def view(self, change_id: int) -> ChangeView:
+        change = self._store.get(change_id)
+        approvals = self._store.approvals(change.id, change.content_hash)
+        verdict = Decision.from_json(change.verdict)
+        return ChangeView(change.id, change.summary, change.env, change.namespace,
+                          change.service, change.requester, change.state, change.diff,
+                          verdict.deny, verdict.warn, tuple(a.by for a in approvals),
+                          verdict.approvals_required, verdict.approvers, change.url,
+                          change.reason)
+
     # -- opening ------------------------------------------------------------------------
 
     def publish(self, change: Change, change_set: ChangeSet, requester: Person) -> Change:
@@ -119,7 +139,7 @@ class Review:
         change = self._open_change(change_id)
         change, note = self._rebase(change)
         if note and change.state != "open":
-            return Reply(note, change_id=change_id)
+            return Reply(note, change_id=change_id, kind="rejected")
         approvals = self._store.approvals(change.id, change.content_hash)
         if any(a.by == person.id for a in approvals):
             return Reply(f"you already approved #{change_id}; {self.progress(change)}",
@@ -138,16 +158,16 @@ class Review:
         prefix = f"{note}\n" if note else ""
         if not after.allow:
             return Reply(prefix + str(Denied(after.deny, header=f"#{change_id} cannot merge")),
-                         ok=False, change_id=change_id)
+                         ok=False, change_id=change_id, kind="approved")
         if not after.mergeable:
             missing = after.approvals_required - after.approvals_valid
             who = f" from {' or '.join(after.approvers)}" if after.approvers else ""
             return Reply(f"{prefix}#{change_id} approved by {person.id} "
                          f"({after.approvals_valid} of {after.approvals_required}). "
                          f"Still needs {missing} approval{'s' if missing != 1 else ''}{who}.",
-                         change_id=change_id)
+                         change_id=change_id, kind="approved")
         merged = self.merge(self._store.get(change.id))
-        return Reply(prefix + merged.text, ok=merged.ok, change_id=change_id)
+        return Reply(prefix + merged.text, ok=merged.ok, change_id=change_id, kind=merged.kind)
 
     def reject(self, person: Person, change_id: int, reason: str) -> Reply:
         change = self._open_change(change_id)
@@ -160,7 +180,7 @@ class Review:
         self._store.close(change.id, "rejected", reason=reason or f"rejected by {person.id}")
         why = f": {reason}" if reason else ""
         return Reply(f"#{change_id} rejected by {person.id}{why}. {change.service} is free "
-                     "for a new change.", change_id=change_id)
+                     "for a new change.", change_id=change_id, kind="rejected")
 
     # -- replaying and merging ----------------------------------------------------------
 
@@ -198,15 +218,15 @@ class Review:
         for _attempt in range(MERGE_ATTEMPTS):
             change, note = self._rebase(change)
             if change.state != "open":
-                return Reply(note, change_id=change.id)
+                return Reply(note, change_id=change.id, kind="rejected")
             approvals = self._store.approvals(change.id, change.content_hash)
             decision = self.decide(self._change_set(change), change.requester, approvals)
             if not decision.mergeable:
                 return Reply(f"{note}\n#{change.id} needs approvals again: {self.progress(change)}"
-                             .strip(), change_id=change.id)
+                             .strip(), change_id=change.id, kind="approved")
             trailers = [f"Govbot-Change: {change.id}", f"Requested-by: {change.requester}",
                         *(f"Approved-by: {a.by}" for a in approvals)]
-            message = f"Merge change #{change.id}: {change.summary}\n\n" + "\n".join(trailers) + "\n"
+            message = "\n".join([f"Merge change #{change.id}: {change.summary}", "", *trailers, ""])
             try:
                 merged = self._forge.merge(change, message, GOVBOT)
             except Conflict:
@@ -215,7 +235,7 @@ class Review:
             self._store.close(change.id, "merged", merged_sha=merged)
             by = ", ".join(a.by for a in approvals)
             return Reply(f"#{change.id} approved by {by}, merged, {self._applied(merged)}",
-                         change_id=change.id)
+                         change_id=change.id, kind="merged")
         raise TransientError(f"main kept moving while merging #{change.id}; "
                              f"/approve {change.id} again to retry")
 

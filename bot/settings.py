@@ -24,6 +24,72 @@ APPLY_TARGETS = ("directory",)
 
 
 @dataclass(frozen=True)
+class SlackSettings:
+    """Slack: HTTP mode needs the signing secret, Socket Mode the app-level token."""
+
+    signing_secret: str = ""
+    bot_token: str = ""
+    app_token: str = ""
+    api_url: str = "https://slack.com/api/"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.bot_token and (self.signing_secret or self.app_token))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SlackSettings:
+        def pick(name: str, fallback: str) -> str:
+            return env.get(f"GOVBOT_SLACK_{name}") or env.get(fallback) or ""
+
+        return cls(
+            signing_secret=pick("SIGNING_SECRET", "SLACK_SIGNING_SECRET"),
+            bot_token=pick("BOT_TOKEN", "SLACK_BOT_TOKEN"),
+            app_token=pick("APP_TOKEN", "SLACK_APP_TOKEN"),
+            api_url=env.get("GOVBOT_SLACK_API_URL") or cls.api_url,
+        )
+
+
+@dataclass(frozen=True)
+class DingTalkSettings:
+    """DingTalk: Stream mode (client id/secret), the outgoing-robot HTTP callback (app
+    secret, robot code), the custom-robot webhook for posting (webhook + secret), the
+    OpenAPI host and an optional interactive-card template."""
+
+    client_id: str = ""
+    client_secret: str = ""
+    app_secret: str = ""
+    robot_code: str = ""
+    robot_webhook: str = ""
+    robot_secret: str = ""
+    api_url: str = "https://api.dingtalk.com"
+    card_template_id: str = ""
+
+    @property
+    def stream_enabled(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    @property
+    def callback_enabled(self) -> bool:
+        return bool(self.app_secret)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DingTalkSettings:
+        def pick(name: str) -> str:
+            return env.get(f"GOVBOT_DINGTALK_{name}") or ""
+
+        return cls(
+            client_id=pick("CLIENT_ID"),
+            client_secret=pick("CLIENT_SECRET"),
+            app_secret=pick("APP_SECRET"),
+            robot_code=pick("ROBOT_CODE"),
+            robot_webhook=pick("ROBOT_WEBHOOK"),
+            robot_secret=pick("ROBOT_SECRET"),
+            api_url=pick("API_URL") or cls.api_url,
+            card_template_id=pick("CARD_TEMPLATE_ID"),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     repo_url: str
@@ -32,6 +98,8 @@ class Settings:
     opa_url: str
     apply: str
     database_url: str
+    slack: SlackSettings = SlackSettings()
+    dingtalk: DingTalkSettings = DingTalkSettings()
 
     @property
     def repo_path(self) -> Path:
@@ -54,6 +122,8 @@ class Settings:
             opa_url=env.get("GOVBOT_OPA_URL") or "",
             apply=env.get("GOVBOT_APPLY") or "directory",
             database_url=env.get("GOVBOT_DATABASE_URL") or f"sqlite:///{home / 'govbot.db'}",
+            slack=SlackSettings.from_env(env),
+            dingtalk=DingTalkSettings.from_env(env),
         )
         settings.check()
         return settings
@@ -65,8 +135,10 @@ class Settings:
             ("GOVBOT_APPLY", self.apply, APPLY_TARGETS),
         ):
             if value not in allowed:
-                raise ConfigError(f"{name}={value!r} is not supported; use one of {', '.join(allowed)}")
+                raise ConfigError(
+                    f"{name}={value!r} is not supported; use one of {', '.join(allowed)}")
         if self.forge == "local" and "://" in self.repo_url:
             raise ConfigError(
-                f"GOVBOT_REPO_URL={self.repo_url!r}: the local forge needs a path to a bare repository"
+                f"GOVBOT_REPO_URL={self.repo_url!r}: "
+                "the local forge needs a path to a bare repository"
             )

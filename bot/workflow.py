@@ -20,7 +20,16 @@ import uuid
 import commands
 from bot.config import RepoConfig
 from bot.core.errors import Denied, Locked, NotAllowed, UserError
-from bot.core.types import Change, ChangeDraft, ChangeSet, Command, Person, Reply, Scope
+from bot.core.types import (
+    Change,
+    ChangeDraft,
+    ChangeSet,
+    ChangeView,
+    Command,
+    Person,
+    Reply,
+    Scope,
+)
 from bot.repo.git import MAIN, PolicyRepo
 from bot.review import Review
 from bot.rules import MainRules
@@ -32,6 +41,7 @@ from policies.edit import apply as apply_intent
 from policies.status import status as status_text
 
 log = logging.getLogger("govbot.workflow")
+NEW_DOCUMENT = " (new document)"
 
 
 class Workflow:
@@ -45,7 +55,8 @@ class Workflow:
 
     def handle(self, command: Command) -> list[Reply]:
         """Run one command; always returns replies, never raises."""
-        if command.event_id and not self._store.claim_event(f"{command.platform}:{command.event_id}"):
+        delivery = f"{command.platform}:{command.event_id}"
+        if command.event_id and not self._store.claim_event(delivery):
             log.info("dropping repeated delivery %s", command.event_id)
             return []
         try:
@@ -63,7 +74,7 @@ class Workflow:
 
     def _handle(self, command: Command) -> list[Reply]:
         main = self._repo.head(MAIN)
-        rules, config = self._rules.at(main)
+        _rules, config = self._rules.at(main)
         person = config.person(command.platform, command.user, command.team)
         parsed = commands.parse(command.text)
         match parsed.intent:
@@ -107,7 +118,7 @@ class Workflow:
         change = self._review.publish(change, change_set, person)
         replies = [Reply(self._opened_text(change, decision.approvals_required,
                                            decision.approvers, decision.warn, config),
-                         change_id=change.id)]
+                         change_id=change.id, kind="opened")]
         if decision.mergeable:
             replies.append(self._review.merge(change))
         return replies
@@ -120,7 +131,10 @@ class Workflow:
         needs = f"Needs {required} approval{'s' if required != 1 else ''}"
         if groups:
             needs += f" from {' or '.join(groups)}"
-        text = (f"change #{change.id} opened: {change.summary} ({env}/{change.namespace}). "
+        summary, created = change.summary, ""
+        if summary.endswith(NEW_DOCUMENT):
+            summary, created = summary[: -len(NEW_DOCUMENT)], ", new document"
+        text = (f"change #{change.id} opened: {summary} ({env}/{change.namespace}{created}). "
                 f"{needs}, not by {change.requester}.")
         return "\n".join([text, *(f"warning: {w}" for w in warnings)])
 
@@ -138,10 +152,15 @@ class Workflow:
         if text is None:
             return Reply(f"{service} has no policy document in {scope} yet; "
                          f"a command such as /canary {service} 10% creates it")
-        lines = [f"{service} ({scope})", status_text(plain(text))]
+        lines = [status_text(plain(text))]
         for held in self._store.changes("open", scope.env, scope.namespace, service):
             lines.append(f"open change #{held.id}: {held.summary} by {held.requester}")
         return Reply("\n".join(lines))
+
+    def view(self, change_id: int) -> ChangeView:
+        """A change as an approval card shows it; raises NotFound for an unknown id."""
+        with self._lock:
+            return self._review.view(change_id)
 
     def sync(self) -> list[Reply]:
         """Apply what main holds and the target lacks (after a restart or a failed apply)."""

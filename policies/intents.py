@@ -38,8 +38,102 @@ class RateLimit:
     action = "ratelimit"
 
 
-PolicyIntent = Canary | RateLimit
-POLICY_INTENTS: tuple[type[Canary] | type[RateLimit], ...] = (Canary, RateLimit)
+@dataclass(frozen=True)
+class BlueGreen:
+    """Send all traffic to one version: `switch` flips between stable and canary."""
+
+    service: str
+    mode: Literal["switch", "to"]
+    version: str | None = None
+    action = "bluegreen"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Smart routing: requests whose header (or cookie) matches go to `version`.
+
+    `match` is how a header value compares (`exact`, `prefix`, `regex`); cookies always
+    match by value. `clear` removes every route.
+    """
+
+    service: str
+    mode: Literal["header", "cookie", "clear"]
+    key: str | None = None
+    value: str | None = None
+    match: Literal["exact", "prefix", "regex"] = "exact"
+    version: str | None = None
+    action = "route"
+
+
+@dataclass(frozen=True)
+class CircuitBreak:
+    """Outlier detection and connection-pool limits; durations are texts like `30s`."""
+
+    service: str
+    mode: Literal["set", "off", "on"]
+    consecutive_5xx: int | None = None
+    interval: str | None = None
+    ejection: str | None = None
+    max_ejection_percent: int | None = None
+    max_connections: int | None = None
+    max_pending: int | None = None
+    action = "circuitbreak"
+
+
+@dataclass(frozen=True)
+class Whitelist:
+    """Who may call the service: callers are `<svc>` (same namespace) or `<ns>/<svc>`."""
+
+    service: str
+    mode: Literal["allow", "remove", "off", "on"]
+    callers: tuple[str, ...] = ()
+    action = "whitelist"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Fault injection: abort with `http_status` or delay by `delay`, for `percent` of
+    requests, optionally only `duration` long (stored as an absolute expiry)."""
+
+    service: str
+    mode: Literal["abort", "delay", "off"]
+    percent: float | None = None
+    http_status: int | None = None
+    delay: str | None = None
+    duration: str | None = None
+    action = "fault"
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """Request timeout, with optional retries (`attempts`, per-try timeout, conditions)."""
+
+    service: str
+    mode: Literal["set", "off"]
+    timeout: str | None = None
+    attempts: int | None = None
+    per_try: str | None = None
+    retry_on: str | None = None
+    action = "timeout"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Horizontal pod autoscaling between `min` and `max` replicas at `cpu` percent."""
+
+    service: str
+    mode: Literal["set", "off"]
+    min: int | None = None
+    max: int | None = None
+    cpu: int | None = None
+    action = "scale"
+
+
+PolicyIntent = (Canary | RateLimit | BlueGreen | Route | CircuitBreak | Whitelist | Fault
+                | Timeout | Scale)
+POLICY_INTENTS: tuple[type, ...] = (Canary, RateLimit, BlueGreen, Route, CircuitBreak,
+                                    Whitelist, Fault, Timeout, Scale)
+_BY_ACTION: dict[str, type] = {cls.action: cls for cls in POLICY_INTENTS}  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -67,28 +161,43 @@ class Status:
 
 
 @dataclass(frozen=True)
+class Rollback:
+    """Revert a merged change (by id) or the last merged change to a service, through a
+    new pull request whose diff is the exact inverse."""
+
+    change_id: int | None = None
+    service: str | None = None
+    action = "rollback"
+
+
+@dataclass(frozen=True)
+class ListPolicies:
+    """Every service of the channel's namespace with its policies and their state."""
+
+    action = "policies"
+
+
+@dataclass(frozen=True)
 class Help:
     command: str | None = None
     action = "help"
 
 
-Intent = PolicyIntent | Approve | Reject | ListChanges | Status | Help
+Intent = (PolicyIntent | Approve | Reject | ListChanges | Status | Help | Rollback
+          | ListPolicies)
 
 
 def to_json(intent: PolicyIntent) -> dict[str, Any]:
-    """Plain data for the store: `{"action": "canary", "service": ..., ...}`."""
-    data = asdict(intent)
-    if isinstance(intent, RateLimit) and intent.header is not None:
-        data["header"] = list(intent.header)
+    """Plain data for the store: `{"action": "canary", "service": ..., ...}`; tuples
+    become lists."""
+    data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(intent).items()}
     return {"action": intent.action, **data}
 
 
 def from_json(data: dict[str, Any]) -> PolicyIntent:
-    fields = {k: v for k, v in data.items() if k != "action"}
-    match data.get("action"):
-        case "canary":
-            return Canary(**fields)
-        case "ratelimit":
-            header = fields.pop("header", None)
-            return RateLimit(**fields, header=tuple(header) if header else None)
-    raise ValueError(f"unknown intent action {data.get('action')!r}")
+    cls = _BY_ACTION.get(str(data.get("action")))
+    if cls is None:
+        raise ValueError(f"unknown intent action {data.get('action')!r}")
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "action"}
+    intent: PolicyIntent = cls(**fields)
+    return intent

@@ -30,7 +30,7 @@ class ApplyTarget(Protocol):
 
     def apply(self, env: str, namespace: str, source: str,
               objects: Sequence[dict[str, Any]]) -> Applied:
-        """Apply `objects` (in order) and delete what `source` rendered before but no longer does."""
+        """Apply `objects` in order; delete what `source` rendered before but no longer does."""
         ...
 
 

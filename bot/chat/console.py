@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from collections.abc import Iterator
@@ -51,10 +52,8 @@ class ConsoleChat:
         if not self._interactive:
             yield from self._in
             return
-        try:
+        with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (line editing and history for input())
-        except ImportError:
-            pass
         while True:
             try:
                 yield input(f"{self.user}> ")

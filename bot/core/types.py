@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 ChangeState = Literal["open", "merged", "rejected"]
+ReplyKind = Literal["info", "error", "opened", "approved", "merged", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,16 @@ class Command:
 
 @dataclass(frozen=True)
 class Reply:
-    """What govbot answers; `ok` is false for refusals and errors."""
+    """What govbot answers; `ok` is false for refusals and errors.
+
+    `kind` tells a chat adapter what happened to change `change_id`: `opened` (post the
+    change's message and approval card), `approved` / `merged` / `rejected` (update them).
+    """
 
     text: str
     ok: bool = True
     change_id: int | None = None
+    kind: ReplyKind = "info"
 
 
 @dataclass(frozen=True)
@@ -213,3 +219,28 @@ class ChangeDraft:
     diff: str
     intent: Mapping[str, Any]
     verdict: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """A change as chat adapters show it: the approval card's content."""
+
+    id: int
+    summary: str
+    env: str
+    namespace: str
+    service: str
+    requester: str
+    state: ChangeState
+    diff: str
+    deny: tuple[str, ...]
+    warn: tuple[str, ...]
+    approved_by: tuple[str, ...]
+    approvals_required: int
+    approvers: tuple[str, ...]
+    url: str
+    reason: str = ""
+
+    @property
+    def approvals_missing(self) -> int:
+        return max(0, self.approvals_required - len(self.approved_by))

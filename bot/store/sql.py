@@ -28,14 +28,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    DateTime,
-    Dialect,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    TypeDecorator,
-    UniqueConstraint,
     create_engine,
     delete,
     event,
@@ -44,100 +36,25 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from bot.core.errors import Conflict, Locked, NotFound, TransientError
 from bot.core.types import Approval, Change, ChangeDraft, ChangeState
+from bot.store.tables import (
+    AppliedRow,
+    ApprovalRow,
+    Base,
+    ChangeRow,
+    ChatRefRow,
+    EventSeenRow,
+    LockRow,
+)
 
 UPDATABLE = frozenset({"head_sha", "base_sha", "content_hash", "diff", "verdict", "summary",
                        "url"})
 ATTEMPTS = 8  # each lost id race means another change got in; replicas are few
 T = TypeVar("T")
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        # a naive datetime is taken as UTC: that is what every caller of this store means
-        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class ChangeRow(Base):
-    __tablename__ = "changes"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    env: Mapped[str] = mapped_column(String(63))
-    namespace: Mapped[str] = mapped_column(String(63))
-    service: Mapped[str] = mapped_column(String(63))
-    path: Mapped[str] = mapped_column(String(512))
-    action: Mapped[str] = mapped_column(String(63))
-    summary: Mapped[str] = mapped_column(Text)
-    requester: Mapped[str] = mapped_column(String(255))
-    state: Mapped[str] = mapped_column(String(16), index=True)
-    branch: Mapped[str] = mapped_column(String(255))
-    base_sha: Mapped[str] = mapped_column(String(64))
-    head_sha: Mapped[str] = mapped_column(String(64))
-    content_hash: Mapped[str] = mapped_column(String(64))
-    diff: Mapped[str] = mapped_column(Text)
-    intent: Mapped[str] = mapped_column(Text)
-    verdict: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    merged_sha: Mapped[str] = mapped_column(String(64), default="")
-    reason: Mapped[str] = mapped_column(Text, default="")
-    url: Mapped[str] = mapped_column(String(1024), default="")
-
-
-class ApprovalRow(Base):
-    __tablename__ = "approvals"
-    __table_args__ = (UniqueConstraint("change_id", "approver", "content_hash"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
-    by: Mapped[str] = mapped_column("approver", String(255))
-    at: Mapped[datetime] = mapped_column(UtcDateTime())
-    content_hash: Mapped[str] = mapped_column(String(64))
-
-
-class LockRow(Base):
-    __tablename__ = "locks"
-
-    env: Mapped[str] = mapped_column(String(63), primary_key=True)
-    namespace: Mapped[str] = mapped_column(String(63), primary_key=True)
-    service: Mapped[str] = mapped_column(String(63), primary_key=True)
-    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
-
-
-class AppliedRow(Base):
-    __tablename__ = "applied"
-
-    target: Mapped[str] = mapped_column(String(255), primary_key=True)
-    sha: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UtcDateTime())
-
-
-class EventSeenRow(Base):
-    __tablename__ = "events_seen"
-
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SqlStore:
@@ -274,6 +191,19 @@ class SqlStore:
         except IntegrityError:
             return False
         return True
+
+    def chat_ref(self, key: str) -> dict[str, Any] | None:
+        """What a chat adapter remembered under `key` (e.g. the message of a change)."""
+        with self._transaction() as session:
+            row = session.get(ChatRefRow, key)
+            value = json.loads(row.value) if row else None
+            return value if isinstance(value, dict) else None
+
+    def set_chat_ref(self, key: str, value: dict[str, Any]) -> None:
+        """Remember `value` under `key`, replacing what was there."""
+        def write(session: Session) -> None:
+            session.merge(ChatRefRow(key=key, value=_dump(value), at=_now()))
+        self._retry_integrity(write)
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:

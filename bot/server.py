@@ -1,0 +1,61 @@
+"""`govbot serve`: one HTTP server for every served chat adapter, plus `/healthz`.
+
+A small WSGI router over the standard library's threading server: each request runs in
+its own thread, so a slow handler never delays another platform's acknowledgement.
+Adapters bring their own routes (`/slack/events`, `/dingtalk/events`, …).
+
+Example:
+    server = make_server("127.0.0.1", 0, {"/slack/events": slack_app})
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.simple_server import make_server as _make_server
+
+from bot.chat import WsgiApp
+
+log = logging.getLogger("govbot.server")
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+def _json(start_response: Callable[..., Any], status: str, body: object) -> Iterable[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"),
+                            ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def router(routes: Mapping[str, WsgiApp]) -> WsgiApp:
+    """Dispatch by exact path; `/healthz` answers 200 without touching any dependency."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or "/"
+        if path == "/healthz":
+            return _json(start_response, "200 OK", {"ok": True})
+        handler = routes.get(path)
+        if handler is None:
+            return _json(start_response, "404 Not Found", {"error": f"no route {path}"})
+        return handler(environ, start_response)
+
+    return app
+
+
+def make_server(host: str, port: int, routes: Mapping[str, WsgiApp]) -> WSGIServer:
+    return _make_server(host, port, router(routes), server_class=_ThreadingServer,
+                        handler_class=_QuietHandler)

@@ -1,0 +1,377 @@
+"""ServicePolicy documents: where they live, reading and writing them, checking them.
+
+The workflow reads a document's text from the policy repository; `policies.edit` changes it
+through `load` and `dump`, which keep a human's comments, key order, quotes and layout
+(ruamel.yaml round trip), so a pull request's diff shows only the change. `plain` gives
+the data the guard and the renderer read; `validate` names every problem by its field.
+
+Example:
+    >>> path = service_path("prod", "demo", "svc-user")
+    >>> path
+    'services/prod/demo/svc-user.yaml'
+    >>> validate(plain(new_document("prod", "demo", "svc-user")), path)
+    []
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeGuard
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarbool import ScalarBoolean
+
+from bot.core.errors import InvalidDocument, UserError
+from policies import units
+
+API_VERSION = "govbot.dev/v1"
+KIND = "ServicePolicy"
+
+_PATH = re.compile(r"^services/([^/]+)/([^/]+)/([^/]+)\.yaml$")
+# A `---` line before the content: ruamel drops it and any comment above it, so that
+# part of the text is kept aside verbatim.
+_START = re.compile(r"^---[ \t]*(#.*)?$")
+
+
+def service_path(env: str, namespace: str, service: str) -> str:
+    return f"services/{env}/{namespace}/{service}.yaml"
+
+
+def parse_service_path(path: str) -> tuple[str, str, str] | None:
+    """(env, namespace, service) of `services/<env>/<namespace>/<svc>.yaml`, else None.
+
+    The parts are returned as written; `validate` says when one is not a DNS-1123 label.
+    """
+    found = _PATH.match(path)
+    if found is None:
+        return None
+    env, namespace, service = found.groups()
+    return env, namespace, service
+
+
+def new_document(env: str, namespace: str, service: str) -> str:
+    """The text of a new document with the defaults of a service that has none."""
+    for what, name in (("env", env), ("namespace", namespace), ("service", service)):
+        if not units.is_dns_label(name):
+            raise UserError(
+                f"creating a policy document: {what} {name!r} is not a DNS-1123 label "
+                "(lowercase letters, digits and '-', starting with a letter)"
+            )
+    return (
+        f"# Governance policy of {service} in {env}/{namespace}.\n"
+        "# It changes by pull request; comments and key order here survive govbot's edits.\n"
+        f"apiVersion: {API_VERSION}\n"
+        f"kind: {KIND}\n"
+        "metadata:\n"
+        f"  name: {service}\n"
+        f"  namespace: {namespace}\n"
+        f"  env: {env}\n"
+        "spec:\n"
+        "  port: 8080\n"
+        "  selector:\n"
+        f"    app: {service}\n"
+        "  versions:\n"
+        "    stable: v1\n"
+        "    canary: v2\n"
+        "  release:\n"
+        "    strategy: canary\n"
+        "    canaryWeight: 0\n"
+    )
+
+
+def load(text: str, path: str = "document") -> CommentedMap:
+    """The document as a round-trip mapping; InvalidDocument when it is not a YAML mapping."""
+    start, body = _split_start(text.replace("\r\n", "\n"))
+    try:
+        doc = _yaml(_Layout()).load(body)
+    except YAMLError as error:
+        problem = _yaml_problem(error, start.count("\n"))
+        raise InvalidDocument(path, [f"not valid YAML: {problem}"]) from error
+    if not isinstance(doc, CommentedMap):
+        raise InvalidDocument(path, ["the document is not a mapping of fields"])
+    return doc
+
+
+def dump(doc: CommentedMap, like: str | None = None) -> str:
+    """Text of `doc`. With `like` (the text it was loaded from), its layout is kept:
+    indentation, sequence style, a leading `---`, line endings."""
+    start, body = _split_start(like.replace("\r\n", "\n")) if like is not None else ("", "")
+    out = io.StringIO()
+    _yaml(_Layout.guess(body) if like is not None else _Layout()).dump(doc, out)
+    text = start + out.getvalue()
+    if like is not None and "\r\n" in like:
+        text = text.replace("\n", "\r\n")
+    if like is not None and like and not like.endswith("\n"):
+        text = text.rstrip("\r\n")
+    return text
+
+
+def plain(text: str, path: str = "document") -> dict[str, Any]:
+    """JSON-compatible data of a document (dicts, lists, str, int, float, bool, None)."""
+    data: dict[str, Any] = to_plain(load(text, path))
+    return data
+
+
+def to_plain(value: Any) -> Any:
+    """Plain data of a round-trip value: ruamel's scalar subclasses become builtins."""
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, ScalarBoolean):  # an anchored boolean, an int subclass
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as data, where `true` and `1` differ (Python's `True == 1` does not)."""
+    return json.dumps(to_plain(a)) == json.dumps(to_plain(b))
+
+
+def validate(data: Mapping[str, Any], path: str) -> list[str]:
+    """Every problem of a document, each naming its field; [] when it is valid."""
+    problems: list[str] = []
+    parts = parse_service_path(path)
+    if parts is None:
+        problems.append(f"path: {path!r} is not services/<env>/<namespace>/<service>.yaml")
+    else:
+        problems += [
+            f"path: {what} {name!r} is not {_LABEL_TEXT}"
+            for what, name in zip(("env", "namespace", "service"), parts, strict=True)
+            if not units.is_dns_label(name)
+        ]
+    problems += _unknown(data, ("apiVersion", "kind", "metadata", "spec"), "")
+    if data.get("apiVersion") != API_VERSION:
+        problems.append(f"apiVersion: {data.get('apiVersion')!r} is not {API_VERSION}")
+    if data.get("kind") != KIND:
+        problems.append(f"kind: {data.get('kind')!r} is not {KIND}")
+    problems += _metadata(data.get("metadata"), parts, path)
+    spec = data.get("spec")
+    if not isinstance(spec, Mapping):
+        return [*problems, "spec: required, a mapping of the service's settings"]
+    problems += _unknown(spec, tuple(SPEC_FIELDS), "spec.")
+    for name, check in SPEC_FIELDS.items():
+        if name in spec:
+            problems += check(spec[name], f"spec.{name}")
+        elif name in REQUIRED_SPEC_FIELDS:
+            problems.append(f"spec.{name}: required")
+    return problems + _canary_needs_version(spec)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How a document indents: mappings by `indent`, a `- ` sits `offset` past its key."""
+
+    indent: int = 2
+    offset: int = 2
+
+    @classmethod
+    def guess(cls, text: str) -> _Layout:
+        indent: int | None = None
+        offset: int | None = None
+        key_column: int | None = None
+        for line in text.splitlines():
+            content = line.strip()
+            if not content or content.startswith("#"):
+                continue
+            column = len(line) - len(line.lstrip(" "))
+            if key_column is not None and column >= key_column:
+                if content.startswith("- ") or content == "-":
+                    offset = column - key_column if offset is None else offset
+                elif column > key_column:
+                    indent = column - key_column if indent is None else indent
+            key_column = column if content.endswith(":") else None
+        return cls(indent or 2, 2 if offset is None else offset)
+
+
+def _yaml(layout: _Layout) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never fold a long line
+    yaml.indent(mapping=layout.indent, sequence=layout.offset + 2, offset=layout.offset)
+    return yaml
+
+
+def _yaml_problem(error: YAMLError, lines_before: int) -> str:
+    """`line 2 column 1: found duplicate key "a"` rather than ruamel's multi-line report."""
+    mark, problem = getattr(error, "problem_mark", None), getattr(error, "problem", None)
+    if mark is None or not problem:
+        return " ".join(str(error).split())
+    return f"line {lines_before + mark.line + 1} column {mark.column + 1}: {problem}"
+
+
+def _split_start(text: str) -> tuple[str, str]:
+    """(comments and `---` line before the content, the rest)."""
+    lines = text.splitlines(keepends=True)
+    for number, line in enumerate(lines):
+        content = line.strip()
+        if _START.match(content):
+            return "".join(lines[: number + 1]), "".join(lines[number + 1 :])
+        if content and not content.startswith(("#", "%")):
+            break
+    return "", text
+
+
+# Field checks. Each takes the value and its dotted field name and returns problems.
+_LABEL_TEXT = "a DNS-1123 label (lowercase letters, digits and '-', starting with a letter)"
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9a-z]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_MAX_TOKENS = 2**32 - 1  # Envoy's token bucket counts in uint32
+_MIN_FILL_MS = 50  # Envoy refuses a shorter fill interval
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _unknown(data: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> list[str]:
+    return [
+        f"{prefix}{key}: unknown field; known fields: {', '.join(known)}"
+        for key in data
+        if key not in known
+    ]
+
+
+def _metadata(meta: Any, parts: tuple[str, str, str] | None, path: str) -> list[str]:
+    if not isinstance(meta, Mapping):
+        return ["metadata: required, with name, namespace and env"]
+    problems = []
+    expected = dict(zip(("env", "namespace", "name"), parts or ("", "", ""), strict=True))
+    for key in ("name", "namespace", "env"):
+        value = meta.get(key)
+        if value is None:
+            problems.append(f"metadata.{key}: required (the path says {expected[key]!r})")
+        elif parts is not None and value != expected[key]:
+            problems.append(
+                f"metadata.{key}: {value!r} disagrees with the path {path}, "
+                f"which says {expected[key]!r}; the path decides"
+            )
+    return problems
+
+
+def _port(value: Any, field: str) -> list[str]:
+    if _is_int(value) and 1 <= value <= 65535:
+        return []
+    return [f"{field}: {value!r} is not a port 1-65535"]
+
+
+def _selector(value: Any, field: str) -> list[str]:
+    if not isinstance(value, Mapping) or not value:
+        return [f"{field}: must be a non-empty map of pod labels, e.g. {{app: svc-user}}"]
+    problems = []
+    for key, label in value.items():
+        if not units.is_label_key(str(key)):
+            problems.append(f"{field}.{key}: not a Kubernetes label name")
+        if not isinstance(label, str) or not units.is_label_value(label):
+            problems.append(
+                f"{field}.{key}: {label!r} is not a label value (text of at most 63 "
+                "letters, digits, '-', '_' or '.', alphanumeric at both ends)"
+            )
+    return problems
+
+
+def _versions(value: Any, field: str) -> list[str]:
+    if not isinstance(value, Mapping):
+        return [f"{field}: must be a mapping with stable (and optionally canary)"]
+    problems = _unknown(value, ("stable", "canary"), f"{field}.")
+    if "stable" not in value:
+        problems.append(f"{field}.stable: required")
+    for key in ("stable", "canary"):
+        name = value.get(key)
+        if key in value and not (isinstance(name, str) and units.is_dns_label(name)):
+            problems.append(f"{field}.{key}: {name!r} is not {_LABEL_TEXT}")
+    if "canary" in value and value.get("canary") == value.get("stable"):
+        problems.append(
+            f"{field}.canary: {value['canary']!r} is the stable version too; "
+            "a canary must be a different version"
+        )
+    return problems
+
+
+def _release(value: Any, field: str) -> list[str]:
+    if not isinstance(value, Mapping):
+        return [f"{field}: must be a mapping, e.g. {{strategy: canary, canaryWeight: 0}}"]
+    problems = _unknown(value, ("strategy", "canaryWeight"), f"{field}.")
+    strategy = value.get("strategy", "canary")
+    if strategy != "canary":
+        problems.append(f"{field}.strategy: {strategy!r} is not supported; use canary")
+    weight = value.get("canaryWeight", 0)
+    if not (_is_int(weight) and 0 <= weight <= 100):
+        problems.append(f"{field}.canaryWeight: {weight!r} is not a whole percentage 0-100")
+    return problems
+
+
+def _rate_limit(value: Any, field: str) -> list[str]:
+    if not isinstance(value, Mapping):
+        return [f"{field}: must be a mapping, e.g. {{enabled: true, requests: 500, per: 5s}}"]
+    problems = _unknown(value, ("enabled", "requests", "per", "match"), f"{field}.")
+    if not isinstance(value.get("enabled", True), bool):
+        problems.append(f"{field}.enabled: {value['enabled']!r} is not true or false")
+    problems += [f"{field}.{key}: required" for key in ("requests", "per") if key not in value]
+    requests = value.get("requests", 1)
+    if not (_is_int(requests) and 0 < requests <= _MAX_TOKENS):
+        problems.append(f"{field}.requests: {requests!r} is not a whole number 1-{_MAX_TOKENS}")
+    per = value.get("per", "1s")
+    if not (isinstance(per, str) and units.is_duration(per)):
+        problems.append(f"{field}.per: {per!r} is not a duration like 5s, 1m or 250ms")
+    elif units.duration_ms(per) < _MIN_FILL_MS:
+        problems.append(f"{field}.per: {per} is shorter than Envoy's smallest window, 50ms")
+    if "match" in value:
+        problems += _header_match(value["match"], f"{field}.match")
+    return problems
+
+
+def _header_match(value: Any, field: str) -> list[str]:
+    headers = value.get("headers") if isinstance(value, Mapping) else None
+    if not isinstance(headers, Mapping) or len(headers) != 1:
+        example = "{user: {exact: w_shenyu}}"
+        return [f"{field}.headers: must name exactly one header, e.g. {example}"]
+    problems = _unknown(value, ("headers",), f"{field}.")
+    ((name, rule),) = headers.items()
+    if not _HEADER_NAME.match(str(name)):
+        problems.append(f"{field}.headers.{name}: not a lowercase HTTP header name")
+    if not isinstance(rule, Mapping) or list(rule) != ["exact"]:
+        return [*problems, f"{field}.headers.{name}: must be {{exact: <value>}}"]
+    exact = rule["exact"]
+    if not isinstance(exact, str) or not exact or _CONTROL.search(exact):
+        problems.append(
+            f"{field}.headers.{name}.exact: {exact!r} is not a non-empty header value "
+            "without control characters"
+        )
+    return problems
+
+
+def _canary_needs_version(spec: Mapping[str, Any]) -> list[str]:
+    release, versions = spec.get("release"), spec.get("versions")
+    weight = release.get("canaryWeight", 0) if isinstance(release, Mapping) else 0
+    has_canary = not isinstance(versions, Mapping) or "canary" in versions
+    if _is_int(weight) and weight > 0 and not has_canary:
+        return [f"spec.release.canaryWeight: {weight}% needs spec.versions.canary"]
+    return []
+
+
+# The fields of spec and their checks, in the order a new document writes them. A new
+# setting (circuitBreaker, routes, timeout, ...) adds one entry here.
+SPEC_FIELDS: dict[str, Callable[[Any, str], list[str]]] = {
+    "port": _port,
+    "selector": _selector,
+    "versions": _versions,
+    "release": _release,
+    "rateLimit": _rate_limit,
+}
+REQUIRED_SPEC_FIELDS = ("port", "selector", "versions")
