@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.core.errors import ConfigError
 
 FORGES = ("local",)
-GUARDS = ("embedded",)
+GUARDS = ("embedded", "opa")
 APPLY_TARGETS = ("directory",)
 
 
@@ -98,6 +98,7 @@ class Settings:
     opa_url: str
     apply: str
     database_url: str
+    opa_token: str = ""
     slack: SlackSettings = SlackSettings()
     dingtalk: DingTalkSettings = DingTalkSettings()
 
@@ -120,6 +121,7 @@ class Settings:
             forge=env.get("GOVBOT_FORGE") or "local",
             guard=env.get("GOVBOT_GUARD") or "embedded",
             opa_url=env.get("GOVBOT_OPA_URL") or "",
+            opa_token=env.get("GOVBOT_OPA_TOKEN") or "",
             apply=env.get("GOVBOT_APPLY") or "directory",
             database_url=env.get("GOVBOT_DATABASE_URL") or f"sqlite:///{home / 'govbot.db'}",
             slack=SlackSettings.from_env(env),

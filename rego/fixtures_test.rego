@@ -4,18 +4,54 @@ package govbot.fixtures
 
 import rego.v1
 
-limits := {"canaryMaxStep": 100, "rateLimitMinWindow": "50ms", "rateLimitMaxRequests": 1000000}
+limits := {
+	"canaryMaxStep": 100,
+	"rateLimitMinWindow": "50ms",
+	"rateLimitMaxRequests": 1000000,
+	"faultRequireTimebox": false,
+	"faultMaxDuration": "1h",
+	"faultMaxAbortPercent": 100,
+	"timeoutMin": "1ms",
+	"timeoutMax": "60s",
+	"retriesMax": 5,
+	"retryBudget": "warn",
+	"maxEjectionPercent": 100,
+}
+
+prod_limits := object.union(limits, {
+	"canaryMaxStep": 25,
+	"faultRequireTimebox": true,
+	"faultMaxAbortPercent": 50,
+	"retryBudget": "deny",
+	"maxEjectionPercent": 50,
+})
+
+# Deliberately unlike the template, so tests show the limits come from the config.
+strict_limits := {
+	"rateLimitMinWindow": "1s",
+	"rateLimitMaxRequests": 100,
+	"faultRequireTimebox": true,
+	"faultMaxDuration": "10m",
+	"timeoutMin": "100ms",
+	"timeoutMax": "10s",
+	"retriesMax": 2,
+	"retryBudget": "deny",
+	"maxEjectionPercent": 20,
+}
 
 config := {
 	"environments": {
-		"dev": {"approvals": {"required": 1}, "limits": limits},
+		"dev": {"approvals": {"required": 1}, "limits": limits, "namespaces": {"demo": {"maxReplicas": 20}}},
 		"prod": {
 			"approvals": {"required": 2, "from": ["sre"]},
-			"limits": object.union(limits, {"canaryMaxStep": 25}),
+			"limits": prod_limits,
+			"namespaces": {"demo": {"maxReplicas": 20}},
 		},
-		"strict": {"limits": {"rateLimitMinWindow": "1s", "rateLimitMaxRequests": 100}},
+		"strict": {"limits": strict_limits, "namespaces": {"demo": {"maxReplicas": 4}}},
 		"stage": {},
 	},
+	"trustDomain": "cluster.local",
+	"ingressGateway": {"caller": "istio-system/istio-ingressgateway", "serviceAccount": "istio-ingressgateway-service-account"},
 	"governance": {"approvals": {"required": 2, "from": ["sre"]}},
 }
 
@@ -47,6 +83,20 @@ policy(weight) := {"apiVersion": "govbot.dev/v1", "kind": "ServicePolicy", "spec
 limited(enabled, requests, per) := {"apiVersion": "govbot.dev/v1", "kind": "ServicePolicy", "spec": {
 	"rateLimit": {"enabled": enabled, "requests": requests, "per": per},
 }}
+
+# A ServicePolicy with an abort fault (null: none), a 2s delay on 5%, and an expiry
+# (null: none).
+faulty(enabled, abort, expires) := {"apiVersion": "govbot.dev/v1", "kind": "ServicePolicy", "spec": {"fault": fault}} if {
+	base := {"enabled": enabled, "delay": {"fixed": "2s", "percent": 5}}
+	with_abort := object.union(base, {"abort": abort | abort != null})
+	fault := object.union(with_abort, {"expires": expires | expires != null})
+}
+
+# A ServicePolicy with `spec` (plus versions v1/v2 when it names none).
+service(spec) := {"apiVersion": "govbot.dev/v1", "kind": "ServicePolicy", "spec": object.union(
+	{"port": 8080, "selector": {"app": "svc-user"}, "versions": {"stable": "v1", "canary": "v2"}},
+	spec,
+)}
 
 # alice changes svc-user in <env>/demo from `before` to `after` (documents or null).
 change(action, env, before, after) := {

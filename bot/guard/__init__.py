@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from bot.core.errors import ConfigError
 from bot.core.types import Decision, RuleSet
-from bot.guard.embedded import EmbeddedGuard
+from bot.guard.embedded import EmbeddedGuard, opa
 
 __all__ = ["EmbeddedGuard", "Guard", "build"]
 
@@ -30,14 +30,17 @@ class Guard(Protocol):
     def decide(self, rules: RuleSet, input: Mapping[str, Any]) -> Decision: ...
 
 
-def build(kind: str, opa_url: str = "") -> Guard:
-    """The guard named by the GOVBOT_GUARD setting; an unknown kind fails at start-up."""
+def build(kind: str, opa_url: str = "", opa_token: str = "") -> Guard:
+    """The guard named by the GOVBOT_GUARD setting; an unknown kind fails at start-up, and
+    so does a missing OPA engine or client."""
     match kind:
         case "embedded":
+            opa()  # fail at start-up, with the install hint, when the engine is missing
             return EmbeddedGuard()
         case "opa":
-            raise ConfigError(
-                f"guard kind 'opa' (OPA server at {opa_url or 'GOVBOT_OPA_URL'}) is not "
-                "available in this version; use GOVBOT_GUARD=embedded"
-            )
-    raise ConfigError(f"unknown guard kind {kind!r}; expected 'embedded'")
+            from bot.guard.server import OpaServerGuard
+
+            if not opa_url:
+                raise ConfigError("GOVBOT_GUARD=opa needs GOVBOT_OPA_URL, e.g. http://opa:8181")
+            return OpaServerGuard(opa_url, opa_token)
+    raise ConfigError(f"unknown guard kind {kind!r}; expected 'embedded' or 'opa'")

@@ -31,3 +31,32 @@ else := ""
 list(value) := value if is_array(value)
 
 else := []
+
+# The time of the decision, RFC 3339 UTC.
+now := text(object.get(input, "now", ""))
+
+# spec.<name> of a document, or null when the document or the field is absent.
+spec_value(doc, name) := object.get(doc, ["spec", name], null) if is_object(doc)
+
+else := null
+
+# spec.<name> of a document as an object; {} when absent, null (an empty YAML key) or
+# of another type.
+section(doc, name) := value if {
+	value := spec_value(doc, name)
+	is_object(value)
+} else := {}
+
+# A section that is on: present and not `enabled: false`. A section without `enabled`
+# counts as on, so that a hand-written document cannot slip past a rule by leaving it out.
+on(value) if {
+	value != {}
+	object.get(value, "enabled", true) != false
+}
+
+# The change touches one of the spec fields `names`, so rules about them judge it.
+# Rules judge only what changes: tightening a limit must not block unrelated commands.
+touches(names) if {
+	some name in names
+	spec_value(before, name) != spec_value(after, name)
+}

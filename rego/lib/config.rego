@@ -1,7 +1,46 @@
 # Settings of govbot.yaml as the rules read them, with the documented defaults.
+#
+# Limits live in environments.<env>.limits; an environment (or a govbot.yaml) without
+# one gets the default below, so every rule has a bound even on a bare repository:
+#
+#   canaryMaxStep         100     points a canary may gain in one change
+#   rateLimitMinWindow    50ms    shortest local rate limit window
+#   rateLimitMaxRequests  1000000 requests per window
+#   faultRequireTimebox   false   faults must carry `expires` (prod: true)
+#   faultMaxDuration      1h      how far ahead `expires` may lie, where time-boxed
+#   faultMaxAbortPercent  100     share of requests a fault may abort (prod: 50)
+#   timeoutMin            1ms     shortest route timeout (Istio's own minimum)
+#   timeoutMax            60s     longest route timeout
+#   retriesMax            5       retry attempts per request
+#   retryBudget           warn    attempts × perTryTimeout > timeout: warn | deny | off
+#   maxEjectionPercent    100     share of hosts outlier detection may eject (prod: 50)
+#
+# environments.<env>.namespaces.<ns>.maxReplicas bounds autoscaling (default 20).
+# Top level: trustDomain (default cluster.local) and ingressGateway.caller (default
+# istio-system/istio-ingressgateway), the caller an exposed service's whitelist keeps.
 package govbot.lib.config
 
 import rego.v1
+
+import data.govbot.lib.clock
+
+defaults := {
+	"canaryMaxStep": 100,
+	"rateLimitMinWindow": "50ms",
+	"rateLimitMaxRequests": 1000000,
+	"faultRequireTimebox": false,
+	"faultMaxDuration": "1h",
+	"faultMaxAbortPercent": 100,
+	"timeoutMin": "1ms",
+	"timeoutMax": "60s",
+	"retriesMax": 5,
+	"retryBudget": "warn",
+	"maxEjectionPercent": 100,
+}
+
+default_max_replicas := 20
+
+default_ingress_caller := "istio-system/istio-ingressgateway"
 
 # The environment's setting at `path` below environments.<env>, or `fallback`.
 env_setting(env, path, fallback) := object.get(
@@ -12,6 +51,34 @@ env_setting(env, path, fallback) := object.get(
 
 # A limit of environments.<env>.limits, or its documented default.
 limit(env, name, fallback) := env_setting(env, ["limits", name], fallback)
+
+# A limit of environments.<env>.limits, or its default from `defaults`.
+setting(env, name) := limit(env, name, defaults[name])
+
+# A numeric limit; a setting that is not a number falls back to the default, never to
+# no limit.
+number(env, name) := value if {
+	value := setting(env, name)
+	is_number(value)
+} else := defaults[name]
+
+# A duration limit in nanoseconds, with the same fallback.
+duration_ns(env, name) := ns if {
+	ns := clock.duration_ns(setting(env, name))
+} else := clock.duration_ns(defaults[name])
+
+# The autoscaling ceiling of a namespace.
+max_replicas(env, namespace) := value if {
+	value := env_setting(env, ["namespaces", namespace, "maxReplicas"], default_max_replicas)
+	is_number(value)
+} else := default_max_replicas
+
+# The caller ("<ns>/<svc>") that an exposed service's whitelist must keep.
+ingress_caller := value if {
+	value := object.get(data.govbot.config, ["ingressGateway", "caller"], default_ingress_caller)
+	is_string(value)
+	value != ""
+} else := default_ingress_caller
 
 # Changes to the guardrails themselves: govbot.yaml, access.yaml and rego/.
 governance_path(path) if path in {"govbot.yaml", "access.yaml"}

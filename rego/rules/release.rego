@@ -1,6 +1,9 @@
 # A canary may gain at most canaryMaxStep points per change (environments.<env>.limits,
 # default 100), so a bad build reaches few users. Moving traffic back towards the stable
 # version (abort, rollback) is never limited: it must stay possible in an incident.
+# Traffic goes only to versions the service declares: the blue-green `active` version
+# and every route's `to` must be values of `versions` (a subset that does not exist
+# makes Envoy answer 503 to everything routed there).
 package govbot.rules.release
 
 import rego.v1
@@ -33,6 +36,41 @@ deny contains msg if {
 	msg := sprintf("[release.weight_range] %s: canary weight %v is not a number from 0 to 100",
 		[change.target, after])
 }
+
+# The versions a service declares (the values of spec.versions).
+versions contains version if {
+	some version in change.section(change.after, "versions")
+}
+
+version_touched if change.touches({"release", "routes", "versions"})
+
+active := object.get(change.section(change.after, "release"), "active", null)
+
+deny contains msg if {
+	version_touched
+	active != null
+	not active in versions
+	msg := sprintf("[release.unknown_version] %s: blue-green target %v is not one of the service's versions %v",
+		[change.target, active, sort(versions)])
+}
+
+routes := value if {
+	value := change.spec_value(change.after, "routes")
+	is_array(value)
+} else := []
+
+deny contains msg if {
+	version_touched
+	some i, route in routes
+	target := route_target(route)
+	not target in versions
+	msg := sprintf("[release.unknown_version] %s: route %d goes to %v, which is not one of the service's versions %v",
+		[change.target, i + 1, target, sort(versions)])
+}
+
+route_target(route) := object.get(route, "to", null) if is_object(route)
+
+else := null
 
 warn := set()
 

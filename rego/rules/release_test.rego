@@ -59,3 +59,53 @@ test_other_actions_are_judged_by_weight_too if {
 	doc := fixtures.change("rollback", "prod", fixtures.policy(0), fixtures.policy(80))
 	"[release.max_step]" in fixtures.deny_ids("release", doc)
 }
+
+blue_green(active) := fixtures.service({"release": {"strategy": "blueGreen", "active": active}})
+
+routed(to) := fixtures.service({"routes": [
+	{"match": {"headers": {"user": {"exact": "w_shenyu"}}}, "to": "v2"},
+	{"match": {"cookie": {"name": "user", "value": "w_shenyu"}}, "to": to},
+]})
+
+test_blue_green_to_a_declared_version_is_allowed if {
+	doc := fixtures.change("bluegreen", "prod", blue_green("v1"), blue_green("v2"))
+	count(fixtures.deny_ids("release", doc)) == 0
+}
+
+test_blue_green_to_an_unknown_version_is_denied if {
+	doc := fixtures.change("bluegreen", "prod", blue_green("v1"), blue_green("v3"))
+	"[release.unknown_version]" in fixtures.deny_ids("release", doc)
+}
+
+test_blue_green_target_must_be_a_version_value_not_a_key if {
+	doc := fixtures.change("bluegreen", "prod", blue_green("v1"), blue_green("canary"))
+	"[release.unknown_version]" in fixtures.deny_ids("release", doc)
+}
+
+test_route_to_an_unknown_version_is_denied if {
+	doc := fixtures.change("route", "dev", fixtures.service({}), routed("v9"))
+	"[release.unknown_version]" in fixtures.deny_ids("release", doc)
+	count(fixtures.deny_ids("release", fixtures.change("route", "dev", fixtures.service({}), routed("v1")))) == 0
+}
+
+test_route_without_a_target_is_denied if {
+	doc := fixtures.change("route", "dev", null, fixtures.service({"routes": [{"match": {}}]}))
+	"[release.unknown_version]" in fixtures.deny_ids("release", doc)
+}
+
+test_dropping_a_version_that_traffic_still_uses_is_denied if {
+	before := routed("v1")
+	after := json.patch(before, [{"op": "replace", "path": "/spec/versions", "value": {"stable": "v2", "canary": "v3"}}])
+	"[release.unknown_version]" in fixtures.deny_ids("release", fixtures.change("edit", "dev", before, after))
+}
+
+test_untouched_routes_are_not_judged_again if {
+	old := routed("v9")
+	doc := fixtures.change("ratelimit", "dev", old, object.union(old, {"spec": {"rateLimit": {"enabled": false}}}))
+	count(fixtures.deny_ids("release", doc)) == 0
+}
+
+test_rollback_to_an_unknown_version_is_denied if {
+	doc := fixtures.change("rollback", "prod", blue_green("v2"), blue_green("v7"))
+	"[release.unknown_version]" in fixtures.deny_ids("release", doc)
+}

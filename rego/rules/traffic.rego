@@ -7,6 +7,7 @@ package govbot.rules.traffic
 import rego.v1
 
 import data.govbot.lib.change
+import data.govbot.lib.clock
 import data.govbot.lib.config
 
 # An empty `rateLimit:` in YAML is null; treat it as absent.
@@ -42,11 +43,7 @@ max_requests := config.limit(change.env, "rateLimitMaxRequests", 1000000)
 
 requests := object.get(rate_limit, "requests", 0)
 
-# time.parse_duration_ns raises on bad text; check the shape first.
-duration_ns(text) := time.parse_duration_ns(text) if {
-	is_string(text)
-	regex.match(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`, text)
-}
+duration_ns(text) := clock.duration_ns(text)
 
 deny contains msg if {
 	enabled

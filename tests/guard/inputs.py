@@ -71,3 +71,39 @@ def canary_input(
         "approvals": [{"by": by, "at": "2026-11-27T10:05:00Z"} for by in approvals],
         "now": "2026-11-27T10:00:00Z",
     }
+
+
+def service(env: str = "dev", **spec: Any) -> dict[str, Any]:
+    """A full ServicePolicy of svc-user in <env>/demo with `spec` on top of the required
+    fields (port, selector, versions v1/v2), as policies.document.plain returns it."""
+    full: dict[str, Any] = {
+        "port": 8080,
+        "selector": {"app": "svc-user"},
+        "versions": {"stable": "v1", "canary": "v2"},
+        **spec,
+    }
+    meta = {"name": "svc-user", "namespace": "demo", "env": env}
+    return {"apiVersion": "govbot.dev/v1", "kind": "ServicePolicy", "metadata": meta, "spec": full}
+
+
+def change_input(
+    action: str,
+    env: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    approvals: tuple[str, ...] = (),
+    now: str = "2026-11-27T10:00:00Z",
+) -> dict[str, Any]:
+    """The input the workflow builds when alice's `action` turns `before` into `after`."""
+    return {
+        "action": action,
+        "actor": {"id": "alice", "groups": []},
+        "env": env,
+        "namespace": "demo",
+        "target": "svc-user",
+        "path": f"services/{env}/demo/svc-user.yaml",
+        "before": before,
+        "after": after,
+        "approvals": [{"by": by, "at": "2026-11-27T10:05:00Z"} for by in approvals],
+        "now": now,
+    }

@@ -200,7 +200,7 @@ def test_build_embedded_returns_the_embedded_guard() -> None:
     assert isinstance(build("embedded"), EmbeddedGuard)
 
 
-@pytest.mark.parametrize("kind", ["opa", "remote", ""])
+@pytest.mark.parametrize("kind", ["remote", "OPA", ""])
 def test_build_other_kinds_fail_instead_of_falling_back(kind: str) -> None:
     with pytest.raises(ConfigError, match="guard kind"):
         build(kind, "http://127.0.0.1:8181")

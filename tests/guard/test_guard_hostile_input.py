@@ -21,8 +21,54 @@ RULES = RuleSet(
 )
 GUARD = EmbeddedGuard()
 
-WORDS = ["alice", "bob", "mallory", "dev", "prod", "demo", "5s", "10ms", "rego/x.rego"]
-FIELDS = ["spec", "release", "canaryWeight", "rateLimit", "enabled", "requests", "per", "by"]
+WORDS = [
+    "alice",
+    "bob",
+    "mallory",
+    "dev",
+    "prod",
+    "demo",
+    "5s",
+    "10ms",
+    "rego/x.rego",
+    "v1",
+    "v2",
+    "99999999999h",
+    "2026-11-27T10:30:00Z",
+    "2026-02-30T10:00:00Z",
+    "3026-01-01T00:00:00Z",
+]
+FIELDS = [
+    "spec",
+    "release",
+    "canaryWeight",
+    "rateLimit",
+    "enabled",
+    "requests",
+    "per",
+    "by",
+    "fault",
+    "abort",
+    "percent",
+    "expires",
+    "timeout",
+    "retries",
+    "attempts",
+    "perTryTimeout",
+    "circuitBreaker",
+    "maxEjectionPercent",
+    "allowFrom",
+    "callers",
+    "exposed",
+    "autoscale",
+    "min",
+    "max",
+    "versions",
+    "active",
+    "routes",
+    "to",
+    "now",
+]
 SCALARS = st.one_of(
     st.none(),
     st.booleans(),
@@ -39,7 +85,18 @@ VALUES = st.recursive(
     ),
     max_leaves=12,
 )
-KEYS = ["action", "actor", "env", "namespace", "target", "path", "before", "after", "approvals"]
+KEYS = [
+    "action",
+    "actor",
+    "env",
+    "namespace",
+    "target",
+    "path",
+    "before",
+    "after",
+    "approvals",
+    "now",
+]
 ACTORS = st.one_of(VALUES, st.fixed_dictionaries({"id": st.one_of(st.sampled_from(WORDS), VALUES)}))
 
 

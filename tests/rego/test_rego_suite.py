@@ -9,12 +9,21 @@ from typing import Any
 from bot.guard.regotest import list_tests, run_rego_tests, run_samples
 from bot.resources import rego_dir
 
-CONCERNS = ("authorization", "review", "release", "traffic")
+CONCERNS = (
+    "authorization",
+    "review",
+    "release",
+    "traffic",
+    "faults",
+    "resilience",
+    "access",
+    "scale",
+)
 
 
 def test_every_rego_test_passes(modules: dict[str, str], data: dict[str, Any]) -> None:
     results = run_rego_tests(modules, data)
-    assert len(results) > 40
+    assert len(results) > 120
     failed = [f"{r.file}: {r.name}: {r.error}" for r in results if not r.passed]
     assert not failed
 
@@ -65,9 +74,7 @@ test_runtime_error if {
 """
 
 
-def test_a_failing_test_is_reported_failed(
-    modules: dict[str, str], data: dict[str, Any]
-) -> None:
+def test_a_failing_test_is_reported_failed(modules: dict[str, str], data: dict[str, Any]) -> None:
     extended = {**modules, "rego/extra_test.rego": FAILING}
     results = {r.name: r for r in run_rego_tests(extended, data)}
     assert not results["govbot.extra_test.test_wrong"].passed
@@ -129,9 +136,7 @@ helper if {
     assert list_tests("test_orphan if true\n") == []
 
 
-def test_samples_pass_on_the_template_data(
-    modules: dict[str, str], data: dict[str, Any]
-) -> None:
+def test_samples_pass_on_the_template_data(modules: dict[str, str], data: dict[str, Any]) -> None:
     results = run_samples(modules, data, rego_dir() / "samples")
     assert len(results) >= 5
     assert [r.name for r in results if not r.passed] == []
@@ -146,9 +151,7 @@ def test_a_sample_with_a_wrong_expectation_fails(
 ) -> None:
     source = json.loads((rego_dir() / "samples" / "canary_prod_jump.json").read_text())
     (tmp_path / "right.json").write_text(_sample(source["input"], source["expect"]))
-    (tmp_path / "wrong.json").write_text(
-        _sample(source["input"], {"allow": True, "deny_ids": []})
-    )
+    (tmp_path / "wrong.json").write_text(_sample(source["input"], {"allow": True, "deny_ids": []}))
     (tmp_path / "odd.json").write_text(_sample(source["input"], {"colour": "blue"}))
     (tmp_path / "garbled.json").write_text("{not json")
     results = {r.name: r for r in run_samples(modules, data, tmp_path)}

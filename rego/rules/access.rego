@@ -1,0 +1,58 @@
+# The whitelist (allowFrom, an AuthorizationPolicy ALLOW). While it is on, its callers
+# are the only ones let in: an empty list would deny everyone, and a service served
+# through the ingress gateway (`exposed: true`) must keep the gateway among them
+# (ingressGateway.caller in govbot.yaml, default istio-system/istio-ingressgateway) or
+# it drops off the internet. Callers are "<svc>" (the service's namespace) or
+# "<ns>/<svc>". Only a change to the whitelist or to `exposed` is judged.
+package govbot.rules.access
+
+import rego.v1
+
+import data.govbot.lib.change
+import data.govbot.lib.config
+
+allow_from := change.section(change.after, "allowFrom")
+
+judged if {
+	change.on(allow_from)
+	change.touches({"allowFrom", "exposed"})
+}
+
+callers := object.get(allow_from, "callers", [])
+
+deny contains msg if {
+	judged
+	not has_callers
+	msg := sprintf("[access.whitelist_empty] %s: the whitelist is on with no callers, which would deny every caller; add one with `/whitelist %s allow <svc>` or turn it off",
+		[change.target, change.target])
+}
+
+has_callers if {
+	is_array(callers)
+	some caller in callers
+	is_string(caller)
+	caller != ""
+}
+
+# "<svc>" names a service of the target's own namespace.
+qualified(caller) := caller if contains(caller, "/")
+
+else := sprintf("%s/%s", [change.namespace, caller])
+
+keeps_gateway if {
+	is_array(callers)
+	some caller in callers
+	is_string(caller)
+	qualified(caller) == config.ingress_caller
+}
+
+deny contains msg if {
+	judged
+	has_callers
+	change.spec_value(change.after, "exposed") == true
+	not keeps_gateway
+	msg := sprintf("[access.ingress_removed] %s is exposed through the ingress gateway, so its whitelist must keep %s; add it back with `/whitelist %s allow %s`",
+		[change.target, config.ingress_caller, change.target, config.ingress_caller])
+}
+
+warn := set()

@@ -1,0 +1,101 @@
+package govbot.rules.access_test
+
+import rego.v1
+
+import data.govbot.fixtures
+
+gateway := "istio-system/istio-ingressgateway"
+
+listed(exposed, enabled, callers) := fixtures.service({
+	"exposed": exposed,
+	"allowFrom": {"enabled": enabled, "callers": callers},
+})
+
+whitelist(before, after) := fixtures.change("whitelist", "prod", before, after)
+
+test_a_whitelist_with_callers_is_allowed if {
+	count(fixtures.deny_ids("access", whitelist(null, listed(false, true, ["svc-index"])))) == 0
+}
+
+test_an_empty_whitelist_that_is_on_is_denied if {
+	"[access.whitelist_empty]" in fixtures.deny_ids("access", whitelist(listed(false, true, ["svc-index"]), listed(false, true, [])))
+}
+
+test_a_whitelist_without_callers_is_denied if {
+	doc := whitelist(null, fixtures.service({"allowFrom": {"enabled": true}}))
+	"[access.whitelist_empty]" in fixtures.deny_ids("access", doc)
+	odd := whitelist(null, fixtures.service({"allowFrom": {"enabled": true, "callers": [""]}}))
+	"[access.whitelist_empty]" in fixtures.deny_ids("access", odd)
+	text := whitelist(null, fixtures.service({"allowFrom": {"enabled": true, "callers": "svc-index"}}))
+	"[access.whitelist_empty]" in fixtures.deny_ids("access", text)
+}
+
+test_an_empty_whitelist_that_is_off_is_allowed if {
+	count(fixtures.deny_ids("access", whitelist(listed(false, true, ["a"]), listed(false, false, [])))) == 0
+}
+
+test_turning_an_empty_whitelist_on_is_denied if {
+	"[access.whitelist_empty]" in fixtures.deny_ids("access", whitelist(listed(false, false, []), listed(false, true, [])))
+}
+
+test_removing_the_gateway_of_an_exposed_service_is_denied if {
+	before := listed(true, true, ["svc-index", gateway])
+	"[access.ingress_removed]" in fixtures.deny_ids("access", whitelist(before, listed(true, true, ["svc-index"])))
+}
+
+test_an_exposed_service_that_keeps_the_gateway_is_allowed if {
+	before := listed(true, true, [gateway])
+	count(fixtures.deny_ids("access", whitelist(before, listed(true, true, [gateway, "svc-index"])))) == 0
+}
+
+test_an_internal_service_may_drop_the_gateway if {
+	before := listed(false, true, ["svc-index", gateway])
+	count(fixtures.deny_ids("access", whitelist(before, listed(false, true, ["svc-index"])))) == 0
+}
+
+test_exposing_a_service_behind_a_whitelist_without_the_gateway_is_denied if {
+	before := listed(false, true, ["svc-index"])
+	"[access.ingress_removed]" in fixtures.deny_ids("access", fixtures.change("edit", "prod", before, listed(true, true, ["svc-index"])))
+}
+
+test_a_short_caller_in_the_gateway_namespace_counts if {
+	doc := object.union(whitelist(null, listed(true, true, ["istio-ingressgateway"])), {"namespace": "istio-system"})
+	count(fixtures.deny_ids("access", doc)) == 0
+	elsewhere := whitelist(null, listed(true, true, ["istio-ingressgateway"]))
+	"[access.ingress_removed]" in fixtures.deny_ids("access", elsewhere)
+}
+
+test_the_gateway_caller_comes_from_config if {
+	cfg := object.union(fixtures.config, {"ingressGateway": {"caller": "gateway/edge"}})
+	doc := whitelist(null, listed(true, true, ["gateway/edge"]))
+	count(data.govbot.rules.access.deny) == 0 with input as doc with data.govbot.config as cfg
+	kept := whitelist(null, listed(true, true, [gateway]))
+	count(data.govbot.rules.access.deny) == 1 with input as kept with data.govbot.config as cfg
+}
+
+test_the_gateway_caller_has_a_default if {
+	doc := whitelist(null, listed(true, true, ["svc-index"]))
+	some msg in data.govbot.rules.access.deny with input as doc with data.govbot.config as {}
+	startswith(msg, "[access.ingress_removed]")
+	contains(msg, gateway)
+}
+
+test_turning_the_whitelist_off_is_allowed if {
+	count(fixtures.deny_ids("access", whitelist(listed(true, true, [gateway]), listed(true, false, [])))) == 0
+}
+
+test_an_unchanged_whitelist_is_not_judged_again if {
+	old := listed(true, true, ["svc-index"])
+	doc := fixtures.change("canary", "prod", old, object.union(old, {"spec": {"release": {"canaryWeight": 5}}}))
+	count(fixtures.deny_ids("access", doc)) == 0
+}
+
+test_rollback_that_empties_the_whitelist_is_denied if {
+	doc := fixtures.change("rollback", "prod", listed(false, false, []), listed(false, true, []))
+	"[access.whitelist_empty]" in fixtures.deny_ids("access", doc)
+}
+
+test_rollback_that_drops_the_gateway_is_denied if {
+	doc := fixtures.change("rollback", "prod", listed(true, true, [gateway]), listed(true, true, ["svc-index"]))
+	"[access.ingress_removed]" in fixtures.deny_ids("access", doc)
+}
