@@ -16,17 +16,44 @@ import difflib
 from dataclasses import dataclass
 
 from bot.core.errors import UsageError
-from commands import approve, canary, changes, grammar, help, ratelimit, reject, status
+from commands import (
+    approve,
+    bluegreen,
+    canary,
+    changes,
+    circuitbreak,
+    fault,
+    grammar,
+    help,
+    policies,
+    ratelimit,
+    reject,
+    rollback,
+    route,
+    scale,
+    status,
+    timeout,
+    whitelist,
+)
 from commands.spec import CommandSpec
 from policies.intents import Intent
 
 REGISTRY: tuple[CommandSpec, ...] = (
     canary.SPEC,
+    bluegreen.SPEC,
+    route.SPEC,
     ratelimit.SPEC,
+    circuitbreak.SPEC,
+    whitelist.SPEC,
+    fault.SPEC,
+    timeout.SPEC,
+    scale.SPEC,
+    rollback.SPEC,
     approve.SPEC,
     reject.SPEC,
     changes.SPEC,
     status.SPEC,
+    policies.SPEC,
     help.SPEC,
 )
 

@@ -1,5 +1,5 @@
-"""The shared grammar of command arguments: services, percents, durations, rates, `k=v`,
-change ids, words and the `--env` / `--ns` flags.
+"""The shared grammar of command arguments: services, callers, versions, percents,
+counts, durations, rates, `k=v`, change ids, words and the `--env` / `--ns` flags.
 
 Every command module parses its words with these functions, so `20%`, `500/5s` and
 `svc-user` mean the same thing in every command and fail with the same explanation. Each
@@ -19,6 +19,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
 
 from bot.core.errors import UsageError
 from policies import units
@@ -28,10 +29,18 @@ MAX_TEXT = 2_000
 MAX_REQUESTS = 4_294_967_295
 # Change ids live in a 32-bit INTEGER column on PostgreSQL.
 MAX_CHANGE_ID = 2_147_483_647
+# Kubernetes and Istio keep replica and connection counts in int32.
+MAX_INT32 = 2_147_483_647
+# A protobuf Duration holds at most 10,000 years; Istio refuses anything longer.
+MAX_DURATION_MS = 315_576_000_000_000
 _SHOWN = 80
 _NUMBER = re.compile(r"[0-9]+", re.ASCII)
 # Above every bound here; longer numbers stand in as this, so int() never sees 5,000 digits.
 _TOO_BIG = 10**12
+# Istio takes fractional percentages down to 0.0001%.
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?", re.ASCII)
+_DURATION_PART = re.compile(r"([0-9.]+)(h|ms|m|s)", re.ASCII)
+_UNIT_MS = {"h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
 _HEADER_KEY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,98}[A-Za-z0-9])?", re.ASCII)
 _HEADER_VALUE = re.compile(r"[\x21-\x7e]{1,256}", re.ASCII)
 # Tab and line breaks separate words; every other control character is refused, and so
@@ -153,6 +162,27 @@ def service(word: str) -> str:
     )
 
 
+def version(word: str) -> str:
+    """A version as `spec.versions` names it (the pods' `version` label), like `v2`."""
+    if _is_label(word):
+        return word
+    raise UsageError(
+        f'{show(word)} is not a version: use lowercase letters, digits and "-", '
+        "starting with a letter, like v2"
+    )
+
+
+def caller(word: str) -> str:
+    """A caller of a service: `<svc>` in the same namespace, or `<ns>/<svc>`."""
+    namespace, slash, name = word.partition("/")
+    if _is_label(name if slash else namespace) and (not slash or _is_label(namespace)):
+        return word
+    raise UsageError(
+        f"{show(word)} is not a caller: use a service name like svc-index, or "
+        "<namespace>/<service> like istio-system/istio-ingressgateway"
+    )
+
+
 def percent(word: str) -> int:
     """`20%` or `20`: a whole number from 0 to 100."""
     value = _number(word.removesuffix("%"))
@@ -161,12 +191,51 @@ def percent(word: str) -> int:
     raise UsageError(f"{show(word)} is not a percent: use a whole number from 0 to 100, like 20%")
 
 
+def fine_percent(word: str) -> float:
+    """`10%`, `0.5%` or `10`: from 0 to 100 in steps of 0.0001, as Istio's fault
+    percentages; a whole percent comes back as an int, so documents say `10`, not `10.0`."""
+    text = word.removesuffix("%")
+    if _DECIMAL.fullmatch(text) and len(text) <= 9 and Decimal(text) <= 100:
+        value = Decimal(text)
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise UsageError(
+        f"{show(word)} is not a percent: use a number from 0 to 100 "
+        "(at most four decimals), like 10% or 0.5%"
+    )
+
+
+def count(word: str, what: str, low: int = 1, high: int = MAX_INT32) -> int:
+    """A whole number from `low` to `high`; `what` names it in the error ("a replica count")."""
+    value = _number(word)
+    if value is not None and low <= value <= high:
+        return value
+    raise UsageError(f"{show(word)} is not {what}: use a whole number from {low} to {high}")
+
+
 def duration(word: str) -> str:
     """A duration as Istio writes it: `5s`, `1m30s`, `250ms`."""
     if word.isascii() and units.is_duration(word):
         return word
     raise UsageError(
         f"{show(word)} is not a duration: use a number and a unit (h, m, s, ms), like 5s or 1m30s"
+    )
+
+
+def positive_duration(word: str, longest_ms: int = MAX_DURATION_MS) -> str:
+    """A duration Istio takes for a timeout, interval or delay: from 1ms to `longest_ms`,
+    in whole milliseconds (`1.5s` yes, `0s` and `1.0005s` no)."""
+    duration(word)
+    parts = _DURATION_PART.findall(word)
+    total = sum((Decimal(n) * _UNIT_MS[u] for n, u in parts), Decimal(0))
+    if total > longest_ms:
+        raise UsageError(
+            f"{show(word)} is too long: the longest is {units.format_ms(longest_ms)}"
+        )
+    if total >= 1 and total == total.to_integral_value():
+        return word
+    raise UsageError(
+        f"{show(word)} is not a usable duration: use at least 1ms in whole milliseconds, "
+        "like 3s or 250ms"
     )
 
 
@@ -241,6 +310,13 @@ def keyword(word: str, choices: tuple[str, ...], what: str) -> str:
     lowered = word.lower() if word.isascii() else word
     if lowered in choices:
         return lowered
-    close = difflib.get_close_matches(lowered, choices, n=1)
-    hint = f'; did you mean "{close[0]}"?' if close else ""
+    close = suggestion(word, choices)
+    hint = f'; did you mean "{close}"?' if close else ""
     raise UsageError(f"{show(word)} is not {what}{hint}")
+
+
+def suggestion(word: str, choices: tuple[str, ...]) -> str | None:
+    """The choice closest to a mistyped word, or None when nothing is close."""
+    lowered = word.lower() if word.isascii() else word
+    close = difflib.get_close_matches(lowered, choices, n=1)
+    return close[0] if close else None

@@ -11,17 +11,35 @@ from commands import docs
 from commands.spec import CommandSpec
 from policies.intents import (
     Approve,
+    BlueGreen,
     Canary,
+    CircuitBreak,
+    Fault,
     Help,
     ListChanges,
+    ListPolicies,
     RateLimit,
     Reject,
+    Rollback,
+    Route,
+    Scale,
     Status,
+    Timeout,
+    Whitelist,
 )
 
 INTENT_OF = {
     "canary": Canary,
+    "bluegreen": BlueGreen,
+    "route": Route,
     "ratelimit": RateLimit,
+    "circuitbreak": CircuitBreak,
+    "whitelist": Whitelist,
+    "fault": Fault,
+    "timeout": Timeout,
+    "scale": Scale,
+    "rollback": Rollback,
+    "policies": ListPolicies,
     "approve": Approve,
     "reject": Reject,
     "changes": ListChanges,
@@ -97,7 +115,17 @@ def test_example_gives_exactly_this_intent(
 
 def test_only_policy_changing_commands_are_mutating() -> None:
     mutating = {spec.name for spec in commands.REGISTRY if spec.mutating}
-    assert mutating == {"canary", "ratelimit"}
+    assert mutating == {
+        "canary",
+        "bluegreen",
+        "route",
+        "ratelimit",
+        "circuitbreak",
+        "whitelist",
+        "fault",
+        "timeout",
+        "scale",
+    }
 
 
 def test_names_and_aliases_are_unique() -> None:

@@ -1,0 +1,81 @@
+"""/fault <svc> abort <code> <p>% | delay <d> <p>% [for <d>] | off — inject errors or delays to test resilience.
+
+`abort 503 10%` answers one request in ten with a 503 instead of calling the service;
+`delay 2s 5%` holds one request in twenty for two seconds. Abort and delay are set one
+at a time and can run together. `for 30m` ends the fault 30 minutes after the change is
+applied; without it the fault stays until `off`. Percents may have decimals (0.5%).
+
+Alias: 故障注入
+Examples:
+    /fault svc-user abort 503 10%
+    /fault svc-user delay 2s 5% for 30m
+    /fault svc-user abort 500 0.5% for 1h
+    /fault svc-user off
+    故障注入 svc-user delay 500ms 50% --env dev
+"""  # noqa: E501 -- the first line is the usage /help shows, whole
+
+from __future__ import annotations
+
+from bot.core.errors import UsageError
+from commands import grammar
+from commands.spec import CommandSpec
+from policies.intents import Fault
+
+USAGE = "/fault <svc> abort <code> <p>% | delay <d> <p>% [for <d>] | off"
+_MODES = ("abort", "delay", "off")
+_NEEDS = {
+    "abort": "the status code and percent, like abort 503 10%",
+    "delay": "the delay and percent, like delay 2s 5%",
+}
+# A time box longer than a year is no time box; it also keeps the expiry a real date.
+_LONGEST_FOR_MS = 366 * 24 * 3_600_000
+
+
+def parse(words: list[str]) -> Fault:
+    if not words:
+        raise grammar.missing("the service name")
+    service = grammar.service(words[0])
+    if len(words) == 1:
+        raise grammar.missing("abort <code> <p>%, delay <d> <p>% or off")
+    mode = grammar.keyword(words[1], _MODES, "abort, delay or off")
+    if mode == "off":
+        if len(words) > 2:
+            raise grammar.unexpected(words[2:])
+        return Fault(service, "off")
+    if len(words) == 2:
+        raise grammar.missing(_NEEDS[mode])
+    if len(words) == 3:
+        raise grammar.missing(f"the percent after {grammar.show(words[2])}, like 10%")
+    # Each word is checked in the order typed, so the error names the first wrong one.
+    if mode == "abort":
+        status = _status(words[2])
+        percent = grammar.fine_percent(words[3])
+        return Fault(service, "abort", percent, http_status=status, duration=_for(words[4:]))
+    delay = grammar.positive_duration(words[2])
+    percent = grammar.fine_percent(words[3])
+    return Fault(service, "delay", percent, delay=delay, duration=_for(words[4:]))
+
+
+def _status(word: str) -> int:
+    """An HTTP status to answer with: 200 to 599 (Istio's range)."""
+    try:
+        return grammar.count(word, "an HTTP status code", low=200, high=599)
+    except UsageError:
+        raise UsageError(
+            f"{grammar.show(word)} is not an HTTP status code: use 200 to 599, like 503"
+        ) from None
+
+
+def _for(words: list[str]) -> str | None:
+    """`for <d>` at the end: how long the fault lasts."""
+    if not words:
+        return None
+    grammar.keyword(words[0], ("for",), '"for" and a duration, like for 30m')
+    if len(words) == 1:
+        raise grammar.missing("the duration after for, like for 30m")
+    if len(words) > 2:
+        raise grammar.unexpected(words[2:])
+    return grammar.positive_duration(words[1], longest_ms=_LONGEST_FOR_MS)
+
+
+SPEC = CommandSpec.from_doc("fault", __doc__, usage=USAGE, parse=parse, mutating=True)
