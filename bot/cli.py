@@ -120,3 +120,26 @@ def check(directory: Path) -> None:
     click.echo(f"{report.documents} documents, {report.tests_passed} rego tests passed, "
                f"{report.tests_failed} failed, {len(report.problems)} problems")
     sys.exit(0 if report.ok else 1)
+
+
+@main.command("slack-manifest")
+@click.option("--url", "base_url", default="https://govbot.example.com", show_default=True,
+              help="the public base URL of govbot serve (HTTP mode); /slack/events is added")
+@click.option("--socket-mode", is_flag=True, help="Socket Mode: no public URL needed")
+@click.option("--name", default="govbot", show_default=True, help="the app's name in Slack")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of YAML")
+def slack_manifest(base_url: str, socket_mode: bool, name: str, as_json: bool) -> None:
+    """Print a Slack app manifest: every registered command as a slash command, the bot
+    scopes, interactivity for the approval buttons and the mention event."""
+    import json
+
+    import yaml
+
+    from bot.chat.slack_manifest import manifest
+    from commands import REGISTRY
+
+    document = manifest(REGISTRY, base_url=base_url, socket_mode=socket_mode, name=name)
+    if as_json:
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), nl=False)

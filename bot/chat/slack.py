@@ -1,0 +1,296 @@
+"""`SlackChat`: govbot in Slack, over HTTP (`/slack/events`) or Socket Mode.
+
+Slash commands (`/canary svc-user 20%`), mentions (`@govbot canary svc-user 20%`) and the
+approval card's buttons all become a `Command` for the workflow. Every request is acked at
+once (a slash command with "working on it"); the work then runs on govbot's own worker
+threads, so Bolt's pool is free for the next ack and a slow git push never delays one.
+
+Where replies go:
+    opened change        the card, in the channel (slash command) or the mention's thread;
+                         its channel and ts are kept in the store under slack:change:<id>
+    approved/merged/...  a reply in the change's thread, and the card updated in place
+    anything else        slash command: ephemeral through response_url; mention: its
+                         thread; button click: ephemeral to the clicker
+
+People are `team_id` + `user_id`; display names are never read. Retried deliveries carry
+the same event id (`command:<trigger_id>`, the Events API `event_id`,
+`action:<action_ts>:<user>`), which the workflow claims once.
+
+Example:
+    chat = SlackChat(settings.slack, app.workflow, app.store)
+    server = make_server("0.0.0.0", 8080, chat.routes())
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Literal
+
+from slack_bolt import Ack, App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+
+from bot.chat import ChatCore, ChatRefs, WsgiApp
+from bot.chat.slack_blocks import (
+    APPROVE,
+    REJECT,
+    card,
+    cut,
+    escape,
+    mention,
+    summary_line,
+    unescape,
+)
+from bot.chat.slack_post import Backlog, ChannelQueues, web_client, webhook
+from bot.chat.slack_verify import signed, verifier
+from bot.core.types import Command, Reply
+from bot.settings import SlackSettings
+
+log = logging.getLogger("govbot.slack")
+
+PLATFORM = "slack"
+EVENTS_PATH = "/slack/events"
+TEXT_LIMIT = 3900
+UPDATES_CARD = ("approved", "merged", "rejected")
+_LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
+
+
+def change_key(change_id: int) -> str:
+    return f"slack:change:{change_id}"
+
+
+def token_authorize(bot_token: str) -> Callable[..., AuthorizeResult]:
+    """Bolt's `authorize` from the configured bot token: no `auth.test` call to Slack, so
+    a Slack outage never delays an ack."""
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id,
+                               bot_token=bot_token)
+
+    return authorize
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a command came from, so that its answers find their way back.
+
+    `asked` is escaped mrkdwn naming who asked for what; `thread_ts` is the mention's
+    thread, or for a click the card's thread.
+    """
+
+    kind: Literal["command", "mention", "click"]
+    channel: str
+    user: str
+    thread_ts: str | None = None
+    response_url: str = ""
+    asked: str = ""
+
+
+class SlackChat:
+    """The Slack adapter behind `ServedChat`; it translates, the workflow decides."""
+
+    def __init__(self, settings: SlackSettings, core: ChatCore, refs: ChatRefs, *,
+                 client: WebClient | None = None, clock: Callable[[], float] = time.time,
+                 post_interval: float = 1.0, workers: int = 4) -> None:
+        self._settings = settings
+        self._core = core
+        self._refs = refs
+        self._client = client or web_client(settings.bot_token, settings.api_url)
+        self._clock = clock
+        self._queues = ChannelQueues(post_interval)
+        self._work = ThreadPoolExecutor(workers, thread_name_prefix="govbot-slack-work")
+        self._backlog = Backlog()
+        self._stopping = threading.Event()
+        self._socket: SocketModeHandler | None = None
+        self.bolt = self._bolt_app()
+
+    def _bolt_app(self) -> App:
+        # Signatures are checked at the WSGI edge (slack_verify), before Bolt parses. Bolt
+        # injects listener arguments by parameter name, so it gets plain functions.
+        # Bolt's own client carries no token: each request gets the one `authorize` gives.
+        app = App(client=WebClient(base_url=self._client.base_url),
+                  authorize=token_authorize(self._settings.bot_token),
+                  request_verification_enabled=False, process_before_response=False)
+
+        def on_command(ack: Ack, body: dict[str, Any]) -> None:
+            self._on_command(ack, body)
+
+        def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
+            self._on_mention(body, event)
+
+        def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+            self._on_click(ack, body, action)
+
+        app.command(re.compile(r"^/"))(on_command)
+        app.event("app_mention")(on_mention)
+        app.action(APPROVE)(on_click)
+        app.action(REJECT)(on_click)
+        return app
+
+    # -- ServedChat ---------------------------------------------------------------------
+
+    def routes(self) -> Mapping[str, WsgiApp]:
+        """`/slack/events` behind the signature check; none in Socket-Mode-only setups."""
+        if not self._settings.signing_secret:
+            return {}
+        check = verifier(self._settings.signing_secret, self._clock)
+        return {EVENTS_PATH: signed(SlackRequestHandler(self.bolt), check)}
+
+    def start(self) -> None:
+        """Socket Mode when an app-level token is set, connecting in the background."""
+        if self._settings.app_token and self._socket is None:
+            self._socket = SocketModeHandler(self.bolt, self._settings.app_token,
+                                             web_client=self._client)
+            threading.Thread(target=self._connect, args=(self._socket,), daemon=True,
+                             name="govbot-slack-socket").start()
+
+    def _connect(self, socket: SocketModeHandler) -> None:
+        delay = 1.0
+        while not self._stopping.is_set():
+            try:
+                socket.connect()  # type: ignore[no-untyped-call]  # untyped in bolt
+                return
+            except Exception as error:
+                log.warning("connecting to slack socket mode: %s; retrying in %.0f s",
+                            error, delay)
+                self._stopping.wait(delay)
+                delay = min(delay * 2, 60.0)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self._socket is not None:
+            self._socket.close()  # type: ignore[no-untyped-call]  # untyped in bolt
+        self.drain(timeout)
+        self._work.shutdown(wait=False)
+        self._queues.close()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until every accepted command ran and its messages went out."""
+        return self._backlog.wait(timeout) and self._queues.backlog.wait(timeout)
+
+    # -- inbound ------------------------------------------------------------------------
+
+    def _on_command(self, ack: Ack, body: dict[str, Any]) -> None:
+        typed = f"{body.get('command', '')} {unescape(str(body.get('text', '')))}".strip()
+        ack(f"working on it: {escape(cut(typed, 200))}")
+        user, channel = str(body.get("user_id", "")), str(body.get("channel_id", ""))
+        trigger = body.get("trigger_id")
+        self._submit(
+            Command(PLATFORM, user, channel, typed, team=str(body.get("team_id", "")),
+                    event_id=f"command:{trigger}" if trigger else None),
+            Origin("command", channel, user, response_url=str(body.get("response_url", "")),
+                   asked=f"{mention(user)} asked: {escape(cut(typed, 500))}"))
+
+    def _on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        text = unescape(_LEADING_MENTION.sub("", str(event.get("text", ""))))
+        user, channel = str(event.get("user", "")), str(event.get("channel", ""))
+        team = str(event.get("user_team") or event.get("team") or body.get("team_id") or "")
+        thread = str(event.get("thread_ts") or event.get("ts") or "") or None
+        self._submit(
+            Command(PLATFORM, user, channel, text, team=team, event_id=body.get("event_id")),
+            Origin("mention", channel, user, thread_ts=thread,
+                   asked=f"{mention(user)} asked: {escape(cut(text, 500))}"))
+
+    def _on_click(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        value = str(action.get("value", ""))
+        if not value.isdigit():
+            log.warning("ignoring a button with value %r", value[:40])
+            return
+        clicker = body.get("user") or {}
+        user = str(clicker.get("id", ""))
+        team = str(clicker.get("team_id") or (body.get("team") or {}).get("id") or "")
+        container = body.get("container") or {}
+        channel = str((body.get("channel") or {}).get("id") or container.get("channel_id", ""))
+        message_ts = str(container.get("message_ts", ""))
+        thread = str((body.get("message") or {}).get("thread_ts") or message_ts) or None
+        if message_ts and self._refs.chat_ref(change_key(int(value))) is None:
+            self._refs.set_chat_ref(change_key(int(value)), {
+                "channel": channel, "ts": message_ts, "thread_ts": thread, "asked": ""})
+        verb = "approve" if action.get("action_id") == APPROVE else "reject"
+        self._submit(
+            Command(PLATFORM, user, channel, f"/{verb} {value}", team=team,
+                    event_id=f"action:{action.get('action_ts', '')}:{user}"),
+            Origin("click", channel, user, thread_ts=thread))
+
+    def _submit(self, command: Command, origin: Origin) -> None:
+        self._backlog.add()
+        self._work.submit(self._run, command, origin)
+
+    def _run(self, command: Command, origin: Origin) -> None:
+        try:
+            self._deliver(origin, self._core.handle(command))
+        except Exception:
+            log.exception("slack command %r from %s", command.text[:200], command.user)
+        finally:
+            self._backlog.done()
+
+    # -- outbound -----------------------------------------------------------------------
+
+    def _deliver(self, origin: Origin, replies: list[Reply]) -> None:
+        opened: set[int] = set()
+        for reply in replies:
+            if reply.change_id is not None and reply.kind == "opened":
+                opened.add(reply.change_id)
+                self._queues.put(origin.channel, partial(self._post_card, origin,
+                                                         reply.change_id))
+            elif reply.change_id is not None and reply.kind in UPDATES_CARD:
+                ref = self._refs.chat_ref(change_key(reply.change_id))
+                channel = str(ref["channel"]) if ref else (
+                    origin.channel if reply.change_id in opened else None)
+                if channel is None:
+                    self._answer(origin, reply)
+                else:
+                    self._queues.put(channel, partial(self._follow_up, origin, reply))
+            else:
+                self._answer(origin, reply)
+
+    def _post_card(self, origin: Origin, change_id: int) -> None:
+        view = self._core.view(change_id)
+        posted = self._client.chat_postMessage(
+            channel=origin.channel, thread_ts=origin.thread_ts, text=summary_line(view),
+            blocks=card(view, origin.asked), unfurl_links=False)
+        ts = str(posted["ts"])
+        self._refs.set_chat_ref(change_key(change_id), {
+            "channel": origin.channel, "ts": ts, "thread_ts": origin.thread_ts or ts,
+            "asked": origin.asked})
+
+    def _follow_up(self, origin: Origin, reply: Reply) -> None:
+        """A reply in the change's thread, then the card redrawn from the change's state."""
+        assert reply.change_id is not None, "only replies about a change are followed up"
+        ref = self._refs.chat_ref(change_key(reply.change_id))
+        if ref is None:  # the card never made it to Slack
+            self._answer(origin, reply)
+            return
+        channel, ts = str(ref["channel"]), str(ref["ts"])
+        self._client.chat_postMessage(channel=channel, thread_ts=str(ref["thread_ts"]),
+                                      text=cut(escape(reply.text), TEXT_LIMIT))
+        view = self._core.view(reply.change_id)
+        self._client.chat_update(channel=channel, ts=ts, text=summary_line(view),
+                                 blocks=card(view, str(ref.get("asked") or "")))
+
+    def _answer(self, origin: Origin, reply: Reply) -> None:
+        self._queues.put(origin.channel, partial(self._send_answer, origin,
+                                                 cut(escape(reply.text), TEXT_LIMIT)))
+
+    def _send_answer(self, origin: Origin, text: str) -> None:
+        if origin.kind == "mention":
+            self._client.chat_postMessage(channel=origin.channel, thread_ts=origin.thread_ts,
+                                          text=text)
+        elif origin.response_url:
+            sent = webhook(origin.response_url).send(text=text, response_type="ephemeral")
+            if sent.status_code != 200:
+                log.warning("answering a slash command: response_url answered %s",
+                            sent.status_code)
+        else:
+            self._client.chat_postEphemeral(channel=origin.channel, user=origin.user,
+                                            thread_ts=origin.thread_ts, text=text)

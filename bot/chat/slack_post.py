@@ -1,0 +1,117 @@
+"""Posting to Slack: the Web API client with retries, and one send queue per channel.
+
+Slack allows about one message per second per channel and answers 429 with
+`Retry-After`; the Web API client retries 429s (sleeping `Retry-After`), connection errors
+and 5xx with backoff. Each channel has its own worker that runs its jobs in order and
+paces them, so a throttled channel delays only itself and a card is always posted before
+the thread replies that need its `ts`. A job that still fails is logged and dropped: the
+change never depends on a message being delivered.
+
+Example:
+    queues = ChannelQueues(interval=1.0)
+    queues.put("C0123", lambda: client.chat_postMessage(channel="C0123", text="hi"))
+    queues.backlog.wait(timeout=10)
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.webhook import WebhookClient
+
+log = logging.getLogger("govbot.slack")
+
+RETRIES = 3
+Job = Callable[[], None]
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """429 with Retry-After, dropped connections and 5xx, each retried with backoff."""
+    return [ConnectionErrorRetryHandler(max_retry_count=RETRIES),
+            RateLimitErrorRetryHandler(max_retry_count=RETRIES),
+            ServerErrorRetryHandler(max_retry_count=RETRIES)]
+
+
+def web_client(token: str, api_url: str) -> WebClient:
+    base = api_url if api_url.endswith("/") else api_url + "/"
+    return WebClient(token=token, base_url=base, retry_handlers=retry_handlers())
+
+
+def webhook(url: str) -> WebhookClient:
+    """A client for a slash command's `response_url`."""
+    return WebhookClient(url, retry_handlers=retry_handlers())
+
+
+class Backlog:
+    """Counts work in flight, so `stop()` and tests can wait for it to settle."""
+
+    def __init__(self) -> None:
+        self._pending = 0
+        self._settled = threading.Condition()
+
+    def add(self) -> None:
+        with self._settled:
+            self._pending += 1
+
+    def done(self) -> None:
+        with self._settled:
+            self._pending -= 1
+            if self._pending == 0:
+                self._settled.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        """True when nothing is in flight; False when `timeout` passed first."""
+        with self._settled:
+            return self._settled.wait_for(lambda: self._pending == 0, timeout)
+
+
+class ChannelQueues:
+    """One ordered, paced worker per channel; jobs never raise into the caller."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self._interval = interval
+        self._queues: dict[str, queue.Queue[Job | None]] = {}
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self.backlog = Backlog()
+
+    def put(self, channel: str, job: Job) -> None:
+        self.backlog.add()
+        with self._lock:
+            jobs = self._queues.get(channel)
+            if jobs is None:
+                jobs = self._queues[channel] = queue.Queue()
+                threading.Thread(target=self._work, args=(channel, jobs), daemon=True,
+                                 name=f"govbot-slack-{channel}").start()
+        jobs.put(job)
+
+    def _work(self, channel: str, jobs: queue.Queue[Job | None]) -> None:
+        last = float("-inf")
+        while (job := jobs.get()) is not None:
+            pause = last + self._interval - time.monotonic()
+            if pause > 0:
+                self._closing.wait(pause)
+            try:
+                job()
+            except Exception:
+                log.exception("posting to slack channel %s; the message is dropped", channel)
+            finally:
+                self.backlog.done()
+                last = time.monotonic()
+
+    def close(self) -> None:
+        self._closing.set()
+        with self._lock:
+            for jobs in self._queues.values():
+                jobs.put(None)
