@@ -76,10 +76,10 @@ def served_chats(app: App) -> list[ServedChat]:
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     settings.home.mkdir(parents=True, exist_ok=True)
-    policy_guard = guard.build(settings.guard, settings.opa_url)
+    policy_guard = guard.build(settings.guard, settings.opa_url, settings.opa_token)
     repo = open_repo(settings)
     store = SqlStore(settings.database_url)
     rules = MainRules(repo)
     review = Review(repo, store, policy_guard, forge.build(settings.forge, repo),
                     apply.build(settings.apply, settings.rendered_dir), rules, clock)
-    return App(settings, repo, store, rules, Workflow(repo, store, rules, review))
+    return App(settings, repo, store, rules, Workflow(repo, store, rules, review, clock))

@@ -8,6 +8,7 @@ Validates govbot.yaml and access.yaml, every `services/<env>/<namespace>/<svc>.y
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -15,8 +16,10 @@ import yaml
 from bot.config import RepoConfig
 from bot.core.errors import GovbotError
 from bot.guard.regotest import run_rego_tests, run_samples
+from bot.rollout import render_context
+from policies import webhook
 from policies.document import parse_service_path, plain, validate
-from policies.render import render
+from policies.render import RenderContext, render
 
 
 @dataclass
@@ -39,7 +42,7 @@ def _load_yaml(path: Path, report: Report) -> object:
         return None
 
 
-def _check_documents(root: Path, report: Report, cluster_domain: str) -> None:
+def _check_documents(root: Path, report: Report, context: RenderContext) -> None:
     for path in sorted((root / "services").rglob("*.yaml")):
         rel = path.relative_to(root).as_posix()
         report.documents += 1
@@ -55,22 +58,25 @@ def _check_documents(root: Path, report: Report, cluster_domain: str) -> None:
         report.problems.extend(f"{rel}: {p}" for p in problems)
         if not problems:
             try:
-                render(data, rel, cluster_domain)
+                objects = render(data, rel, context)
             except Exception as error:
                 report.problems.append(f"{rel}: does not render: {error}")
+                continue
+            for obj in objects:
+                report.problems.extend(f"{rel}: {obj['kind']} {obj['metadata']['name']}: {p}"
+                                       for p in webhook.check(obj))
 
 
 def check_repository(root: Path) -> Report:
     report = Report()
     config = _load_yaml(root / "govbot.yaml", report)
     access = _load_yaml(root / "access.yaml", report)
-    cluster_domain = "cluster.local"
+    context = RenderContext()
     try:
-        repo_config = RepoConfig.parse(config, access)
-        cluster_domain = repo_config.cluster_domain
+        context = render_context(RepoConfig.parse(config, access), datetime.now(UTC))
     except GovbotError as error:
         report.problems.append(f"govbot.yaml/access.yaml: {error}")
-    _check_documents(root, report, cluster_domain)
+    _check_documents(root, report, context)
     modules = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
                for p in sorted((root / "rego").rglob("*.rego"))}
     if not modules:

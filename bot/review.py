@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from bot import changesets
 from bot.apply import ApplyTarget
 from bot.core.errors import Conflict, Denied, NotAllowed, TransientError, UserError
 from bot.core.types import (
@@ -33,9 +34,7 @@ from bot.repo.git import MAIN, PolicyRepo
 from bot.rollout import Rollout
 from bot.rules import MainRules
 from bot.store.sql import SqlStore
-from policies import intents
 from policies.document import plain
-from policies.edit import apply as apply_intent
 
 log = logging.getLogger("govbot.review")
 
@@ -74,7 +73,7 @@ class Review:
         self._guard = guard
         self._forge = forge
         self._rules = rules
-        self._rollout = Rollout(repo, store, target)
+        self._rollout = Rollout(repo, store, target, clock)
         self._clock = clock
 
     # -- deciding -----------------------------------------------------------------------
@@ -185,15 +184,11 @@ class Review:
     # -- replaying and merging ----------------------------------------------------------
 
     def _rebase(self, change: Change) -> tuple[Change, str]:
-        """Replay the change's intent on main when main moved; note what that did."""
+        """Replay the change on main when main moved; note what that did."""
         main = self._repo.head(MAIN)
         if main == change.base_sha:
             return change, ""
-        before = self._repo.read(main, change.path)
-        intent = intents.from_json(dict(change.intent))
-        edit = apply_intent(intent, before, change.env, change.namespace)
-        replay = ChangeSet(change.env, change.namespace, change.service, change.path,
-                           change.action, edit.summary, before, edit.after_text, change.intent)
+        replay = changesets.replay(self._repo, self._store, change, main)
         if replay.empty:
             self._forge.close(change)
             closed = self._store.close(change.id, "rejected",
@@ -207,7 +202,7 @@ class Review:
         had_approvals = bool(self._store.approvals(change.id, old_hash))
         change = self._store.update(change.id, base_sha=main, head_sha=head,
                                     content_hash=replay.content_hash, diff=replay.diff,
-                                    summary=edit.summary)
+                                    summary=replay.summary)
         self._forge.update(change, old_head)
         if replay.content_hash == old_hash or not had_approvals:
             return change, ""

@@ -9,14 +9,19 @@ whose apply failed is caught up by the next `sync` (at start-up or after the nex
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from policies.plan import plan
 
 from bot.apply import ApplyTarget
 from bot.config import RepoConfig
 from bot.repo.git import PolicyRepo
 from bot.store.sql import SqlStore
 from policies.document import parse_service_path, plain
-from policies.render import describe, render
+from policies.render import RenderContext, describe
 
 log = logging.getLogger("govbot.rollout")
 
@@ -29,17 +34,36 @@ class Rolled:
     failed: tuple[str, ...]
 
 
+def _plain_or_none(text: str | None) -> dict[str, Any] | None:
+    return plain(text) if text is not None else None
+
+
+def render_context(config: RepoConfig, now: datetime) -> RenderContext:
+    """How govbot.yaml shapes rendering: cluster and trust domains, the ingress gateway's
+    service account, and the clock (expired faults are left out)."""
+    ingress = config.config.get("ingressGateway") or {}
+    accounts: dict[str, str] = {}
+    if isinstance(ingress, Mapping) and ingress.get("caller") and ingress.get("serviceAccount"):
+        accounts[str(ingress["caller"])] = str(ingress["serviceAccount"])
+    return RenderContext(cluster_domain=config.cluster_domain,
+                         trust_domain=str(config.config.get("trustDomain") or "cluster.local"),
+                         service_accounts=accounts, now=now)
+
+
 class Rollout:
-    def __init__(self, repo: PolicyRepo, store: SqlStore, target: ApplyTarget) -> None:
+    def __init__(self, repo: PolicyRepo, store: SqlStore, target: ApplyTarget,
+                 clock: Callable[[], datetime]) -> None:
         self._repo = repo
         self._store = store
         self._target = target
+        self._clock = clock
 
     def sync(self, main: str, config: RepoConfig) -> Rolled:
         last = self._store.applied(self._target.name)
         if last == main:
             return Rolled((), ())
-        paths = self._paths_since(last, main)
+        last, paths = self._paths_since(last, main)
+        context = render_context(config, self._clock())
         lines: list[str] = []
         failed: list[str] = []
         for path in paths:
@@ -48,8 +72,9 @@ class Rollout:
                 continue
             env, namespace, _service = where
             try:
-                text = self._repo.read(main, path)
-                objects = render(plain(text), path, config.cluster_domain) if text else []
+                before = self._repo.read(last, path) if last else None
+                after = self._repo.read(main, path)
+                objects = plan(_plain_or_none(before), _plain_or_none(after), path, context)
                 self._target.apply(env, namespace, path, objects)
             except Exception as error:  # one broken document must not block the others
                 log.exception("applying %s at %s", path, main[:12])
@@ -60,13 +85,13 @@ class Rollout:
             self._store.set_applied(self._target.name, main)
         return Rolled(tuple(lines), tuple(failed))
 
-    def _paths_since(self, last: str | None, main: str) -> list[str]:
-        """Documents changed since `last`; all of them when `last` is unknown or not an
-        ancestor of main (a first start, or history rewritten under us)."""
+    def _paths_since(self, last: str | None, main: str) -> tuple[str | None, list[str]]:
+        """The base to compare with and the documents changed since it: all of main when
+        `last` is unknown or not an ancestor (a first start, or history rewritten)."""
         if last is not None:
             try:
                 if self._repo.is_ancestor(last, main):
-                    return self._repo.changed_paths(last, main)
+                    return last, self._repo.changed_paths(last, main)
             except Exception:
                 log.warning("last applied commit %s is unknown; rendering all of main", last[:12])
-        return self._repo.list_files(main, "services/")
+        return None, self._repo.list_files(main, "services/")

@@ -16,10 +16,20 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 
 import commands
+from bot import changesets
 from bot.config import RepoConfig
-from bot.core.errors import Denied, Locked, NotAllowed, UserError
+from bot.core.errors import (
+    ConfigError,
+    Denied,
+    Locked,
+    NotAllowed,
+    TransientError,
+    UserError,
+)
 from bot.core.types import (
     Change,
     ChangeDraft,
@@ -37,20 +47,22 @@ from bot.store.sql import SqlStore
 from commands.help import help_text
 from policies import intents
 from policies.document import plain, service_path
-from policies.edit import apply as apply_intent
+from policies.status import overview
 from policies.status import status as status_text
 
 log = logging.getLogger("govbot.workflow")
 NEW_DOCUMENT = " (new document)"
+POLICIES_SHOWN = 50
 
 
 class Workflow:
-    def __init__(self, repo: PolicyRepo, store: SqlStore, rules: MainRules,
-                 review: Review) -> None:
+    def __init__(self, repo: PolicyRepo, store: SqlStore, rules: MainRules, review: Review,
+                 clock: Callable[[], datetime]) -> None:
         self._repo = repo
         self._store = store
         self._rules = rules
         self._review = review
+        self._clock = clock
         self._lock = threading.RLock()
 
     def handle(self, command: Command) -> list[Reply]:
@@ -64,13 +76,20 @@ class Workflow:
                 return self._handle(command)
         except UserError as error:
             return [Reply(str(error), ok=False)]
+        except ConfigError as error:
+            log.error("configuration problem handling %r: %s", command.text[:200], error)
+            return [Reply(f"govbot cannot do this until its configuration is fixed: {error}",
+                          ok=False)]
+        except TransientError as error:
+            log.warning("transient problem handling %r: %s", command.text[:200], error)
+            return [Reply(f"{error}; please try again in a moment", ok=False)]
         except Exception:
             incident = uuid.uuid4().hex[:8]
             log.exception("incident %s handling %r from %s", incident, command.text[:200],
                           command.user)
             return [Reply(f"something went wrong on govbot's side (incident {incident}); "
-                          "nothing was changed by this command. The operators can find the "
-                          "incident id in govbot's log.", ok=False)]
+                          "the operators can find what happened by that id in govbot's log. "
+                          "/changes shows what is open.", ok=False)]
 
     def _handle(self, command: Command) -> list[Reply]:
         main = self._repo.head(MAIN)
@@ -87,33 +106,48 @@ class Workflow:
             case intents.ListChanges():
                 return [self._changes()]
         scope = config.scope(command.platform, command.channel, parsed.env, parsed.namespace)
-        match parsed.intent:
+        intent = parsed.intent
+        match intent:
             case intents.Status(service=service):
                 return [self._status(scope, service)]
-            case intents.Canary() | intents.RateLimit() as intent:
-                return self._request(person, scope, intent, main, config)
+            case intents.ListPolicies():
+                return [self._policies(scope, main)]
+            case intents.Rollback(change_id=rollback_id, service=rollback_service):
+                original = changesets.rollback_target(self._store, scope, rollback_id,
+                                                      rollback_service)
+                target = Scope(original.env, original.namespace)
+                self._may_request(person, target, config)
+                self._refuse_locked(target, original.service)
+                return self._open(person, target, changesets.for_rollback(
+                    self._repo, original, main), main, config)
+        if isinstance(intent, intents.POLICY_INTENTS):
+            self._may_request(person, scope, config)
+            self._refuse_locked(scope, intent.service)
+            change_set = changesets.for_intent(self._repo, intent, scope, main, self._clock())
+            return self._open(person, scope, change_set, main, config)
         raise UserError(f"/{parsed.spec.name} is not handled here yet")
 
-    def _request(self, person: Person, scope: Scope, intent: intents.PolicyIntent, main: str,
-                 config: RepoConfig) -> list[Reply]:
+    @staticmethod
+    def _may_request(person: Person, scope: Scope, config: RepoConfig) -> None:
         if not config.can(person, "request", scope):
             raise NotAllowed(f"{person.id} has no grant to request changes in {scope} "
                              "(access.yaml grants); ask someone who has, or the platform team")
-        path = service_path(scope.env, scope.namespace, intent.service)
-        for held in self._store.changes("open", scope.env, scope.namespace, intent.service):
-            raise Locked(held.id, held.requester, intent.service)
-        before = self._repo.read(main, path)
-        edit = apply_intent(intent, before, scope.env, scope.namespace)
-        change_set = ChangeSet(scope.env, scope.namespace, intent.service, path, intent.action,
-                               edit.summary, before, edit.after_text, intents.to_json(intent))
+
+    def _refuse_locked(self, scope: Scope, service: str) -> None:
+        for held in self._store.changes("open", scope.env, scope.namespace, service):
+            raise Locked(held.id, held.requester, service)
+
+    def _open(self, person: Person, scope: Scope, change_set: ChangeSet, main: str,
+              config: RepoConfig) -> list[Reply]:
         if change_set.empty:
-            return [Reply(f"nothing to change: {edit.summary} is already the state of main")]
+            return [Reply(f"nothing to change: {change_set.summary} is already the state "
+                          "of main")]
         decision = self._review.decide(change_set, person.id, [])
         if not decision.allow:
-            raise Denied(decision.deny, header=f"{edit.summary} ({scope}) denied")
+            raise Denied(decision.deny, header=f"{change_set.summary} ({scope}) denied")
         change = self._store.open_change(ChangeDraft(
-            scope.env, scope.namespace, intent.service, path, intent.action, edit.summary,
-            person.id, main, change_set.content_hash, change_set.diff,
+            scope.env, scope.namespace, change_set.service, change_set.path, change_set.action,
+            change_set.summary, person.id, main, change_set.content_hash, change_set.diff,
             change_set.intent, decision.to_json()))
         change = self._review.publish(change, change_set, person)
         replies = [Reply(self._opened_text(change, decision.approvals_required,
@@ -152,9 +186,26 @@ class Workflow:
         if text is None:
             return Reply(f"{service} has no policy document in {scope} yet; "
                          f"a command such as /canary {service} 10% creates it")
-        lines = [status_text(plain(text))]
+        lines = [status_text(plain(text), now=self._clock())]
         for held in self._store.changes("open", scope.env, scope.namespace, service):
             lines.append(f"open change #{held.id}: {held.summary} by {held.requester}")
+        return Reply("\n".join(lines))
+
+    def _policies(self, scope: Scope, main: str) -> Reply:
+        """One line per service of the namespace (a read-only listing: it reads them all)."""
+        paths = self._repo.list_files(main, f"services/{scope.env}/{scope.namespace}/")
+        if not paths:
+            return Reply(f"no services in {scope} yet")
+        shown = paths[:POLICIES_SHOWN]
+        now = self._clock()
+        lines = [f"services in {scope}:"]
+        for path, text in sorted(self._repo.read_many(main, shown).items()):
+            try:
+                lines.append(overview(plain(text), now=now))
+            except UserError as error:
+                lines.append(f"{path}: unreadable ({error})")
+        if len(paths) > len(shown):
+            lines.append(f"… and {len(paths) - len(shown)} more; /status <svc> shows one")
         return Reply("\n".join(lines))
 
     def view(self, change_id: int) -> ChangeView:

@@ -3,7 +3,8 @@
 The workflow reads a document's text from the policy repository; `policies.edit` changes it
 through `load` and `dump`, which keep a human's comments, key order, quotes and layout
 (ruamel.yaml round trip), so a pull request's diff shows only the change. `plain` gives
-the data the guard and the renderer read; `validate` names every problem by its field.
+the data the guard and the renderer read; `validate` names every problem by its field
+(the field checks themselves live in `policies.checks`).
 
 Example:
     >>> path = service_path("prod", "demo", "svc-user")
@@ -18,10 +19,10 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeGuard
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
@@ -29,7 +30,8 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from bot.core.errors import InvalidDocument, UserError
-from policies import units
+from policies import checks, units
+from policies.checks import fields
 
 API_VERSION = "govbot.dev/v1"
 KIND = "ServicePolicy"
@@ -151,11 +153,11 @@ def validate(data: Mapping[str, Any], path: str) -> list[str]:
         problems.append(f"path: {path!r} is not services/<env>/<namespace>/<service>.yaml")
     else:
         problems += [
-            f"path: {what} {name!r} is not {_LABEL_TEXT}"
+            f"path: {what} {name!r} is not {fields.LABEL_TEXT}"
             for what, name in zip(("env", "namespace", "service"), parts, strict=True)
             if not units.is_dns_label(name)
         ]
-    problems += _unknown(data, ("apiVersion", "kind", "metadata", "spec"), "")
+    problems += fields.unknown(data, ("apiVersion", "kind", "metadata", "spec"), "")
     if data.get("apiVersion") != API_VERSION:
         problems.append(f"apiVersion: {data.get('apiVersion')!r} is not {API_VERSION}")
     if data.get("kind") != KIND:
@@ -164,13 +166,7 @@ def validate(data: Mapping[str, Any], path: str) -> list[str]:
     spec = data.get("spec")
     if not isinstance(spec, Mapping):
         return [*problems, "spec: required, a mapping of the service's settings"]
-    problems += _unknown(spec, tuple(SPEC_FIELDS), "spec.")
-    for name, check in SPEC_FIELDS.items():
-        if name in spec:
-            problems += check(spec[name], f"spec.{name}")
-        elif name in REQUIRED_SPEC_FIELDS:
-            problems.append(f"spec.{name}: required")
-    return problems + _canary_needs_version(spec)
+    return problems + checks.spec(spec)
 
 
 @dataclass(frozen=True)
@@ -227,26 +223,6 @@ def _split_start(text: str) -> tuple[str, str]:
     return "", text
 
 
-# Field checks. Each takes the value and its dotted field name and returns problems.
-_LABEL_TEXT = "a DNS-1123 label (lowercase letters, digits and '-', starting with a letter)"
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9a-z]+$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_MAX_TOKENS = 2**32 - 1  # Envoy's token bucket counts in uint32
-_MIN_FILL_MS = 50  # Envoy refuses a shorter fill interval
-
-
-def _is_int(value: Any) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _unknown(data: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> list[str]:
-    return [
-        f"{prefix}{key}: unknown field; known fields: {', '.join(known)}"
-        for key in data
-        if key not in known
-    ]
-
-
 def _metadata(meta: Any, parts: tuple[str, str, str] | None, path: str) -> list[str]:
     if not isinstance(meta, Mapping):
         return ["metadata: required, with name, namespace and env"]
@@ -262,116 +238,3 @@ def _metadata(meta: Any, parts: tuple[str, str, str] | None, path: str) -> list[
                 f"which says {expected[key]!r}; the path decides"
             )
     return problems
-
-
-def _port(value: Any, field: str) -> list[str]:
-    if _is_int(value) and 1 <= value <= 65535:
-        return []
-    return [f"{field}: {value!r} is not a port 1-65535"]
-
-
-def _selector(value: Any, field: str) -> list[str]:
-    if not isinstance(value, Mapping) or not value:
-        return [f"{field}: must be a non-empty map of pod labels, e.g. {{app: svc-user}}"]
-    problems = []
-    for key, label in value.items():
-        if not units.is_label_key(str(key)):
-            problems.append(f"{field}.{key}: not a Kubernetes label name")
-        if not isinstance(label, str) or not units.is_label_value(label):
-            problems.append(
-                f"{field}.{key}: {label!r} is not a label value (text of at most 63 "
-                "letters, digits, '-', '_' or '.', alphanumeric at both ends)"
-            )
-    return problems
-
-
-def _versions(value: Any, field: str) -> list[str]:
-    if not isinstance(value, Mapping):
-        return [f"{field}: must be a mapping with stable (and optionally canary)"]
-    problems = _unknown(value, ("stable", "canary"), f"{field}.")
-    if "stable" not in value:
-        problems.append(f"{field}.stable: required")
-    for key in ("stable", "canary"):
-        name = value.get(key)
-        if key in value and not (isinstance(name, str) and units.is_dns_label(name)):
-            problems.append(f"{field}.{key}: {name!r} is not {_LABEL_TEXT}")
-    if "canary" in value and value.get("canary") == value.get("stable"):
-        problems.append(
-            f"{field}.canary: {value['canary']!r} is the stable version too; "
-            "a canary must be a different version"
-        )
-    return problems
-
-
-def _release(value: Any, field: str) -> list[str]:
-    if not isinstance(value, Mapping):
-        return [f"{field}: must be a mapping, e.g. {{strategy: canary, canaryWeight: 0}}"]
-    problems = _unknown(value, ("strategy", "canaryWeight"), f"{field}.")
-    strategy = value.get("strategy", "canary")
-    if strategy != "canary":
-        problems.append(f"{field}.strategy: {strategy!r} is not supported; use canary")
-    weight = value.get("canaryWeight", 0)
-    if not (_is_int(weight) and 0 <= weight <= 100):
-        problems.append(f"{field}.canaryWeight: {weight!r} is not a whole percentage 0-100")
-    return problems
-
-
-def _rate_limit(value: Any, field: str) -> list[str]:
-    if not isinstance(value, Mapping):
-        return [f"{field}: must be a mapping, e.g. {{enabled: true, requests: 500, per: 5s}}"]
-    problems = _unknown(value, ("enabled", "requests", "per", "match"), f"{field}.")
-    if not isinstance(value.get("enabled", True), bool):
-        problems.append(f"{field}.enabled: {value['enabled']!r} is not true or false")
-    problems += [f"{field}.{key}: required" for key in ("requests", "per") if key not in value]
-    requests = value.get("requests", 1)
-    if not (_is_int(requests) and 0 < requests <= _MAX_TOKENS):
-        problems.append(f"{field}.requests: {requests!r} is not a whole number 1-{_MAX_TOKENS}")
-    per = value.get("per", "1s")
-    if not (isinstance(per, str) and units.is_duration(per)):
-        problems.append(f"{field}.per: {per!r} is not a duration like 5s, 1m or 250ms")
-    elif units.duration_ms(per) < _MIN_FILL_MS:
-        problems.append(f"{field}.per: {per} is shorter than Envoy's smallest window, 50ms")
-    if "match" in value:
-        problems += _header_match(value["match"], f"{field}.match")
-    return problems
-
-
-def _header_match(value: Any, field: str) -> list[str]:
-    headers = value.get("headers") if isinstance(value, Mapping) else None
-    if not isinstance(headers, Mapping) or len(headers) != 1:
-        example = "{user: {exact: w_shenyu}}"
-        return [f"{field}.headers: must name exactly one header, e.g. {example}"]
-    problems = _unknown(value, ("headers",), f"{field}.")
-    ((name, rule),) = headers.items()
-    if not _HEADER_NAME.match(str(name)):
-        problems.append(f"{field}.headers.{name}: not a lowercase HTTP header name")
-    if not isinstance(rule, Mapping) or list(rule) != ["exact"]:
-        return [*problems, f"{field}.headers.{name}: must be {{exact: <value>}}"]
-    exact = rule["exact"]
-    if not isinstance(exact, str) or not exact or _CONTROL.search(exact):
-        problems.append(
-            f"{field}.headers.{name}.exact: {exact!r} is not a non-empty header value "
-            "without control characters"
-        )
-    return problems
-
-
-def _canary_needs_version(spec: Mapping[str, Any]) -> list[str]:
-    release, versions = spec.get("release"), spec.get("versions")
-    weight = release.get("canaryWeight", 0) if isinstance(release, Mapping) else 0
-    has_canary = not isinstance(versions, Mapping) or "canary" in versions
-    if _is_int(weight) and weight > 0 and not has_canary:
-        return [f"spec.release.canaryWeight: {weight}% needs spec.versions.canary"]
-    return []
-
-
-# The fields of spec and their checks, in the order a new document writes them. A new
-# setting (circuitBreaker, routes, timeout, ...) adds one entry here.
-SPEC_FIELDS: dict[str, Callable[[Any, str], list[str]]] = {
-    "port": _port,
-    "selector": _selector,
-    "versions": _versions,
-    "release": _release,
-    "rateLimit": _rate_limit,
-}
-REQUIRED_SPEC_FIELDS = ("port", "selector", "versions")

@@ -1,11 +1,16 @@
 """Render one ServicePolicy to the Kubernetes/Istio objects that carry it out: pure, no I/O.
 
 After a merge the workflow renders each service the merge changed and hands the objects,
-in apply order, to the apply target: DestinationRule (subsets by the pod label `version`),
-VirtualService (canary weights summing to 100), and an EnvoyFilter for Envoy's local rate
-limit when one is enabled. Every object carries `app.kubernetes.io/managed-by: govbot`
-and `govbot.dev/source` (a label-safe form of the path as a label, the exact path as an
+in apply order, to the apply target: DestinationRule (subsets, circuit breaker),
+VirtualService (smart routes, then the release weights; timeout, retries, fault), an
+EnvoyFilter for Envoy's local rate limit, an AuthorizationPolicy for the whitelist and a
+HorizontalPodAutoscaler. Sections that are off (`enabled: false`) render nothing; a
+service that Flagger manages gets no VirtualService or DestinationRule (Flagger writes
+them). Every object carries `app.kubernetes.io/managed-by: govbot` and
+`govbot.dev/source` (a label-safe form of the path as a label, the exact path as an
 annotation), so the apply target can find and prune what a document no longer renders.
+Each object is checked with `policies.webhook` before it is returned, so nothing istiod
+would refuse leaves here.
 
 Example:
     >>> from policies.document import new_document, plain
@@ -18,47 +23,150 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import yaml
 
 from bot.core.errors import InvalidDocument
-from policies import units
-from policies.document import parse_service_path, validate
+from policies import units, webhook
+from policies.document import parse_service_path
+from policies.render_ratelimit import describe_limit, envoy_filter
+from policies.render_scale import horizontal_pod_autoscaler
+from policies.render_security import authorization_policy
+from policies.render_traffic import destination_rule, virtual_service
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 SOURCE = "govbot.dev/source"
-_TYPED_STRUCT = "type.googleapis.com/udpa.type.v1.TypedStruct"
-_LOCAL_RATELIMIT = (
-    "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit"
+WEIGHTS_OWNER = "govbot.dev/weights-owner"
+NOTE = "govbot.dev/note"
+_ROLLOUT_NOTE = (
+    "spec.http[].route[].weight is owned by the Argo Rollouts Rollout (canary.steps / "
+    "setWeight); govbot renders only the starting weights. Promote or abort the Rollout "
+    "to move traffic."
 )
-_FILTER = "envoy.filters.http.local_ratelimit"
-# With a header match, requests without that header draw from a default bucket so large
-# that it never limits (Envoy requires one per route).
-_DEFAULT_BUCKET = 1_000_000
+_MANAGERS = ("govbot", "flagger", "argo-rollouts")
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What rendering needs beyond the document: the cluster's names and the clock.
+
+    `service_accounts` maps a caller `<ns>/<svc>` to its service account when that is
+    not the service's name; `now` decides whether a time-boxed fault has expired.
+    """
+
+    cluster_domain: str = "cluster.local"
+    trust_domain: str = "cluster.local"
+    service_accounts: Mapping[str, str] = field(default_factory=dict)
+    now: datetime | None = None
 
 
 def render(
-    data: Mapping[str, Any], path: str, cluster_domain: str = "cluster.local"
+    data: Mapping[str, Any], path: str, context: RenderContext | str | None = None
 ) -> list[dict[str, Any]]:
-    """The objects of one service document, in apply order; InvalidDocument if invalid."""
-    problems = validate(data, path)
+    """The objects of one service document, in apply order; InvalidDocument if it cannot
+    be rendered. A plain string as `context` is the cluster domain (the older signature)."""
+    if not isinstance(context, RenderContext):
+        context = RenderContext(cluster_domain=context or "cluster.local")
     parts = parse_service_path(path)
-    if problems or parts is None:
+    spec = data.get("spec") if isinstance(data, Mapping) else None
+    if parts is None or not isinstance(spec, Mapping):
+        raise InvalidDocument(path, ["path or spec: not a service policy document"])
+    problems = _input_problems(spec)
+    if problems:
         raise InvalidDocument(path, problems)
-    _, namespace, service = parts
-    spec = data["spec"]
-    host = f"{service}.{namespace}.svc.{cluster_domain}"
-    objects = [
-        _destination_rule(spec, host, _metadata(service, namespace, path)),
-        _virtual_service(spec, host, _metadata(service, namespace, path)),
+    objects: list[dict[str, Any]] = []
+    for section, build in _builders(spec, parts[1], parts[2], path, context):
+        try:
+            built = build()
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            problem = f"spec.{section}: cannot be rendered ({error!r})"
+            raise InvalidDocument(path, [problem]) from error
+        if built is not None:
+            objects.append(built)
+    rejected = [
+        f"{obj['kind']} {obj['metadata']['name']}: {problem}"
+        for obj in objects
+        for problem in webhook.check(obj)
     ]
-    limit = spec.get("rateLimit")
-    if limit is not None and limit.get("enabled", True):
-        name = f"{service}-local-ratelimit"
-        objects.append(_envoy_filter(spec, limit, _metadata(name, namespace, path)))
+    if rejected:
+        raise InvalidDocument(path, rejected)
     return objects
+
+
+_Build = Callable[[], "dict[str, Any] | None"]
+
+
+def _builders(
+    spec: Mapping[str, Any], namespace: str, service: str, path: str, context: RenderContext
+) -> list[tuple[str, _Build]]:
+    """The builder of each object in apply order, named by the section it reads."""
+    host = f"{service}.{namespace}.svc.{context.cluster_domain}"
+    manager = spec.get("managedBy", "govbot")
+
+    def meta(name: str = service) -> dict[str, Any]:
+        return _metadata(name, namespace, path)
+
+    def routing() -> dict[str, Any]:
+        obj = virtual_service(spec, host, meta(), context.now)
+        if manager == "argo-rollouts":
+            obj["metadata"]["annotations"].update({WEIGHTS_OWNER: manager, NOTE: _ROLLOUT_NOTE})
+        return obj
+
+    builders: list[tuple[str, _Build]] = []
+    if manager != "flagger":  # Flagger generates and rewrites both (istio-mapping.md §0.7)
+        builders.append(("versions", lambda: destination_rule(spec, host, meta())))
+        builders.append(("release", routing))
+    if _enabled(spec.get("rateLimit")):
+        limit = spec["rateLimit"]
+        name = f"{service}-local-ratelimit"
+        builders.append(("rateLimit", lambda: envoy_filter(spec, limit, meta(name))))
+    if _enabled(spec.get("allowFrom")):
+        allow, name = spec["allowFrom"], f"{service}-allow-from"
+        builders.append(("allowFrom", lambda: authorization_policy(
+            spec, allow, namespace, context.trust_domain, context.service_accounts, meta(name))))
+    if _enabled(spec.get("autoscale")):
+        scale = spec["autoscale"]
+        builders.append(("autoscale", lambda: horizontal_pod_autoscaler(service, scale, meta())))
+    return builders
+
+
+def _enabled(section: Any) -> bool:
+    return isinstance(section, Mapping) and section.get("enabled", True) is True
+
+
+def _input_problems(spec: Mapping[str, Any]) -> list[str]:
+    """What rendering relies on and an object check cannot see: names and references.
+
+    Full validation is `policies.document.validate`; this keeps render from guessing.
+    """
+    versions = spec.get("versions")
+    if not isinstance(versions, Mapping) or not isinstance(versions.get("stable"), str):
+        return ["spec.versions.stable: required"]
+    known = [v for v in (versions.get("stable"), versions.get("canary")) if v is not None]
+    problems = []
+    release: Mapping[str, Any] = spec.get("release") or {}
+    if not isinstance(release, Mapping):
+        release = {}
+    weight = release.get("canaryWeight", 0)
+    if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 100:
+        problems.append(f"spec.release.canaryWeight: {weight!r} is not a whole percentage 0-100")
+    if release.get("strategy", "canary") not in ("canary", "blueGreen"):
+        strategy = release["strategy"]
+        problems.append(f"spec.release.strategy: {strategy!r} is not canary or blueGreen")
+    if "active" in release and release["active"] not in known:
+        problems.append(f"spec.release.active: {release['active']!r} is not one of {known}")
+    routes = spec.get("routes") or []
+    for number, route in enumerate(routes if isinstance(routes, list) else []):
+        target = route.get("to") if isinstance(route, Mapping) else None
+        if target not in known:
+            problems.append(f"spec.routes[{number}].to: {target!r} is not one of {known}")
+    if spec.get("managedBy", "govbot") not in _MANAGERS:
+        problems.append(f"spec.managedBy: {spec['managedBy']!r} is not one of {_MANAGERS}")
+    return problems
 
 
 def source_label(path: str) -> str:
@@ -97,162 +205,14 @@ def _metadata(name: str, namespace: str, path: str) -> dict[str, Any]:
     }
 
 
-def _versions(spec: Mapping[str, Any]) -> list[str]:
-    versions = spec["versions"]
-    return [versions["stable"], *([versions["canary"]] if "canary" in versions else [])]
-
-
-def _destination_rule(spec: Mapping[str, Any], host: str, meta: dict[str, Any]) -> dict[str, Any]:
-    subsets = [{"name": v, "labels": {"version": v}} for v in _versions(spec)]
-    return {
-        "apiVersion": "networking.istio.io/v1",
-        "kind": "DestinationRule",
-        "metadata": meta,
-        "spec": {"host": host, "subsets": subsets},
-    }
-
-
-def _virtual_service(spec: Mapping[str, Any], host: str, meta: dict[str, Any]) -> dict[str, Any]:
-    versions = _versions(spec)
-    canary = spec.get("release", {}).get("canaryWeight", 0) if len(versions) > 1 else 0
-    weights = [100 - canary, canary][: len(versions)]
-    route = [
-        {"destination": {"host": host, "subset": version}, "weight": weight}
-        for version, weight in zip(versions, weights, strict=True)
-    ]
-    return {
-        "apiVersion": "networking.istio.io/v1",
-        "kind": "VirtualService",
-        "metadata": meta,
-        "spec": {"hosts": [host], "http": [{"name": "default", "route": route}]},
-    }
-
-
-def _envoy_filter(
-    spec: Mapping[str, Any], limit: Mapping[str, Any], meta: dict[str, Any]
-) -> dict[str, Any]:
-    bucket = _bucket(limit["requests"], limit["per"])
-    headers = limit.get("match", {}).get("headers", {})
-    if headers:
-        ((header, rule),) = headers.items()
-        patches = [
-            _filter_patch({}),
-            _route_patch(spec["port"], header, rule["exact"], bucket, limit),
-        ]
-    else:
-        patches = [_filter_patch({"token_bucket": bucket, **_ENFORCED})]
-    return {
-        "apiVersion": "networking.istio.io/v1alpha3",
-        "kind": "EnvoyFilter",
-        "metadata": meta,
-        "spec": {"workloadSelector": {"labels": dict(spec["selector"])}, "configPatches": patches},
-    }
-
-
-def _bucket(requests: int, per: str) -> dict[str, Any]:
-    """A token bucket of `requests` tokens refilled every `per`: burst = rate = requests."""
-    ms = units.duration_ms(per)
-    # protobuf's JSON form of a Duration is seconds only: 5s, 0.050s, 90s
-    interval = f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms // 1000}.{ms % 1000:03d}s"
-    return {"max_tokens": requests, "tokens_per_fill": requests, "fill_interval": interval}
-
-
-def _percent(key: str) -> dict[str, Any]:
-    return {"runtime_key": key, "default_value": {"numerator": 100, "denominator": "HUNDRED"}}
-
-
-# Both default to 0 %: without them Envoy counts but never limits.
-_ENFORCED = {
-    "filter_enabled": _percent("local_rate_limit_enabled"),
-    "filter_enforced": _percent("local_rate_limit_enforced"),
-}
-
-
-def _local_ratelimit(config: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "@type": _TYPED_STRUCT,
-        "type_url": _LOCAL_RATELIMIT,
-        "value": {"stat_prefix": "http_local_rate_limiter", **config},
-    }
-
-
-def _filter_patch(config: Mapping[str, Any]) -> dict[str, Any]:
-    """Insert the local rate limit filter before the router on inbound traffic."""
-    return {
-        "applyTo": "HTTP_FILTER",
-        "match": {
-            "context": "SIDECAR_INBOUND",
-            "listener": {
-                "filterChain": {
-                    "filter": {
-                        "name": "envoy.filters.network.http_connection_manager",
-                        "subFilter": {"name": "envoy.filters.http.router"},
-                    }
-                }
-            },
-        },
-        "patch": {
-            "operation": "INSERT_BEFORE",
-            "value": {"name": _FILTER, "typed_config": _local_ratelimit(config)},
-        },
-    }
-
-
-def _route_patch(
-    port: int, header: str, value: str, bucket: dict[str, Any], limit: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Per-route config of the inbound vhost: a descriptor per header value, and a default
-    bucket that matching requests do not draw from."""
-    default = _bucket(max(_DEFAULT_BUCKET, limit["requests"]), limit["per"])
-    config = {
-        "token_bucket": default,
-        "always_consume_default_token_bucket": False,
-        "descriptors": [{"entries": [{"key": header, "value": value}], "token_bucket": bucket}],
-        **_ENFORCED,
-    }
-    action = {"request_headers": {"header_name": header, "descriptor_key": header}}
-    return {
-        "applyTo": "HTTP_ROUTE",
-        "match": {
-            "context": "SIDECAR_INBOUND",
-            "routeConfiguration": {
-                "vhost": {"name": f"inbound|http|{port}", "route": {"action": "ANY"}}
-            },
-        },
-        "patch": {
-            "operation": "MERGE",
-            "value": {
-                "route": {"rate_limits": [{"actions": [action]}]},
-                "typed_per_filter_config": {_FILTER: _local_ratelimit(config)},
-            },
-        },
-    }
-
-
 def _describe_one(obj: Mapping[str, Any]) -> str:
     kind, name = obj["kind"], obj["metadata"]["name"]
     if kind == "VirtualService":
-        route = obj["spec"]["http"][0]["route"]
+        route = obj["spec"]["http"][-1]["route"]  # the default route is last
         weights = " / ".join(f"{d['destination']['subset']} {d['weight']}" for d in route)
-        return f"{kind} {name} ({weights})"
+        matches = len(obj["spec"]["http"]) - 1
+        routed = f", {matches} match route{'s' * (matches != 1)}" if matches else ""
+        return f"{kind} {name} ({weights}{routed})"
     if kind == "EnvoyFilter":
-        return f"{kind} {name} ({_describe_limit(obj['spec']['configPatches'])})"
+        return f"{kind} {name} ({describe_limit(obj['spec']['configPatches'])})"
     return f"{kind} {name}"
-
-
-def _describe_limit(patches: list[dict[str, Any]]) -> str:
-    """`500/5s` or `500/5s, user=w_shenyu`, read back from the rendered patches."""
-    for patch in reversed(patches):
-        value = patch["patch"]["value"]
-        config = value.get("typed_per_filter_config", {}).get(_FILTER) or value["typed_config"]
-        for descriptor in config["value"].get("descriptors", []):
-            entries = ", ".join(f"{e['key']}={e['value']}" for e in descriptor["entries"])
-            return f"{_rate(descriptor['token_bucket'])}, {entries}"
-        if "token_bucket" in config["value"]:
-            return _rate(config["value"]["token_bucket"])
-    return "rate limit"
-
-
-def _rate(bucket: Mapping[str, Any]) -> str:
-    ms = round(float(bucket["fill_interval"].removesuffix("s")) * 1000)
-    return f"{bucket['tokens_per_fill']}/{units.format_ms(ms)}"

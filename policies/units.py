@@ -59,3 +59,62 @@ def is_label_key(text: str) -> bool:
     if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
         return False
     return bool(name) and is_label_value(name)
+
+
+def is_whole_ms(text: str) -> bool:
+    """A duration without a fraction of a millisecond (Istio refuses finer precision)."""
+    if not is_duration(text):
+        return False
+    total = sum(float(n) * _UNIT_MS[u] for n, u in _PART.findall(text))
+    return abs(total - round(total)) < 1e-6
+
+
+# Syntax RE2 (Envoy's regex engine) does not have; each is (token, what it is).
+_NOT_RE2 = (
+    ("(?=", "a lookahead"), ("(?!", "a negative lookahead"), ("(?<=", "a lookbehind"),
+    ("(?<!", "a negative lookbehind"), ("(?>", "an atomic group"), ("(?(", "a conditional"),
+    ("(?P=", "a named backreference"), ("(?#", "a comment group"),
+)
+
+
+def re2_problem(pattern: str) -> str | None:
+    """Why `pattern` is not an RE2 regular expression Envoy accepts, or None when it is.
+
+    Scans outside character classes for lookarounds, backreferences, atomic groups and
+    possessive quantifiers, then compiles it to catch plain syntax errors.
+
+    Example:
+        >>> re2_problem("^w_.*$") is None
+        True
+        >>> re2_problem(r"(a)\\1")
+        'a backreference (\\\\1) is not supported by RE2'
+    """
+    position, in_class = 0, False
+    while position < len(pattern):
+        char = pattern[position]
+        if char == "\\":
+            following = pattern[position + 1 : position + 2]
+            if not in_class and ((following.isdigit() and following != "0") or following == "k"):
+                return f"a backreference (\\{following}) is not supported by RE2"
+            position += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            # a `]` right after `[` or `[^` is a literal member of the class
+            position += 2 if pattern[position + 1 : position + 2] == "^" else 1
+            position += 1 if pattern[position : position + 1] == "]" else 0
+            continue
+        elif char == "(":
+            for token, what in _NOT_RE2:
+                if pattern.startswith(token, position):
+                    return f"{what} ({token}) is not supported by RE2"
+        elif char in "*+?}" and pattern[position + 1 : position + 2] == "+":
+            return f"a possessive quantifier ({char}+) is not supported by RE2"
+        position += 1
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        return f"not a regular expression: {error}"
+    return None

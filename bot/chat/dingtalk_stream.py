@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 import websockets
-from dingtalk_stream import (  # type: ignore[import-untyped]
+from dingtalk_stream import (
     AckMessage,
     CallbackHandler,
     ChatbotMessage,

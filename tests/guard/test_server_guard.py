@@ -63,7 +63,8 @@ def test_rules_are_uploaded_once_per_key_and_stale_policies_removed() -> None:
 
 
 def test_limits_from_main_change_the_server_decision() -> None:
-    jump: dict[str, Any] = {"action": "canary", "actor": {"id": "alice", "groups": ["team"]}, "env": "prod",
+    jump: dict[str, Any] = {
+            "action": "canary", "actor": {"id": "alice", "groups": ["team"]}, "env": "prod",
             "namespace": "demo", "target": "svc-user", "path": "services/prod/demo/svc-user.yaml",
             "before": None,
             "after": {"apiVersion": "govbot.dev/v1", "kind": "ServicePolicy",

@@ -159,7 +159,7 @@ RULES: list[tuple[str, Mutation, str]] = [
     ("canary not a label", _set("spec.versions.canary", "2"), "spec.versions.canary: '2'"),
     ("canary same as stable", _set("spec.versions.canary", "v1"), "spec.versions.canary:"),
     ("unknown version key", _set("spec.versions.beta", "v3"), "spec.versions.beta: unknown"),
-    ("strategy", _set("spec.release.strategy", "blueGreen"), "spec.release.strategy:"),
+    ("strategy", _set("spec.release.strategy", "linear"), "spec.release.strategy:"),
     ("weight 120", _set("spec.release.canaryWeight", 120),
      "spec.release.canaryWeight: 120 is not a whole percentage 0-100"),
     ("weight negative", _set("spec.release.canaryWeight", -1), "spec.release.canaryWeight: -1"),

@@ -66,7 +66,15 @@ def test_without_a_canary_version_one_destination_takes_everything() -> None:
 
 
 def test_the_cluster_domain_is_used_for_hosts() -> None:
-    objects = render.render(policy(), PATH, cluster_domain="corp.internal")
+    context = render.RenderContext(cluster_domain="corp.internal")
+    objects = render.render(policy(), PATH, context)
+    assert by_kind(objects)["VirtualService"]["spec"]["hosts"] == [
+        "svc-user.demo.svc.corp.internal"]
+    assert by_kind(objects)["DestinationRule"]["spec"]["host"] == "svc-user.demo.svc.corp.internal"
+
+
+def test_a_plain_cluster_domain_still_works_for_older_callers() -> None:
+    objects = render.render(policy(), PATH, "corp.internal")
     assert by_kind(objects)["VirtualService"]["spec"]["hosts"] == [
         "svc-user.demo.svc.corp.internal"]
 

@@ -7,8 +7,8 @@ read once per process. When the folder is absent, tests that need it skip with a
 
 OpenAPI schemas are made strict as `kubectl --validate=strict` is: an object schema that
 lists its properties rejects unknown ones, and `nullable` allows null. Besides the schema,
-a few rules that the API server or istiod's webhook add are checked: metadata names and
-labels, DestinationRule subset names, VirtualService weights.
+metadata names and labels are checked as the API server does, and the semantic rules of
+istiod's webhook run through `policies.webhook.check`.
 
 Example:
     from tests.support.schemas import validate_object
@@ -28,6 +28,8 @@ from typing import Any
 import pytest
 import yaml
 from jsonschema import Draft7Validator
+
+from policies import webhook
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ISTIO_FILE = "istio-crds.yaml"
@@ -63,7 +65,7 @@ def validate_object(obj: Mapping[str, Any]) -> list[str]:
             return [f"apiVersion/kind: no schema for {api_version} {kind}"]
         problems = _errors(validator, obj.get("spec"), "spec")
         problems += [f"{key}: unknown top-level field" for key in obj if key not in _TOP_LEVEL]
-    return problems + _metadata(obj.get("metadata")) + _webhook(obj)
+    return problems + _metadata(obj.get("metadata")) + webhook.check(obj)
 
 
 _TOP_LEVEL = ("apiVersion", "kind", "metadata", "spec")
@@ -151,23 +153,3 @@ def _label_key(key: Any) -> bool:
     prefix, _, name = key.rpartition("/")
     prefix_ok = not prefix or (len(prefix) <= 253 and bool(_DNS_SUBDOMAIN.match(prefix)))
     return prefix_ok and 0 < len(name) <= 63 and bool(_LABEL_VALUE.match(name))
-
-
-def _webhook(obj: Mapping[str, Any]) -> list[str]:
-    """The part of istiod's validation the schema leaves out, for the kinds govbot renders."""
-    spec = obj.get("spec")
-    if not isinstance(spec, Mapping):
-        return []
-    problems = []
-    if obj.get("kind") == "DestinationRule":
-        for subset in spec.get("subsets") or []:
-            if not _DNS_LABEL.match(str(subset.get("name", ""))):
-                problems.append(f"spec.subsets: {subset.get('name')!r} is not a DNS-1123 label")
-    if obj.get("kind") == "VirtualService":
-        for number, http in enumerate(spec.get("http") or []):
-            weights = [d.get("weight", 0) for d in http.get("route") or []]
-            if any(isinstance(w, int) and w < 0 for w in weights):
-                problems.append(f"spec.http/{number}: a route weight is negative")
-            if len(weights) > 1 and all(isinstance(w, int) for w in weights) and sum(weights) == 0:
-                problems.append(f"spec.http/{number}: the route weights add up to 0")
-    return problems

@@ -1,0 +1,112 @@
+"""Checks of the service's own fields: port, selector, versions, release, identity, owner.
+
+`policies.checks.SPEC_FIELDS` lists them; `release_versions` checks what release names
+against the versions the document has.
+
+Example:
+    >>> release({"strategy": "blueGreen"}, "spec.release")
+    ['spec.release.active: required with strategy blueGreen, a value of spec.versions']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from policies import units
+from policies.checks import fields
+
+STRATEGIES = ("canary", "blueGreen")
+OWNERS = ("govbot", "flagger", "argo-rollouts")
+
+
+def port(value: Any, field: str) -> list[str]:
+    if fields.is_int(value) and 1 <= value <= 65535:
+        return []
+    return [f"{field}: {value!r} is not a port 1-65535"]
+
+
+def selector(value: Any, field: str) -> list[str]:
+    if not isinstance(value, Mapping) or not value:
+        return [f"{field}: must be a non-empty map of pod labels, e.g. {{app: svc-user}}"]
+    problems = []
+    for key, label in value.items():
+        if not units.is_label_key(str(key)):
+            problems.append(f"{field}.{key}: not a Kubernetes label name")
+        if not isinstance(label, str) or not units.is_label_value(label):
+            problems.append(
+                f"{field}.{key}: {label!r} is not a label value (text of at most 63 "
+                "letters, digits, '-', '_' or '.', alphanumeric at both ends)"
+            )
+    return problems
+
+
+def versions(value: Any, field: str) -> list[str]:
+    if not isinstance(value, Mapping):
+        return [f"{field}: must be a mapping with stable (and optionally canary)"]
+    problems = fields.unknown(value, ("stable", "canary"), f"{field}.")
+    problems += fields.required(value, ("stable",), field)
+    for key in ("stable", "canary"):
+        if key in value:
+            problems += fields.label(value[key], f"{field}.{key}")
+    if "canary" in value and value.get("canary") == value.get("stable"):
+        problems.append(
+            f"{field}.canary: {value['canary']!r} is the stable version too; "
+            "a canary must be a different version"
+        )
+    return problems
+
+
+def release(value: Any, field: str) -> list[str]:
+    if not isinstance(value, Mapping):
+        return [f"{field}: must be a mapping, e.g. {{strategy: canary, canaryWeight: 0}}"]
+    problems = fields.unknown(value, ("strategy", "canaryWeight", "active"), f"{field}.")
+    strategy = value.get("strategy", "canary")
+    if strategy not in STRATEGIES:
+        problems.append(f"{field}.strategy: {strategy!r} is not one of {', '.join(STRATEGIES)}")
+    weight = value.get("canaryWeight", 0)
+    if not (fields.is_int(weight) and 0 <= weight <= 100):
+        problems.append(f"{field}.canaryWeight: {weight!r} is not a whole percentage 0-100")
+    if strategy == "blueGreen" and "active" not in value:
+        problems.append(
+            f"{field}.active: required with strategy blueGreen, a value of spec.versions")
+    if strategy == "canary" and "active" in value:
+        problems.append(
+            f"{field}.active: only with strategy blueGreen; remove it for a canary release")
+    return problems
+
+
+def service_account(value: Any, field: str) -> list[str]:
+    return fields.label(value, field)
+
+
+def exposed(value: Any, field: str) -> list[str]:
+    return [] if isinstance(value, bool) else [f"{field}: {value!r} is not true or false"]
+
+
+def managed_by(value: Any, field: str) -> list[str]:
+    if value in OWNERS:
+        return []
+    return [f"{field}: {value!r} is not one of {', '.join(OWNERS)}"]
+
+
+def release_versions(spec: Mapping[str, Any]) -> list[str]:
+    """What release and routes name must be a version the document has."""
+    release, versions = spec.get("release"), spec.get("versions")
+    if not isinstance(versions, Mapping):
+        return []  # `versions` reports its own problem
+    known = [v for k, v in versions.items() if k in ("stable", "canary")]
+    named = ", ".join(str(v) for v in known)
+    problems = []
+    weight = release.get("canaryWeight", 0) if isinstance(release, Mapping) else 0
+    if fields.is_int(weight) and weight > 0 and "canary" not in versions:
+        problems.append(f"spec.release.canaryWeight: {weight}% needs spec.versions.canary")
+    active = release.get("active") if isinstance(release, Mapping) else None
+    if active is not None and active not in known:
+        problems.append(f"spec.release.active: {active!r} is not a version here ({named})")
+    routes = spec.get("routes")
+    for number, route in enumerate(routes if isinstance(routes, list) else []):
+        target = route.get("to") if isinstance(route, Mapping) else None
+        if target is not None and target not in known:
+            problems.append(f"spec.routes[{number}].to: {target!r} is not a version here ({named})")
+    return problems

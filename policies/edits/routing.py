@@ -1,0 +1,68 @@
+"""/route on a document: `routes`, the smart-routing rules matched before the default route.
+
+A new route goes to the end (first match wins, so earlier routes keep priority); a route
+with the identical match is replaced where it stands.
+
+Example:
+    >>> from policies import document
+    >>> spec = document.load(document.new_document("prod", "demo", "svc-user"))["spec"]
+    >>> route(spec, Route("svc-user", "header", "User", "w_shenyu", version="v2"))
+    'route svc-user header user=w_shenyu → v2'
+    >>> route(spec, Route("svc-user", "clear"))
+    'route svc-user clear (1 route)'
+"""
+
+from __future__ import annotations
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from bot.core.errors import UsageError, UserError
+from policies import document
+from policies.edits import keep
+from policies.edits.release import version_of
+from policies.edits.section import section
+from policies.intents import Route
+
+_USAGE = ("/route <svc> header <k>=<v> [prefix|regex] -> <version> "
+          "| cookie <k>=<v> -> <version> | clear")
+
+
+def route(spec: CommentedMap, intent: Route) -> str:
+    name = intent.service
+    routes = spec.get("routes")
+    if intent.mode == "clear":
+        if not isinstance(routes, list) or not routes:
+            raise UserError(f"{name} has no routes to clear")
+        keep.delete_key(spec, "routes")
+        return f"route {name} clear ({len(routes)} route{'s' if len(routes) != 1 else ''})"
+    if intent.key is None or intent.value is None or intent.version is None:
+        raise UsageError("a route needs a key, a value and a version", _USAGE,
+                         "/route svc-user header user=w_shenyu -> v2")
+    target = version_of(section(spec, "versions") or CommentedMap(), intent.version, name)
+    match, text = _match(intent)
+    wanted = CommentedMap(match=match, to=target)
+    summary = f"route {name} {text} → {target}"
+    if not isinstance(routes, CommentedSeq):
+        keep.set_key(spec, "routes", CommentedSeq([wanted]))
+        return summary
+    for number, existing in enumerate(routes):
+        if isinstance(existing, CommentedMap) and document.same(existing.get("match"), match):
+            old = existing.get("to")
+            if old == target:
+                return f"route {name} already {text} → {target}"
+            keep.set_key(existing, "to", target)
+            return summary + f" (was → {old}, route {number + 1})"
+    keep.append_item(routes, wanted)
+    return summary
+
+
+def _match(intent: Route) -> tuple[CommentedMap, str]:
+    assert intent.key is not None and intent.value is not None
+    if intent.mode == "cookie":
+        cookie = CommentedMap(name=intent.key, value=intent.value)
+        return CommentedMap(cookie=cookie), f"cookie {intent.key}={intent.value}"
+    header = intent.key.lower()
+    rule = CommentedMap([(intent.match, intent.value)])
+    how = "" if intent.match == "exact" else f" {intent.match}"
+    text = f"header {header}={intent.value}{how}"
+    return CommentedMap(headers=CommentedMap([(header, rule)])), text

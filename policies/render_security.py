@@ -1,0 +1,54 @@
+"""The whitelist of one service as an Istio AuthorizationPolicy (ALLOW).
+
+Called by `policies.render` when `allowFrom` is enabled. Each caller becomes the SPIFFE
+principal of its service account, `<trust domain>/ns/<namespace>/sa/<account>`; a caller
+is written `<svc>` (the service's own namespace) or `<ns>/<svc>`, and its account is the
+caller's name unless the render context names another one. An enabled whitelist with no
+callers renders a policy without rules, which Istio reads as "allow nothing".
+
+Example:
+    >>> principal("svc-index", "demo", "cluster.local", {})
+    'cluster.local/ns/demo/sa/svc-index'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def principal(
+    caller: str, namespace: str, trust_domain: str, service_accounts: Mapping[str, str]
+) -> str:
+    """The principal of one caller; `service_accounts` maps `<ns>/<svc>` to its account."""
+    caller_ns, _, name = caller.rpartition("/")
+    caller_ns = caller_ns or namespace
+    account = service_accounts.get(f"{caller_ns}/{name}", name)
+    return f"{trust_domain}/ns/{caller_ns}/sa/{account}"
+
+
+def authorization_policy(
+    spec: Mapping[str, Any],
+    allow: Mapping[str, Any],
+    namespace: str,
+    trust_domain: str,
+    service_accounts: Mapping[str, str],
+    meta: dict[str, Any],
+) -> dict[str, Any]:
+    principals: list[str] = []
+    for caller in allow.get("callers") or []:
+        found = principal(str(caller), namespace, trust_domain, service_accounts)
+        if found not in principals:
+            principals.append(found)
+    body: dict[str, Any] = {
+        "selector": {"matchLabels": dict(spec["selector"])},
+        "action": "ALLOW",
+    }
+    if principals:
+        body["rules"] = [{"from": [{"source": {"principals": principals}}]}]
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": meta,
+        "spec": body,
+    }

@@ -1,0 +1,179 @@
+"""VirtualService and DestinationRule of one service (istio-mapping.md §1–§6).
+
+Called by `policies.render`. The VirtualService holds the smart routes first, in the
+document's order (first match wins), then the `default` route with the release weights;
+timeout, retries and an active fault apply to every http route. The DestinationRule
+holds one subset per version (pod label `version`) and, with an enabled circuit breaker,
+the connection pool and outlier detection.
+
+Example:
+    >>> cookie_regex("user", "w.shenyu")
+    '^(.*?;)?(user=w\\\\.shenyu)(;.*)?$'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+# RE2 treats a backslash before any punctuation as that literal character; these are
+# the characters that otherwise mean something.
+_RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
+_MATCH_KINDS = ("exact", "prefix", "regex")
+
+
+def versions(spec: Mapping[str, Any]) -> list[str]:
+    """The subset names: stable first, then canary when there is one."""
+    found = spec["versions"]
+    return [found["stable"], *([found["canary"]] if "canary" in found else [])]
+
+
+def default_weights(spec: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """(version, weight) of the default route; the weights add up to 100.
+
+    Blue-green keeps both destinations and gives the active one 100, so a switch is a
+    one-field diff (§2); canary gives the canary its weight and the stable the rest.
+    """
+    names = versions(spec)
+    release = spec.get("release") or {}
+    if release.get("strategy") == "blueGreen":
+        active = release.get("active", names[0])
+        return [(name, 100 if name == active else 0) for name in names]
+    canary = release.get("canaryWeight", 0) if len(names) > 1 else 0
+    return list(zip(names, [100 - canary, canary][: len(names)], strict=True))
+
+
+def re2_escape(text: str) -> str:
+    return "".join(f"\\{char}" if char in _RE2_SPECIAL else char for char in text)
+
+
+def cookie_regex(name: str, value: str) -> str:
+    """A regex on the `cookie` header that matches the cookie `name=value` (Istio has no
+    cookie matcher, §3)."""
+    return f"^(.*?;)?({re2_escape(name)}={re2_escape(value)})(;.*)?$"
+
+
+def fault_active(fault: Mapping[str, Any] | None, now: datetime | None) -> bool:
+    """Enabled, with an abort or a delay, and not expired at `now` (no clock: not expired)."""
+    if not fault or not fault.get("enabled", True):
+        return False
+    if "abort" not in fault and "delay" not in fault:
+        return False
+    expires = fault.get("expires")
+    if expires is None or now is None:
+        return True
+    return _utc(now) < _utc(_timestamp(expires))
+
+
+def destination_rule(
+    spec: Mapping[str, Any], host: str, meta: dict[str, Any]
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "host": host,
+        "subsets": [{"name": v, "labels": {"version": v}} for v in versions(spec)],
+    }
+    breaker = spec.get("circuitBreaker")
+    if breaker and breaker.get("enabled", True):
+        body["trafficPolicy"] = _traffic_policy(breaker)
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "DestinationRule",
+        "metadata": meta,
+        "spec": body,
+    }
+
+
+def virtual_service(
+    spec: Mapping[str, Any], host: str, meta: dict[str, Any], now: datetime | None
+) -> dict[str, Any]:
+    common = _route_settings(spec, now)
+    http = [
+        {"name": f"route-{number}", "match": [_match(route["match"])],
+         "route": [{"destination": {"host": host, "subset": route["to"]}}], **common}
+        for number, route in enumerate(spec.get("routes") or [], start=1)
+    ]
+    weighted = [
+        {"destination": {"host": host, "subset": version}, "weight": weight}
+        for version, weight in default_weights(spec)
+    ]
+    http.append({"name": "default", "route": weighted, **common})
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": meta,
+        "spec": {"hosts": [host], "http": http},
+    }
+
+
+def _route_settings(spec: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:
+    """timeout, retries and fault, the same on every http route."""
+    settings: dict[str, Any] = {}
+    if "timeout" in spec:
+        settings["timeout"] = spec["timeout"]
+    retries = spec.get("retries")
+    if retries:
+        settings["retries"] = {
+            key: retries[key] for key in ("attempts", "perTryTimeout", "retryOn") if key in retries
+        }
+    fault = spec.get("fault")
+    if fault is not None and fault_active(fault, now):
+        settings["fault"] = _fault(fault)
+    return settings
+
+
+def _fault(fault: Mapping[str, Any]) -> dict[str, Any]:
+    # Without `percentage` Envoy injects nothing, so it is always written (§5).
+    rendered: dict[str, Any] = {}
+    if "delay" in fault:
+        delay = fault["delay"]
+        rendered["delay"] = {
+            "fixedDelay": delay["fixed"],
+            "percentage": {"value": float(delay["percent"])},
+        }
+    if "abort" in fault:
+        abort = fault["abort"]
+        rendered["abort"] = {
+            "httpStatus": abort["httpStatus"],
+            "percentage": {"value": float(abort["percent"])},
+        }
+    return rendered
+
+
+def _match(match: Mapping[str, Any]) -> dict[str, Any]:
+    """One HTTPMatchRequest from a route's `match`: a header or a cookie."""
+    if "cookie" in match:
+        cookie = match["cookie"]
+        return {"headers": {"cookie": {"regex": cookie_regex(cookie["name"], cookie["value"])}}}
+    headers = {}
+    for name, rule in match["headers"].items():
+        ((kind, value),) = ((k, v) for k, v in rule.items() if k in _MATCH_KINDS)
+        headers[str(name)] = {kind: value}
+    return {"headers": headers}
+
+
+def _traffic_policy(breaker: Mapping[str, Any]) -> dict[str, Any]:
+    outlier = {
+        key: breaker[key]
+        for key in ("consecutive5xxErrors", "interval", "baseEjectionTime", "maxEjectionPercent")
+        if key in breaker
+    }
+    policy: dict[str, Any] = {"outlierDetection": outlier}
+    pool: dict[str, Any] = {}
+    if "maxConnections" in breaker:
+        pool["tcp"] = {"maxConnections": breaker["maxConnections"]}
+    if "maxPendingRequests" in breaker:
+        pool["http"] = {"http1MaxPendingRequests": breaker["maxPendingRequests"]}
+    if pool:
+        policy = {"connectionPool": pool, **policy}
+    return policy
+
+
+def _timestamp(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
