@@ -141,7 +141,8 @@ def _enabled(section: Any) -> bool:
 def _input_problems(spec: Mapping[str, Any]) -> list[str]:
     """What rendering relies on and an object check cannot see: names and references.
 
-    Full validation is `policies.document.validate`; this keeps render from guessing.
+    Full validation of a document is the callers' job (`govbot check`); this keeps render
+    from guessing.
     """
     versions = spec.get("versions")
     if not isinstance(versions, Mapping) or not isinstance(versions.get("stable"), str):

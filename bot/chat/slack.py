@@ -50,6 +50,7 @@ from bot.chat.slack_blocks import (
     summary_line,
     unescape,
 )
+from bot.chat.slack_manifest import UMBRELLA
 from bot.chat.slack_post import Backlog, ChannelQueues, web_client, webhook
 from bot.chat.slack_verify import signed, verifier
 from bot.core.types import Command, Reply
@@ -180,7 +181,9 @@ class SlackChat:
     # -- inbound ------------------------------------------------------------------------
 
     def _on_command(self, ack: Ack, body: dict[str, Any]) -> None:
-        typed = f"{body.get('command', '')} {unescape(str(body.get('text', '')))}".strip()
+        command, text = str(body.get("command", "")), unescape(str(body.get("text", "")))
+        # `/govbot <command …>` reaches every command, also those Slack reserves (/status)
+        typed = text.strip() if command == UMBRELLA else f"{command} {text}".strip()
         ack(f"working on it: {escape(cut(typed, 200))}")
         user, channel = str(body.get("user_id", "")), str(body.get("channel_id", ""))
         trigger = body.get("trigger_id")

@@ -1,7 +1,8 @@
 """The Slack app manifest, generated from the command registry.
 
 `govbot slack-manifest` prints it; paste it into api.slack.com/apps ("Create New App" →
-"From a manifest"). Every registered command becomes a slash command; the bot reads
+"From a manifest"). Every registered command becomes a slash command, except those Slack
+reserves for itself (`/status`), which `/govbot status …` reaches; the bot reads
 mentions, posts and updates messages, and gets button clicks. In HTTP mode slash
 commands, events and interactivity all point at `/slack/events`; in Socket Mode none needs
 a URL.
@@ -20,6 +21,15 @@ if TYPE_CHECKING:
     from commands.spec import CommandSpec
 
 EVENTS_PATH = "/slack/events"
+UMBRELLA = "/govbot"
+# Slack's built-in commands: an app may not register them, and a manifest naming one is
+# refused whole. Those of ours stay reachable as `/govbot <command …>` and by mention.
+RESERVED = frozenset({
+    "active", "apps", "archive", "away", "call", "collapse", "dm", "dnd", "expand",
+    "feed", "feedback", "invite", "join", "kick", "leave", "me", "msg", "mute", "open",
+    "prefs", "remind", "remove", "rename", "search", "shortcuts", "shrug", "star",
+    "status", "topic", "who",
+})
 BOT_SCOPES = ("app_mentions:read", "chat:write", "commands")
 DESCRIPTION_LIMIT = 2000
 USAGE_HINT_LIMIT = 1000
@@ -36,6 +46,20 @@ def slash_command(spec: CommandSpec, url: str | None) -> dict[str, Any]:
     if url:
         entry["url"] = url
     return entry
+
+
+def slash_commands(registry: Iterable[CommandSpec], url: str | None) -> list[dict[str, Any]]:
+    """Every registered command Slack lets an app own, then the `/govbot` umbrella."""
+    entries = [slash_command(spec, url) for spec in registry if spec.name not in RESERVED]
+    umbrella: dict[str, Any] = {
+        "command": UMBRELLA,
+        "description": "any govbot command, e.g. /govbot status svc-user",
+        "usage_hint": "<command> [arguments], e.g. status svc-user",
+        "should_escape": False,
+    }
+    if url:
+        umbrella["url"] = url
+    return [*entries, umbrella]
 
 
 def manifest(registry: Iterable[CommandSpec], base_url: str = "", socket_mode: bool = False,
@@ -56,7 +80,7 @@ def manifest(registry: Iterable[CommandSpec], base_url: str = "", socket_mode: b
         },
         "features": {
             "bot_user": {"display_name": name, "always_online": True},
-            "slash_commands": [slash_command(spec, url) for spec in registry],
+            "slash_commands": slash_commands(registry, url),
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {

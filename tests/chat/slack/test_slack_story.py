@@ -159,3 +159,11 @@ def test_a_refused_slash_command_is_answered_privately_through_response_url(
     answer = slack.fake.ok("response")[0].body
     assert answer["response_type"] == "ephemeral" and "not in access.yaml" in answer["text"]
     assert slack.bot.app.store.changes() == [] and slack.fake.ok("chat.postMessage") == []
+
+
+def test_the_govbot_umbrella_command_reaches_commands_slack_reserves(slack: SlackHarness) -> None:
+    status, _ack = slack.command("U0ALICE", "canary svc-user 20%", command="/govbot")
+    assert status == 200
+    slack.settle()
+    assert [c.summary for c in slack.bot.app.store.changes()] == \
+        ["canary svc-user 0% → 20% (new document)"]
