@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from policies.plan import plan
-
 from bot.apply import ApplyTarget
 from bot.config import RepoConfig
+from bot.core.errors import InvalidDocument
 from bot.repo.git import PolicyRepo
 from bot.store.sql import SqlStore
-from policies.document import parse_service_path, plain
+from policies.document import parse_service_path, plain, validate
+from policies.plan import plan
 from policies.render import RenderContext, describe
 
 log = logging.getLogger("govbot.rollout")
@@ -74,7 +74,10 @@ class Rollout:
             try:
                 before = self._repo.read(last, path) if last else None
                 after = self._repo.read(main, path)
-                objects = plan(_plain_or_none(before), _plain_or_none(after), path, context)
+                after_data = _plain_or_none(after)
+                if after_data is not None and (problems := validate(after_data, path)):
+                    raise InvalidDocument(path, problems)
+                objects = plan(_plain_or_none(before), after_data, path, context)
                 self._target.apply(env, namespace, path, objects)
             except Exception as error:  # one broken document must not block the others
                 log.exception("applying %s at %s", path, main[:12])
