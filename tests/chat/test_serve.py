@@ -1,0 +1,70 @@
+"""`govbot serve` as a process: it starts without calling any chat platform, answers
+`/healthz`, and a signed Slack slash command through it opens a change."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.chat.slack.fake_slack import FakeSlack
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SECRET = "serve-test-secret"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    slack = FakeSlack()
+    yield slack
+    slack.close()
+
+
+def _start(home: Path, fake: FakeSlack) -> tuple[subprocess.Popen[str], str]:
+    env = {**os.environ, "GOVBOT_HOME": str(home), "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_BOT_TOKEN": "xoxb-serve-test", "GOVBOT_SLACK_API_URL": fake.url + "/api/"}
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", "0"],
+                               cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    banner = process.stdout.readline()
+    assert "govbot serving on http://127.0.0.1:" in banner, banner
+    return process, banner.split("serving on ")[1].split(" ")[0]
+
+
+def test_serve_starts_quietly_and_takes_a_signed_slash_command(tmp_path: Path,
+                                                                fake: FakeSlack) -> None:
+    process, base = _start(tmp_path / "home", fake)
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=10) as answer:
+            assert answer.status == 200
+        assert fake.calls == []  # nothing was asked of Slack to start
+        body = urllib.parse.urlencode({
+            "command": "/canary", "text": "svc-user 20%", "team_id": "T0123",
+            "user_id": "U0ALICE", "channel_id": "C0123", "trigger_id": "serve.1",
+            "response_url": fake.url + "/response/serve"})
+        stamp = str(int(time.time()))
+        signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(),
+                                     hashlib.sha256).hexdigest()
+        request = urllib.request.Request(
+            base + "/slack/events", data=body.encode(), method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded",
+                     "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200
+            assert answer.read().decode().startswith("working on it")
+        fake.wait_for(lambda slack: bool(slack.ok("chat.postMessage")))
+        card = fake.ok("chat.postMessage")[0]
+        assert "canary svc-user" in card.raw and "C0123" in card.raw
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
