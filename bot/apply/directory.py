@@ -3,8 +3,9 @@
 Layout: `<root>/<env>/<namespace>/<kind>-<name>.yaml`, one block-style object per file.
 Writing is atomic (temp file + rename) and skipped when the content is already there, so
 applying twice changes nothing. Files that a source rendered before and no longer renders
-are found by their `govbot.dev/source` annotation; only files whose names could belong to
-the source's service are read, so the cost does not grow with the namespace.
+are deleted: an index under `<root>/.index/` lists the files each source wrote, so pruning
+costs the same whatever the size of the namespace. A tree without an index (written by an
+older govbot) is scanned instead, matching files by their `govbot.dev/source` annotation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import yaml
 from bot.apply import Applied
 
 SOURCE = "govbot.dev/source"
+INDEX = ".index"
 
 
 def _file_name(obj: dict[str, Any]) -> str:
@@ -61,10 +63,10 @@ class DirectoryTarget:
         folder = self.root / env / namespace
         written: list[str] = []
         unchanged: list[str] = []
-        keep: set[str] = set()
+        keep: list[str] = []
         for obj in objects:
             path = folder / _file_name(obj)
-            keep.add(path.name)
+            keep.append(path.name)
             text = _dump(obj)
             label = f"{obj['kind']}/{obj['metadata']['name']}"
             if path.is_file() and path.read_text(encoding="utf-8") == text:
@@ -72,18 +74,34 @@ class DirectoryTarget:
                 continue
             _write_atomic(path, text)
             written.append(label)
-        deleted = self._prune(folder, source, keep)
+        deleted = self._prune(folder, source, set(keep))
+        self._remember(source, keep)
         return Applied(tuple(written), tuple(deleted), tuple(unchanged))
 
+    def _index(self, source: str) -> Path:
+        return self.root / INDEX / f"{source}.files"
+
+    def _remember(self, source: str, names: list[str]) -> None:
+        index = self._index(source)
+        if names:
+            _write_atomic(index, "".join(f"{name}\n" for name in names))
+        elif index.exists():
+            index.unlink()
+
+    def _previous(self, folder: Path, source: str) -> list[Path]:
+        index = self._index(source)
+        if index.is_file():
+            names = index.read_text(encoding="utf-8").split()
+            return [folder / name for name in names if "/" not in name]
+        if (self.root / INDEX).is_dir() or not folder.is_dir():
+            return []  # an indexed tree: this source wrote nothing yet
+        return sorted(p for p in folder.glob("*.yaml") if _source_of(p) == source)
+
     def _prune(self, folder: Path, source: str, keep: set[str]) -> list[str]:
-        if not folder.is_dir():
-            return []
-        service = Path(source).stem
         deleted: list[str] = []
-        for pattern in (f"*-{service}.yaml", f"*-{service}-*.yaml"):
-            for path in sorted(folder.glob(pattern)):
-                if path.name in keep or not path.exists() or _source_of(path) != source:
-                    continue
-                path.unlink()
-                deleted.append(path.stem)
+        for path in self._previous(folder, source):
+            if path.name in keep or not path.is_file() or _source_of(path) != source:
+                continue
+            path.unlink()
+            deleted.append(path.stem)
         return deleted
