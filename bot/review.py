@@ -10,9 +10,11 @@ not stored.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from bot import changesets
 from bot.apply import ApplyTarget
@@ -42,6 +44,13 @@ GOVBOT = Author("govbot", "govbot@localhost")
 MERGE_ATTEMPTS = 3
 
 
+@functools.lru_cache(maxsize=64)
+def _plain(text: str | None) -> dict[str, Any] | None:
+    """A document as plain data, cached: one change is judged several times (open, each
+    approval, merge) and the guard only reads it."""
+    return plain(text) if text is not None else None
+
+
 def guard_input(change_set: ChangeSet, requester: Person, approvals: Sequence[Approval],
                 now: datetime) -> dict[str, object]:
     """The input document of `data.govbot.decision` (DESIGN.md, "The guardrails")."""
@@ -52,8 +61,8 @@ def guard_input(change_set: ChangeSet, requester: Person, approvals: Sequence[Ap
         "namespace": change_set.namespace,
         "target": change_set.service,
         "path": change_set.path,
-        "before": plain(change_set.before_text) if change_set.before_text is not None else None,
-        "after": plain(change_set.after_text) if change_set.after_text is not None else None,
+        "before": _plain(change_set.before_text),
+        "after": _plain(change_set.after_text),
         "approvals": [{"by": a.by, "at": a.at.isoformat().replace("+00:00", "Z")}
                       for a in approvals],
         "now": now.isoformat().replace("+00:00", "Z"),

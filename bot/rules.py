@@ -2,12 +2,13 @@
 
 Every decision is taken with main's `rego/`, `govbot.yaml` and `access.yaml`, never a
 change branch's, so a pull request cannot weaken its own gate. The snapshot is cached by
-the git object ids of those three entries: three `rev-parse` calls per command, and a
-re-read only when one of them changed.
+the commit of main it was read at, and by the git object ids of those three entries when
+main moves, so they are re-read only when one of them changed.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 
 import yaml
@@ -18,6 +19,7 @@ from bot.core.types import RuleSet
 from bot.repo.git import PolicyRepo
 
 RULE_ENTRIES = ("rego", "govbot.yaml", "access.yaml")
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 def _yaml(text: str | None, name: str) -> object:
@@ -36,19 +38,26 @@ class MainRules:
         self._repo = repo
         self._lock = threading.Lock()
         self._cached: tuple[RuleSet, RepoConfig] | None = None
+        self._commit = ""
 
     def at(self, rev: str) -> tuple[RuleSet, RepoConfig]:
-        ids = [self._repo.object_id(rev, entry) or "-" for entry in RULE_ENTRIES]
+        commit = rev if _COMMIT.fullmatch(rev) else self._repo.head(rev)
+        with self._lock:
+            if self._commit == commit and self._cached is not None:
+                return self._cached
+        ids = [self._repo.object_id(commit, entry) or "-" for entry in RULE_ENTRIES]
         key = ":".join(ids)
         with self._lock:
             if self._cached is not None and self._cached[0].key == key:
+                self._commit = commit
                 return self._cached
-            files = [p for p in self._repo.list_files(rev, "rego/") if p.endswith(".rego")]
-            modules = self._repo.read_many(rev, files)
-            config = _yaml(self._repo.read(rev, "govbot.yaml"), "govbot.yaml")
-            access = _yaml(self._repo.read(rev, "access.yaml"), "access.yaml")
+            files = [p for p in self._repo.list_files(commit, "rego/") if p.endswith(".rego")]
+            modules = self._repo.read_many(commit, files)
+            config = _yaml(self._repo.read(commit, "govbot.yaml"), "govbot.yaml")
+            access = _yaml(self._repo.read(commit, "access.yaml"), "access.yaml")
             repo_config = RepoConfig.parse(config, access)
             rules = RuleSet(key=key, modules=modules, config=dict(repo_config.config),
                             access=dict(repo_config.access))
             self._cached = (rules, repo_config)
+            self._commit = commit
             return self._cached

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from bot.core.errors import Conflict
 from bot.core.types import Author
+from bot.repo import trees
 
 MAIN = "main"
 ZERO = "0" * 40
@@ -237,21 +238,80 @@ class PolicyRepo:
                      author: Author, committer: Author, message: str) -> str:
         for path in changes:
             _check_path(path)
+        if parent is None:
+            tree = self._root_tree(changes)
+        else:
+            tree = self._edited_tree(self._commit(parent), changes)
+        return self._write_commit(tree, [parent] if parent else [], author, committer, message)
+
+    def _root_tree(self, changes: Mapping[str, str | None]) -> str:
+        """The tree of a first commit, built in a temporary index."""
         with tempfile.TemporaryDirectory(prefix="govbot-index-") as scratch:
             index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
-            self._git(["read-tree", parent] if parent else ["read-tree", "--empty"], env=index)
-            removed = [p for p, text in changes.items() if text is None]
-            if removed:
-                lines = "".join(f"0 {ZERO}\t{p}\0" for p in removed).encode()
-                self._git(["update-index", "-z", "--index-info"], stdin=lines, env=index)
+            self._git(["read-tree", "--empty"], env=index)
             written = {p: text for p, text in changes.items() if text is not None}
             if written:
                 blobs = self._hash_objects(Path(scratch), list(written.values()))
                 infos = [f"100644,{blob},{p}" for p, blob in zip(written, blobs, strict=True)]
                 args = [arg for info in infos for arg in ("--cacheinfo", info)]
                 self._git(["update-index", "--add", *args], env=index)
-            tree = self._git(["write-tree"], env=index).stdout.decode().strip()
-        return self._write_commit(tree, [parent] if parent else [], author, committer, message)
+            return self._git(["write-tree"], env=index).stdout.decode().strip()
+
+    def _edited_tree(self, commit: str, changes: Mapping[str, str | None]) -> str:
+        """`commit`'s tree with `changes`, rewriting only the folders on their paths: one
+        read of those trees, one write of the new blobs, one of the new trees."""
+        folders = sorted({d for path in changes for d in trees.ancestors(path)},
+                         key=lambda d: d.count("/") + bool(d))
+        request = "".join(f"{commit}:{d}\n" if d else f"{commit}^{{tree}}\n" for d in folders)
+        found = _parse_objects(self._git(["cat-file", "--batch"], stdin=request.encode()).stdout,
+                               len(folders))
+        entries: dict[str, trees.Entries] = {}
+        for folder, obj in zip(folders, found, strict=True):
+            if obj is not None and obj[0] != "tree":
+                raise GitError(f"writing under {folder}: it is a file, not a folder")
+            entries[folder] = trees.parse(obj[1]) if obj else {}
+        with tempfile.TemporaryDirectory(prefix="govbot-blobs-") as scratch:
+            written = [(p, t) for p, t in changes.items() if t is not None]
+            blobs = self._hash_objects(Path(scratch), [t for _p, t in written])
+        for path, blob in zip((p for p, _t in written), blobs, strict=True):
+            folder, name = trees.split(path)
+            if entries[folder].get(name, (trees.FILE,))[0] == trees.TREE:
+                raise GitError(f"writing {path}: a folder of that name is there")
+            entries[folder][name] = (trees.FILE, bytes.fromhex(blob))
+        for path in (p for p, t in changes.items() if t is None):
+            folder, name = trees.split(path)
+            if entries[folder].get(name, (trees.FILE,))[0] == trees.TREE:
+                raise GitError(f"deleting {path}: it is a folder")
+            entries[folder].pop(name, None)
+        return self._write_trees(folders, entries)
+
+    def _write_trees(self, folders: list[str], entries: dict[str, trees.Entries]) -> str:
+        """Serialise the edited folders bottom-up, dropping emptied ones, and store them."""
+        objects: list[tuple[str, bytes]] = []
+        for folder in reversed(folders):
+            data = trees.serialise(entries[folder])
+            if not folder:
+                objects.append((trees.object_id("tree", data), data))
+                break
+            parent, name = trees.split(folder)
+            if not entries[folder]:
+                entries[parent].pop(name, None)
+                continue
+            oid = trees.object_id("tree", data)
+            objects.append((oid, data))
+            entries[parent][name] = (trees.TREE, bytes.fromhex(oid))
+        with tempfile.TemporaryDirectory(prefix="govbot-trees-") as scratch:
+            files = []
+            for number, (_oid, data) in enumerate(objects):
+                file = Path(scratch) / f"tree-{number}"
+                file.write_bytes(data)
+                files.append(str(file))
+            out = self._git(["hash-object", "-w", "-t", "tree", "--stdin-paths"],
+                            stdin="".join(f"{f}\n" for f in files).encode())
+        stored = out.stdout.decode().split()
+        if stored != [oid for oid, _data in objects]:
+            raise GitError("writing trees: git computed other object ids (not a SHA-1 repository?)")
+        return stored[-1]
 
     def _hash_objects(self, scratch: Path, texts: list[str]) -> list[str]:
         """Write blobs for `texts` in one process, byte for byte (no filters)."""
@@ -307,6 +367,23 @@ def _parse_batch(out: bytes, count: int) -> list[bytes | None]:
         blobs.append(out[at:at + size] if header[1] == b"blob" else None)
         at += size + 1
     return blobs
+
+
+def _parse_objects(out: bytes, count: int) -> list[tuple[str, bytes] | None]:
+    """Split `cat-file --batch` output into (type, content); None where missing."""
+    objects: list[tuple[str, bytes] | None] = []
+    at = 0
+    for _ in range(count):
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if header[-1] in (b"missing", b"ambiguous"):
+            objects.append(None)
+            continue
+        size = int(header[2])
+        objects.append((header[1].decode(), out[at:at + size]))
+        at += size + 1
+    return objects
 
 
 def _full_ref(ref: str) -> str:

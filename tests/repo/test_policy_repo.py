@@ -174,8 +174,11 @@ def test_git_setup_of_the_machine_is_ignored(tmp_path: Path,
 
 
 def test_a_file_where_a_folder_is_refuses_to_commit(repo: PolicyRepo) -> None:
-    with pytest.raises(GitError, match="update-index"):
+    with pytest.raises(GitError, match="folder"):
         repo.commit(repo.head(), {"services/dev": "not a folder\n"}, ALICE, "clobber")
+    with pytest.raises(GitError, match="file"):
+        repo.commit(repo.head(), {"services/dev/demo/svc-user.yaml/x.yaml": "under a file\n"},
+                    ALICE, "clobber")
     assert repo.list_files("main", "services/dev/") == [
         "services/dev/demo/svc-index.yaml", "services/dev/demo/svc-user.yaml"]
 
@@ -302,3 +305,34 @@ def test_no_working_tree_is_ever_created(tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["policy.git", "scratch"]
     assert list(scratch.iterdir()) == []  # temporary indexes are cleaned up
     assert git(repo.path, "config", "core.bare").strip() == "true"
+
+
+def test_commits_agree_with_gits_own_index_and_drop_emptied_folders(repo: PolicyRepo) -> None:
+    base = repo.head()
+    changes: dict[str, str | None] = {
+        "services/dev/demo/svc-user.yaml": None, "services/dev/demo/svc-index.yaml": None,
+        "services/prod/shop/svc-cart.yaml": "cart\n", "a.yaml": "a\n", "services/z.yaml": "z\n"}
+    sha = repo.commit(base, changes, ALICE, "many at once")
+    assert "services/dev/demo" not in repo.list_files(sha, "services/")
+    assert repo.read(sha, "services/prod/shop/svc-cart.yaml") == "cart\n"
+    # git's own verdict on the trees we wrote: fsck finds nothing, and an index rebuilt
+    # from the commit writes the very same tree
+    subprocess.run(["git", "--git-dir", str(repo.path), "fsck", "--strict", "--no-dangling"],
+                   check=True, capture_output=True)
+    env = {**os.environ, "GIT_DIR": str(repo.path), "GIT_INDEX_FILE": str(repo.path / "t-idx")}
+    subprocess.run(["git", "read-tree", sha], env=env, check=True)
+    rebuilt = subprocess.run(["git", "write-tree"], env=env, check=True, capture_output=True,
+                             text=True).stdout.strip()
+    assert rebuilt == subprocess.run(["git", "--git-dir", str(repo.path), "rev-parse",
+                                      f"{sha}^{{tree}}"], check=True, capture_output=True,
+                                     text=True).stdout.strip()
+
+
+def test_tree_order_matches_git_for_folders_and_non_ascii_names(repo: PolicyRepo) -> None:
+    names = {"services/a-b.yaml": "1\n", "services/a/x.yaml": "2\n", "services/a.yaml": "3\n",
+             "services/é.yaml": "4\n", "services/z.yaml": "5\n"}
+    sha = repo.commit(repo.head(), names, ALICE, "ordering")
+    subprocess.run(["git", "--git-dir", str(repo.path), "fsck", "--strict", "--no-dangling"],
+                   check=True, capture_output=True)
+    for path, text in names.items():
+        assert repo.read(sha, path) == text
