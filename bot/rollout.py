@@ -24,6 +24,7 @@ from policies.plan import plan
 from policies.render import RenderContext, describe
 
 log = logging.getLogger("govbot.rollout")
+BATCH = 500  # documents read per `cat-file --batch`
 
 
 @dataclass(frozen=True)
@@ -66,27 +67,33 @@ class Rollout:
         context = render_context(config, self._clock())
         lines: list[str] = []
         failed: list[str] = []
-        for path in paths:
-            where = parse_service_path(path)
-            if where is None:
-                continue
-            env, namespace, _service = where
-            try:
-                before = self._repo.read(last, path) if last else None
-                after = self._repo.read(main, path)
-                after_data = _plain_or_none(after)
-                if after_data is not None and (problems := validate(after_data, path)):
-                    raise InvalidDocument(path, problems)
-                objects = plan(_plain_or_none(before), after_data, path, context)
-                self._target.apply(env, namespace, path, objects)
-            except Exception as error:  # one broken document must not block the others
-                log.exception("applying %s at %s", path, main[:12])
-                failed.append(f"{path}: {error}")
-                continue
-            lines.append(describe(objects) if objects else f"removed what {path} rendered")
+        documents = [p for p in paths if parse_service_path(p) is not None]
+        for start in range(0, len(documents), BATCH):
+            chunk = documents[start:start + BATCH]
+            befores = self._repo.read_many(last, chunk) if last else {}
+            afters = self._repo.read_many(main, chunk)
+            for path in chunk:
+                try:
+                    objects = self._apply_one(path, befores.get(path), afters.get(path),
+                                              context)
+                except Exception as error:  # one broken document must not block the others
+                    log.exception("applying %s at %s", path, main[:12])
+                    failed.append(f"{path}: {error}")
+                    continue
+                lines.append(describe(objects) if objects else f"removed what {path} rendered")
         if not failed:
             self._store.set_applied(self._target.name, main)
         return Rolled(tuple(lines), tuple(failed))
+
+    def _apply_one(self, path: str, before: str | None, after: str | None,
+                   context: RenderContext) -> list[dict[str, Any]]:
+        env, namespace, _service = parse_service_path(path) or ("", "", "")
+        after_data = _plain_or_none(after)
+        if after_data is not None and (problems := validate(after_data, path)):
+            raise InvalidDocument(path, problems)
+        objects = plan(_plain_or_none(before), after_data, path, context)
+        self._target.apply(env, namespace, path, objects)
+        return objects
 
     def _paths_since(self, last: str | None, main: str) -> tuple[str | None, list[str]]:
         """The base to compare with and the documents changed since it: all of main when
