@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +33,6 @@ from functools import partial
 from typing import Any, Literal
 
 from slack_bolt import Ack, App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
@@ -52,6 +50,7 @@ from bot.chat.slack_blocks import (
 )
 from bot.chat.slack_manifest import UMBRELLA
 from bot.chat.slack_post import Backlog, ChannelQueues, web_client, webhook
+from bot.chat.slack_socket import SocketLink
 from bot.chat.slack_verify import signed, verifier
 from bot.core.types import Command, Reply
 from bot.settings import SlackSettings
@@ -110,8 +109,7 @@ class SlackChat:
         self._queues = ChannelQueues(post_interval)
         self._work = ThreadPoolExecutor(workers, thread_name_prefix="govbot-slack-work")
         self._backlog = Backlog()
-        self._stopping = threading.Event()
-        self._socket: SocketModeHandler | None = None
+        self._socket: SocketLink | None = None
         self.bolt = self._bolt_app()
 
     def _bolt_app(self) -> App:
@@ -149,27 +147,13 @@ class SlackChat:
     def start(self) -> None:
         """Socket Mode when an app-level token is set, connecting in the background."""
         if self._settings.app_token and self._socket is None:
-            self._socket = SocketModeHandler(self.bolt, self._settings.app_token,
-                                             web_client=self._client)
-            threading.Thread(target=self._connect, args=(self._socket,), daemon=True,
-                             name="govbot-slack-socket").start()
-
-    def _connect(self, socket: SocketModeHandler) -> None:
-        delay = 1.0
-        while not self._stopping.is_set():
-            try:
-                socket.connect()  # type: ignore[no-untyped-call]  # untyped in bolt
-                return
-            except Exception as error:
-                log.warning("connecting to slack socket mode: %s; retrying in %.0f s",
-                            error, delay)
-                self._stopping.wait(delay)
-                delay = min(delay * 2, 60.0)
+            self._socket = SocketLink(self.bolt, self._settings.app_token,
+                                      self._client.base_url)
+            self._socket.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
         if self._socket is not None:
-            self._socket.close()  # type: ignore[no-untyped-call]  # untyped in bolt
+            self._socket.stop(timeout)
         self.drain(timeout)
         self._work.shutdown(wait=False)
         self._queues.close()
