@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from bot import apply, forge, guard, resources
 from bot.chat import ServedChat
+from bot.core.errors import ConfigError
 from bot.core.types import Author
 from bot.repo.git import PolicyRepo
 from bot.review import GOVBOT, Review
@@ -40,8 +41,14 @@ class App:
     workflow: Workflow
 
     def default_console_user(self) -> str:
+        """govbot.yaml's console.defaultUser; ConfigError when main's files are broken."""
         _rules, config = self.rules.at("main")
         return config.default_console_user or "admin"
+
+    def check_main(self) -> None:
+        """Fail at start-up, with the reason, when main's govbot.yaml or access.yaml is
+        unreadable: then no command could be judged."""
+        self.rules.at("main")
 
     def close(self) -> None:
         self.store.dispose()
@@ -78,7 +85,10 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     settings.home.mkdir(parents=True, exist_ok=True)
     policy_guard = guard.build(settings.guard, settings.opa_url, settings.opa_token)
     repo = open_repo(settings)
-    store = SqlStore(settings.database_url)
+    try:
+        store = SqlStore(settings.database_url)
+    except Exception as error:  # a wrong URL, a missing driver, a database that is down
+        raise ConfigError(f"opening the store at GOVBOT_DATABASE_URL: {error}") from error
     rules = MainRules(repo)
     review = Review(repo, store, policy_guard, forge.build(settings.forge, repo),
                     apply.build(settings.apply, settings.rendered_dir), rules, clock)

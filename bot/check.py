@@ -13,7 +13,9 @@ from pathlib import Path
 
 import yaml
 
+from bot import resources
 from bot.config import RepoConfig
+from bot.config_checks import config_problems, scope_problem
 from bot.core.errors import GovbotError
 from bot.guard.regotest import run_rego_tests, run_samples
 from bot.rollout import render_context
@@ -42,13 +44,17 @@ def _load_yaml(path: Path, report: Report) -> object:
         return None
 
 
-def _check_documents(root: Path, report: Report, context: RenderContext) -> None:
+def _check_documents(root: Path, report: Report, context: RenderContext,
+                     config: object) -> None:
     for path in sorted((root / "services").rglob("*.yaml")):
         rel = path.relative_to(root).as_posix()
         report.documents += 1
-        if parse_service_path(rel) is None:
+        where = parse_service_path(rel)
+        if where is None:
             report.problems.append(f"{rel}: not at services/<env>/<namespace>/<service>.yaml")
             continue
+        if (unknown := scope_problem(config, where[0], where[1])) is not None:
+            report.problems.append(f"{rel}: {unknown}")
         try:
             data = plain(path.read_text(encoding="utf-8"))
         except Exception as error:
@@ -67,6 +73,13 @@ def _check_documents(root: Path, report: Report, context: RenderContext) -> None
                                        for p in webhook.check(obj))
 
 
+def _template_data() -> dict[str, object]:
+    folder = resources.template_dir()
+    return {"govbot": {
+        "config": yaml.safe_load((folder / "govbot.yaml").read_text(encoding="utf-8")),
+        "access": yaml.safe_load((folder / "access.yaml").read_text(encoding="utf-8"))}}
+
+
 def check_repository(root: Path) -> Report:
     report = Report()
     config = _load_yaml(root / "govbot.yaml", report)
@@ -76,7 +89,8 @@ def check_repository(root: Path) -> Report:
         context = render_context(RepoConfig.parse(config, access), datetime.now(UTC))
     except GovbotError as error:
         report.problems.append(f"govbot.yaml/access.yaml: {error}")
-    _check_documents(root, report, context)
+    report.problems.extend(config_problems(config, access))
+    _check_documents(root, report, context, config)
     modules = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
                for p in sorted((root / "rego").rglob("*.rego"))}
     if not modules:
@@ -86,7 +100,9 @@ def check_repository(root: Path) -> Report:
     results = run_rego_tests(modules, data)
     samples = root / "rego" / "samples"
     if samples.is_dir():
-        results += run_samples(modules, data, samples)
+        # the samples state what the rules decide for the template's settings, so they run
+        # on those: a repository that changes its own limits does not fail them
+        results += run_samples(modules, _template_data(), samples)
     for result in results:
         if result.passed:
             report.tests_passed += 1

@@ -2,8 +2,10 @@
 
     govbot shell [--user NAME]   the console chat on the embedded default
     govbot serve [--host --port] the HTTP server for Slack and DingTalk, and /healthz
+    govbot sync [--full]         apply main to the apply target now
     govbot init DIR              a new policy repository from the default template
     govbot check DIR             validate a policy repository and run its Rego tests
+    govbot slack-manifest        print the Slack app manifest
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.core.errors import ConfigError, UserError
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,6 +29,24 @@ from bot.core.errors import ConfigError, UserError
 def main() -> None:
     """govbot: service governance for Kubernetes and Istio from chat, through reviewed
     pull requests against a policy repository."""
+
+
+def _start() -> App:
+    """The app, or a one-line reason why it cannot start (never a traceback)."""
+    from bot.app import build
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        app = build(settings)
+        app.check_main()
+    except ConfigError as error:
+        raise click.ClickException(
+            f"{error}\nfix main of the policy repository ({settings.repo_url}) or the "
+            "GOVBOT_* settings, then start again") from error
+    return app
 
 
 @main.command()
@@ -33,15 +58,10 @@ def shell(user: str | None) -> None:
 
     One command per line; a line 'bob: /approve 1' runs as bob. Settings come from
     GOVBOT_* variables (GOVBOT_HOME defaults to ./.govbot)."""
-    from bot.app import build
     from bot.chat.console import ConsoleChat, format_reply
-    from bot.settings import Settings
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        app = build(Settings.from_env())
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from error
+    app = _start()
     chat = ConsoleChat(user or app.default_console_user())
     for reply in app.workflow.sync():
         click.echo(format_reply(reply))
@@ -61,13 +81,12 @@ def serve(host: str, port: int) -> None:
     """The HTTP server: Slack at /slack/events, DingTalk at /dingtalk/events, /healthz;
     Slack Socket Mode and DingTalk Stream when their tokens are set. Settings come from
     GOVBOT_* variables (and SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_APP_TOKEN)."""
-    from bot.app import build, served_chats
+    from bot.app import served_chats
     from bot.server import make_server
-    from bot.settings import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app = _start()
     try:
-        app = build(Settings.from_env())
         chats = served_chats(app)
     except ConfigError as error:
         raise click.ClickException(str(error)) from error
@@ -88,6 +107,23 @@ def serve(host: str, port: int) -> None:
             chat.stop()
         server.server_close()
         app.close()
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="render every service of main again, and delete "
+              "what the target holds for services main no longer has")
+def sync(full: bool) -> None:
+    """Apply main to the apply target now: what changed since the last apply, or all of it
+    with --full (e.g. after someone edited or deleted rendered files)."""
+    app = _start()
+    try:
+        replies = app.workflow.sync(full)
+    finally:
+        app.close()
+    for reply in replies:
+        click.echo(reply.text, err=not reply.ok)
+    click.echo(f"{len(replies)} services applied" if replies else "nothing to apply")
+    sys.exit(0 if all(r.ok for r in replies) else 1)
 
 
 @main.command()
@@ -129,8 +165,10 @@ def check(directory: Path) -> None:
 @click.option("--name", default="govbot", show_default=True, help="the app's name in Slack")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of YAML")
 def slack_manifest(base_url: str, socket_mode: bool, name: str, as_json: bool) -> None:
-    """Print a Slack app manifest: every registered command as a slash command, the bot
-    scopes, interactivity for the approval buttons and the mention event."""
+    """Print a Slack app manifest: every registered command as a slash command (except
+    those Slack reserves, such as /status, which /govbot status … reaches), the /govbot
+    umbrella command, the bot scopes, interactivity for the approval buttons and the
+    mention event."""
     import json
 
     import yaml

@@ -145,9 +145,17 @@ class Review:
 
     def approve(self, person: Person, change_id: int) -> Reply:
         change = self._open_change(change_id)
+        old_hash = change.content_hash
         change, note = self._rebase(change)
         if note and change.state != "open":
             return Reply(note, change_id=change_id, kind="rejected")
+        if change.content_hash != old_hash:
+            # the approver reviewed other content: never count their approval for this one
+            return Reply(f"main moved since #{change_id} was opened, and its change is now: "
+                         f"{change.summary}. Your approval was not recorded; earlier ones no "
+                         f"longer count. Review the new diff and /approve {change_id} again:\n"
+                         f"{change.diff}", ok=False, change_id=change_id, kind="approved")
+        prefix = f"{note}\n" if note else ""
         approvals = self._store.approvals(change.id, change.content_hash)
         if any(a.by == person.id for a in approvals):
             return Reply(f"you already approved #{change_id}; {self.progress(change)}",
@@ -163,7 +171,6 @@ class Review:
                          header=f"approval of #{change_id} by {person.id} refused")
         self._store.add_approval(change.id, candidate)
         self._store.update(change.id, verdict=after.to_json())
-        prefix = f"{note}\n" if note else ""
         if not after.allow:
             return Reply(prefix + str(Denied(after.deny, header=f"#{change_id} cannot merge")),
                          ok=False, change_id=change_id, kind="approved")
@@ -254,10 +261,10 @@ class Review:
             return "apply pending: " + "; ".join(rolled.failed)
         return "applied: " + "; ".join(rolled.lines) + "." if rolled.lines else "applied."
 
-    def sync(self) -> list[Reply]:
+    def sync(self, full: bool = False) -> list[Reply]:
         main = self._repo.head(MAIN)
         _rules, config = self._rules.at(main)
-        rolled = self._rollout.sync(main, config)
+        rolled = self._rollout.sync(main, config, full)
         replies = [Reply(f"applied: {line}") for line in rolled.lines]
         replies += [Reply(f"apply pending: {line}", ok=False) for line in rolled.failed]
         return replies

@@ -59,11 +59,17 @@ class Rollout:
         self._target = target
         self._clock = clock
 
-    def sync(self, main: str, config: RepoConfig) -> Rolled:
+    def sync(self, main: str, config: RepoConfig, full: bool = False) -> Rolled:
+        """Apply what changed on main since the target's last complete apply; everything
+        when `full`, or when the target lost what was applied (a deleted folder)."""
         last = self._store.applied(self._target.name)
-        if last == main:
+        if full or not self._target.intact():
+            last = None
+        elif last == main:
             return Rolled((), ())
         last, paths = self._paths_since(last, main)
+        if last is None:
+            paths = self._with_orphans(paths)
         context = render_context(config, self._clock())
         lines: list[str] = []
         failed: list[str] = []
@@ -84,6 +90,12 @@ class Rollout:
         if not failed:
             self._store.set_applied(self._target.name, main)
         return Rolled(tuple(lines), tuple(failed))
+
+    def _with_orphans(self, paths: list[str]) -> list[str]:
+        """On a full render, also the sources the target holds that main no longer has, so
+        their objects are deleted."""
+        known = set(paths)
+        return paths + sorted(s for s in self._target.sources() if s not in known)
 
     def _apply_one(self, path: str, before: str | None, after: str | None,
                    context: RenderContext) -> list[dict[str, Any]]:

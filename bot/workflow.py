@@ -140,8 +140,7 @@ class Workflow:
     def _open(self, person: Person, scope: Scope, change_set: ChangeSet, main: str,
               config: RepoConfig) -> list[Reply]:
         if change_set.empty:
-            return [Reply(f"nothing to change: {change_set.summary} is already the state "
-                          "of main")]
+            return [Reply(f"nothing to change: {change_set.summary}")]
         decision = self._review.decide(change_set, person.id, [])
         if not decision.allow:
             raise Denied(decision.deny, header=f"{change_set.summary} ({scope}) denied")
@@ -213,7 +212,8 @@ class Workflow:
         with self._lock:
             return self._review.view(change_id)
 
-    def sync(self) -> list[Reply]:
-        """Apply what main holds and the target lacks (after a restart or a failed apply)."""
+    def sync(self, full: bool = False) -> list[Reply]:
+        """Apply what main holds and the target lacks (after a restart, a failed apply or a
+        lost folder); `full` renders every service again."""
         with self._lock:
-            return self._review.sync()
+            return self._review.sync(full)

@@ -33,6 +33,14 @@ class ApplyTarget(Protocol):
         """Apply `objects` in order; delete what `source` rendered before but no longer does."""
         ...
 
+    def intact(self) -> bool:
+        """False when what was applied is gone (then everything is applied again)."""
+        ...
+
+    def sources(self) -> list[str]:
+        """The policy documents whose objects the target holds."""
+        ...
+
 
 def build(kind: str, rendered_dir: Path) -> ApplyTarget:
     from bot.apply.directory import DirectoryTarget

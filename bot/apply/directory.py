@@ -78,6 +78,15 @@ class DirectoryTarget:
         self._remember(source, keep)
         return Applied(tuple(written), tuple(deleted), tuple(unchanged))
 
+    def intact(self) -> bool:
+        return (self.root / INDEX).is_dir()
+
+    def sources(self) -> list[str]:
+        index = self.root / INDEX
+        suffix = ".files"
+        return sorted(p.relative_to(index).as_posix().removesuffix(suffix)
+                      for p in index.rglob(f"*{suffix}")) if index.is_dir() else []
+
     def _index(self, source: str) -> Path:
         return self.root / INDEX / f"{source}.files"
 

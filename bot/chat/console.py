@@ -24,7 +24,7 @@ from bot.core.types import Command, Reply
 
 PLATFORM = "console"
 CHANNEL = "console"
-_SPEAKER = re.compile(r"^([a-z][a-z0-9._-]{0,62}):\s+(.*)$")
+_SPEAKER = re.compile(r"^([A-Za-z][A-Za-z0-9._-]{0,62}):\s+(.*)$")
 
 
 def split_speaker(line: str, default: str) -> tuple[str, str]:

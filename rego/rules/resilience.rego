@@ -100,3 +100,19 @@ valid_ejection if {
 	ejection <= max_ejection
 	ejection <= 100
 }
+
+# Istio turns off a route's timeout and retries while a fault is injected on it, so a
+# change that leaves both on the same service says so.
+fault := change.section(change.after, "fault")
+
+warn contains msg if {
+	change.touches({"fault", "timeout", "retries"})
+	change.on(fault)
+	timing_set
+	msg := sprintf("[resilience.fault_suspends_retries] %s: while the fault is on, Istio ignores the route's timeout and retries",
+		[change.target])
+}
+
+timing_set if timeout != null
+
+timing_set if retries != {}

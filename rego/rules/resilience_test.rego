@@ -146,3 +146,23 @@ test_rollback_to_a_wide_ejection_is_denied if {
 	doc := fixtures.change("rollback", "prod", breaker(true, 50), breaker(true, 90))
 	"[resilience.max_ejection]" in fixtures.deny_ids("resilience", doc)
 }
+
+fault_on := {"enabled": true, "abort": {"httpStatus": 503, "percent": 10}}
+
+test_a_fault_beside_a_timeout_warns_that_istio_ignores_the_timeout if {
+	before := fixtures.service({"timeout": "3s"})
+	after := fixtures.service({"timeout": "3s", "fault": fault_on})
+	doc := fixtures.change("fault", "dev", before, after)
+	"[resilience.fault_suspends_retries]" in fixtures.warn_ids("resilience", doc)
+	count(fixtures.deny_ids("resilience", doc)) == 0
+}
+
+test_a_fault_alone_or_turned_off_does_not_warn if {
+	alone := fixtures.change("fault", "dev", fixtures.service({}), fixtures.service({"fault": fault_on}))
+	not "[resilience.fault_suspends_retries]" in fixtures.warn_ids("resilience", alone)
+	off := object.union(fault_on, {"enabled": false})
+	turned_off := fixtures.change("fault", "dev",
+		fixtures.service({"timeout": "3s", "fault": fault_on}),
+		fixtures.service({"timeout": "3s", "fault": off}))
+	not "[resilience.fault_suspends_retries]" in fixtures.warn_ids("resilience", turned_off)
+}

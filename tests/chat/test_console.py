@@ -78,3 +78,24 @@ def test_init_then_check_passes_and_a_broken_document_fails(tmp_path: Path) -> N
     assert failed.returncode == 1
     assert "services/dev/demo/svc-user.yaml" in failed.stderr
     assert "canaryWeight" in failed.stderr and "name" in failed.stderr
+
+
+def test_a_broken_main_or_store_stops_the_shell_with_one_line_reasons(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert _govbot(["shell"], home, "/changes\n").returncode == 0
+    from bot.core.types import Author
+    from bot.repo.git import PolicyRepo
+    repo = PolicyRepo(home / "policy.git")
+    old = repo.head("main")
+    repo.set_ref("main", repo.commit(old, {"access.yaml": "people: [\n"},
+                                     Author("Erin", "erin@example.com"), "break it"), old=old)
+    broken = _govbot(["shell"], home, "/changes\n")
+    assert broken.returncode == 1
+    assert "access.yaml" in broken.stderr and "Traceback" not in broken.stderr
+    env_home = tmp_path / "other"
+    bogus = subprocess.run([sys.executable, "-m", "bot", "shell"], input="", text=True,
+                           capture_output=True, cwd=REPO_ROOT, timeout=120,
+                           env={**os.environ, "GOVBOT_HOME": str(env_home),
+                                "GOVBOT_DATABASE_URL": "bogus://"})
+    assert bogus.returncode == 1
+    assert "GOVBOT_DATABASE_URL" in bogus.stderr and "Traceback" not in bogus.stderr

@@ -47,10 +47,31 @@ def test_a_deleted_render_folder_is_rebuilt_from_main(govbot: Govbot) -> None:
     govbot.one("/canary svc-user 20%")
     govbot.one("/approve 1", user="bob")
     shutil.rmtree(govbot.home / "rendered")
-    govbot.app.store.set_applied("directory", "0" * 40)
-    # an unknown last-applied commit: the next sync renders what changed since it, i.e. all
     replies = govbot.app.workflow.sync()
     assert (govbot.rendered() / "virtualservice-svc-user.yaml").is_file(), replies
+
+
+def test_a_full_sync_restores_edited_files_and_deletes_orphans(govbot: Govbot) -> None:
+    govbot.one("/canary svc-user 20%")
+    govbot.one("/approve 1", user="bob")
+    vs = govbot.rendered() / "virtualservice-svc-user.yaml"
+    original = vs.read_text()
+    vs.write_text("edited by hand\n")
+    (govbot.rendered() / "destinationrule-svc-user.yaml").unlink()
+    assert govbot.app.workflow.sync() == []  # nothing changed on main
+    govbot.app.workflow.sync(full=True)
+    assert vs.read_text() == original
+    assert (govbot.rendered() / "destinationrule-svc-user.yaml").is_file()
+    # a source the target holds but main no longer has is pruned by a full sync
+    from bot.apply.directory import DirectoryTarget
+    DirectoryTarget(govbot.home / "rendered").apply(
+        "dev", "demo", "services/dev/demo/svc-gone.yaml",
+        [{"apiVersion": "v1", "kind": "ConfigMap",
+          "metadata": {"name": "svc-gone", "namespace": "demo",
+                       "annotations": {"govbot.dev/source": "services/dev/demo/svc-gone.yaml"}}}])
+    assert (govbot.rendered() / "configmap-svc-gone.yaml").is_file()
+    govbot.app.workflow.sync(full=True)
+    assert not (govbot.rendered() / "configmap-svc-gone.yaml").exists()
 
 
 def test_a_repeated_delivery_runs_once(govbot: Govbot) -> None:

@@ -75,13 +75,22 @@ def test_replay_with_a_different_diff_voids_approvals(govbot: Govbot) -> None:
     _push_main(govbot, {PATH: COMMENTED.replace("canaryWeight: 0 ", "canaryWeight: 10 ")},
                "hotfix weight by hand")
     reply = govbot.one("/approve 1", user="carol")
-    assert reply.ok, reply.text
-    assert "no longer count" in reply.text
+    # carol reviewed 0 → 20: her approval must not count for 10 → 20
+    assert not reply.ok and "not recorded" in reply.text and "10% → 20%" in reply.text
     change = govbot.app.store.get(1)
-    assert change.state == "open"
-    assert [a.by for a in govbot.app.store.approvals(1, change.content_hash)] == ["carol"]
-    assert "10% → 20%" in change.summary or "10" in change.diff
+    assert change.state == "open" and "10% → 20%" in change.summary
+    assert govbot.app.store.approvals(1, change.content_hash) == []
     # the branch was rebuilt on the new main
     assert govbot.git("merge-base", "main", "change/1-svc-user").strip() == govbot.main()
-    final = govbot.one("/approve 1", user="bob")
-    assert "merged" in final.text
+    assert "Still needs 1" in govbot.one("/approve 1", user="carol").text
+    assert "merged" in govbot.one("/approve 1", user="bob").text
+
+
+def test_a_deleted_document_is_not_recreated_on_an_old_approval(govbot: Govbot) -> None:
+    _push_main(govbot, {PATH: COMMENTED}, "svc-user policy by hand")
+    govbot.one("/canary svc-user 20% --env prod")
+    assert govbot.one("/approve 1", user="bob").ok
+    _push_main(govbot, {PATH: None}, "svc-user retired by hand")
+    reply = govbot.one("/approve 1", user="carol")
+    assert not reply.ok and "not recorded" in reply.text
+    assert PATH not in govbot.git("ls-tree", "-r", "--name-only", "main")

@@ -1,0 +1,155 @@
+"""Validation of govbot.yaml and access.yaml, for `govbot check` (and so for the policy
+repository's CI): every reference must resolve and every limit must have its type.
+
+Pure: plain data in, one message per problem out, each naming the file and the field.
+
+Example:
+    config_problems({"environments": {"dev": {"approvals": {"required": "two"}}}}, {})
+    # ["govbot.yaml environments.dev.approvals.required: 'two' is not a whole number ≥ 0"]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from policies.units import duration_ms, is_dns_label, is_duration
+
+_DOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+PLATFORMS = ("console", "slack", "dingtalk")
+VERBS = ("request", "approve")
+NUMBER_LIMITS = {"canaryMaxStep": (0, 100), "rateLimitMaxRequests": (1, 2**32 - 1),
+                 "faultMaxAbortPercent": (0, 100), "retriesMax": (0, 100),
+                 "maxEjectionPercent": (0, 100)}
+DURATION_LIMITS = ("rateLimitMinWindow", "faultMaxDuration", "timeoutMin", "timeoutMax")
+CHOICE_LIMITS = {"retryBudget": ("warn", "deny", "off"), "faultRequireTimebox": (True, False)}
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _whole(value: Any, low: int, high: int | None = None) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool) and value >= low
+            and (high is None or value <= high))
+
+
+def _approvals(where: str, value: Any, groups: Mapping[str, Any]) -> list[str]:
+    problems = []
+    approvals = _map(value)
+    if "required" in approvals and not _whole(approvals["required"], 0):
+        problems.append(f"govbot.yaml {where}.required: {approvals['required']!r} is not a "
+                        "whole number ≥ 0")
+    for group in approvals.get("from") or ():
+        if group not in groups:
+            problems.append(f"govbot.yaml {where}.from: group {group!r} is not in access.yaml")
+    return problems
+
+
+def _limits(where: str, value: Any) -> list[str]:
+    problems = []
+    for name, setting in _map(value).items():
+        if name in NUMBER_LIMITS and not _whole(setting, *NUMBER_LIMITS[name]):
+            low, high = NUMBER_LIMITS[name]
+            problems.append(f"govbot.yaml {where}.{name}: {setting!r} is not a whole number "
+                            f"from {low} to {high}")
+        elif name in DURATION_LIMITS and not (isinstance(setting, str) and is_duration(setting)
+                                              and duration_ms(setting) > 0):
+            problems.append(f"govbot.yaml {where}.{name}: {setting!r} is not a duration like "
+                            "50ms or 1h")
+        elif name in CHOICE_LIMITS and setting not in CHOICE_LIMITS[name]:
+            choices = ", ".join(str(c).lower() for c in CHOICE_LIMITS[name])
+            problems.append(f"govbot.yaml {where}.{name}: {setting!r} is not one of {choices}")
+        elif name not in (*NUMBER_LIMITS, *DURATION_LIMITS, *CHOICE_LIMITS):
+            problems.append(f"govbot.yaml {where}.{name}: unknown limit")
+    return problems
+
+
+def _environments(config: Mapping[str, Any], groups: Mapping[str, Any]) -> list[str]:
+    problems = []
+    environments = _map(config.get("environments"))
+    if not environments:
+        problems.append("govbot.yaml environments: at least one environment is needed")
+    for env, body in environments.items():
+        where = f"environments.{env}"
+        if not is_dns_label(str(env)):
+            problems.append(f"govbot.yaml {where}: not a DNS-1123 name")
+        problems += _approvals(f"{where}.approvals", _map(body).get("approvals"), groups)
+        problems += _limits(f"{where}.limits", _map(body).get("limits"))
+        for namespace, settings in _map(_map(body).get("namespaces")).items():
+            if not is_dns_label(str(namespace)):
+                problems.append(f"govbot.yaml {where}.namespaces.{namespace}: not a DNS-1123 "
+                                "name")
+            replicas = _map(settings).get("maxReplicas")
+            if replicas is not None and not _whole(replicas, 1):
+                problems.append(f"govbot.yaml {where}.namespaces.{namespace}.maxReplicas: "
+                                f"{replicas!r} is not a whole number ≥ 1")
+    return problems
+
+
+def _channels(config: Mapping[str, Any]) -> list[str]:
+    problems = []
+    environments = _map(config.get("environments"))
+    for number, channel in enumerate(config.get("channels") or ()):
+        entry, where = _map(channel), f"govbot.yaml channels[{number}]"
+        if entry.get("platform") not in PLATFORMS:
+            problems.append(f"{where}.platform: {entry.get('platform')!r} is not one of "
+                            f"{', '.join(PLATFORMS)}")
+        env, namespace = str(entry.get("env")), entry.get("namespace")
+        if env not in environments:
+            problems.append(f"{where}.env: {env!r} is not an environment of govbot.yaml")
+        elif namespace not in _map(_map(environments[env]).get("namespaces")):
+            problems.append(f"{where}.namespace: {namespace!r} is not a namespace of {env}")
+    return problems
+
+
+def _access(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[str]:
+    problems = []
+    people, groups = _map(access.get("people")), _map(access.get("groups"))
+    for group, members in groups.items():
+        for member in members or ():
+            if member not in people:
+                problems.append(f"access.yaml groups.{group}: {member!r} is not in people")
+    environments = _map(config.get("environments"))
+    for number, grant in enumerate(access.get("grants") or ()):
+        entry, where = _map(grant), f"access.yaml grants[{number}]"
+        if entry.get("group") not in groups and entry.get("person") not in people:
+            problems.append(f"{where}: names no group or person of access.yaml")
+        for verb in entry.get("can") or ():
+            if verb not in VERBS:
+                problems.append(f"{where}.can: {verb!r} is not one of {', '.join(VERBS)}")
+        for env in entry.get("envs") or ():
+            if env != "*" and env not in environments:
+                problems.append(f"{where}.envs: {env!r} is not an environment of govbot.yaml")
+    default_user = _map(config.get("console")).get("defaultUser")
+    if default_user and default_user not in people:
+        problems.append(f"govbot.yaml console.defaultUser: {default_user!r} is not in "
+                        "access.yaml people")
+    return problems
+
+
+def config_problems(config: Any, access: Any) -> list[str]:
+    """Every problem of govbot.yaml and access.yaml together."""
+    config, access = _map(config), _map(access)
+    problems = []
+    for key in ("clusterDomain", "trustDomain"):
+        if key in config and not _DOMAIN.fullmatch(str(config[key])):
+            problems.append(f"govbot.yaml {key}: {config[key]!r} is not a DNS domain")
+    groups = _map(access.get("groups"))
+    problems += _environments(config, groups)
+    problems += _approvals("governance.approvals", _map(config.get("governance")).get(
+        "approvals"), groups)
+    problems += _channels(config)
+    problems += _access(config, access)
+    return problems
+
+
+def scope_problem(config: Any, env: str, namespace: str) -> str | None:
+    """Why a document at services/<env>/<namespace>/ has no place in govbot.yaml, if so."""
+    environments = _map(_map(config).get("environments"))
+    if env not in environments:
+        return f"environment {env!r} is not in govbot.yaml"
+    if namespace not in _map(_map(environments[env]).get("namespaces")):
+        return f"namespace {namespace!r} is not in govbot.yaml's {env}"
+    return None

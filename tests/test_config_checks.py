@@ -1,0 +1,79 @@
+"""govbot.yaml and access.yaml validation as `govbot check` runs it."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.check import check_repository
+from bot.config_checks import config_problems
+from bot.scaffold import init_repository
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "repo_templates" / "default"
+CONFIG = yaml.safe_load((TEMPLATE / "govbot.yaml").read_text())
+ACCESS = yaml.safe_load((TEMPLATE / "access.yaml").read_text())
+
+
+def test_the_template_is_clean() -> None:
+    assert config_problems(CONFIG, ACCESS) == []
+
+
+def _with(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(document)
+    *parents, last = dotted.split(".")
+    node = changed
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    return changed
+
+
+@pytest.mark.parametrize(("dotted", "value", "named"), [
+    ("environments.prod.approvals.required", "two", "approvals.required"),
+    ("environments.prod.approvals.from", ["nobody"], "'nobody'"),
+    ("environments.prod.limits.canaryMaxStep", -5, "canaryMaxStep"),
+    ("environments.prod.limits.faultMaxDuration", "soon", "faultMaxDuration"),
+    ("environments.prod.limits.retryBudget", "Deny", "retryBudget"),
+    ("environments.prod.limits.canaryMaxStpe", 5, "unknown limit"),
+    ("environments.dev.namespaces.demo.maxReplicas", 0, "maxReplicas"),
+    ("console.defaultUser", "nobody", "defaultUser"),
+    ("clusterDomain", "bad domain!", "clusterDomain"),
+])
+def test_each_config_problem_names_its_field(dotted: str, value: Any, named: str) -> None:
+    problems = config_problems(_with(CONFIG, dotted, value), ACCESS)
+    assert problems and all(p.startswith("govbot.yaml") for p in problems)
+    assert any(named in p for p in problems), problems
+
+
+@pytest.mark.parametrize(("dotted", "value", "named"), [
+    ("groups.team", ["alice", "zed"], "'zed'"),
+    ("grants", [{"group": "ghosts", "envs": ["dev"], "namespaces": ["*"], "can": ["request"]}],
+     "grants[0]"),
+    ("grants", [{"group": "sre", "envs": ["qa"], "namespaces": ["*"], "can": ["merge"]}],
+     "'merge'"),
+])
+def test_each_access_problem_names_its_field(dotted: str, value: Any, named: str) -> None:
+    problems = config_problems(CONFIG, _with(ACCESS, dotted, value))
+    assert any(named in p for p in problems), problems
+
+
+def test_a_repository_with_its_own_limits_passes_and_strays_fail(tmp_path: Path) -> None:
+    repo = tmp_path / "policies"
+    init_repository(repo)
+    config = yaml.safe_load((repo / "govbot.yaml").read_text())
+    config["environments"]["prod"]["approvals"]["required"] = 3
+    config["environments"]["prod"]["limits"]["canaryMaxStep"] = 10
+    (repo / "govbot.yaml").write_text(yaml.safe_dump(config))
+    report = check_repository(repo)
+    assert report.ok, report.problems
+    stray = repo / "services" / "qa" / "demo" / "svc-user.yaml"
+    stray.parent.mkdir(parents=True)
+    stray.write_text("apiVersion: govbot.dev/v1\nkind: ServicePolicy\nmetadata:\n"
+                     "  name: svc-user\n  namespace: demo\n  env: qa\nspec:\n  port: 8080\n"
+                     "  selector:\n    app: svc-user\n  versions:\n    stable: v1\n")
+    report = check_repository(repo)
+    assert any("services/qa/demo/svc-user.yaml" in p and "'qa'" in p for p in report.problems)
