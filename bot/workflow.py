@@ -164,9 +164,8 @@ class Workflow:
         needs = f"Needs {required} approval{'s' if required != 1 else ''}"
         if groups:
             needs += f" from {' or '.join(groups)}"
-        summary, created = change.summary, ""
-        if summary.endswith(NEW_DOCUMENT):
-            summary, created = summary[: -len(NEW_DOCUMENT)], ", new document"
+        summary = change.summary.removesuffix(NEW_DOCUMENT)
+        created = ", new document" if change.diff.startswith("--- /dev/null") else ""
         text = (f"change #{change.id} opened: {summary} ({env}/{change.namespace}{created}). "
                 f"{needs}, not by {change.requester}.")
         return "\n".join([text, *(f"warning: {w}" for w in warnings)])
