@@ -261,10 +261,33 @@ class Review:
             return "apply pending: " + "; ".join(rolled.failed)
         return "applied: " + "; ".join(rolled.lines) + "." if rolled.lines else "applied."
 
+    def recover(self) -> list[Reply]:
+        """Finish what a stop interrupted, so a restart neither loses nor repeats a change:
+        a change whose branch was never written is forgotten (its command got no answer),
+        one that reached main without being recorded is closed as merged, and a change
+        whose branch went missing gets it back."""
+        replies: list[Reply] = []
+        main = self._repo.head(MAIN)
+        branches = set(self._repo.branches("change/"))
+        for change in self._store.changes("open"):
+            if not change.head_sha:
+                self._store.discard(change.id)
+                log.warning("forgot #%s: govbot stopped while opening it", change.id)
+            elif self._repo.is_ancestor(change.head_sha, main):
+                self._forge.close(change)
+                self._store.close(change.id, "merged", merged_sha=main)
+                replies.append(Reply(f"#{change.id} was merged when govbot stopped; recorded "
+                                     "as merged", change_id=change.id, kind="merged"))
+            elif change.branch not in branches:
+                self._forge.open(change)
+                log.warning("restored the branch of #%s", change.id)
+        return replies
+
     def sync(self, full: bool = False) -> list[Reply]:
+        replies = self.recover()
         main = self._repo.head(MAIN)
         _rules, config = self._rules.at(main)
         rolled = self._rollout.sync(main, config, full)
-        replies = [Reply(f"applied: {line}") for line in rolled.lines]
+        replies += [Reply(f"applied: {line}") for line in rolled.lines]
         replies += [Reply(f"apply pending: {line}", ok=False) for line in rolled.failed]
         return replies

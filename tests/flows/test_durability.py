@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from bot.core.types import Command
+from bot.core.types import Author, ChangeDraft, Command
 from tests.conftest import Govbot, make_govbot
 
 
@@ -80,3 +80,28 @@ def test_a_repeated_delivery_runs_once(govbot: Govbot) -> None:
     second = govbot.app.workflow.handle(command)
     assert first and first[0].change_id == 1 and second == []
     assert len(govbot.app.store.changes(None)) == 1
+
+
+def test_a_restart_finishes_what_a_stop_interrupted(govbot: Govbot) -> None:
+    store, repo = govbot.app.store, govbot.app.repo
+    # 1. stopped while opening: a row without a branch → forgotten, the service free again
+    store.open_change(ChangeDraft("dev", "demo", "svc-half", "services/dev/demo/svc-half.yaml",
+                                  "canary", "canary svc-half 0% → 5%", "alice", govbot.main(),
+                                  "hash", "diff", {"action": "canary"}, {}))
+    # 2. stopped between moving main and recording the merge
+    govbot.one("/canary svc-user 20%")
+    change = store.get(2)
+    old = repo.head("main")
+    repo.set_ref("main", repo.merge(old, change.head_sha, "Merge change #2",
+                                    Author("govbot", "govbot@localhost")), old=old)
+    # 3. a branch lost on the remote
+    govbot.one("/canary svc-cart 20%")
+    repo.delete_ref("change/3-svc-cart")
+    replies = govbot.app.workflow.sync()
+    assert [c.id for c in store.changes("open")] == [3]
+    assert store.get(2).state == "merged"
+    assert any("#2 was merged" in r.text for r in replies)
+    assert "change/3-svc-cart" in govbot.branches()
+    assert (govbot.rendered() / "virtualservice-svc-user.yaml").is_file()
+    assert govbot.one("/canary svc-half 5%").ok
+    assert "merged" in govbot.one("/approve 3", user="bob").text
