@@ -51,7 +51,6 @@ from policies.status import overview
 from policies.status import status as status_text
 
 log = logging.getLogger("govbot.workflow")
-NEW_DOCUMENT = " (new document)"
 POLICIES_SHOWN = 50
 
 
@@ -164,7 +163,7 @@ class Workflow:
         needs = f"Needs {required} approval{'s' if required != 1 else ''}"
         if groups:
             needs += f" from {' or '.join(groups)}"
-        summary = change.summary.removesuffix(NEW_DOCUMENT)
+        summary = change.summary
         created = ", new document" if change.diff.startswith("--- /dev/null") else ""
         text = (f"change #{change.id} opened: {summary} ({env}/{change.namespace}{created}). "
                 f"{needs}, not by {change.requester}.")

@@ -7,7 +7,7 @@ and an example, ready for chat.
 
 Example:
     >>> parse("灰度 svc-user 20% --env prod").intent
-    Canary(service='svc-user', step='set', weight=20)
+    Canary(service='svc-user', step='set', weight=20, version=None)
 """
 
 from __future__ import annotations

@@ -31,6 +31,9 @@ MAX_REQUESTS = 4_294_967_295
 MAX_CHANGE_ID = 2_147_483_647
 # Kubernetes and Istio keep replica and connection counts in int32.
 MAX_INT32 = 2_147_483_647
+# Envoy refills a local rate limit's bucket at most every 50ms; a window longer than a
+# day no longer limits a burst.
+RATE_WINDOW_MS = (50, 24 * 3_600_000)
 # A protobuf Duration holds at most 10,000 years; Istio refuses anything longer.
 MAX_DURATION_MS = 315_576_000_000_000
 _SHOWN = 80
@@ -224,9 +227,7 @@ def duration(word: str) -> str:
 def positive_duration(word: str, longest_ms: int = MAX_DURATION_MS) -> str:
     """A duration Istio takes for a timeout, interval or delay: from 1ms to `longest_ms`,
     in whole milliseconds (`1.5s` yes, `0s` and `1.0005s` no)."""
-    duration(word)
-    parts = _DURATION_PART.findall(word)
-    total = sum((Decimal(n) * _UNIT_MS[u] for n, u in parts), Decimal(0))
+    total = _total_ms(duration(word))
     if total > longest_ms:
         raise UsageError(
             f"{show(word)} is too long: the longest is {units.format_ms(longest_ms)}"
@@ -239,8 +240,15 @@ def positive_duration(word: str, longest_ms: int = MAX_DURATION_MS) -> str:
     )
 
 
+def _total_ms(word: str) -> Decimal:
+    """The exact milliseconds of a valid duration; floats would round 49.9995ms up to 50."""
+    parts = _DURATION_PART.findall(word)
+    return sum((Decimal(n) * _UNIT_MS[u] for n, u in parts), Decimal(0))
+
+
 def rate(word: str) -> tuple[int, str]:
-    """`<requests>/<duration>`, like `500/5s`: at least one request per a non-zero window."""
+    """`<requests>/<duration>`, like `500/5s`: at least one request per a window from 50ms
+    to 24h."""
     requests, slash, per = word.partition("/")
     count = _number(requests)
     if not slash or count is None:
@@ -252,8 +260,11 @@ def rate(word: str) -> tuple[int, str]:
             f"{show(word)} is not a rate: after the / comes a duration with a unit "
             "(h, m, s, ms), like 500/5s"
         )
-    if units.duration_ms(per) <= 0:
-        raise UsageError(f"{show(word)} has an empty window: use a duration above 0, like 5s")
+    if not RATE_WINDOW_MS[0] <= _total_ms(per) <= RATE_WINDOW_MS[1]:
+        raise UsageError(
+            f"{show(word)} has a window out of range: after the / use from 50ms to 24h, "
+            "like 500/5s"
+        )
     return count, per
 
 

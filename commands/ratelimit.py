@@ -1,7 +1,8 @@
 """/ratelimit <svc> <n>/<duration> [header <k>=<v>] | off | on — limit requests per pod.
 
 `500/5s` lets each pod of the service take 500 requests per 5 seconds (Envoy's local
-rate limit); with `header user=w_shenyu` only requests carrying that header count.
+rate limit); with `header user=w_shenyu` only requests carrying that header count. The
+window is from 50ms (the shortest interval Envoy refills at) to 24h.
 `off` keeps the settings but stops limiting, `on` starts again.
 
 Alias: 限流

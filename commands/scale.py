@@ -1,12 +1,14 @@
-"""/scale <svc> min <n> max <n> cpu <p>% | off — scale the service's pods with their CPU use.
+"""/scale <svc> min <n> max <n> cpu <p>% | on | off — scale the service's pods with their CPU use.
 
 Kubernetes keeps between `min` and `max` pods and adds pods when their average CPU use
-passes `cpu` percent of what they request. `off` keeps the numbers but stops scaling.
+passes `cpu` percent of what they request. `off` keeps the numbers but stops scaling,
+`on` starts again with them.
 
 Alias: 伸缩
 Examples:
     /scale svc-user min 2 max 10 cpu 70%
     /scale svc-user off
+    /scale svc-user on
     伸缩 svc-user min 1 max 4 cpu 80% --env dev
 """
 
@@ -17,8 +19,9 @@ from commands import grammar
 from commands.spec import CommandSpec
 from policies.intents import Scale
 
-USAGE = "/scale <svc> min <n> max <n> cpu <p>% | off"
+USAGE = "/scale <svc> min <n> max <n> cpu <p>% | on | off"
 _KEYS = ("min", "max", "cpu")
+_MODES = ("on", "off")
 _SAMPLE = {"min": "2", "max": "10", "cpu": "70%"}
 
 
@@ -27,12 +30,13 @@ def parse(words: list[str]) -> Scale:
         raise grammar.missing("the service name")
     service = grammar.service(words[0])
     if len(words) == 1:
-        raise grammar.missing("min <n> max <n> cpu <p>%, or off")
-    if words[1].lower() == "off" or grammar.suggestion(words[1], ("off",)):
-        grammar.keyword(words[1], ("off",), "min, max, cpu or off")
+        raise grammar.missing("min <n> max <n> cpu <p>%, or on or off")
+    # A word closer to on or off than to min, max or cpu is meant as a mode.
+    if grammar.suggestion(words[1], (*_KEYS, *_MODES)) in _MODES:
+        mode = grammar.keyword(words[1], _MODES, "min, max, cpu, on or off")
         if len(words) > 2:
             raise grammar.unexpected(words[2:])
-        return Scale(service, "off")
+        return Scale(service, "on" if mode == "on" else "off")
     given = _settings(words[1:])
     low = grammar.count(given["min"], "a number of pods")
     high = grammar.count(given["max"], "a number of pods")
@@ -60,5 +64,6 @@ def _settings(words: list[str]) -> dict[str, str]:
             " and ".join(f"{key} <n>" for key in absent) + ", like min 2 max 10 cpu 70%"
         )
     return given
+
 
 SPEC = CommandSpec.from_doc("scale", __doc__, usage=USAGE, parse=parse, mutating=True)

@@ -59,7 +59,11 @@ def parse_service_path(path: str) -> tuple[str, str, str] | None:
 
 
 def new_document(env: str, namespace: str, service: str) -> str:
-    """The text of a new document with the defaults of a service that has none."""
+    """The text of a new document with the defaults of a service that has none.
+
+    It has no `release`: until /canary or /bluegreen sets one, govbot routes no traffic
+    by version, so a first /ratelimit never depends on pods labelled `version: v1`.
+    """
     for what, name in (("env", env), ("namespace", namespace), ("service", service)):
         if not units.is_dns_label(name):
             raise UserError(
@@ -82,9 +86,6 @@ def new_document(env: str, namespace: str, service: str) -> str:
         "  versions:\n"
         "    stable: v1\n"
         "    canary: v2\n"
-        "  release:\n"
-        "    strategy: canary\n"
-        "    canaryWeight: 0\n"
     )
 
 

@@ -9,7 +9,7 @@ of each intent lives in `policies.edits`, by concern.
 Example:
     >>> edit = apply(Canary("svc-user", "set", 20), None, "prod", "demo")
     >>> edit.summary
-    'canary svc-user 0% → 20% (new document)'
+    'canary svc-user 0% → 20%'
 """
 
 from __future__ import annotations
@@ -73,8 +73,6 @@ def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: st
     problems = document.validate(document.plain(after_text, path), path)
     if problems:
         raise InvalidDocument(path, problems)
-    if before_text is None:
-        summary += " (new document)"
     return Edit(after_text, summary)
 
 

@@ -7,7 +7,7 @@ newer main.
 
 Example:
     >>> from_json(to_json(Canary("svc-user", "set", 20)))
-    Canary(service='svc-user', step='set', weight=20)
+    Canary(service='svc-user', step='set', weight=20, version=None)
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ class Canary:
     service: str
     step: Literal["set", "promote", "abort"]
     weight: int | None = None
+    version: str | None = None
     action = "canary"
 
 
@@ -96,7 +97,7 @@ class Fault:
     requests, optionally only `duration` long (stored as an absolute expiry)."""
 
     service: str
-    mode: Literal["abort", "delay", "off"]
+    mode: Literal["abort", "delay", "on", "off"]
     percent: float | None = None
     http_status: int | None = None
     delay: str | None = None
@@ -122,7 +123,7 @@ class Scale:
     """Horizontal pod autoscaling between `min` and `max` replicas at `cpu` percent."""
 
     service: str
-    mode: Literal["set", "off"]
+    mode: Literal["set", "on", "off"]
     min: int | None = None
     max: int | None = None
     cpu: int | None = None

@@ -9,12 +9,18 @@ applied, and become healthy, first) and come back sorted by wave.
 
 When a change adds one subset and drops another at once, no order is safe; the
 DestinationRule then keeps the dropped subsets too (wave -1) and the next change of the
-service removes them, once nothing routes to them.
+service removes them, once nothing routes to them. The same holds when the
+VirtualService itself goes away (its document stops routing) while the DestinationRule
+stays for a circuit breaker: the VirtualService is pruned after the apply, so the
+dropped subsets stay until the next change. A VirtualService and DestinationRule that
+appear together are a case of added subsets: the DestinationRule comes first.
 
 Example:
     >>> from policies.document import new_document, plain
     >>> path = "services/prod/demo/svc-user.yaml"
-    >>> objects = plan(None, plain(new_document("prod", "demo", "svc-user")), path)
+    >>> after = plain(new_document("prod", "demo", "svc-user"))
+    >>> after["spec"]["release"] = {"strategy": "canary", "canaryWeight": 20}
+    >>> objects = plan(None, after, path)
     >>> [(o["kind"], o["metadata"]["annotations"][SYNC_WAVE]) for o in objects]
     [('DestinationRule', '-1'), ('VirtualService', '0')]
 """
@@ -45,8 +51,11 @@ def plan(
     old, new = _subsets(previous), _subsets(objects)
     added, dropped = set(new) - set(old), set(old) - set(new)
     waves = {"DestinationRule": "0", "VirtualService": "0"}
-    if added:
-        waves["DestinationRule"] = "-1"
+    # A VirtualService that goes away is deleted after the apply, so until then it may
+    # still route to a subset this change drops: keep that subset one change longer.
+    vs_gone = _has_vs(previous) and not _has_vs(objects)
+    if added or vs_gone:
+        waves["DestinationRule"] = "-1" if added else "0"
         _keep_subsets(objects, [old[name] for name in sorted(dropped)])
     elif dropped:
         waves["VirtualService"] = "-1"
@@ -70,6 +79,10 @@ def removed(
     kept = {_key(obj) for obj in render(after, path, context)} if after is not None else set()
     return [key for key in reversed([_key(o) for o in render(before, path, context)])
             if key not in kept]
+
+
+def _has_vs(objects: list[dict[str, Any]]) -> bool:
+    return any(obj["kind"] == "VirtualService" for obj in objects)
 
 
 def _key(obj: Mapping[str, Any]) -> tuple[str, str]:

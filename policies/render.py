@@ -4,19 +4,26 @@ After a merge the workflow renders each service the merge changed and hands the 
 in apply order, to the apply target: DestinationRule (subsets, circuit breaker),
 VirtualService (smart routes, then the release weights; timeout, retries, fault), an
 EnvoyFilter for Envoy's local rate limit, an AuthorizationPolicy for the whitelist and a
-HorizontalPodAutoscaler. Sections that are off (`enabled: false`) render nothing; a
-service that Flagger manages gets no VirtualService or DestinationRule (Flagger writes
-them). Every object carries `app.kubernetes.io/managed-by: govbot` and
-`govbot.dev/source` (a label-safe form of the path as a label, the exact path as an
-annotation), so the apply target can find and prune what a document no longer renders.
+HorizontalPodAutoscaler. Sections that are off (`enabled: false`) render nothing. The
+VirtualService exists only when the document routes (a release, routes, a timeout,
+retries, an active fault), the DestinationRule only with it or a circuit breaker, so a
+service that only limits its rate keeps Kubernetes' own routing. A service that Flagger
+manages gets neither (Flagger writes them). Every object carries
+`app.kubernetes.io/managed-by: govbot` and `govbot.dev/source` (a label-safe form of the
+path as a label, the exact path as an annotation), so the apply target can find and
+prune what a document no longer renders.
 Each object is checked with `policies.webhook` before it is returned, so nothing istiod
 would refuse leaves here.
 
 Example:
     >>> from policies.document import new_document, plain
     >>> path = "services/prod/demo/svc-user.yaml"
-    >>> describe(render(plain(new_document("prod", "demo", "svc-user")), path))
-    'VirtualService svc-user (v1 100 / v2 0), DestinationRule svc-user'
+    >>> render(plain(new_document("prod", "demo", "svc-user")), path)
+    []
+    >>> data = plain(new_document("prod", "demo", "svc-user"))
+    >>> data["spec"]["release"] = {"strategy": "canary", "canaryWeight": 20}
+    >>> describe(render(data, path))
+    'VirtualService svc-user (v1 80 / v2 20), DestinationRule svc-user'
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from policies.document import parse_service_path
 from policies.render_ratelimit import describe_limit, envoy_filter
 from policies.render_scale import horizontal_pod_autoscaler
 from policies.render_security import authorization_policy
-from policies.render_traffic import destination_rule, virtual_service
+from policies.render_traffic import carries_routing, destination_rule, virtual_service
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 SOURCE = "govbot.dev/source"
@@ -117,8 +124,12 @@ def _builders(
         return obj
 
     builders: list[tuple[str, _Build]] = []
-    if manager != "flagger":  # Flagger generates and rewrites both (istio-mapping.md §0.7)
+    # Flagger generates and rewrites both (istio-mapping.md §0.7); an Argo Rollout needs
+    # the VirtualService whose weights it steers, release or not.
+    routed = manager == "argo-rollouts" or carries_routing(spec, context.now)
+    if manager != "flagger" and (routed or _enabled(spec.get("circuitBreaker"))):
         builders.append(("versions", lambda: destination_rule(spec, host, meta())))
+    if manager != "flagger" and routed:
         builders.append(("release", routing))
     if _enabled(spec.get("rateLimit")):
         limit = spec["rateLimit"]
@@ -210,7 +221,9 @@ def _describe_one(obj: Mapping[str, Any]) -> str:
     kind, name = obj["kind"], obj["metadata"]["name"]
     if kind == "VirtualService":
         route = obj["spec"]["http"][-1]["route"]  # the default route is last
-        weights = " / ".join(f"{d['destination']['subset']} {d['weight']}" for d in route)
+        weights = " / ".join(
+            f"{d['destination']['subset']} {d['weight']}" if "subset" in d["destination"]
+            else "all pods" for d in route)
         matches = len(obj["spec"]["http"]) - 1
         routed = f", {matches} match route{'s' * (matches != 1)}" if matches else ""
         return f"{kind} {name} ({weights}{routed})"

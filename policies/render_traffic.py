@@ -1,8 +1,9 @@
 """VirtualService and DestinationRule of one service (istio-mapping.md §1–§6).
 
 Called by `policies.render`. The VirtualService holds the smart routes first, in the
-document's order (first match wins), then the `default` route with the release weights;
-timeout, retries and an active fault apply to every http route. The DestinationRule
+document's order (first match wins), then the `default` route with the release weights
+(without a release: the whole service, no subset); timeout, retries and an active fault
+apply to every http route. The DestinationRule
 holds one subset per version (pod label `version`) and, with an enabled circuit breaker,
 the connection pool and outlier detection.
 
@@ -54,6 +55,17 @@ def cookie_regex(name: str, value: str) -> str:
     return f"^(.*?;)?({re2_escape(name)}={re2_escape(value)})(;.*)?$"
 
 
+def carries_routing(spec: Mapping[str, Any], now: datetime | None) -> bool:
+    """Whether the document holds anything a VirtualService carries: a release, routes,
+    an active fault, a timeout or retries. Without any, govbot leaves routing to
+    Kubernetes and renders no VirtualService."""
+    fault = spec.get("fault")
+    return bool(
+        spec.get("release") or spec.get("routes") or "timeout" in spec
+        or spec.get("retries") or (isinstance(fault, Mapping) and fault_active(fault, now))
+    )
+
+
 def fault_active(fault: Mapping[str, Any] | None, now: datetime | None) -> bool:
     """Enabled, with an abort or a delay, and not expired at `now` (no clock: not expired)."""
     if not fault or not fault.get("enabled", True):
@@ -93,17 +105,24 @@ def virtual_service(
          "route": [{"destination": {"host": host, "subset": route["to"]}}], **common}
         for number, route in enumerate(spec.get("routes") or [], start=1)
     ]
-    weighted = [
-        {"destination": {"host": host, "subset": version}, "weight": weight}
-        for version, weight in default_weights(spec)
-    ]
-    http.append({"name": "default", "route": weighted, **common})
+    http.append({"name": "default", "route": _default_route(spec, host), **common})
     return {
         "apiVersion": "networking.istio.io/v1",
         "kind": "VirtualService",
         "metadata": meta,
         "spec": {"hosts": [host], "http": http},
     }
+
+
+def _default_route(spec: Mapping[str, Any], host: str) -> list[dict[str, Any]]:
+    """The release weights; without a release (a VirtualService only for routes, a
+    timeout or a fault) every pod of the service, whatever its `version` label."""
+    if not spec.get("release") and spec.get("managedBy") != "argo-rollouts":
+        return [{"destination": {"host": host}}]
+    return [
+        {"destination": {"host": host, "subset": version}, "weight": weight}
+        for version, weight in default_weights(spec)
+    ]
 
 
 def _route_settings(spec: Mapping[str, Any], now: datetime | None) -> dict[str, Any]:

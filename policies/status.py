@@ -94,6 +94,14 @@ def _versions(versions: Mapping[str, Any]) -> str:
 
 
 def _release(spec: Mapping[str, Any], versions: Mapping[str, Any], long: bool) -> str:
+    if spec.get("managedBy") == "flagger":  # its Canary resource steers the traffic
+        return "managed by Flagger" if long else "release by Flagger"
+    if "release" not in spec:
+        if not long:
+            return "release " + NOT_SET
+        routed = any(key in spec for key in ("routes", "timeout", "retries", "fault"))
+        return ("not set (no version split: every pod gets the traffic)" if routed
+                else "not set (no traffic routing)")
     release = _mapping(spec.get("release"))
     stable, canary = versions.get("stable", "?"), versions.get("canary")
     strategy = release.get("strategy", "canary")
@@ -129,8 +137,9 @@ def _limit(spec: Mapping[str, Any]) -> str:
     if "rateLimit" not in spec:
         return "not set"
     limit = _mapping(spec.get("rateLimit"))
-    text = f"{_state(spec, 'rateLimit')}, {limit.get('requests', '?')} requests per "
-    text += str(limit.get("per", "?"))
+    requests = limit.get("requests", "?")
+    noun = "request" if requests == 1 and requests is not True else "requests"
+    text = f"{_state(spec, 'rateLimit')}, {requests} {noun} per {limit.get('per', '?')}"
     headers = _mapping(_mapping(limit.get("match")).get("headers"))
     for header, rule in headers.items():
         text += f", only header {header}={_mapping(rule).get('exact', '?')}"
@@ -164,9 +173,12 @@ def _fault(spec: Mapping[str, Any], now: datetime | None, long: bool) -> str:
         return "not set" if long else NOT_SET
     fault = _mapping(spec.get("fault"))
     state = _state(spec, "fault")
-    until = _until(fault.get("expires"), now)
-    if state == "on" and until == "expired":
-        state = "expired"
+    until, expired = _until(fault.get("expires"), now)
+    if state == "on" and expired:
+        # Nothing re-renders a service when its fault expires, so the cluster keeps
+        # injecting until the next change of the service or the revert.
+        return f"expired at {until} UTC (still applied until its revert)" if long else (
+            "expired")
     if not long:
         return state + (f" (until {until})" if until and state == "on" else "")
     text = state
@@ -176,23 +188,22 @@ def _fault(spec: Mapping[str, Any], now: datetime | None, long: bool) -> str:
     if delay:
         text += f", delay {delay.get('fixed', '?')} to {delay.get('percent', '?')}%"
     if "expires" in fault:
-        text += (f", expired at {fault['expires']}" if until == "expired"
-                 else f", until {until} UTC")
+        text += f", expired at {until} UTC" if expired else f", until {until} UTC"
     return text
 
 
-def _until(expires: Any, now: datetime | None) -> str:
-    """`12:00` in UTC (with the date when not today), "expired", or "" without expiry."""
+def _until(expires: Any, now: datetime | None) -> tuple[str, bool]:
+    """(`12:00` in UTC, with the date when not today; or the text as written when it is
+    no time; "" without expiry) and whether `now` is past it."""
     if expires is None:
-        return ""
+        return "", False
     try:
-        moment = datetime.fromisoformat(str(expires)).astimezone(UTC)
+        moment = datetime.fromisoformat(str(expires).replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:
-        return str(expires)
-    if now is not None and (now if now.tzinfo else now.replace(tzinfo=UTC)) >= moment:
-        return "expired"
-    today = now is None or now.astimezone(UTC).date() == moment.date()
-    return moment.strftime("%H:%M" if today else "%Y-%m-%d %H:%M")
+        return str(expires), False
+    at = now if now is None or now.tzinfo else now.replace(tzinfo=UTC)
+    today = at is None or at.astimezone(UTC).date() == moment.date()
+    return moment.strftime("%H:%M" if today else "%Y-%m-%d %H:%M"), at is not None and at >= moment
 
 
 def _timeout(spec: Mapping[str, Any]) -> str:

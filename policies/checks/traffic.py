@@ -35,6 +35,9 @@ _COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _COOKIE_VALUE = re.compile(r"^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+$")
 _MAX_TOKENS = 2**32 - 1  # Envoy's token bucket counts in uint32
 _MIN_FILL_MS = 50  # Envoy refuses a shorter fill interval
+# A longer window buys nothing a rate limit needs and, far enough out, overflows the
+# protobuf Duration of Envoy's `fill_interval`.
+_MAX_FILL_MS = 24 * 3_600_000
 
 
 def header_match(value: Any, field: str, kinds: tuple[str, ...] = ("exact",)) -> list[str]:
@@ -114,6 +117,8 @@ def rate_limit(value: Any, field: str) -> list[str]:
         problems.append(f"{field}.per: {per!r} is not a duration like 5s, 1m or 250ms")
     elif units.duration_ms(per) < _MIN_FILL_MS:
         problems.append(f"{field}.per: {per} is shorter than Envoy's smallest window, 50ms")
+    elif units.duration_ms(per) > _MAX_FILL_MS:
+        problems.append(f"{field}.per: {per} is longer than a window of 24h")
     if "match" in value:
         problems += header_match(value["match"], f"{field}.match")
     return problems

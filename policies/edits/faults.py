@@ -1,8 +1,10 @@
 """/fault on a document: inject aborts or delays, optionally time-boxed.
 
 `abort` and `delay` each set their half and keep the other; `for <d>` stores an absolute
-`expires` (now + d, RFC 3339 UTC), after which the fault is not rendered; without `for`
-the fault has no expiry. `off` keeps the settings with `enabled: false`.
+`expires` (now + d, RFC 3339 UTC) for the whole section, after which the fault is not
+rendered; without `for` an earlier `expires` stays, so adding a delay to a time-boxed
+abort never makes the abort permanent. `off` keeps the settings with `enabled: false`,
+`on` restores them unless their window has passed.
 
 Example:
     >>> from datetime import datetime, timezone
@@ -29,44 +31,78 @@ from policies.edits.section import Names, number, percent_text, section, toggle
 from policies.intents import Fault
 
 _NAMES = Names("fault", "fault injection", "/fault {svc} abort 503 10% for 30m")
-_USAGE = "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | off"
+_USAGE = "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | on | off"
 
 
 def fault(spec: CommentedMap, intent: Fault, now: datetime | None) -> str:
     if intent.mode == "off":
         return toggle(spec, "fault", "off", intent.service, _NAMES)
+    if intent.mode == "on":
+        _refuse_expired(spec, intent.service, now)
+        return toggle(spec, "fault", "on", intent.service, _NAMES)
     half, text = _half(intent)
     expires = _expiry(intent, now)
-    summary = f"fault {intent.service} {text}"
     current = section(spec, "fault")
     if current is None:
-        wanted = CommentedMap(enabled=True)
-        wanted[intent.mode] = half
-        if expires is not None:
-            wanted["expires"] = DoubleQuotedScalarString(expires[0])
-        keep.set_key(spec, "fault", wanted)
-    else:
+        current = CommentedMap(enabled=True)
+        keep.set_key(spec, "fault", current)
+    elif expires is None:
+        _refuse_expired(spec, intent.service, now, given=text)
         unchanged = (document.same(current.get(intent.mode), half)
-                     and current.get("enabled", True) is True
-                     and expires is None and "expires" not in current)
+                     and current.get("enabled", True) is True)
         if unchanged:
-            return f"fault {intent.service} already {text}"
-        keep.put_section(current, intent.mode, half)
-        if current.get("enabled", True) is not True:
-            keep.set_key(current, "enabled", True)
-        if expires is not None:
-            keep.set_key(current, "expires", DoubleQuotedScalarString(expires[0]))
-        elif "expires" in current:
-            keep.delete_key(current, "expires")
+            return f"fault {intent.service} already {text}{_kept(current, now)}"
+    keep.put_section(current, intent.mode, half)
+    if current.get("enabled", True) is not True:
+        keep.set_key(current, "enabled", True)
     if expires is not None:
-        summary += f" for {intent.duration} (until {expires[1]})"
-    return summary
+        # `for` times the whole section: the other half ends at the same moment.
+        keep.set_key(current, "expires", DoubleQuotedScalarString(expires[0]))
+        return f"fault {intent.service} {text} for {intent.duration} (until {expires[1]})"
+    return f"fault {intent.service} {text}{_kept(current, now)}"
+
+
+def _kept(current: CommentedMap, now: datetime | None) -> str:
+    """` (until 10:30 UTC)` when the section keeps an earlier `for`; else nothing."""
+    if "expires" not in current:
+        return ""
+    return f" (until {_short(_moment(current['expires']), now)})"
+
+
+def _refuse_expired(spec: CommentedMap, service: str, now: datetime | None,
+                    given: str | None = None) -> None:
+    """A fault whose window has passed stays off: turning it on, or adding to it, would
+    inject nothing (render leaves an expired fault out), so a new window is needed."""
+    current = section(spec, "fault")
+    if current is None or "expires" not in current or now is None:
+        return
+    moment = _moment(current["expires"])
+    if moment is None or _utc(now) < moment:
+        return
+    again = given or _example(current)
+    raise UserError(
+        f"the fault expired at {_short(moment, now)}; set a new window with "
+        f"/fault {service} {again} for <d>, e.g. for 30m")
+
+
+def _example(current: CommentedMap) -> str:
+    """The command text of the section's first half, e.g. `abort 503 10%`."""
+    abort, delay = current.get("abort"), current.get("delay")
+    if isinstance(abort, CommentedMap):
+        return f"abort {abort.get('httpStatus', '<code>')} {abort.get('percent', '<p>')}%"
+    if isinstance(delay, CommentedMap):
+        return f"delay {delay.get('fixed', '<d>')} {delay.get('percent', '<p>')}%"
+    return "abort <code> <p>%"
 
 
 def _half(intent: Fault) -> tuple[CommentedMap, str]:
     if intent.percent is None:
         raise UsageError("a fault needs a percentage", _USAGE, "/fault svc-user abort 503 10%")
     share = number(intent.percent)
+    if share == 0:
+        raise UserError(f"a {intent.mode} for 0% of requests does nothing; give a percent "
+                        f"above 0, e.g. /fault {intent.service} {intent.mode} "
+                        + ("503 10%" if intent.mode == "abort" else "2s 5%"))
     if intent.mode == "abort":
         if intent.http_status is None:
             raise UsageError("an abort needs an HTTP status", _USAGE,
@@ -90,10 +126,27 @@ def _expiry(intent: Fault, now: datetime | None) -> tuple[str, str] | None:
     if not units.is_duration(intent.duration) or units.duration_ms(intent.duration) < 1000:
         raise UsageError(f"{intent.duration!r} is not a duration of at least 1s", _USAGE,
                          "/fault svc-user abort 503 10% for 30m")
-    start = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    start = _utc(now)
     until = (start + timedelta(milliseconds=units.duration_ms(intent.duration)))
-    until = until.astimezone(UTC).replace(microsecond=0)
-    short = until.strftime("%H:%M UTC")
-    if until.date() != start.astimezone(UTC).date():
-        short = until.strftime("%Y-%m-%d %H:%M UTC")
-    return until.strftime("%Y-%m-%dT%H:%M:%SZ"), short
+    until = until.replace(microsecond=0)
+    return until.strftime("%Y-%m-%dT%H:%M:%SZ"), _short(until, start)
+
+
+def _short(moment: datetime | None, now: datetime | None) -> str:
+    """`10:30 UTC`, with the date when it is not the day of `now`."""
+    if moment is None:
+        return "an unreadable time"
+    if now is not None and moment.date() != _utc(now).date():
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return moment.strftime("%H:%M UTC")
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        return _utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

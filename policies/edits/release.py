@@ -2,6 +2,9 @@
 
 A canary sends `canaryWeight` percent to versions.canary; blue-green sends everything to
 `active`. `/bluegreen` switches a service to blue-green, `/canary <svc> N%` back.
+`/canary <svc> N% to <version>` names the canary version too, which starts the next
+canary after a promote (promote makes the canary stable and leaves no canary version).
+A document has no `release` until one of these commands writes it.
 
 Example:
     >>> from policies import document
@@ -10,6 +13,10 @@ Example:
     'bluegreen svc-user switch v1 → v2'
     >>> canary(spec, Canary("svc-user", "set", 20), "services/prod/demo/svc-user.yaml")
     'canary svc-user blue-green on v2 → canary 20%'
+    >>> canary(spec, Canary("svc-user", "promote"), "services/prod/demo/svc-user.yaml")
+    'canary svc-user promote v2 (was v1)'
+    >>> canary(spec, Canary("svc-user", "set", 10, "v3"), "services/prod/demo/svc-user.yaml")
+    'canary svc-user 0% → 10% to v3'
 """
 
 from __future__ import annotations
@@ -17,11 +24,13 @@ from __future__ import annotations
 from ruamel.yaml.comments import CommentedMap
 
 from bot.core.errors import UsageError, UserError
+from policies import units
+from policies.checks import fields
 from policies.edits import keep
 from policies.edits.section import section
 from policies.intents import BlueGreen, Canary
 
-_CANARY_USAGE = "/canary <svc> <0-100>% | promote | abort"
+_CANARY_USAGE = "/canary <svc> <0-100>% [to <version>] | promote | abort"
 _BLUEGREEN_USAGE = "/bluegreen <svc> switch | to <version>"
 
 
@@ -29,38 +38,72 @@ def canary(spec: CommentedMap, intent: Canary, path: str) -> str:
     name = intent.service
     versions = section(spec, "versions") or CommentedMap()
     release = section(spec, "release") or CommentedMap()
-    weight = release.get("canaryWeight", 0)
-    new, stable = versions.get("canary"), versions.get("stable")
     if release.get("strategy") == "blueGreen" and intent.step != "set":
         raise UserError(
             f"{name} is released blue-green with {release.get('active')} active; "
             f"/canary {name} {intent.step} works on a canary release: switch with "
             f"/bluegreen {name} to <version>, or go back to a canary with /canary {name} 0%"
         )
+    if intent.version is not None and intent.step != "set":
+        raise UsageError(f"`to <version>` goes with a weight, not with {intent.step}",
+                         _CANARY_USAGE, "/canary svc-user 10% to v3")
     match intent.step:
         case "set":
-            if intent.weight is None:
-                raise UsageError("a canary weight is needed", _CANARY_USAGE, "/canary svc-user 20%")
-            if new is None:
-                raise UserError(
-                    f"{name} has no canary version (spec.versions has only stable {stable}); "
-                    f"add `canary: <version>` under spec.versions in {path} first"
-                )
-            if release.get("strategy") == "blueGreen":
-                active = release.get("active")
-                _to_canary(spec, intent.weight)
-                return f"canary {name} blue-green on {active} → canary {intent.weight}%"
-            if weight == intent.weight:
-                return f"canary {name} already at {weight}%"
-            _set_weight(spec, intent.weight)
-            return f"canary {name} {weight}% → {intent.weight}%"
+            return _set(spec, versions, release, intent, path)
         case "promote":
-            return _promote(spec, versions, weight, name)
+            return _promote(spec, versions, release.get("canaryWeight", 0), name)
         case "abort":
+            weight = release.get("canaryWeight", 0)
             if weight == 0:
                 raise UserError(f"nothing to abort: {name}'s canary already gets 0% of traffic")
             _set_weight(spec, 0)
             return f"canary {name} abort {weight}% → 0%"
+
+
+def _set(spec: CommentedMap, versions: CommentedMap, release: CommentedMap, intent: Canary,
+         path: str) -> str:
+    name, weight = intent.service, intent.weight
+    if weight is None:
+        raise UsageError("a canary weight is needed", _CANARY_USAGE, "/canary svc-user 20%")
+    to = _canary_version(versions, intent, path)
+    if release.get("strategy") == "blueGreen":
+        active = release.get("active")
+        _to_canary(spec, weight)
+        return f"canary {name} blue-green on {active} → canary {weight}%{to}"
+    before = release.get("canaryWeight", 0)
+    if "release" not in spec and weight == 0:
+        _set_weight(spec, 0)
+        return f"canary {name} at 0%{to}, all traffic to {versions.get('stable')}"
+    if before == weight and not to:
+        return f"canary {name} already at {weight}%"
+    _set_weight(spec, weight)
+    return f"canary {name} {before}% → {weight}%{to}"
+
+
+def _canary_version(versions: CommentedMap, intent: Canary, path: str) -> str:
+    """Set versions.canary to the version the command names; the summary's note of it.
+
+    Without a version the document must have one already (promote removes it)."""
+    name, wanted = intent.service, intent.version
+    current, stable = versions.get("canary"), versions.get("stable")
+    if wanted is None:
+        if current is None:
+            raise UserError(
+                f"{name} has no canary version (spec.versions in {path} has only stable "
+                f"{stable}); name the new one: /canary {name} {intent.weight}% to <version>"
+            )
+        return ""
+    if not units.is_dns_label(wanted):
+        raise UserError(f"canary version {wanted!r} of {name} is not {fields.LABEL_TEXT}; "
+                        "it is the value of the pods' `version` label")
+    if wanted == stable:
+        raise UserError(
+            f"{wanted} is {name}'s stable version; a canary needs another one, "
+            f"e.g. /canary {name} {intent.weight}% to <new version>")
+    if wanted == current:
+        return ""
+    keep.set_key(versions, "canary", wanted)
+    return f" to {wanted}" + (f" (canary was {current})" if current is not None else "")
 
 
 def _promote(spec: CommentedMap, versions: CommentedMap, weight: int, name: str) -> str:

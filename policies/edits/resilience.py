@@ -31,7 +31,7 @@ _BREAKER_USAGE = ("/circuitbreak <svc> 5xx=<n> interval=<d> eject=<d> [maxeject=
 _BREAKER_OPTIONAL = ("maxEjectionPercent", "maxConnections", "maxPendingRequests")
 _TIMEOUT_USAGE = "/timeout <svc> <d> [retries <n> [per <d>] [on <conds>]] | off"
 _SCALE = Names("scale", "autoscaling", "/scale {svc} min 2 max 10 cpu 70%")
-_SCALE_USAGE = "/scale <svc> min <n> max <n> cpu <p>% | off"
+_SCALE_USAGE = "/scale <svc> min <n> max <n> cpu <p>% | on | off"
 
 
 def rate_limit(spec: CommentedMap, intent: RateLimit) -> str:
@@ -107,6 +107,8 @@ def timeout(spec: CommentedMap, intent: Timeout) -> str:
 def scale(spec: CommentedMap, intent: Scale) -> str:
     if intent.mode == "off":
         return toggle(spec, "autoscale", "off", intent.service, _SCALE)
+    if intent.mode == "on":
+        return toggle(spec, "autoscale", "on", intent.service, _SCALE)
     if intent.min is None or intent.max is None:
         raise UsageError("autoscaling needs min and max", _SCALE_USAGE,
                          "/scale svc-user min 2 max 10 cpu 70%")

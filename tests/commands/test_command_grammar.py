@@ -38,14 +38,17 @@ def test_not_a_duration(word: str) -> None:
 
 @pytest.mark.parametrize(
     ("word", "value"),
-    [("500/5s", (500, "5s")), ("1/250ms", (1, "250ms")), ("4294967295/1h", (4_294_967_295, "1h"))],
+    [("500/5s", (500, "5s")), ("1/250ms", (1, "250ms")), ("4294967295/1h", (4_294_967_295, "1h")),
+     ("1/50ms", (1, "50ms")), ("1/24h", (1, "24h"))],
 )
 def test_rate(word: str, value: tuple[int, str]) -> None:
     assert grammar.rate(word) == value
 
 
 @pytest.mark.parametrize(
-    "word", ["0/5s", "500/5", "500", "4294967296/1s", "500/0s", "500/0ms", "a/5s", "500/5s/1"]
+    "word",
+    ["0/5s", "500/5", "500", "4294967296/1s", "500/0s", "500/0ms", "a/5s", "500/5s/1", "500/49ms",
+     "500/24h1ms"],
 )
 def test_not_a_rate(word: str) -> None:
     with pytest.raises(UsageError) as caught:

@@ -105,6 +105,7 @@ NEW = {
         ),
         ("/fault svc-user delay 1.5s 100", Fault("svc-user", "delay", 100, delay="1.5s")),
         ("/fault svc-user off", Fault("svc-user", "off")),
+        ("/fault svc-user on", Fault("svc-user", "on")),
         ("/timeout svc-user 3s", Timeout("svc-user", "set", "3s")),
         (
             "/timeout svc-user 3s retries 2 per 1s on 5xx,reset,connect-failure",
@@ -119,6 +120,7 @@ NEW = {
         ("/scale svc-user min 2 max 10 cpu 70%", Scale("svc-user", "set", 2, 10, 70)),
         ("/scale svc-user cpu 100 max 3 min 3", Scale("svc-user", "set", 3, 3, 100)),
         ("/scale svc-user off", Scale("svc-user", "off")),
+        ("/scale svc-user on", Scale("svc-user", "on")),
         ("/rollback 12", Rollback(change_id=12)),
         ("/rollback #7", Rollback(change_id=7)),
         ("/rollback svc-user", Rollback(service="svc-user")),

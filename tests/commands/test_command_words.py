@@ -17,8 +17,8 @@ from bot.core.errors import UsageError
 LABEL = re.compile(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
 NAMES = [
     "bluegreen", "route", "circuitbreak", "whitelist", "fault", "timeout", "scale",
-    "rollback", "policies", "蓝绿", "路由", "熔断", "白名单", "故障注入", "超时", "伸缩",
-    "回滚", "策略",
+    "rollback", "policies", "canary", "蓝绿", "路由", "熔断", "白名单", "故障注入", "超时",
+    "伸缩", "回滚", "策略", "灰度",
 ]  # fmt: skip
 GRAMMAR_WORDS = [
     "svc-user", "switch", "to", "v2", "header", "cookie", "clear", "->", "→", "-＞",
@@ -78,7 +78,7 @@ def parses(name: str, words: list[str]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("name", NAMES[:9])
+@pytest.mark.parametrize("name", NAMES[:10])
 def test_the_word_strategy_reaches_a_parse_of_each_command(name: str) -> None:
     # Without successes the label property above would hold vacuously.
     found = find(

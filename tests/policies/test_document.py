@@ -50,8 +50,7 @@ def test_new_document_has_the_defaults_and_is_valid() -> None:
         "port": 8080,
         "selector": {"app": "svc-user"},
         "versions": {"stable": "v1", "canary": "v2"},
-        "release": {"strategy": "canary", "canaryWeight": 0},
-    }
+    }  # no release: a new document routes no traffic until /canary or /bluegreen
     assert text.startswith("#")
     assert "{" not in text and "[" not in text  # block style only
     assert document.validate(data, PATH) == []

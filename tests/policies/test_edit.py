@@ -41,6 +41,12 @@ spec:
 """
 
 
+def released(weight: int = 0) -> str:
+    """A new document with a canary release at `weight`."""
+    return document.new_document("prod", "demo", "svc-user") + (
+        f"  release:\n    strategy: canary\n    canaryWeight: {weight}\n")
+
+
 def changed_lines(before: str, after: str) -> set[str]:
     """The lines a unified diff removes or adds, each with its - or + sign."""
     diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
@@ -120,9 +126,8 @@ def test_promote_makes_the_canary_stable_and_keeps_the_comment_between_keys() ->
 
 
 def test_promote_of_a_last_canary_keeps_the_comments_below_it() -> None:
-    text = document.new_document("prod", "demo", "svc-user").replace(
-        "    canary: v2\n", "    canary: v2   # build 42\n    # versions end here\n"
-    ).replace("canaryWeight: 0", "canaryWeight: 50")
+    text = released(50).replace(
+        "    canary: v2\n", "    canary: v2   # build 42\n    # versions end here\n")
     edit = apply(Canary("svc-user", "promote"), text, "prod", "demo")
     assert changed_lines(text, after(edit)) == {
         "-    stable: v1",
@@ -142,16 +147,18 @@ def test_abort_sets_the_weight_to_zero() -> None:
 
 def test_a_command_on_a_service_without_a_document_creates_it() -> None:
     edit = apply(Canary("svc-order", "set", 20), None, "prod", "demo")
-    assert edit.summary == "canary svc-order 0% → 20% (new document)"
+    assert edit.summary == "canary svc-order 0% → 20%"
     data = document.plain(after(edit))
     assert data["metadata"] == {"name": "svc-order", "namespace": "demo", "env": "prod"}
     assert data["spec"]["release"] == {"strategy": "canary", "canaryWeight": 20}
     assert data["spec"]["selector"] == {"app": "svc-order"}
     expected = document.new_document("prod", "demo", "svc-order")
-    assert changed_lines(expected, after(edit)) == {"-    canaryWeight: 0", "+    canaryWeight: 20"}
+    assert changed_lines(expected, after(edit)) == {
+        "+  release:", "+    strategy: canary", "+    canaryWeight: 20"}
 
     limited = apply(RateLimit("svc-order", "set", 10, "1s"), None, "dev", "shop")
-    assert limited.summary == "ratelimit svc-order 10/1s (new document)"
+    assert limited.summary == "ratelimit svc-order 10/1s"
+    assert "release" not in document.plain(after(limited))["spec"]
     assert document.plain(after(limited))["spec"]["rateLimit"] == {
         "enabled": True, "requests": 10, "per": "1s"}
 
@@ -207,7 +214,7 @@ def test_setting_a_rate_limit_keeps_its_comments_and_drops_an_old_header() -> No
 
 def test_header_names_are_written_lowercase() -> None:
     edit = apply(RateLimit("svc-user", "set", 5, "1s", ("X-User", "Bob")), None, "prod", "demo")
-    assert edit.summary == "ratelimit svc-user 5/1s header x-user=Bob (new document)"
+    assert edit.summary == "ratelimit svc-user 5/1s header x-user=Bob"
     headers = document.plain(after(edit))["spec"]["rateLimit"]["match"]["headers"]
     assert headers == {"x-user": {"exact": "Bob"}}
 
@@ -295,7 +302,7 @@ def test_layout_of_the_document_is_kept() -> None:
 
 
 def test_a_comment_keeps_its_gap_unless_it_is_aligned_with_its_neighbours() -> None:
-    text = document.new_document("prod", "demo", "svc-user").replace(
+    text = released().replace(
         "    stable: v1\n    canary: v2\n", "    stable: v1       # runs everywhere\n"
         "    canary: v2       # under test\n").replace(
         "    canaryWeight: 0\n", "    canaryWeight: 50   # half\n")

@@ -14,6 +14,7 @@ WAVE = plan.SYNC_WAVE
 def policy(versions: dict[str, str], **spec: Any) -> dict[str, Any]:
     data = document.plain(document.new_document("prod", "demo", "svc-user"))
     data["spec"]["versions"] = versions
+    data["spec"]["release"] = {"strategy": "canary", "canaryWeight": 0}
     data["spec"].update(spec)
     return data
 

@@ -25,7 +25,7 @@ def policy(weight: int = 20, canary: bool = True, limit: dict[str, Any] | None =
     where = document.parse_service_path(path)
     assert where is not None
     data = document.plain(document.new_document(*where))
-    data["spec"]["release"]["canaryWeight"] = weight
+    data["spec"]["release"] = {"strategy": "canary", "canaryWeight": weight}
     if not canary:
         del data["spec"]["versions"]["canary"]
     if limit is not None:

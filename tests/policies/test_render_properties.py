@@ -24,6 +24,7 @@ from policies import (
 from tests.support.schemas import validate_object
 
 PATH = "services/prod/demo/svc-user.yaml"
+HOST = "svc-user.demo.svc.cluster.local"
 
 names = st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True)
 header_names = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)
@@ -81,12 +82,23 @@ def test_any_policy_renders_objects_the_cluster_accepts(spec: dict[str, Any]) ->
     for obj in objects:
         assert validate_object(obj) == [], obj
     kinds = {obj["kind"]: obj for obj in objects}
+    manager = spec.get("managedBy", "govbot")
     if "VirtualService" in kinds:
         assert webhook.check_pair(kinds["VirtualService"], kinds["DestinationRule"]) == []
         http = kinds["VirtualService"]["spec"]["http"]
         assert len(http) == len(spec.get("routes", [])) + 1
-        assert sum(d["weight"] for d in http[-1]["route"]) == 100
-    assert ("VirtualService" in kinds) == (spec.get("managedBy") != "flagger")
+        if "release" in spec or manager == "argo-rollouts":
+            assert sum(d["weight"] for d in http[-1]["route"]) == 100
+        else:  # no release: the whole service, no subset a pod may lack
+            assert http[-1]["route"] == [{"destination": {"host": HOST}}]
+    fault_on = spec.get("fault", {}).get("enabled") and (
+        "abort" in spec["fault"] or "delay" in spec["fault"])
+    routes_something = any(spec.get(key) for key in ("release", "routes", "timeout", "retries"))
+    wants_vs = manager == "argo-rollouts" or routes_something or bool(fault_on)
+    assert ("VirtualService" in kinds) == (manager != "flagger" and wants_vs)
+    breaker_on = spec.get("circuitBreaker", {}).get("enabled", False)
+    wants_dr = wants_vs or breaker_on
+    assert ("DestinationRule" in kinds) == (manager != "flagger" and wants_dr)
 
 
 @pytest.mark.parametrize("module", [

@@ -42,6 +42,7 @@ def test_a_broken_autoscaler_fails(path: tuple[str, ...]) -> None:
 
 def test_unknown_fields_kinds_and_bad_metadata_fail() -> None:
     policy = plain(new_document("prod", "demo", "svc-user"))
+    policy["spec"]["release"] = {"strategy": "canary", "canaryWeight": 0}
     objects = render.render(policy, "services/prod/demo/svc-user.yaml")
     virtual_service = objects[1]
     assert validate_object(virtual_service) == []

@@ -38,12 +38,12 @@ def line(text: str, start: str) -> str:
     return found[0]
 
 
-def test_a_new_document_has_all_traffic_on_stable_and_nothing_else_set() -> None:
+def test_a_new_document_routes_nothing_and_has_nothing_set() -> None:
     lines = status(document.plain(document.new_document("prod", "demo", "svc-user"))).splitlines()
     assert lines == [
         "svc-user in prod/demo",
         "versions: stable v1, canary v2",
-        "release: canary, all traffic to v1",
+        "release: not set (no traffic routing)",
         "routes: not set",
         "rate limit: not set",
         "circuit breaker: not set",
@@ -88,8 +88,9 @@ def test_every_policy_shows_its_numbers() -> None:
 def test_an_expired_fault_says_so() -> None:
     data = data_after(Fault("svc-user", "abort", 10, http_status=503, duration="30m"))
     later = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
+    # nothing re-renders at expiry, so the cluster still injects it
     assert line(status(data, now=later), "fault:") == \
-        "fault: expired, abort 503 to 10%, expired at 2026-11-27T10:30:00Z"
+        "fault: expired at 10:30 UTC (still applied until its revert)"
     assert "fault expired" in overview(data, now=later)
     assert "fault on (until 10:30)" in overview(data, now=NOW)
     tomorrow = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
@@ -107,7 +108,7 @@ def test_off_policies_read_off_and_keep_their_numbers() -> None:
         "circuit breaker: off, eject after 3 5xx in 10s for 1m"
     assert line(text, "autoscale:") == "autoscale: off, 1-3 replicas"
     assert overview(data) == (
-        "svc-user  canary 0% · routes — · ratelimit off · circuitbreak off · whitelist — · "
+        "svc-user  release — · routes — · ratelimit off · circuitbreak off · whitelist — · "
         "fault — · timeout — · autoscale off")
 
 
@@ -145,3 +146,35 @@ def test_a_broken_document_still_gets_an_answer() -> None:
         "autoscale: not set",
     ]
     assert overview(broken).startswith("?  canary ? · routes 1 · ratelimit on")
+
+
+def test_a_release_flagger_owns_is_not_shown_as_govbots() -> None:
+    data = data_after(Canary("svc-user", "set", 20))
+    data["spec"]["managedBy"] = "flagger"
+    text = status(data)
+    assert line(text, "release:") == "release: managed by Flagger"
+    assert "20%" not in text
+    assert overview(data).startswith("svc-user  release by Flagger · ")
+
+
+def test_routing_without_a_release_says_every_pod_gets_the_traffic() -> None:
+    data = data_after(Timeout("svc-user", "set", "3s"))
+    assert line(status(data), "release:") == \
+        "release: not set (no version split: every pod gets the traffic)"
+    assert overview(data).startswith("svc-user  release — · ")
+
+
+def test_one_request_is_singular() -> None:
+    data = data_after(RateLimit("svc-user", "set", 1, "5s"))
+    assert line(status(data), "rate limit:") == "rate limit: on, 1 request per 5s"
+
+
+def test_an_expiry_on_an_earlier_day_shows_the_date() -> None:
+    data = data_after(Fault("svc-user", "abort", 10, http_status=503, duration="30m"))
+    next_day = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    assert line(status(data, now=next_day), "fault:") == \
+        "fault: expired at 2026-11-27 10:30 UTC (still applied until its revert)"
+    off = data_after(Fault("svc-user", "abort", 10, http_status=503, duration="30m"),
+                     Fault("svc-user", "off"))
+    assert line(status(off, now=next_day), "fault:") == \
+        "fault: off, abort 503 to 10%, expired at 2026-11-27 10:30 UTC"

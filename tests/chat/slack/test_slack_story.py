@@ -166,4 +166,4 @@ def test_the_govbot_umbrella_command_reaches_commands_slack_reserves(slack: Slac
     assert status == 200
     slack.settle()
     assert [c.summary for c in slack.bot.app.store.changes()] == \
-        ["canary svc-user 0% → 20% (new document)"]
+        ["canary svc-user 0% → 20%"]
