@@ -24,7 +24,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import tempfile
@@ -35,6 +34,15 @@ from pathlib import Path
 from bot.core.errors import Conflict
 from bot.core.types import Author
 from bot.repo import trees
+from bot.repo.plumbing import (
+    GitError,
+    check_path,
+    check_rev,
+    full_ref,
+    parse_batch,
+    parse_objects,
+    run,
+)
 
 MAIN = "main"
 ZERO = "0" * 40
@@ -47,10 +55,6 @@ class MergeConflict(Exception):
     def __init__(self, message: str, paths: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.paths = tuple(paths)
-
-
-class GitError(RuntimeError):
-    """A git command failed for a reason that is not a conflict (a bug or a broken repo)."""
 
 
 class PolicyRepo:
@@ -69,7 +73,7 @@ class PolicyRepo:
         if path.exists() and any(path.iterdir()):
             raise FileExistsError(f"creating policy repository: {path} is not empty")
         path.parent.mkdir(parents=True, exist_ok=True)
-        _run(["init", "--quiet", "--bare", "-b", MAIN, str(path)], cwd=path.parent)
+        run(["init", "--quiet", "--bare", "-b", MAIN, str(path)], cwd=path.parent)
         repo = cls(path)
         sha = repo._commit_tree(None, files, author, author, message)
         repo.set_ref(MAIN, sha, old="")
@@ -79,13 +83,13 @@ class PolicyRepo:
     def exists(path: Path) -> bool:
         """True when `path` is a git repository with a `main` branch."""
         try:
-            return PolicyRepo(path)._resolve(_full_ref(MAIN)) is not None
+            return PolicyRepo(path)._resolve(full_ref(MAIN)) is not None
         except GitError:
             return False
 
     def head(self, ref: str = MAIN) -> str:
         """The commit id a branch (short name or full ref) points at; KeyError if absent."""
-        sha = self._resolve(_full_ref(ref))
+        sha = self._resolve(full_ref(ref))
         if sha is None:
             raise KeyError(f"branch {ref!r} does not exist in {self.path}")
         return sha
@@ -99,14 +103,14 @@ class PolicyRepo:
 
         An empty `path` names the root tree.
         """
-        name = _check_path(path.rstrip("/"), allow_empty=True)
+        name = check_path(path.rstrip("/"), allow_empty=True)
         out = self._git(["rev-parse", "--verify", "--quiet", f"{self._commit(rev)}:{name}"],
                         ok=(0, 1))
         return out.stdout.decode().strip() or None
 
     def list_files(self, rev: str, prefix: str = "") -> list[str]:
         """Paths of files under `prefix` (a folder, e.g. "rego/") at `rev`, sorted."""
-        folder = _check_path(prefix.rstrip("/"), allow_empty=True)
+        folder = check_path(prefix.rstrip("/"), allow_empty=True)
         args = ["ls-tree", "-r", "-z", self._commit(rev)]
         out = self._git([*args, "--", folder] if folder else args).stdout.decode()
         paths = []
@@ -122,14 +126,14 @@ class PolicyRepo:
         `rev` is resolved once, so every file comes from the same commit even when the
         branch moves meanwhile. An unknown `rev` raises KeyError.
         """
-        names = [_check_path(p) for p in paths]
+        names = [check_path(p) for p in paths]
         if not names:
             return {}
         commit = self._commit(rev)
         request = "".join(f"{commit}:{name}\n" for name in names).encode()
         out = self._git(["cat-file", "--batch"], stdin=request).stdout
         found: dict[str, str] = {}
-        for name, blob in zip(names, _parse_batch(out, len(names)), strict=True):
+        for name, blob in zip(names, parse_batch(out, len(names)), strict=True):
             if blob is not None:
                 found[name] = blob.decode("utf-8")
         return found
@@ -165,7 +169,7 @@ class PolicyRepo:
         With `old`, only if it still points at `old` (compare-and-swap; raises
         bot.core.errors.Conflict otherwise). `old=""` means the ref must not exist yet.
         """
-        full = _full_ref(ref)
+        full = full_ref(ref)
         args = ["update-ref", "-m", "govbot", full, new]
         if old is not None:
             args.append(old or ZERO)
@@ -179,7 +183,7 @@ class PolicyRepo:
 
     def delete_ref(self, ref: str) -> None:
         """Delete a branch; no error when it is already gone."""
-        self._git(["update-ref", "-m", "govbot", "-d", _full_ref(ref)])
+        self._git(["update-ref", "-m", "govbot", "-d", full_ref(ref)])
 
     def branches(self, prefix: str = "") -> list[str]:
         """Short branch names starting with `prefix`."""
@@ -212,11 +216,11 @@ class PolicyRepo:
 
     def _git(self, args: list[str], *, stdin: bytes | None = None, ok: tuple[int, ...] = (0,),
              env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-        return _run(args, cwd=self.path, stdin=stdin, ok=ok,
+        return run(args, cwd=self.path, stdin=stdin, ok=ok,
                     env={"GIT_DIR": str(self.path), **(env or {})})
 
     def _resolve(self, rev: str) -> str | None:
-        out = self._git(["rev-parse", "--verify", "--quiet", f"{_check_rev(rev)}^{{commit}}"],
+        out = self._git(["rev-parse", "--verify", "--quiet", f"{check_rev(rev)}^{{commit}}"],
                         ok=(0, 1))
         return out.stdout.decode().strip() or None
 
@@ -237,7 +241,7 @@ class PolicyRepo:
     def _commit_tree(self, parent: str | None, changes: Mapping[str, str | None],
                      author: Author, committer: Author, message: str) -> str:
         for path in changes:
-            _check_path(path)
+            check_path(path)
         if parent is None:
             tree = self._root_tree(changes)
         else:
@@ -263,7 +267,7 @@ class PolicyRepo:
         folders = sorted({d for path in changes for d in trees.ancestors(path)},
                          key=lambda d: d.count("/") + bool(d))
         request = "".join(f"{commit}:{d}\n" if d else f"{commit}^{{tree}}\n" for d in folders)
-        found = _parse_objects(self._git(["cat-file", "--batch"], stdin=request.encode()).stdout,
+        found = parse_objects(self._git(["cat-file", "--batch"], stdin=request.encode()).stdout,
                                len(folders))
         entries: dict[str, trees.Entries] = {}
         for folder, obj in zip(folders, found, strict=True):
@@ -336,75 +340,3 @@ class PolicyRepo:
         text = message if message.endswith("\n") else message + "\n"
         args = ["commit-tree", tree, *(arg for p in parents for arg in ("-p", p))]
         return self._git(args, stdin=text.encode("utf-8"), env=identity).stdout.decode().strip()
-
-
-def _run(args: list[str], *, cwd: Path, stdin: bytes | None = None, ok: tuple[int, ...] = (0,),
-         env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-    """Run git with a clean environment: nothing from the system, the user or a parent git."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    clean.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0",
-                 LC_ALL="C", **(env or {}))
-    out = subprocess.run(["git", *args], cwd=cwd, input=stdin, env=clean, capture_output=True,
-                         check=False)
-    if out.returncode not in ok:
-        problem = out.stderr.decode(errors="replace").strip()
-        raise GitError(f"running git {args[0]} in {cwd}: {problem}")
-    return out
-
-
-def _parse_batch(out: bytes, count: int) -> list[bytes | None]:
-    """Split `cat-file --batch` output into blob contents; None for missing or non-blobs."""
-    blobs: list[bytes | None] = []
-    at = 0
-    for _ in range(count):
-        end = out.index(b"\n", at)
-        header = out[at:end].split()
-        at = end + 1
-        if header[-1] in (b"missing", b"ambiguous"):
-            blobs.append(None)
-            continue
-        size = int(header[2])
-        blobs.append(out[at:at + size] if header[1] == b"blob" else None)
-        at += size + 1
-    return blobs
-
-
-def _parse_objects(out: bytes, count: int) -> list[tuple[str, bytes] | None]:
-    """Split `cat-file --batch` output into (type, content); None where missing."""
-    objects: list[tuple[str, bytes] | None] = []
-    at = 0
-    for _ in range(count):
-        end = out.index(b"\n", at)
-        header = out[at:end].split()
-        at = end + 1
-        if header[-1] in (b"missing", b"ambiguous"):
-            objects.append(None)
-            continue
-        size = int(header[2])
-        objects.append((header[1].decode(), out[at:at + size]))
-        at += size + 1
-    return objects
-
-
-def _full_ref(ref: str) -> str:
-    return ref if ref.startswith("refs/") else f"refs/heads/{ref}"
-
-
-def _check_rev(rev: str) -> str:
-    if not rev or rev.startswith("-") or any(c in rev for c in "\n\0 :"):
-        raise ValueError(f"reading the policy repository: {rev!r} is not a revision")
-    return rev
-
-
-def _check_path(path: str, *, allow_empty: bool = False) -> str:
-    """Refuse paths that could leave the repository or confuse git's line protocols.
-
-    Paths are built from DNS-1123 names upstream; this is defence in depth.
-    """
-    if not path and allow_empty:
-        return path
-    parts = path.split("/")
-    if (not path or path.startswith("/") or ".." in path or "" in parts or "." in parts
-            or ".git" in (p.lower() for p in parts) or any(c in path for c in "\n\r\0\\")):
-        raise ValueError(f"using policy repository path {path!r}: not a plain relative path")
-    return path

@@ -1,0 +1,88 @@
+"""Running git with a clean environment, and reading its batch output.
+
+Helpers of `bot.repo.git`: nothing here knows about policy documents.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+
+class GitError(RuntimeError):
+    """A git command failed for a reason that is not a conflict (a bug or a broken repo)."""
+
+
+
+def run(args: list[str], *, cwd: Path, stdin: bytes | None = None, ok: tuple[int, ...] = (0,),
+         env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run git with a clean environment: nothing from the system, the user or a parent git."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    clean.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0",
+                 LC_ALL="C", **(env or {}))
+    out = subprocess.run(["git", *args], cwd=cwd, input=stdin, env=clean, capture_output=True,
+                         check=False)
+    if out.returncode not in ok:
+        problem = out.stderr.decode(errors="replace").strip()
+        raise GitError(f"running git {args[0]} in {cwd}: {problem}")
+    return out
+
+
+def parse_batch(out: bytes, count: int) -> list[bytes | None]:
+    """Split `cat-file --batch` output into blob contents; None for missing or non-blobs."""
+    blobs: list[bytes | None] = []
+    at = 0
+    for _ in range(count):
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if header[-1] in (b"missing", b"ambiguous"):
+            blobs.append(None)
+            continue
+        size = int(header[2])
+        blobs.append(out[at:at + size] if header[1] == b"blob" else None)
+        at += size + 1
+    return blobs
+
+
+def parse_objects(out: bytes, count: int) -> list[tuple[str, bytes] | None]:
+    """Split `cat-file --batch` output into (type, content); None where missing."""
+    objects: list[tuple[str, bytes] | None] = []
+    at = 0
+    for _ in range(count):
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if header[-1] in (b"missing", b"ambiguous"):
+            objects.append(None)
+            continue
+        size = int(header[2])
+        objects.append((header[1].decode(), out[at:at + size]))
+        at += size + 1
+    return objects
+
+
+def full_ref(ref: str) -> str:
+    return ref if ref.startswith("refs/") else f"refs/heads/{ref}"
+
+
+def check_rev(rev: str) -> str:
+    if not rev or rev.startswith("-") or any(c in rev for c in "\n\0 :"):
+        raise ValueError(f"reading the policy repository: {rev!r} is not a revision")
+    return rev
+
+
+def check_path(path: str, *, allow_empty: bool = False) -> str:
+    """Refuse paths that could leave the repository or confuse git's line protocols.
+
+    Paths are built from DNS-1123 names upstream; this is defence in depth.
+    """
+    if not path and allow_empty:
+        return path
+    parts = path.split("/")
+    if (not path or path.startswith("/") or ".." in path or "" in parts or "." in parts
+            or ".git" in (p.lower() for p in parts) or any(c in path for c in "\n\r\0\\")):
+        raise ValueError(f"using policy repository path {path!r}: not a plain relative path")
+    return path
