@@ -49,7 +49,7 @@ from bot.chat.slack_blocks import (
     unescape,
 )
 from bot.chat.slack_manifest import UMBRELLA
-from bot.chat.slack_post import Backlog, ChannelQueues, web_client, webhook
+from bot.chat.slack_post import Backlog, ChannelQueues, CountingExecutor, web_client, webhook
 from bot.chat.slack_socket import SocketLink
 from bot.chat.slack_verify import signed, verifier
 from bot.core.types import Command, Reply
@@ -118,7 +118,8 @@ class SlackChat:
         # Bolt's own client carries no token: each request gets the one `authorize` gives.
         app = App(client=WebClient(base_url=self._client.base_url),
                   authorize=token_authorize(self._settings.bot_token),
-                  request_verification_enabled=False, process_before_response=False)
+                  request_verification_enabled=False, process_before_response=False,
+                  listener_executor=CountingExecutor(self._backlog))
 
         def on_command(ack: Ack, body: dict[str, Any]) -> None:
             self._on_command(ack, body)

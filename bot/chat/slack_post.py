@@ -20,6 +20,8 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -74,6 +76,21 @@ class Backlog:
         """True when nothing is in flight; False when `timeout` passed first."""
         with self._settled:
             return self._settled.wait_for(lambda: self._pending == 0, timeout)
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, counted in a Backlog from the moment Bolt hands it a listener
+    (before Slack gets its answer), so `drain` cannot miss work still to start."""
+
+    def __init__(self, backlog: Backlog, workers: int = 5) -> None:
+        super().__init__(max_workers=workers, thread_name_prefix="govbot-slack-listener")
+        self._backlog = backlog
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self._backlog.add()
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(lambda _done: self._backlog.done())
+        return future
 
 
 class ChannelQueues:
