@@ -49,6 +49,11 @@ def _approvals(where: str, value: Any, groups: Mapping[str, Any]) -> list[str]:
 
 def _limits(where: str, value: Any) -> list[str]:
     problems = []
+    bounds = [_map(value).get(k) for k in ("timeoutMin", "timeoutMax")]
+    if all(isinstance(b, str) and is_duration(b) for b in bounds) and \
+            duration_ms(str(bounds[0])) > duration_ms(str(bounds[1])):
+        problems.append(f"govbot.yaml {where}.timeoutMax: {bounds[1]} is below timeoutMin "
+                        f"{bounds[0]}")
     for name, setting in _map(value).items():
         if name in NUMBER_LIMITS and not _whole(setting, *NUMBER_LIMITS[name]):
             low, high = NUMBER_LIMITS[name]
@@ -122,11 +127,25 @@ def _access(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[str]:
         for env in entry.get("envs") or ():
             if env != "*" and env not in environments:
                 problems.append(f"{where}.envs: {env!r} is not an environment of govbot.yaml")
+    problems += _shared_identities(people)
     default_user = _map(config.get("console")).get("defaultUser")
     if default_user and default_user not in people:
         problems.append(f"govbot.yaml console.defaultUser: {default_user!r} is not in "
                         "access.yaml people")
     return problems
+
+
+def _shared_identities(people: Mapping[str, Any]) -> list[str]:
+    """Two people with one platform identity: the first would act for both."""
+    owners: dict[str, list[str]] = {}
+    for person, entry in people.items():
+        for platform, identity in _map(_map(entry).get("ids")).items():
+            value = sorted(identity.items()) if isinstance(identity, Mapping) else identity
+            key = f"{platform} {value}"
+            owners.setdefault(key, []).append(str(person))
+    return [f"access.yaml people: {' and '.join(names)} share the {key.split(' ', 1)[0]} "
+            "identity; each identity must name one person"
+            for key, names in owners.items() if len(names) > 1]
 
 
 def config_problems(config: Any, access: Any) -> list[str]:

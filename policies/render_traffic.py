@@ -115,9 +115,13 @@ def virtual_service(
 
 
 def _default_route(spec: Mapping[str, Any], host: str) -> list[dict[str, Any]]:
-    """The release weights; without a release (a VirtualService only for routes, a
-    timeout or a fault) every pod of the service, whatever its `version` label."""
+    """The release weights. Without a release: with match routes (which need `version`
+    labels anyway) the stable subset, so unmatched requests never reach the versions the
+    routes single out; with only a timeout or a fault, every pod of the service."""
     if not spec.get("release") and spec.get("managedBy") != "argo-rollouts":
+        stable = (spec.get("versions") or {}).get("stable")
+        if spec.get("routes") and stable:
+            return [{"destination": {"host": host, "subset": stable}}]
         return [{"destination": {"host": host}}]
     return [
         {"destination": {"host": host, "subset": version}, "weight": weight}

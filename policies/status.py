@@ -175,10 +175,10 @@ def _fault(spec: Mapping[str, Any], now: datetime | None, long: bool) -> str:
     state = _state(spec, "fault")
     until, expired = _until(fault.get("expires"), now)
     if state == "on" and expired:
-        # Nothing re-renders a service when its fault expires, so the cluster keeps
-        # injecting until the next change of the service or the revert.
-        return f"expired at {until} UTC (still applied until its revert)" if long else (
-            "expired")
+        # Nothing re-renders a service the moment its fault expires: the fault leaves the
+        # cluster at the service's next render; /fault off records the end in the policy.
+        return (f"expired at {until} UTC (left out from the next render on; "
+                "/fault <svc> off records it)") if long else "expired"
     if not long:
         return state + (f" (until {until})" if until and state == "on" else "")
     text = state

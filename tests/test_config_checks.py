@@ -41,6 +41,7 @@ def _with(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     ("environments.prod.limits.canaryMaxStpe", 5, "unknown limit"),
     ("environments.dev.namespaces.demo.maxReplicas", 0, "maxReplicas"),
     ("console.defaultUser", "nobody", "defaultUser"),
+    ("environments.prod.limits.timeoutMin", "2m", "timeoutMax"),
     ("clusterDomain", "bad domain!", "clusterDomain"),
 ])
 def test_each_config_problem_names_its_field(dotted: str, value: Any, named: str) -> None:
@@ -55,6 +56,7 @@ def test_each_config_problem_names_its_field(dotted: str, value: Any, named: str
      "grants[0]"),
     ("grants", [{"group": "sre", "envs": ["qa"], "namespaces": ["*"], "can": ["merge"]}],
      "'merge'"),
+    ("people.bob.ids.console", "alice", "alice and bob share the console identity"),
 ])
 def test_each_access_problem_names_its_field(dotted: str, value: Any, named: str) -> None:
     problems = config_problems(CONFIG, _with(ACCESS, dotted, value))

@@ -16,7 +16,14 @@ weight(doc) := object.get(doc, ["spec", "release", "canaryWeight"], 0) if is_obj
 
 else := 0
 
-before := weight(change.before)
+# A canary that changes version starts from 0%: the new build has had no traffic yet.
+before := 0 if {
+	canary_version(change.before) != canary_version(change.after)
+} else := weight(change.before)
+
+canary_version(doc) := object.get(doc, ["spec", "versions", "canary"], "") if is_object(doc)
+
+else := ""
 
 after := weight(change.after)
 

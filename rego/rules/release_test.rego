@@ -109,3 +109,11 @@ test_rollback_to_an_unknown_version_is_denied if {
 	doc := fixtures.change("rollback", "prod", blue_green("v2"), blue_green("v7"))
 	"[release.unknown_version]" in fixtures.deny_ids("release", doc)
 }
+
+test_a_new_canary_version_counts_from_zero if {
+	before := object.union(fixtures.policy(50), {"spec": {"versions": {"stable": "v1", "canary": "v2"}}})
+	after := object.union(fixtures.policy(50), {"spec": {"versions": {"stable": "v1", "canary": "v9"}}})
+	same := fixtures.change("canary", "prod", before, object.union(before, {"spec": {"release": {"canaryWeight": 60}}}))
+	count(fixtures.deny_ids("release", same)) == 0
+	"[release.max_step]" in fixtures.deny_ids("release", fixtures.change("canary", "prod", before, after))
+}

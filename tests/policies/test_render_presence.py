@@ -66,7 +66,6 @@ def test_a_circuit_breaker_alone_renders_only_its_destination_rule() -> None:
     {"timeout": "3s"},
     {"retries": {"attempts": 2}},
     {"fault": {"enabled": True, "abort": {"httpStatus": 503, "percent": 10}}},
-    {"routes": [{"match": {"headers": {"user": {"exact": "a"}}}, "to": "v2"}]},
 ])
 def test_routing_without_a_release_goes_to_every_pod(spec: dict[str, Any]) -> None:
     objects = by_kind(new(**spec))
@@ -76,6 +75,15 @@ def test_routing_without_a_release_goes_to_every_pod(spec: dict[str, Any]) -> No
     assert webhook.check_pair(vs, objects["DestinationRule"]) == []
     assert render.describe(list(objects.values())).startswith(
         "VirtualService svc-user (all pods")
+
+
+def test_routes_without_a_release_send_the_rest_to_the_stable_version() -> None:
+    objects = by_kind(new(routes=[{"match": {"headers": {"user": {"exact": "a"}}}, "to": "v2"}]))
+    vs = objects["VirtualService"]
+    assert vs["spec"]["http"][0]["route"] == [{"destination": {"host": HOST, "subset": "v2"}}]
+    # unmatched requests must not reach v2 pods: the default goes to the stable subset
+    assert vs["spec"]["http"][-1]["route"] == [{"destination": {"host": HOST, "subset": "v1"}}]
+    assert webhook.check_pair(vs, objects["DestinationRule"]) == []
 
 
 def test_a_fault_that_is_off_or_expired_does_not_make_a_virtual_service() -> None:

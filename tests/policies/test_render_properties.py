@@ -89,6 +89,8 @@ def test_any_policy_renders_objects_the_cluster_accepts(spec: dict[str, Any]) ->
         assert len(http) == len(spec.get("routes", [])) + 1
         if "release" in spec or manager == "argo-rollouts":
             assert sum(d["weight"] for d in http[-1]["route"]) == 100
+        elif spec.get("routes"):  # routes need version labels: the rest goes to stable
+            assert http[-1]["route"] == [{"destination": {"host": HOST, "subset": "v1"}}]
         else:  # no release: the whole service, no subset a pod may lack
             assert http[-1]["route"] == [{"destination": {"host": HOST}}]
     fault_on = spec.get("fault", {}).get("enabled") and (

@@ -88,9 +88,10 @@ def test_every_policy_shows_its_numbers() -> None:
 def test_an_expired_fault_says_so() -> None:
     data = data_after(Fault("svc-user", "abort", 10, http_status=503, duration="30m"))
     later = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
-    # nothing re-renders at expiry, so the cluster still injects it
-    assert line(status(data, now=later), "fault:") == \
-        "fault: expired at 10:30 UTC (still applied until its revert)"
+    # nothing re-renders at expiry: the text says when it leaves and how to record it
+    assert line(status(data, now=later), "fault:") == (
+        "fault: expired at 10:30 UTC "
+        "(left out from the next render on; /fault <svc> off records it)")
     assert "fault expired" in overview(data, now=later)
     assert "fault on (until 10:30)" in overview(data, now=NOW)
     tomorrow = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
@@ -172,8 +173,9 @@ def test_one_request_is_singular() -> None:
 def test_an_expiry_on_an_earlier_day_shows_the_date() -> None:
     data = data_after(Fault("svc-user", "abort", 10, http_status=503, duration="30m"))
     next_day = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-    assert line(status(data, now=next_day), "fault:") == \
-        "fault: expired at 2026-11-27 10:30 UTC (still applied until its revert)"
+    assert line(status(data, now=next_day), "fault:") == (
+        "fault: expired at 2026-11-27 10:30 UTC "
+        "(left out from the next render on; /fault <svc> off records it)")
     off = data_after(Fault("svc-user", "abort", 10, http_status=503, duration="30m"),
                      Fault("svc-user", "off"))
     assert line(status(off, now=next_day), "fault:") == \
