@@ -32,19 +32,8 @@ def run(args: list[str], *, cwd: Path, stdin: bytes | None = None, ok: tuple[int
 
 def parse_batch(out: bytes, count: int) -> list[bytes | None]:
     """Split `cat-file --batch` output into blob contents; None for missing or non-blobs."""
-    blobs: list[bytes | None] = []
-    at = 0
-    for _ in range(count):
-        end = out.index(b"\n", at)
-        header = out[at:end].split()
-        at = end + 1
-        if header[-1] in (b"missing", b"ambiguous"):
-            blobs.append(None)
-            continue
-        size = int(header[2])
-        blobs.append(out[at:at + size] if header[1] == b"blob" else None)
-        at += size + 1
-    return blobs
+    return [obj[1] if obj is not None and obj[0] == "blob" else None
+            for obj in parse_objects(out, count)]
 
 
 def parse_objects(out: bytes, count: int) -> list[tuple[str, bytes] | None]:
