@@ -269,41 +269,41 @@ class PolicyRepo:
         request = "".join(f"{commit}:{d}\n" if d else f"{commit}^{{tree}}\n" for d in folders)
         found = parse_objects(self._git(["cat-file", "--batch"], stdin=request.encode()).stdout,
                                len(folders))
-        entries: dict[str, trees.Entries] = {}
+        entries: dict[str, trees.Tree] = {}
         for folder, obj in zip(folders, found, strict=True):
             if obj is not None and obj[0] != "tree":
                 raise GitError(f"writing under {folder}: it is a file, not a folder")
-            entries[folder] = trees.parse(obj[1]) if obj else {}
+            entries[folder] = trees.Tree(obj[1] if obj else b"")
         with tempfile.TemporaryDirectory(prefix="govbot-blobs-") as scratch:
             written = [(p, t) for p, t in changes.items() if t is not None]
             blobs = self._hash_objects(Path(scratch), [t for _p, t in written])
         for path, blob in zip((p for p, _t in written), blobs, strict=True):
             folder, name = trees.split(path)
-            if entries[folder].get(name, (trees.FILE,))[0] == trees.TREE:
+            if entries[folder].mode(name) == trees.TREE:
                 raise GitError(f"writing {path}: a folder of that name is there")
-            entries[folder][name] = (trees.FILE, bytes.fromhex(blob))
+            entries[folder].put(name, trees.FILE, blob)
         for path in (p for p, t in changes.items() if t is None):
             folder, name = trees.split(path)
-            if entries[folder].get(name, (trees.FILE,))[0] == trees.TREE:
+            if entries[folder].mode(name) == trees.TREE:
                 raise GitError(f"deleting {path}: it is a folder")
-            entries[folder].pop(name, None)
+            entries[folder].remove(name)
         return self._write_trees(folders, entries)
 
-    def _write_trees(self, folders: list[str], entries: dict[str, trees.Entries]) -> str:
+    def _write_trees(self, folders: list[str], entries: dict[str, trees.Tree]) -> str:
         """Serialise the edited folders bottom-up, dropping emptied ones, and store them."""
         objects: list[tuple[str, bytes]] = []
         for folder in reversed(folders):
-            data = trees.serialise(entries[folder])
+            data = entries[folder].serialise()
             if not folder:
                 objects.append((trees.object_id("tree", data), data))
                 break
             parent, name = trees.split(folder)
             if not entries[folder]:
-                entries[parent].pop(name, None)
+                entries[parent].remove(name)
                 continue
             oid = trees.object_id("tree", data)
             objects.append((oid, data))
-            entries[parent][name] = (trees.TREE, bytes.fromhex(oid))
+            entries[parent].put(name, trees.TREE, oid)
         with tempfile.TemporaryDirectory(prefix="govbot-trees-") as scratch:
             files = []
             for number, (_oid, data) in enumerate(objects):

@@ -1,57 +1,70 @@
-"""Git tree objects in Python: parse, edit, serialise — so a commit rewrites only the
-trees on the paths it changes instead of loading the whole repository into an index.
+"""Git tree objects in Python, so a commit rewrites only the trees on the paths it
+changes instead of loading the whole repository into an index.
 
-Pure functions; `bot.repo.git` reads and writes the objects.
+A `Tree` keeps each entry's raw bytes under git's sort key, in the order git wrote them;
+editing a few entries of a large folder and writing it back costs little more than a
+copy. Pure: `bot.repo.git` reads and stores the objects.
 
 Example:
-    entries = parse(raw_tree)                       # {"svc-user.yaml": ("100644", b"…20 bytes")}
-    entries["svc-new.yaml"] = (FILE, bytes.fromhex(blob_id))
-    data = serialise(entries); tree_id = object_id("tree", data)
+    tree = Tree(raw_tree)
+    tree.put("svc-new.yaml", FILE, blob_id)
+    data = tree.serialise(); tree_id = object_id("tree", data)
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+import re
 
 FILE = "100644"
 TREE = "40000"
 
-Entries = dict[str, tuple[str, bytes]]
+_RECORD = re.compile(rb"([0-7]+) ([^\0]*)\0(.{20})", re.DOTALL)
 
 
-def parse(data: bytes) -> Entries:
-    """`<mode> <name>\\0<20-byte id>` records → {name: (mode, id)}."""
-    entries: Entries = {}
-    at = 0
-    while at < len(data):
-        space = data.index(b" ", at)
-        nul = data.index(b"\0", space)
-        mode = data[at:space].decode()
-        name = data[space + 1:nul].decode("utf-8", errors="surrogateescape")
-        entries[name] = (mode, data[nul + 1:nul + 21])
-        at = nul + 21
-    return entries
+def _name(name: str) -> bytes:
+    return name.encode("utf-8", errors="surrogateescape")
 
 
-def _order(item: tuple[str, tuple[str, bytes]]) -> str:
-    name, (mode, _oid) = item
-    return name + "/" if mode == TREE else name  # git sorts a folder as if named "name/"
+class Tree:
+    """The entries of one tree object, editable by name."""
 
+    def __init__(self, data: bytes = b"") -> None:
+        # git orders entries by name, a folder as if its name ended in "/"
+        self._records: dict[bytes, bytes] = {}
+        for match in _RECORD.finditer(data):
+            mode, name = match.group(1), match.group(2)
+            self._records[name + b"/" if mode == TREE.encode() else name] = match.group(0)
+        self._sorted = True
 
-def _byte_order(item: tuple[str, tuple[str, bytes]]) -> bytes:
-    return _order(item).encode("utf-8", errors="surrogateescape")
+    def __bool__(self) -> bool:
+        return bool(self._records)
 
+    def mode(self, name: str) -> str | None:
+        """The mode of the entry `name` (FILE, TREE, …); None when absent."""
+        raw = _name(name)
+        if raw + b"/" in self._records:
+            return TREE
+        record = self._records.get(raw)
+        return record.split(b" ", 1)[0].decode() if record is not None else None
 
-def _sort_key(entries: Mapping[str, tuple[str, bytes]]) -> Callable[..., str | bytes]:
-    """git orders names by bytes; for ASCII names str order is the same and cheaper."""
-    return _order if all(name.isascii() for name in entries) else _byte_order
+    def put(self, name: str, mode: str, oid: str) -> None:
+        raw = _name(name)
+        key = raw + b"/" if mode == TREE else raw
+        if key not in self._records:  # a new entry (or a file becoming a folder): re-sort
+            self.remove(name)
+            self._sorted = False
+        self._records[key] = mode.encode() + b" " + raw + b"\0" + bytes.fromhex(oid)
 
+    def remove(self, name: str) -> None:
+        raw = _name(name)
+        self._records.pop(raw, None)
+        self._records.pop(raw + b"/", None)
 
-def serialise(entries: Mapping[str, tuple[str, bytes]]) -> bytes:
-    return b"".join(
-        mode.encode() + b" " + name.encode("utf-8", errors="surrogateescape") + b"\0" + oid
-        for name, (mode, oid) in sorted(entries.items(), key=_sort_key(entries)))
+    def serialise(self) -> bytes:
+        if self._sorted:  # replaced and removed entries keep git's order
+            return b"".join(self._records.values())
+        return b"".join(self._records[key] for key in sorted(self._records))
 
 
 def object_id(kind: str, data: bytes) -> str:
