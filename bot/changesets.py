@@ -59,7 +59,10 @@ def for_rollback(repo: PolicyRepo, original: Change, main: str) -> ChangeSet:
             f"inverse would undo later work too; roll back the later change first "
             f"(/rollback {original.service} takes the last one)")
     restored = repo.read(original.base_sha, original.path)
-    what = "deletes the document it created" if restored is None else original.summary
+    if original.action == ROLLBACK:  # undoing a rollback re-applies what it undid
+        what = f"re-applies #{original.intent.get('change_id')}"
+    else:
+        what = "deletes the document it created" if restored is None else original.summary
     return ChangeSet(original.env, original.namespace, original.service, original.path,
                      ROLLBACK, f"rollback #{original.id} ({what})", current, restored,
                      {"action": ROLLBACK, "change_id": original.id})

@@ -182,3 +182,14 @@ def test_policies_lists_every_service_with_its_state(govbot: Govbot) -> None:
     assert "svc-user" in reply.text and "svc-cart" in reply.text
     status = govbot.one("/status svc-cart")
     assert "rate limit" in status.text.lower() and "circuit" in status.text.lower()
+
+
+def test_rolling_back_a_rollback_names_what_it_reapplies(govbot: Govbot) -> None:
+    _merge(govbot, "/canary svc-user 20%")
+    _merge(govbot, "/canary svc-user 30%")
+    _merge(govbot, "/rollback 2")
+    opened = govbot.one("/rollback 3")
+    assert opened.ok and "rollback #3 (re-applies #2)" in opened.text, opened.text
+    assert "merged" in govbot.one("/approve 4", user="bob").text
+    route = _vs(govbot)["spec"]["http"][-1]["route"]
+    assert [d["weight"] for d in route] == [70, 30]
