@@ -58,13 +58,13 @@ def shell(user: str | None) -> None:
 
     One command per line; a line 'bob: /approve 1' runs as bob. Settings come from
     GOVBOT_* variables (GOVBOT_HOME defaults to ./.govbot)."""
-    from bot.chat.console import ConsoleChat, format_reply
+    from bot.chat import deliver
+    from bot.chat.console import ConsoleChat
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = _start()
     chat = ConsoleChat(user or app.default_console_user())
-    for reply in app.workflow.sync():
-        click.echo(format_reply(reply))
+    deliver(chat.surface, None, app.workflow.sync())
     if sys.stdin.isatty():
         click.echo(f"govbot shell: policy repository {app.settings.repo_path}; "
                    "type /help, 'name: <command>' to speak as someone else, Ctrl-D to leave")

@@ -30,6 +30,14 @@ from bot.core.errors import (
     TransientError,
     UserError,
 )
+from bot.core.events import (
+    Answer,
+    ApprovalRecorded,
+    ChangeMerged,
+    ChangeOpened,
+    ChangeRejected,
+    Event,
+)
 from bot.core.types import (
     Change,
     ChangeDraft,
@@ -64,8 +72,24 @@ class Workflow:
         self._clock = clock
         self._lock = threading.RLock()
 
-    def handle(self, command: Command) -> list[Reply]:
-        """Run one command; always returns replies, never raises."""
+    def handle(self, command: Command) -> list[Event]:
+        """Run one command; always returns events, never raises."""
+        return [self._event(reply) for reply in self._replies(command)]
+
+    def _event(self, reply: Reply) -> Event:
+        if reply.change_id is None or reply.kind in ("info", "error"):
+            return Answer(reply.text, reply.ok, reply.change_id)
+        view = self.view(reply.change_id)
+        match reply.kind:
+            case "opened":
+                return ChangeOpened(view, reply.text, reply.ok)
+            case "approved":
+                return ApprovalRecorded(view, reply.text, reply.ok)
+            case "merged":
+                return ChangeMerged(view, reply.text, ok=reply.ok)
+        return ChangeRejected(view, reply.text, reply.ok)
+
+    def _replies(self, command: Command) -> list[Reply]:
         delivery = f"{command.platform}:{command.event_id}"
         if command.event_id and not self._store.claim_event(delivery):
             log.info("dropping repeated delivery %s", command.event_id)
@@ -210,8 +234,8 @@ class Workflow:
         with self._lock:
             return self._review.view(change_id)
 
-    def sync(self, full: bool = False) -> list[Reply]:
+    def sync(self, full: bool = False) -> list[Event]:
         """Apply what main holds and the target lacks (after a restart, a failed apply or a
         lost folder); `full` renders every service again."""
         with self._lock:
-            return self._review.sync(full)
+            return [self._event(reply) for reply in self._review.sync(full)]

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build
-from bot.core.types import Command, Reply
+from bot.core.events import Event
+from bot.core.types import Command
 from bot.settings import Settings
 
 FIXED_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -25,10 +26,10 @@ class Govbot:
     home: Path
 
     def say(self, text: str, user: str = "alice", platform: str = "console",
-            channel: str = "console") -> list[Reply]:
+            channel: str = "console") -> list[Event]:
         return self.app.workflow.handle(Command(platform, user, channel, text))
 
-    def one(self, text: str, user: str = "alice") -> Reply:
+    def one(self, text: str, user: str = "alice") -> Event:
         replies = self.say(text, user)
         assert len(replies) == 1, replies
         return replies[0]

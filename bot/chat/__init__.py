@@ -1,18 +1,72 @@
-"""The chat port: where commands come from and replies go.
+"""The chat port: where commands come from and where the core's events go.
 
-Adapters translate their platform's payloads into `Command`s, hand them to the workflow
-and post the `Reply`s back; they hold no governance logic. `ConsoleChat` is the embedded
-default; Slack and DingTalk plug in here.
+Adapters translate their platform's payloads into `Command`s, hand them to the core and
+deliver the events it returns; they hold no governance logic. Every platform implements
+the same small `Surface` (say, post_card, update_card) and `deliver` alone decides what
+goes where, so Slack, DingTalk and the console cannot drift apart:
+
+    ChangeOpened                              → post_card where it was asked
+    ApprovalRecorded / ChangeMerged / Rejected → say in the change's thread, update_card
+    ApplyFailed of a change                   → say in the change's thread
+    Answer (queries, refusals)                → say to the person who asked
+
+`origin` is the platform's own handle of where a command came from (a Slack channel and
+thread, a DingTalk conversation and session webhook, the console); only its surface
+reads it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
-from bot.core.types import ChangeView, Command, Reply
+from bot.core.events import (
+    Answer,
+    ApplyFailed,
+    ApprovalRecorded,
+    ChangeMerged,
+    ChangeOpened,
+    ChangeRejected,
+    Event,
+)
+from bot.core.types import ChangeView, Command
 
-Handler = Callable[[Command], list[Reply]]
+Origin = TypeVar("Origin", contravariant=True)
+Handler = Callable[[Command], list[Event]]
+
+
+class Surface(Protocol[Origin]):
+    """What one chat platform can do with govbot's messages."""
+
+    def say(self, origin: Origin, text: str, *, about: int | None = None,
+            ok: bool = True) -> None:
+        """Post `text`: to the person who asked when `about` is None, else where change
+        `about` is discussed (its card's thread), falling back to the asker."""
+        ...
+
+    def post_card(self, origin: Origin, event: ChangeOpened) -> None:
+        """Post the opened change's card (summary, diff, verdict, buttons) and remember
+        where it went, so later events about the change find it."""
+        ...
+
+    def update_card(self, change: ChangeView) -> None:
+        """Redraw the change's card from `change`; nothing when there is no card."""
+        ...
+
+
+def deliver(surface: Surface[Origin], origin: Origin, events: Sequence[Event]) -> None:
+    """Map each event to calls on `surface`, in order."""
+    for event in events:
+        match event:
+            case ChangeOpened():
+                surface.post_card(origin, event)
+            case ApprovalRecorded() | ChangeMerged() | ChangeRejected():
+                surface.say(origin, event.text, about=event.change.id, ok=event.ok)
+                surface.update_card(event.change)
+            case ApplyFailed(change=ChangeView() as change):
+                surface.say(origin, event.text, about=change.id, ok=False)
+            case ApplyFailed() | Answer():
+                surface.say(origin, event.text, ok=event.ok)
 
 
 class Chat(Protocol):
@@ -50,12 +104,8 @@ class ChatRefs(Protocol):
 
 
 class ChatCore(Protocol):
-    """What a chat adapter may ask of govbot (the workflow provides it)."""
+    """What a chat adapter may ask of govbot (the dispatcher provides it)."""
 
-    def handle(self, command: Command) -> list[Reply]:
+    def handle(self, command: Command) -> list[Event]:
         """Run a command; never raises; a repeated `event_id` returns []."""
-        ...
-
-    def view(self, change_id: int) -> ChangeView:
-        """A change's approval-card content; raises bot.core.errors.NotFound."""
         ...

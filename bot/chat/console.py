@@ -19,8 +19,9 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from bot.chat import Handler
-from bot.core.types import Command, Reply
+from bot.chat import Handler, deliver
+from bot.core.events import ChangeOpened
+from bot.core.types import ChangeView, Command
 
 PLATFORM = "console"
 CHANNEL = "console"
@@ -35,9 +36,27 @@ def split_speaker(line: str, default: str) -> tuple[str, str]:
     return default, line
 
 
-def format_reply(reply: Reply) -> str:
-    first, *rest = reply.text.splitlines() or [""]
+def format_reply(text: str) -> str:
+    first, *rest = text.splitlines() or [""]
     return "\n".join([f"govbot: {first}", *(f"        {line}" for line in rest)])
+
+
+class ConsoleSurface:
+    """The console's `Surface`: one conversation, so every message is a printed line and
+    a change's card is its opening text."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def say(self, origin: None, text: str, *, about: int | None = None,
+            ok: bool = True) -> None:
+        self._out.write(format_reply(text) + "\n")
+
+    def post_card(self, origin: None, event: ChangeOpened) -> None:
+        self.say(origin, event.text, about=event.change_id)
+
+    def update_card(self, change: ChangeView) -> None:
+        """Nothing to redraw: the follow-up line already said what happened."""
 
 
 class ConsoleChat:
@@ -47,6 +66,7 @@ class ConsoleChat:
         self._in = stdin or sys.stdin
         self._out = stdout or sys.stdout
         self._interactive = self._in.isatty() if interactive is None else interactive
+        self.surface = ConsoleSurface(self._out)
 
     def _lines(self) -> Iterator[str]:
         if not self._interactive:
@@ -71,7 +91,6 @@ class ConsoleChat:
                 continue
             user, text = split_speaker(line, self.user)
             command = Command(PLATFORM, user, CHANNEL, text, event_id=None)
-            for reply in handler(command):
-                self._out.write(format_reply(reply) + "\n")
+            deliver(self.surface, None, handler(command))
             self._out.flush()
         return 0

@@ -11,7 +11,8 @@ from pathlib import Path
 import yaml
 
 from bot.chat.console import ConsoleChat, split_speaker
-from bot.core.types import Command, Reply
+from bot.core.events import Answer, Event
+from bot.core.types import Command
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,9 +50,9 @@ def test_speaker_prefix() -> None:
 def test_adapter_skips_blank_and_comment_lines_and_indents_multiline_replies() -> None:
     seen: list[Command] = []
 
-    def handler(command: Command) -> list[Reply]:
+    def handler(command: Command) -> list[Event]:
         seen.append(command)
-        return [Reply("first\nsecond")]
+        return [Answer("first\nsecond")]
 
     out = io.StringIO()
     chat = ConsoleChat("alice", io.StringIO("\n# a note\ncarol: /changes\n"), out,

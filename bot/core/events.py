@@ -1,0 +1,105 @@
+"""Domain events: what the core tells the world happened, in the past tense.
+
+Every runner returns a list of these instead of talking to chat; one delivery routine
+(`bot.chat.deliver`) maps each to calls on a chat platform's surface, and later sources
+(governance events, the scheduler) feed the same funnel. Each event about a change
+carries the change's view as it stands after the event, so no adapter has to ask the
+core again. `text` is what a person reads; `ok` is false for refusals and failures.
+
+Example:
+    >>> view = ChangeView(1, "canary svc-user 0% → 20%", "dev", "demo", "svc-user",
+    ...                   "alice", "open", "", (), (), (), 1, ("sre",), "")
+    >>> ChangeOpened(view, "change #1 opened").change_id
+    1
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.types import ChangeView
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply to the person who asked, about nothing that changed (queries, refusals)."""
+
+    text: str
+    ok: bool = True
+    change_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ChangeOpened:
+    """A change was opened: its card goes to the channel where it was asked for."""
+
+    change: ChangeView
+    text: str
+    ok: bool = True
+
+    @property
+    def change_id(self) -> int:
+        return self.change.id
+
+
+@dataclass(frozen=True)
+class ApprovalRecorded:
+    """An approval was judged: recorded (and not yet enough), or not counted because the
+    change's content moved under the approver (`ok` false)."""
+
+    change: ChangeView
+    text: str
+    ok: bool = True
+
+    @property
+    def change_id(self) -> int:
+        return self.change.id
+
+
+@dataclass(frozen=True)
+class ChangeMerged:
+    """A change reached main; `applied` says what the apply target now holds and
+    `pending` what it could not apply yet (retried later)."""
+
+    change: ChangeView
+    text: str
+    applied: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
+    ok: bool = True
+
+    @property
+    def change_id(self) -> int:
+        return self.change.id
+
+
+@dataclass(frozen=True)
+class ChangeRejected:
+    """A change was closed without merging (rejected, or main already held it)."""
+
+    change: ChangeView
+    text: str
+    ok: bool = True
+
+    @property
+    def change_id(self) -> int:
+        return self.change.id
+
+
+@dataclass(frozen=True)
+class ApplyFailed:
+    """Main holds something the apply target could not take: permanently (an invalid
+    document, reported once) or for now (retried). `change` is the merge it belongs to,
+    when there is one."""
+
+    text: str
+    change: ChangeView | None = None
+    permanent: bool = False
+    ok: bool = False
+
+    @property
+    def change_id(self) -> int | None:
+        return self.change.id if self.change is not None else None
+
+
+ChangeEvent = ChangeOpened | ApprovalRecorded | ChangeMerged | ChangeRejected
+Event = Answer | ChangeOpened | ApprovalRecorded | ChangeMerged | ChangeRejected | ApplyFailed
