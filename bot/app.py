@@ -1,8 +1,9 @@
 """The composition root: the only place that names concrete adapters.
 
 `build(settings)` wires the policy repository, the store, the guard, the forge, the
-apply target, the review and the workflow; each port has its own `build()` that fails at
-start-up on an unknown kind instead of falling back silently.
+apply target and the rollout into the runners' context, and the workflow over it; each
+port has its own `build()` that fails at start-up on an unknown kind instead of falling
+back silently. Each chat platform brings its identity matcher for access.yaml.
 
 Example:
     app = build(Settings.from_env())
@@ -18,11 +19,14 @@ from datetime import UTC, datetime
 
 from bot import apply, forge, guard, resources
 from bot.chat import ServedChat
+from bot.config import IdentityMatcher
 from bot.core.errors import ConfigError
 from bot.core.types import Author
 from bot.repo.git import PolicyRepo
-from bot.review import GOVBOT, Review
+from bot.rollout import Rollout
 from bot.rules import MainRules
+from bot.runners import Context
+from bot.runners.merging import GOVBOT
 from bot.settings import Settings
 from bot.store.sql import SqlStore
 from bot.workflow import Workflow
@@ -42,13 +46,14 @@ class App:
 
     def default_console_user(self) -> str:
         """govbot.yaml's console.defaultUser; ConfigError when main's files are broken."""
-        _rules, config = self.rules.at("main")
-        return config.default_console_user or "admin"
+        context = self.workflow.context
+        return context.config(context.main()).default_console_user or "admin"
 
     def check_main(self) -> None:
         """Fail at start-up, with the reason, when main's govbot.yaml or access.yaml is
         unreadable: then no command could be judged."""
-        self.rules.at("main")
+        context = self.workflow.context
+        context.config(context.main())
 
     def close(self) -> None:
         self.store.dispose()
@@ -81,6 +86,24 @@ def served_chats(app: App) -> list[ServedChat]:
     return chats
 
 
+def _slack_identity(value: object, user: str, team: str) -> bool:
+    if isinstance(value, dict):
+        org = str(value.get("team", ""))
+        return str(value.get("user", "")) == user and (not team or not org or org == team)
+    return value is not None and str(value) == user
+
+
+def _dingtalk_identity(value: object, user: str, team: str) -> bool:
+    if isinstance(value, dict):
+        org = str(value.get("corp", ""))
+        return str(value.get("staff", "")) == user and (not team or not org or org == team)
+    return value is not None and str(value) == user
+
+
+MATCHERS: dict[str, IdentityMatcher] = {"slack": _slack_identity,
+                                        "dingtalk": _dingtalk_identity}
+
+
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     settings.home.mkdir(parents=True, exist_ok=True)
     policy_guard = guard.build(settings.guard, settings.opa_url, settings.opa_token)
@@ -90,6 +113,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     except Exception as error:  # a wrong URL, a missing driver, a database that is down
         raise ConfigError(f"opening the store at GOVBOT_DATABASE_URL: {error}") from error
     rules = MainRules(repo)
-    review = Review(repo, store, policy_guard, forge.build(settings.forge, repo),
-                    apply.build(settings.apply, settings.rendered_dir), rules, clock)
-    return App(settings, repo, store, rules, Workflow(repo, store, rules, review, clock))
+    rollout = Rollout(repo, store, apply.build(settings.apply, settings.rendered_dir), clock)
+    context = Context(repo, store, policy_guard, forge.build(settings.forge, repo), rollout,
+                      rules, clock, MATCHERS)
+    return App(settings, repo, store, rules, Workflow(context))

@@ -1,8 +1,10 @@
 """The policy repository's own configuration: govbot.yaml and access.yaml as typed lookups.
 
-Pure: built from the two documents as plain data (read from main by the workflow).
-Answers who a platform identity is, which (env, namespace) a channel is bound to, and
-what a person may do where. Authorisation uses stable platform ids only.
+Pure: built from the two documents as plain data (read from main by `bot.rules`).
+Answers who a platform identity is and which (env, namespace) a channel is bound to.
+What a person may do where is decided by the guardrails alone (rego/), never here.
+Each chat platform brings its own `IdentityMatcher` for the shape of its ids in
+access.yaml; authorisation uses stable platform ids only.
 
 Example:
     config = RepoConfig.parse(govbot_yaml, access_yaml)
@@ -12,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,13 +38,14 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
-def _identity_matches(ids: Mapping[str, Any], platform: str, user: str, team: str) -> bool:
-    value = ids.get(platform)
-    if isinstance(value, Mapping):
-        key = "staff" if platform == "dingtalk" else "user"
-        org = str(value.get("corp" if platform == "dingtalk" else "team", ""))
-        return str(value.get(key, "")) == user and (not team or not org or org == team)
-    return value is not None and str(value) == user
+IdentityMatcher = Callable[[object, str, str], bool]
+"""Whether `people.<p>.ids.<platform>` (any YAML value) names platform user `user` of
+organisation `team`."""
+
+
+def same_id(value: object, user: str, team: str) -> bool:
+    """The identity of platforms whose ids are plain strings (the console)."""
+    return value is not None and not isinstance(value, Mapping) and str(value) == user
 
 
 @dataclass(frozen=True)
@@ -86,12 +89,13 @@ class RepoConfig:
             groups=self.groups_of(person_id),
         )
 
-    def person(self, platform: str, user: str, team: str = "") -> Person:
+    def person(self, platform: str, user: str, team: str = "",
+               matches: IdentityMatcher = same_id) -> Person:
         """The person with this platform identity; NotAllowed when access.yaml has none."""
         people = _mapping(self.access.get("people"), "access.yaml people")
         for person_id, entry in people.items():
             ids = _mapping(entry.get("ids") if isinstance(entry, Mapping) else None, "ids")
-            if _identity_matches(ids, platform, user, team):
+            if platform in ids and matches(ids[platform], user, team):
                 found = self.person_by_id(str(person_id))
                 if found is not None:
                     return found
@@ -99,23 +103,6 @@ class RepoConfig:
             f"{platform} user {user!r} is not in access.yaml of the policy repository; "
             f"ask the platform team to add you (people.<you>.ids.{platform})"
         )
-
-    def can(self, person: Person, verb: str, scope: Scope) -> bool:
-        """Whether a grant of access.yaml lets `person` do `verb` (request, approve) there."""
-        grants = self.access.get("grants") or []
-        for grant in grants:
-            if not isinstance(grant, Mapping) or verb not in (grant.get("can") or ()):
-                continue
-            holder = grant.get("group")
-            if holder not in person.groups and grant.get("person") != person.id:
-                continue
-            envs = grant.get("envs") or ()
-            namespaces = grant.get("namespaces") or ()
-            if (scope.env in envs or "*" in envs) and (
-                scope.namespace in namespaces or "*" in namespaces
-            ):
-                return True
-        return False
 
     def bindings(self) -> list[Binding]:
         result = []

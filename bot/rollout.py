@@ -2,13 +2,27 @@
 
 The store remembers the last commit of main each target applied completely; `sync`
 renders only the service documents that changed since then (the whole `services/` tree
-only the first time), so a merge re-renders just the services it touched, and a merge
-whose apply failed is caught up by the next `sync` (at start-up or after the next merge).
+the first time, or when the target lost what it held), so a merge re-renders just the
+services it touched.
+
+Failures have two kinds:
+- permanent: main holds a document that cannot be rendered. Rendering is a pure function
+  of main, so trying again cannot help: the document is reported once (with the reason
+  or, for a bug, an incident id in the log), the rest of the merge is applied and the
+  applied marker moves on.
+- temporary: the target failed (I/O, an API that is down). Nothing is marked applied; the
+  next `sync` (the next merge, or the next start) tries again from the same commit.
+
+Applies to one target run one at a time in this process, and the applied marker only
+moves forward (compare-and-set), so two merges finishing together never leave an older
+rendering in place of a newer one.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,16 +41,23 @@ log = logging.getLogger("govbot.rollout")
 BATCH = 500  # documents read per `cat-file --batch`
 
 
+def incident() -> str:
+    """A short id that names one failure in the log, for a person to quote."""
+    return uuid.uuid4().hex[:8]
+
+
 @dataclass(frozen=True)
 class Rolled:
-    """The outcome of one sync: a line per service, and the services that failed."""
+    """The outcome of one sync.
 
-    lines: tuple[str, ...]
-    failed: tuple[str, ...]
+    `lines`: what was applied, a line per service; `invalid`: documents of main that can
+    never be applied as they are (reported once); `pending`: what the target could not
+    take now (retried).
+    """
 
-
-def _plain_or_none(text: str | None) -> dict[str, Any] | None:
-    return plain(text) if text is not None else None
+    lines: tuple[str, ...] = ()
+    invalid: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
 
 
 def render_context(config: RepoConfig, now: datetime) -> RenderContext:
@@ -51,6 +72,17 @@ def render_context(config: RepoConfig, now: datetime) -> RenderContext:
                          service_accounts=accounts, now=now)
 
 
+def render_checked(before: str | None, after: str | None, path: str,
+                   context: RenderContext) -> list[dict[str, Any]]:
+    """The objects a document change applies, in apply order; InvalidDocument when the
+    new document cannot be rendered. Pure: the runners call it before a change is opened,
+    so nothing that cannot be applied is ever merged."""
+    after_data = plain(after) if after is not None else None
+    if after_data is not None and (problems := validate(after_data, path)):
+        raise InvalidDocument(path, problems)
+    return plan(plain(before) if before is not None else None, after_data, path, context)
+
+
 class Rollout:
     def __init__(self, repo: PolicyRepo, store: SqlStore, target: ApplyTarget,
                  clock: Callable[[], datetime]) -> None:
@@ -58,54 +90,76 @@ class Rollout:
         self._store = store
         self._target = target
         self._clock = clock
+        self._applying = threading.Lock()
 
     def sync(self, main: str, config: RepoConfig, full: bool = False) -> Rolled:
         """Apply what changed on main since the target's last complete apply; everything
         when `full`, or when the target lost what was applied (a deleted folder)."""
-        last = self._store.applied(self._target.name)
-        if full or not self._target.intact():
-            last = None
-        elif last == main:
-            return Rolled((), ())
-        last, paths = self._paths_since(last, main)
-        if last is None:
-            paths = self._with_orphans(paths)
-        context = render_context(config, self._clock())
+        with self._applying:
+            recorded = last = self._store.applied(self._target.name)
+            if full or not self._target.intact():
+                last = None
+            elif last == main or (last is not None and self._newer(last, main)):
+                return Rolled()
+            base, paths = self._paths_since(last, main)
+            if base is None:
+                paths = self._with_orphans(paths)
+            rolled = self._apply(base, main, paths, render_context(config, self._clock()))
+            if not rolled.pending:
+                self._store.set_applied(self._target.name, main, old=recorded)
+            return rolled
+
+    def _apply(self, base: str | None, main: str, paths: list[str],
+               context: RenderContext) -> Rolled:
         lines: list[str] = []
-        failed: list[str] = []
+        invalid: list[str] = []
         documents = [p for p in paths if parse_service_path(p) is not None]
         for start in range(0, len(documents), BATCH):
             chunk = documents[start:start + BATCH]
-            befores = self._repo.read_many(last, chunk) if last else {}
+            befores = self._repo.read_many(base, chunk) if base else {}
             afters = self._repo.read_many(main, chunk)
             for path in chunk:
                 try:
-                    objects = self._apply_one(path, befores.get(path), afters.get(path),
-                                              context)
-                except Exception as error:  # one broken document must not block the others
-                    log.exception("applying %s at %s", path, main[:12])
-                    failed.append(f"{path}: {error}")
+                    objects = render_checked(befores.get(path), afters.get(path), path, context)
+                except InvalidDocument as error:
+                    log.error("main %s holds %s, which cannot be applied: %s", main[:12],
+                              path, error)
+                    invalid.append(str(error))
                     continue
+                except Exception:
+                    number = incident()
+                    log.exception("incident %s rendering %s at %s", number, path, main[:12])
+                    invalid.append(f"{path} cannot be rendered (incident {number})")
+                    continue
+                pending = self._apply_one(path, objects)
+                if pending:
+                    return Rolled(tuple(lines), tuple(invalid), (pending,))
                 lines.append(describe(objects) if objects else f"removed what {path} rendered")
-        if not failed:
-            self._store.set_applied(self._target.name, main)
-        return Rolled(tuple(lines), tuple(failed))
+        return Rolled(tuple(lines), tuple(invalid))
+
+    def _apply_one(self, path: str, objects: list[dict[str, Any]]) -> str:
+        """Hand one document's objects to the target; the pending line when it failed."""
+        env, namespace, _service = parse_service_path(path) or ("", "", "")
+        try:
+            self._target.apply(env, namespace, path, objects)
+        except Exception:
+            number = incident()
+            log.exception("incident %s applying %s to %s", number, path, self._target.name)
+            return f"{path}: the {self._target.name} target did not take it (incident {number})"
+        return ""
+
+    def _newer(self, last: str, main: str) -> bool:
+        """Whether the target already holds a commit that contains `main`."""
+        try:
+            return self._repo.is_ancestor(main, last)
+        except Exception:
+            return False
 
     def _with_orphans(self, paths: list[str]) -> list[str]:
         """On a full render, also the sources the target holds that main no longer has, so
         their objects are deleted."""
         known = set(paths)
         return paths + sorted(s for s in self._target.sources() if s not in known)
-
-    def _apply_one(self, path: str, before: str | None, after: str | None,
-                   context: RenderContext) -> list[dict[str, Any]]:
-        env, namespace, _service = parse_service_path(path) or ("", "", "")
-        after_data = _plain_or_none(after)
-        if after_data is not None and (problems := validate(after_data, path)):
-            raise InvalidDocument(path, problems)
-        objects = plan(_plain_or_none(before), after_data, path, context)
-        self._target.apply(env, namespace, path, objects)
-        return objects
 
     def _paths_since(self, last: str | None, main: str) -> tuple[str | None, list[str]]:
         """The base to compare with and the documents changed since it: all of main when

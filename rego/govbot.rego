@@ -23,4 +23,5 @@ decision := {
 	"approvals_required": review.required,
 	"approvals_valid": review.valid,
 	"approvers": review.approvers,
+	"may_reject": review.may_reject,
 }

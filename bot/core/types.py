@@ -1,20 +1,17 @@
-"""Value types that cross port boundaries: Command, Reply, Person, ChangeSet, Decision,
-Approval, Change.
+"""Value types that cross port boundaries: Command, Person, Scope, Decision, Approval,
+RuleSet, Author, ChangeView.
 
 Everything here is a frozen dataclass with no I/O, so every layer may import it.
 """
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 ChangeState = Literal["open", "merged", "rejected"]
-ReplyKind = Literal["info", "error", "opened", "approved", "merged", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -32,20 +29,6 @@ class Command:
     text: str
     team: str = ""
     event_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What govbot answers; `ok` is false for refusals and errors.
-
-    `kind` tells a chat adapter what happened to change `change_id`: `opened` (post the
-    change's message and approval card), `approved` / `merged` / `rejected` (update them).
-    """
-
-    text: str
-    ok: bool = True
-    change_id: int | None = None
-    kind: ReplyKind = "info"
 
 
 @dataclass(frozen=True)
@@ -70,43 +53,6 @@ class Scope:
 
 
 @dataclass(frozen=True)
-class ChangeSet:
-    """One policy document before and after an intent was applied to it.
-
-    `before_text` is None when the document is created by the change; `after_text` is None
-    when the change deletes it. `intent` is the intent as plain data, kept so that the
-    change can be replayed on a newer main.
-    """
-
-    env: str
-    namespace: str
-    service: str
-    path: str
-    action: str
-    summary: str
-    before_text: str | None
-    after_text: str | None
-    intent: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def diff(self) -> str:
-        before = (self.before_text or "").splitlines(keepends=True)
-        after = (self.after_text or "").splitlines(keepends=True)
-        old = f"a/{self.path}" if self.before_text is not None else "/dev/null"
-        new = f"b/{self.path}" if self.after_text is not None else "/dev/null"
-        return "".join(difflib.unified_diff(before, after, old, new))
-
-    @property
-    def content_hash(self) -> str:
-        """What an approval is bound to: the document diff, not the commit."""
-        return hashlib.sha256(f"{self.path}\n{self.diff}".encode()).hexdigest()
-
-    @property
-    def empty(self) -> bool:
-        return self.before_text == self.after_text
-
-
-@dataclass(frozen=True)
 class Decision:
     """The guard's verdict, as `data.govbot.decision` returns it."""
 
@@ -116,6 +62,7 @@ class Decision:
     approvals_required: int = 0
     approvals_valid: int = 0
     approvers: tuple[str, ...] = ()
+    may_reject: bool = False
 
     @property
     def mergeable(self) -> bool:
@@ -130,6 +77,7 @@ class Decision:
             approvals_required=int(value.get("approvals_required", 0)),
             approvals_valid=int(value.get("approvals_valid", 0)),
             approvers=tuple(sorted(str(a) for a in value.get("approvers", ()))),
+            may_reject=bool(value.get("may_reject", False)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -140,6 +88,7 @@ class Decision:
             "approvals_required": self.approvals_required,
             "approvals_valid": self.approvals_valid,
             "approvers": list(self.approvers),
+            "may_reject": self.may_reject,
         }
 
 
@@ -150,33 +99,6 @@ class Approval:
     by: str
     at: datetime
     content_hash: str
-
-
-@dataclass(frozen=True)
-class Change:
-    """A change request (pull request) as the store keeps it."""
-
-    id: int
-    env: str
-    namespace: str
-    service: str
-    path: str
-    action: str
-    summary: str
-    requester: str
-    state: ChangeState
-    branch: str
-    base_sha: str
-    head_sha: str
-    content_hash: str
-    diff: str
-    intent: Mapping[str, Any]
-    verdict: Mapping[str, Any]
-    created_at: datetime
-    updated_at: datetime
-    merged_sha: str = ""
-    reason: str = ""
-    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,24 +123,6 @@ class Author:
 
     name: str
     email: str
-
-
-@dataclass(frozen=True)
-class ChangeDraft:
-    """What the workflow knows of a change before the store gives it an id."""
-
-    env: str
-    namespace: str
-    service: str
-    path: str
-    action: str
-    summary: str
-    requester: str
-    base_sha: str
-    content_hash: str
-    diff: str
-    intent: Mapping[str, Any]
-    verdict: Mapping[str, Any]
 
 
 @dataclass(frozen=True)

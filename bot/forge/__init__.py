@@ -1,4 +1,8 @@
-"""The forge port: where pull requests are opened, reviewed and merged.
+"""The forge port: where main is, and where pull requests are opened, reviewed, merged.
+
+The forge owns where main is: runners ask `main()` (fetched from the remote when there is
+one) and never read the local repository's ref themselves. Approvals given on the forge
+(reviews) come from `reviews()`; approvals given in chat live in the store.
 
 Adapters: `LocalForge` (pull requests are branches of the local bare policy repository;
 their metadata lives in the store). GitHub, GitLab and Gitea adapters plug in here.
@@ -8,20 +12,30 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.change import Change
 from bot.core.errors import ConfigError
-from bot.core.types import Author, Change
+from bot.core.types import Approval, Author
 from bot.repo.git import PolicyRepo
 
 
 class Forge(Protocol):
-    """Publishes a change's branch as a pull request and merges it."""
+    """Publishes a change's branch as a pull request, reads its reviews, merges it."""
+
+    def main(self) -> str:
+        """The commit main points to now."""
+        ...
 
     def open(self, change: Change) -> str:
         """Publish `change.head_sha` as branch `change.branch`; returns the pull request's URL."""
         ...
 
     def update(self, change: Change, old_head: str) -> None:
-        """Move the branch to a rebuilt `change.head_sha`."""
+        """Move the branch to a rebuilt `change.head_sha` (Conflict unless it was at
+        `old_head`)."""
+        ...
+
+    def reviews(self, change: Change) -> list[Approval]:
+        """Approvals given on the forge to the change's current head, by person id."""
         ...
 
     def merge(self, change: Change, message: str, committer: Author) -> str:
@@ -42,4 +56,4 @@ def build(kind: str, repo: PolicyRepo) -> Forge:
     match kind:
         case "local":
             return LocalForge(repo)
-    raise ConfigError(f"unknown forge kind {kind!r}")
+    raise ConfigError(f"GOVBOT_FORGE={kind!r} is not available; use 'local'")

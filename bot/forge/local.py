@@ -2,12 +2,14 @@
 
 The pull request's metadata (title, body, approvals, state) is the change record in the
 store; this adapter only moves refs: `change/<N>-<svc>` on open, a `--no-ff` merge commit
-on `main` on merge, and the branch deleted on merge or close.
+on `main` on merge, and the branch deleted on merge or close. It has no reviews of its
+own: every approval comes from chat.
 """
 
 from __future__ import annotations
 
-from bot.core.types import Author, Change
+from bot.change import Change
+from bot.core.types import Approval, Author
 from bot.repo.git import MAIN, PolicyRepo
 
 
@@ -15,12 +17,18 @@ class LocalForge:
     def __init__(self, repo: PolicyRepo) -> None:
         self._repo = repo
 
+    def main(self) -> str:
+        return self._repo.head(MAIN)
+
     def open(self, change: Change) -> str:
         self._repo.set_ref(change.branch, change.head_sha, old="")
         return f"{self._repo.path}#{change.branch}"
 
     def update(self, change: Change, old_head: str) -> None:
         self._repo.set_ref(change.branch, change.head_sha, old=old_head)
+
+    def reviews(self, change: Change) -> list[Approval]:
+        return []
 
     def merge(self, change: Change, message: str, committer: Author) -> str:
         main = self._repo.head(MAIN)

@@ -1,8 +1,10 @@
 """`SqlStore`: change requests and their approvals in SQLite or PostgreSQL (SQLAlchemy 2).
 
 Tables: `changes` (one row per change request), `approvals` (bound to a content hash),
-`locks` (one open change per env/namespace/service), `applied` (the last commit each
-apply target applied), `events_seen` (platform delivery ids, so retries do nothing).
+`locks` (one open change per env/namespace/service, held from open to merge or reject),
+`claims` (short leases on one piece of work, e.g. one change while it is approved or
+merged), `applied` (the last commit each apply target applied), `events_seen` (platform
+delivery ids, so retries do nothing), `chat_refs` (where a chat adapter posted a card).
 
 Change ids are integers from 1, allocated in the same transaction that takes the
 service's lock, so a refused command allocates nothing. Uniqueness is left to the
@@ -10,11 +12,11 @@ database (primary keys and a unique constraint), so racing threads or replicas e
 count once without any lock of ours. On SQLite every transaction starts with
 `BEGIN IMMEDIATE` (writers queue on the busy timeout instead of failing mid-way).
 
-Called by the workflow and the local forge.
+Called by the runners and the local forge.
 
 Example:
     store = SqlStore("sqlite:///" + str(home / "govbot.db"))
-    change = store.open_change(draft)          # raises Locked when the service has one open
+    change = store.open_change(change_set, "alice", main, decision)   # Locked when held
     store.add_approval(change.id, Approval("bob", now, change.content_hash))
 """
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,20 +41,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from bot.change import Change, ChangeSet, intent_from_json, intent_to_json
 from bot.core.errors import Conflict, Locked, NotFound, TransientError
-from bot.core.types import Approval, Change, ChangeDraft, ChangeState
+from bot.core.types import Approval, ChangeState, Decision
 from bot.store.tables import (
     AppliedRow,
     ApprovalRow,
     Base,
     ChangeRow,
     ChatRefRow,
+    ClaimRow,
     EventSeenRow,
     LockRow,
 )
 
-UPDATABLE = frozenset({"head_sha", "base_sha", "content_hash", "diff", "verdict", "summary",
-                       "url"})
 ATTEMPTS = 8  # each lost id race means another change got in; replicas are few
 T = TypeVar("T")
 
@@ -68,7 +70,8 @@ class SqlStore:
         """Close every pooled connection (at shutdown, and between tests)."""
         self._engine.dispose()
 
-    def open_change(self, draft: ChangeDraft) -> Change:
+    def open_change(self, change_set: ChangeSet, requester: str, base_sha: str,
+                    verdict: Decision) -> Change:
         """Allocate the next id, take the service's lock, insert the change as `open` with
         branch `change/<id>-<service>` and an empty head_sha.
 
@@ -78,13 +81,24 @@ class SqlStore:
         for _ in range(ATTEMPTS):
             try:
                 with self._transaction() as session:
-                    self._refuse_locked(session, draft)
-                    return _to_change(_insert_change(session, draft))
+                    self._refuse_locked(session, change_set)
+                    return _to_change(_insert_change(session, change_set, requester,
+                                                     base_sha, verdict))
             except IntegrityError:
                 # another writer took the same id or the same lock first; look again
                 with self._transaction() as session:
-                    self._refuse_locked(session, draft)
-        raise TransientError(f"opening a change of {draft.service}: change ids kept colliding")
+                    self._refuse_locked(session, change_set)
+        raise TransientError(f"opening a change of {change_set.service}: "
+                             "change ids kept colliding")
+
+    def holder(self, env: str, namespace: str, service: str) -> Change | None:
+        """The open change that holds the service's lock, if any."""
+        query = (select(ChangeRow).join(LockRow, LockRow.change_id == ChangeRow.id)
+                 .where(LockRow.env == env, LockRow.namespace == namespace,
+                        LockRow.service == service))
+        with self._transaction() as session:
+            row = session.scalars(query).first()
+            return _to_change(row) if row is not None else None
 
     def discard(self, change_id: int) -> None:
         """Forget a change whose branch could not be created (row, approvals and lock)."""
@@ -98,24 +112,39 @@ class SqlStore:
         with self._transaction() as session:
             return _to_change(_row(session, change_id))
 
-    def update(self, change_id: int, **fields: object) -> Change:
-        """Set fields of an open change (head_sha, base_sha, content_hash, diff, verdict,
-        summary, url); returns the updated change.
+    def published(self, change_id: int, head_sha: str, url: str = "") -> Change:
+        """The change's branch was written at `head_sha` (and opened as `url`)."""
+        def write(row: ChangeRow) -> None:
+            row.head_sha, row.url = head_sha, url or row.url
+        return self._update_open(change_id, write)
 
-        Unknown fields raise TypeError; a change that is no longer open raises
-        bot.core.errors.Conflict (it was merged or rejected meanwhile).
-        """
-        unknown = set(fields) - UPDATABLE
-        if unknown:
-            raise TypeError(f"updating change #{change_id}: unknown fields {sorted(unknown)}")
+    def rebased(self, change_id: int, old_head: str, base_sha: str, head_sha: str,
+                change_set: ChangeSet) -> Change:
+        """The change was replayed on a newer main: new base, head and content.
+
+        Compare-and-set on the head: Conflict when someone else moved it meanwhile."""
+        def write(row: ChangeRow) -> None:
+            if row.head_sha != old_head:
+                raise Conflict(f"rebasing change #{change_id}: its head moved meanwhile")
+            row.base_sha, row.head_sha = base_sha, head_sha
+            row.content_hash, row.diff = change_set.content_hash, change_set.diff
+            row.summary = change_set.summary
+        return self._update_open(change_id, write)
+
+    def judged(self, change_id: int, verdict: Decision) -> Change:
+        """Record the guard's latest verdict on the change."""
+        def write(row: ChangeRow) -> None:
+            row.verdict = _dump(verdict.to_json())
+        return self._update_open(change_id, write)
+
+    def _update_open(self, change_id: int, write: Callable[[ChangeRow], None]) -> Change:
+        """Change an open change in one transaction; Conflict when it is no longer open
+        (merged or rejected meanwhile)."""
         with self._transaction() as session:
             row = _row(session, change_id, for_update=True)
             if row.state != "open":
                 raise Conflict(f"updating change #{change_id}: it is already {row.state}")
-            for name, value in fields.items():
-                if name != "verdict" and not isinstance(value, str):
-                    raise TypeError(f"updating change #{change_id}: {name} must be text")
-                setattr(row, name, _dump(value) if name == "verdict" else value)
+            write(row)
             row.updated_at = _now()
             return _to_change(row)
 
@@ -176,12 +205,41 @@ class SqlStore:
             row = session.get(AppliedRow, target)
             return row.sha if row else None
 
-    def set_applied(self, target: str, sha: str) -> None:
-        """Record that `target` applied commit `sha` of main completely."""
-        def write(session: Session) -> None:
+    def set_applied(self, target: str, sha: str, old: str | None = None) -> bool:
+        """Record that `target` applied commit `sha` of main completely, unless the marker
+        is no longer `old` (someone recorded a newer apply meanwhile): then False."""
+        def write(session: Session) -> bool:
+            row = session.get(AppliedRow, target, with_for_update=True)
+            if row is not None and old is not None and row.sha != old:
+                return False
             session.merge(AppliedRow(target=target, sha=sha, at=_now()))
+            return True
         # two replicas recording a first apply race on the primary key; the second updates
-        self._retry_integrity(write)
+        return self._retry_integrity(write)
+
+    def claim(self, key: str, holder: str, seconds: float) -> bool:
+        """Take the lease `key` for `seconds` (or renew it when `holder` has it); False
+        while someone else holds an unexpired lease."""
+        now = _now()
+        until = now + timedelta(seconds=seconds)
+        try:
+            with self._transaction() as session:
+                row = session.get(ClaimRow, key, with_for_update=True)
+                if row is None:
+                    session.add(ClaimRow(key=key, holder=holder, until=until))
+                elif row.holder == holder or row.until <= now:
+                    row.holder, row.until = holder, until
+                else:
+                    return False
+        except IntegrityError:
+            return False
+        return True
+
+    def release(self, key: str, holder: str) -> None:
+        """Give the lease `key` back, if `holder` still has it."""
+        with self._transaction() as session:
+            session.execute(delete(ClaimRow).where(ClaimRow.key == key,
+                                                   ClaimRow.holder == holder))
 
     def claim_event(self, key: str) -> bool:
         """True the first time `key` (a platform delivery id) is seen, False after."""
@@ -221,30 +279,32 @@ class SqlStore:
             return work(session)
 
     @staticmethod
-    def _refuse_locked(session: Session, draft: ChangeDraft) -> None:
+    def _refuse_locked(session: Session, change_set: ChangeSet) -> None:
         holder = session.execute(
             select(ChangeRow.id, ChangeRow.requester)
             .join(LockRow, LockRow.change_id == ChangeRow.id)
-            .where(LockRow.env == draft.env, LockRow.namespace == draft.namespace,
-                   LockRow.service == draft.service)).first()
+            .where(LockRow.env == change_set.env, LockRow.namespace == change_set.namespace,
+                   LockRow.service == change_set.service)).first()
         if holder is not None:
-            raise Locked(holder.id, holder.requester, draft.service)
+            raise Locked(holder.id, holder.requester, change_set.service)
 
 
-def _insert_change(session: Session, draft: ChangeDraft) -> ChangeRow:
+def _insert_change(session: Session, change_set: ChangeSet, requester: str, base_sha: str,
+                   verdict: Decision) -> ChangeRow:
     change_id = (session.scalar(select(func.max(ChangeRow.id))) or 0) + 1
     now = _now()
     row = ChangeRow(
-        id=change_id, env=draft.env, namespace=draft.namespace, service=draft.service,
-        path=draft.path, action=draft.action, summary=draft.summary,
-        requester=draft.requester, state="open", branch=f"change/{change_id}-{draft.service}",
-        base_sha=draft.base_sha, head_sha="", content_hash=draft.content_hash,
-        diff=draft.diff, intent=_dump(draft.intent), verdict=_dump(draft.verdict),
+        id=change_id, env=change_set.env, namespace=change_set.namespace,
+        service=change_set.service, path=change_set.path, action=change_set.action,
+        summary=change_set.summary, requester=requester, state="open",
+        branch=f"change/{change_id}-{change_set.service}", base_sha=base_sha, head_sha="",
+        content_hash=change_set.content_hash, diff=change_set.diff,
+        intent=_dump(intent_to_json(change_set.intent)), verdict=_dump(verdict.to_json()),
         created_at=now, updated_at=now, merged_sha="", reason="", url="")
     session.add(row)
     session.flush()  # the id first: the lock row refers to it
-    session.add(LockRow(env=draft.env, namespace=draft.namespace, service=draft.service,
-                        change_id=change_id))
+    session.add(LockRow(env=change_set.env, namespace=change_set.namespace,
+                        service=change_set.service, change_id=change_id))
     session.flush()
     return row
 
@@ -262,7 +322,8 @@ def _to_change(row: ChangeRow) -> Change:
         action=row.action, summary=row.summary, requester=row.requester,
         state=_state(row.state), branch=row.branch, base_sha=row.base_sha,
         head_sha=row.head_sha, content_hash=row.content_hash, diff=row.diff,
-        intent=json.loads(row.intent), verdict=json.loads(row.verdict),
+        intent=intent_from_json(json.loads(row.intent)),
+        verdict=Decision.from_json(json.loads(row.verdict)),
         created_at=row.created_at, updated_at=row.updated_at, merged_sha=row.merged_sha,
         reason=row.reason, url=row.url)
 

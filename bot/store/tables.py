@@ -101,6 +101,17 @@ class EventSeenRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class ClaimRow(Base):
+    """A short lease on one piece of work (e.g. `change:12`): who holds it, until when.
+
+    One row per key, so two threads or replicas can never both hold it; an expired lease
+    (its holder died) may be taken over."""
+
+    __tablename__ = "claims"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    until: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ChatRefRow(Base):

@@ -17,6 +17,9 @@ action := text(object.get(input, "action", ""))
 
 requester := text(object.get(input, ["actor", "id"], ""))
 
+# Who is closing the change without merging it (a /reject), when someone is.
+reviewer := text(object.get(input, ["reviewer", "id"], ""))
+
 # null: the change creates (before) or deletes (after) the document.
 before := object.get(input, "before", null)
 

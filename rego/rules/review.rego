@@ -71,6 +71,21 @@ approvers := sort(from_groups) if {
 	eligible(person)
 ])
 
+# Who may close the change without merging it: its requester, or anyone who may
+# approve it. The reviewer is named by the input of a /reject.
+default may_reject := false
+
+may_reject if {
+	change.reviewer != ""
+	change.reviewer == requester
+}
+
+may_reject if {
+	change.reviewer != ""
+	change.reviewer != requester
+	may_approve(change.reviewer)
+}
+
 deny contains msg if {
 	requester in approved_by
 	msg := sprintf("[review.self_approval] %s requested this change and may not approve it", [requester])

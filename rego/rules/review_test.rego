@@ -116,3 +116,27 @@ test_approver_never_counts_their_own_change if {
 	fixtures.deny_ids("review", doc) == {"[review.self_approval]"}
 	valid(doc) == 0
 }
+
+may_reject(doc, who) if {
+	review.may_reject with input as object.union(doc, {"reviewer": {"id": who}})
+		with data.govbot.config as fixtures.config
+		with data.govbot.access as fixtures.access
+}
+
+test_requester_may_reject_own_change if {
+	may_reject(prod, "alice")
+}
+
+test_approver_may_reject if {
+	may_reject(prod, "bob")
+}
+
+test_someone_without_approve_grant_may_not_reject if {
+	not may_reject(prod, "olga")
+}
+
+test_no_reviewer_rejects_nothing if {
+	not review.may_reject with input as prod
+		with data.govbot.config as fixtures.config
+		with data.govbot.access as fixtures.access
+}

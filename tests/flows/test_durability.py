@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from bot.core.types import Author, ChangeDraft, Command
+from bot.change import ChangeSet
+from bot.core.types import Author, Command, Decision
+from policies.intents import Canary
 from tests.conftest import Govbot, make_govbot
 
 
@@ -85,9 +87,10 @@ def test_a_repeated_delivery_runs_once(govbot: Govbot) -> None:
 def test_a_restart_finishes_what_a_stop_interrupted(govbot: Govbot) -> None:
     store, repo = govbot.app.store, govbot.app.repo
     # 1. stopped while opening: a row without a branch → forgotten, the service free again
-    store.open_change(ChangeDraft("dev", "demo", "svc-half", "services/dev/demo/svc-half.yaml",
-                                  "canary", "canary svc-half 0% → 5%", "alice", govbot.main(),
-                                  "hash", "diff", {"action": "canary"}, {}))
+    store.open_change(ChangeSet("dev", "demo", "svc-half", "services/dev/demo/svc-half.yaml",
+                                "canary", "canary svc-half 0% → 5%", None, "spec: {}\n",
+                                Canary("svc-half", "set", 5)),
+                      "alice", govbot.main(), Decision(allow=True))
     # 2. stopped between moving main and recording the merge
     govbot.one("/canary svc-user 20%")
     change = store.get(2)

@@ -3,8 +3,9 @@
 The same functions open a change and replay it when main moved, so a replay is exactly
 the original request applied to the newer document:
 
-- a policy intent is applied to the document (`policies.edit.apply`), with the clock of
-  the change's creation, so a time-boxed fault keeps the same expiry when replayed;
+- a policy intent is applied to the document (`policies.edit.apply`); a time-boxed
+  intent carries its absolute expiry, resolved once when the command was given, so a
+  replay keeps the same expiry;
 - a rollback restores the document as it was before the merged change it reverts, and is
   refused when the document changed since that merge (roll back the later change first).
 """
@@ -12,17 +13,15 @@ the original request applied to the newer document:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from bot.change import ROLLBACK, Change, ChangeSet
 from bot.core.errors import NotFound, UserError
-from bot.core.types import Change, ChangeSet, Scope
+from bot.core.types import Scope
 from bot.repo.git import PolicyRepo
 from bot.store.sql import SqlStore
 from policies import intents
 from policies.document import service_path
 from policies.edit import apply as apply_intent
-
-ROLLBACK = "rollback"
 
 
 def for_intent(repo: PolicyRepo, intent: intents.PolicyIntent, scope: Scope, main: str,
@@ -31,7 +30,13 @@ def for_intent(repo: PolicyRepo, intent: intents.PolicyIntent, scope: Scope, mai
     before = repo.read(main, path)
     edit = apply_intent(intent, before, scope.env, scope.namespace, now=now)
     return ChangeSet(scope.env, scope.namespace, intent.service, path, intent.action,
-                     edit.summary, before, edit.after_text, intents.to_json(intent))
+                     edit.summary, before, edit.after_text, intent)
+
+
+def commit_message(change_set: ChangeSet, change_id: int, requester: str) -> str:
+    """The change branch's commit: summary, the diff, and the change's trailers."""
+    return (f"{change_set.summary}\n\n{change_set.diff}\n"
+            f"Govbot-Change: {change_id}\nRequested-by: {requester}\n")
 
 
 def rollback_target(store: SqlStore, scope: Scope, change_id: int | None,
@@ -59,20 +64,19 @@ def for_rollback(repo: PolicyRepo, original: Change, main: str) -> ChangeSet:
             f"inverse would undo later work too; roll back the later change first "
             f"(/rollback {original.service} takes the last one)")
     restored = repo.read(original.base_sha, original.path)
-    if original.action == ROLLBACK:  # undoing a rollback re-applies what it undid
-        what = f"re-applies #{original.intent.get('change_id')}"
+    if isinstance(original.intent, intents.Rollback):  # undoing a rollback re-applies it
+        what = f"re-applies #{original.intent.change_id}"
     else:
         what = "deletes the document it created" if restored is None else original.summary
     return ChangeSet(original.env, original.namespace, original.service, original.path,
                      ROLLBACK, f"rollback #{original.id} ({what})", current, restored,
-                     {"action": ROLLBACK, "change_id": original.id})
+                     intents.Rollback(change_id=original.id))
 
 
-def replay(repo: PolicyRepo, store: SqlStore, change: Change, main: str) -> ChangeSet:
+def replay(repo: PolicyRepo, store: SqlStore, change: Change, main: str,
+           now: datetime) -> ChangeSet:
     """The change recomputed on `main` (after main moved since the branch was cut)."""
-    data: dict[str, Any] = dict(change.intent)
-    if data.get("action") == ROLLBACK:
-        return for_rollback(repo, store.get(int(data["change_id"])), main)
-    intent = intents.from_json(data)
-    return for_intent(repo, intent, Scope(change.env, change.namespace), main,
-                      change.created_at)
+    intent = change.intent
+    if isinstance(intent, intents.Rollback):
+        return for_rollback(repo, store.get(int(intent.change_id or 0)), main)
+    return for_intent(repo, intent, change.scope, main, now)

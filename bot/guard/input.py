@@ -1,0 +1,51 @@
+"""The input document of `data.govbot.decision`: one change, who asked, who approved.
+
+    {"action": "canary", "actor": {"id": "alice", "groups": ["team"]},
+     "env": "prod", "namespace": "demo", "target": "svc-user", "path": "services/…",
+     "before": {...} | null, "after": {...} | null,
+     "approvals": [{"by": "bob", "at": "2026-11-27T10:05:00Z"}],
+     "reviewer": {"id": "carol"},            # only when someone closes the change
+     "now": "2026-11-27T10:00:00Z"}
+
+The runners build it for every judgement (opening, each approval, merging, rejecting);
+documents are parsed once and cached, since one change is judged several times.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.change import ChangeSet
+from bot.core.types import Approval, Person
+from policies.document import plain
+
+
+@functools.lru_cache(maxsize=64)
+def _plain(text: str | None) -> dict[str, Any] | None:
+    return plain(text) if text is not None else None
+
+
+def _time(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def guard_input(change_set: ChangeSet, requester: Person, approvals: Sequence[Approval],
+                now: datetime, reviewer: str = "") -> dict[str, object]:
+    data: dict[str, object] = {
+        "action": change_set.action,
+        "actor": {"id": requester.id, "groups": list(requester.groups)},
+        "env": change_set.env,
+        "namespace": change_set.namespace,
+        "target": change_set.service,
+        "path": change_set.path,
+        "before": _plain(change_set.before_text),
+        "after": _plain(change_set.after_text),
+        "approvals": [{"by": a.by, "at": _time(a.at)} for a in approvals],
+        "now": _time(now),
+    }
+    if reviewer:
+        data["reviewer"] = {"id": reviewer}
+    return data

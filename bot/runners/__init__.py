@@ -1,0 +1,109 @@
+"""The runners: one small module per verb of the loop, each `run(ctx, …) → events`.
+
+In the order a reader follows a change:
+
+    opening.py     a policy intent or a rollback → edit → render check → guard → lock →
+                   commit → pull request                                    ChangeOpened
+    approving.py   /approve → replay if main moved → guard with the approval → record
+                                                                 ApprovalRecorded | …
+    merging.py     approvals suffice → replay → merge → apply       ChangeMerged, ApplyFailed
+    rejecting.py   /reject → guard says who may → close                  ChangeRejected
+    queries.py     /status, /policies, /changes, /help                          Answer
+    recovery.py    at start: finish what a stop interrupted, apply what main holds
+
+`Context` carries the ports they share; the composition root builds it. Runners return
+events and never talk to chat.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.change import Change, ChangeSet
+from bot.config import IdentityMatcher, RepoConfig
+from bot.core.errors import TransientError
+from bot.core.types import Approval, Decision, Person
+from bot.forge import Forge
+from bot.guard import Guard
+from bot.guard.input import guard_input
+from bot.repo.git import PolicyRepo
+from bot.rollout import Rollout
+from bot.rules import MainRules
+from bot.store.sql import SqlStore
+
+CLAIM_SECONDS = 120.0  # a lease outlives any one approval or merge; a dead holder's expires
+CLAIM_WAIT = 30.0
+
+
+@dataclass(frozen=True)
+class Context:
+    """The ports every runner may use, and the one clock."""
+
+    repo: PolicyRepo
+    store: SqlStore
+    guard: Guard
+    forge: Forge
+    rollout: Rollout
+    rules: MainRules
+    clock: Callable[[], datetime]
+    matchers: Mapping[str, IdentityMatcher] = field(default_factory=dict)
+
+    def main(self) -> str:
+        """Where main is now: the forge's answer."""
+        return self.forge.main()
+
+    def config(self, commit: str) -> RepoConfig:
+        return self.rules.at(commit)[1]
+
+    def person(self, person_id: str) -> Person:
+        """Someone by id in main's access.yaml (a bare id when they left it)."""
+        found = self.config(self.main()).person_by_id(person_id)
+        return found or Person(person_id, person_id, "", ())
+
+    def approvals(self, change: Change) -> list[Approval]:
+        """Approvals of the change's current content: chat's and the forge's, once each."""
+        recorded = self.store.approvals(change.id, change.content_hash)
+        seen = {a.by for a in recorded}
+        return recorded + [a for a in self.forge.reviews(change) if a.by not in seen]
+
+    def decide(self, change_set: ChangeSet, requester: str, approvals: Sequence[Approval],
+               reviewer: str = "") -> Decision:
+        """The guard's decision with main's rules, now."""
+        rules, _config = self.rules.at(self.main())
+        return self.guard.decide(rules, guard_input(change_set, self.person(requester),
+                                                    approvals, self.clock(), reviewer))
+
+    def change_set(self, change: Change) -> ChangeSet:
+        """What the change does, read back from its commits."""
+        return ChangeSet(change.env, change.namespace, change.service, change.path,
+                         change.action, change.summary,
+                         self.repo.read(change.base_sha, change.path),
+                         self.repo.read(change.head_sha, change.path), change.intent)
+
+    @contextlib.contextmanager
+    def holding(self, change_id: int) -> Iterator[None]:
+        """Work on one change at a time, across threads and replicas: a lease in the
+        store, waited for a little while, then TransientError."""
+        key, holder = f"change:{change_id}", _holder()
+        deadline = time.monotonic() + CLAIM_WAIT
+        while not self.store.claim(key, holder, CLAIM_SECONDS):
+            if time.monotonic() > deadline:
+                raise TransientError(f"#{change_id} is busy with another request")
+            time.sleep(0.02)
+        try:
+            yield
+        finally:
+            self.store.release(key, holder)
+
+
+def _holder() -> str:
+    return (f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:"
+            f"{uuid.uuid4().hex[:8]}")

@@ -1,0 +1,60 @@
+"""/approve: judge an approval with main's rules, record it, merge when they suffice.
+
+An approval counts only for the content the approver saw: when main moved and the replay
+changed the diff, it is not recorded. An approval that would add a deny reason
+(`[review.self_approval]`, `[review.not_approver]`) is refused and not stored. Merging is
+level-based: whenever the approvals of a change suffice — after this approval, or when
+someone approves again a change that is already approved enough — it is merged, once.
+"""
+
+from __future__ import annotations
+
+from bot.core.errors import Denied, UserError
+from bot.core.events import Answer, ApprovalRecorded, ChangeRejected, Event
+from bot.core.types import Approval, Person
+from bot.runners import Context, merging
+from bot.runners.views import needs, progress, view
+
+
+def run(ctx: Context, person: Person, change_id: int) -> list[Event]:
+    with ctx.holding(change_id):
+        change = ctx.store.get(change_id)
+        if change.state != "open":
+            raise UserError(f"change #{change_id} is already {change.state}")
+        old_hash = change.content_hash
+        change, note = merging.rebase(ctx, change)
+        if change.state != "open":
+            return [ChangeRejected(view(ctx, change), note)]
+        if change.content_hash != old_hash:
+            return [ApprovalRecorded(view(ctx, change), (
+                f"main moved since #{change_id} was opened, and its change is now: "
+                f"{change.summary}. Your approval was not recorded; earlier ones no longer "
+                f"count. Review the new diff and /approve {change_id} again:\n{change.diff}"),
+                ok=False)]
+        approvals = ctx.approvals(change)
+        change_set = ctx.change_set(change)
+        if any(a.by == person.id for a in approvals):
+            if ctx.decide(change_set, change.requester, approvals).mergeable:
+                return merging.merge(ctx, change, note)
+            return [Answer(f"you already approved #{change_id}; {progress(ctx, change)}",
+                           change_id=change_id)]
+        before = ctx.decide(change_set, change.requester, approvals)
+        candidate = Approval(person.id, ctx.clock(), change.content_hash)
+        after = ctx.decide(change_set, change.requester, [*approvals, candidate])
+        added = [reason for reason in after.deny if reason not in before.deny]
+        if added or after.approvals_valid <= before.approvals_valid:
+            raise Denied(added or [f"[review.not_counted] {person.id}'s approval does not "
+                                   f"count for #{change_id}"],
+                         header=f"approval of #{change_id} by {person.id} refused")
+        ctx.store.add_approval(change.id, candidate)
+        change = ctx.store.judged(change.id, after)
+        prefix = f"{note}\n" if note else ""
+        if not after.allow:
+            return [ApprovalRecorded(view(ctx, change), prefix + str(
+                Denied(after.deny, header=f"#{change_id} cannot merge")), ok=False)]
+        if not after.mergeable:
+            return [ApprovalRecorded(view(ctx, change), (
+                f"{prefix}#{change_id} approved by {person.id} ({after.approvals_valid} of "
+                f"{after.approvals_required}). Still needs {needs(after)}."))]
+        return merging.merge(ctx, change, note)
+

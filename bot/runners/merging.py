@@ -1,0 +1,116 @@
+"""Merge a change whose approvals suffice: replay on main if it moved, merge, apply.
+
+Callers hold the change (`Context.holding`), so one change is replayed or merged by one
+request at a time, on any replica. Main moving between the decision and the merge is
+handled by the forge's compare-and-set: the merge is replayed on the new main and tried
+again. Approvals survive a replay only when its diff is identical.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+
+from bot.change import Change
+from bot.core.errors import Conflict, Locked, TransientError
+from bot.core.events import ApplyFailed, ApprovalRecorded, ChangeMerged, ChangeRejected, Event
+from bot.core.types import Author, Scope
+from bot.rollout import Rolled, incident
+from bot.runners import Context, changesets
+from bot.runners.views import progress, view
+
+log = logging.getLogger("govbot.merging")
+
+GOVBOT = Author("govbot", "govbot@localhost")
+MERGE_ATTEMPTS = 8
+
+
+def refuse_locked(ctx: Context, scope: Scope, service: str) -> None:
+    """Locked, naming the holder, when the service has an open change."""
+    held = ctx.store.holder(scope.env, scope.namespace, service)
+    if held is not None:
+        raise Locked(held.id, held.requester, service)
+
+
+def rebase(ctx: Context, change: Change) -> tuple[Change, str]:
+    """Replay the change on main when main moved; a note when that changed something
+    people must know (closed, or approvals voided)."""
+    main = ctx.main()
+    if main == change.base_sha:
+        return change, ""
+    replay = changesets.replay(ctx.repo, ctx.store, change, main, ctx.clock())
+    if replay.empty:
+        ctx.forge.close(change)
+        closed = ctx.store.close(change.id, "rejected", reason="main already holds this change")
+        return closed, f"#{change.id} closed: main already holds {change.summary}"
+    requester = ctx.person(change.requester)
+    head = ctx.repo.commit(main, {change.path: replay.after_text},
+                           Author(requester.name, requester.email),
+                           changesets.commit_message(replay, change.id, requester.id))
+    had_approvals = bool(ctx.approvals(change))
+    rebased = ctx.store.rebased(change.id, change.head_sha, main, head, replay)
+    ctx.forge.update(rebased, change.head_sha)
+    if replay.content_hash == change.content_hash or not had_approvals:
+        return rebased, ""
+    return rebased, (f"main moved since #{change.id} was opened and its diff changed; "
+                     "earlier approvals no longer count")
+
+
+def merge(ctx: Context, change: Change, note: str = "") -> list[Event]:
+    """Merge `change` if its approvals suffice on the newest main, then apply it."""
+    for _attempt in range(MERGE_ATTEMPTS):
+        change, replayed = rebase(ctx, change)
+        note = "\n".join(n for n in (note, replayed) if n)
+        if change.state != "open":
+            return [ChangeRejected(view(ctx, change), note)]
+        approvals = ctx.approvals(change)
+        decision = ctx.decide(ctx.change_set(change), change.requester, approvals)
+        if not decision.mergeable:
+            change = ctx.store.judged(change.id, decision)
+            return [ApprovalRecorded(view(ctx, change),
+                                     f"{note}\n#{change.id} needs approvals again: "
+                                     f"{progress(ctx, change)}".strip(), ok=False)]
+        trailers = [f"Govbot-Change: {change.id}", f"Requested-by: {change.requester}",
+                    *(f"Approved-by: {a.by}" for a in approvals)]
+        message = "\n".join([f"Merge change #{change.id}: {change.summary}", "", *trailers, ""])
+        try:
+            merged = ctx.forge.merge(change, message, GOVBOT)
+        except Conflict:
+            log.info("main moved while merging #%s; replaying", change.id)
+            time.sleep(random.uniform(0.0, 0.05))  # noqa: S311 -- jitter, not security
+            continue
+        change = ctx.store.close(change.id, "merged", merged_sha=merged)
+        by = ", ".join(a.by for a in approvals)
+        return applied(ctx, change, merged, f"#{change.id} approved by {by}, merged", note)
+    raise TransientError(f"main kept moving while merging #{change.id}; "
+                         f"/approve {change.id} again to retry")
+
+
+def applied(ctx: Context, change: Change, merged: str, headline: str,
+            note: str = "") -> list[Event]:
+    """Apply main at `merged`; the merge's event, and one per document that failed."""
+    rolled = apply_main(ctx, merged)
+    card = view(ctx, change)
+    if rolled.pending:
+        status = ("apply pending: govbot retries at its next start or merge ("
+                  + "; ".join(rolled.pending) + ")")
+    elif rolled.lines:
+        status = "applied: " + "; ".join(rolled.lines) + "."
+    else:
+        status = "applied."
+    text = "\n".join(n for n in (note, f"{headline}, {status}") if n)
+    events: list[Event] = [ChangeMerged(card, text, rolled.lines, rolled.pending)]
+    events += [ApplyFailed(f"not applied: {problem}; fix the document with a new change",
+                           card, permanent=True) for problem in rolled.invalid]
+    return events
+
+
+def apply_main(ctx: Context, commit: str, full: bool = False) -> Rolled:
+    """Hand main at `commit` to the apply target; never raises (a bug is an incident)."""
+    try:
+        return ctx.rollout.sync(commit, ctx.config(commit), full)
+    except Exception:
+        number = incident()
+        log.exception("incident %s applying %s", number, commit[:12])
+        return Rolled(pending=(f"incident {number}",))

@@ -1,0 +1,74 @@
+"""Open a change: edit → render check → guard → lock → commit → pull request.
+
+Rendering is pure, so a document that could not be applied is refused here, at the
+command, and never merged. Who may ask for what is the guard's decision alone
+(`[authorization.*]`). The service's lock is taken in the same transaction that gives the
+change its id; a second command on the same service is refused with the holder's id,
+while commands on other services run in parallel.
+"""
+
+from __future__ import annotations
+
+from bot.change import ChangeSet
+from bot.core.errors import Denied, InvalidDocument, UserError
+from bot.core.events import Answer, ChangeOpened, Event
+from bot.core.types import Author, Person, Scope
+from bot.runners import Context, changesets, merging
+from bot.runners.views import opened, view
+from bot.rollout import render_checked, render_context
+from policies import intents
+from policies.document import parse_service_path
+
+
+def run(ctx: Context, person: Person, scope: Scope, intent: intents.PolicyIntent) -> list[Event]:
+    """A policy intent (/canary, /ratelimit, …) on one service."""
+    merging.refuse_locked(ctx, scope, intent.service)
+    main = ctx.main()
+    change_set = changesets.for_intent(ctx.repo, intent, scope, main, ctx.clock())
+    return open_change(ctx, person, change_set, main)
+
+
+def rollback(ctx: Context, person: Person, scope: Scope, intent: intents.Rollback) -> list[Event]:
+    """/rollback <change> or <svc>: the exact inverse of a merged change."""
+    original = changesets.rollback_target(ctx.store, scope, intent.change_id, intent.service)
+    merging.refuse_locked(ctx, original.scope, original.service)
+    main = ctx.main()
+    return open_change(ctx, person, changesets.for_rollback(ctx.repo, original, main), main)
+
+
+def open_change(ctx: Context, person: Person, change_set: ChangeSet, main: str) -> list[Event]:
+    if change_set.empty:
+        return [Answer(f"nothing to change: {change_set.summary}")]
+    config = ctx.config(main)
+    check_renders(ctx, change_set, main)
+    decision = ctx.decide(change_set, person.id, ())
+    if not decision.allow:
+        raise Denied(decision.deny, header=f"{change_set.summary} ({change_set.scope}) denied")
+    change = ctx.store.open_change(change_set, person.id, main, decision)
+    try:
+        head = ctx.repo.commit(main, {change.path: change_set.after_text},
+                               Author(person.name, person.email),
+                               changesets.commit_message(change_set, change.id, person.id))
+        change = ctx.store.published(change.id, head)
+        change = ctx.store.published(change.id, head, ctx.forge.open(change))
+    except Exception:
+        ctx.store.discard(change.id)
+        raise
+    groups = frozenset(a for a in decision.approvers if config.is_group(a))
+    events: list[Event] = [ChangeOpened(view(ctx, change), opened(change, decision, groups))]
+    if decision.mergeable:
+        with ctx.holding(change.id):
+            events += merging.merge(ctx, change)
+    return events
+
+
+def check_renders(ctx: Context, change_set: ChangeSet, main: str) -> None:
+    """Refuse a change whose document could not be applied (UserError with the reason)."""
+    if parse_service_path(change_set.path) is None:
+        return
+    context = render_context(ctx.config(main), ctx.clock())
+    try:
+        render_checked(None, change_set.after_text, change_set.path, context)
+    except InvalidDocument as error:
+        raise UserError(f"{change_set.summary} cannot be applied, so it was not opened: "
+                        f"{'; '.join(error.problems)}") from error
