@@ -18,7 +18,6 @@ from pathlib import Path
 
 from bot.core.errors import ConfigError
 
-FORGES = ("local",)
 GUARDS = ("embedded", "opa")
 APPLY_TARGETS = ("directory",)
 
@@ -131,8 +130,8 @@ class Settings:
         return settings
 
     def check(self) -> None:
+        # which forges exist is the forge port's to say (bot.forge.build), at start-up
         for name, value, allowed in (
-            ("GOVBOT_FORGE", self.forge, FORGES),
             ("GOVBOT_GUARD", self.guard, GUARDS),
             ("GOVBOT_APPLY", self.apply, APPLY_TARGETS),
         ):

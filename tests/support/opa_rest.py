@@ -3,7 +3,9 @@
 Enough of the API for `opa-python-client` and govbot's OPA-server guard: policies
 (`PUT/GET/DELETE /v1/policies/{id}`), data (`PUT /v1/data/{path}` → 204, `GET|POST
 /v1/data/{path}` → `{"result": …}` or `{}` when undefined), and `GET /health`. Every
-request is recorded in `requests` for assertions.
+request is recorded in `requests` for assertions. A decision whose input targets a
+service in `held` waits until that service's event is set (after setting `arrived`), so
+tests can hold one guard call while others go on.
 """
 
 from __future__ import annotations
@@ -24,6 +26,18 @@ class OpaRestServer:
         self.data: dict[str, Any] = {}
         self.requests: list[tuple[str, str]] = []
         self.lock = threading.Lock()
+        self.held: dict[str, threading.Event] = {}
+        self.arrived = threading.Event()
+
+    def wait_if_held(self, body: bytes) -> None:
+        try:
+            target = json.loads(body or b"{}").get("input", {}).get("target")
+        except (ValueError, AttributeError):
+            return
+        gate = self.held.get(str(target))
+        if gate is not None:
+            self.arrived.set()
+            gate.wait(timeout=60)
 
     def put_data(self, path: str, value: Any) -> None:
         node = self.data
@@ -61,10 +75,14 @@ def _handler(state: OpaRestServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def _body(self) -> bytes:
-            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if not hasattr(self, "_read"):
+                self._read = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            return self._read
 
         def _route(self, method: str) -> None:
             path = self.path.split("?")[0]
+            if method == "POST":
+                state.wait_if_held(self._body())
             with state.lock:
                 state.requests.append((method, path))
                 self._dispatch(method, path)
