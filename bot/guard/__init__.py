@@ -1,8 +1,8 @@
 """The guard port: judges a change with the guardrails (Rego) of main.
 
-The workflow builds the input of DESIGN.md (action, actor, env, namespace, target, path,
-before, after, approvals, now) and asks `decide` with the RuleSet of main's newest
-commit, so a branch can never weaken its own gate. `build` is the factory the
+The runners build the input (`bot.guard.input`: action, actor, env, namespace, target,
+path, before, after, approvals, reviewer, now) and ask `decide` with the RuleSet of
+main's newest commit, so a branch can never weaken its own gate. `build` is the factory the
 composition root calls.
 
 Example:

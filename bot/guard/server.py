@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -23,6 +24,7 @@ from bot.core.types import Decision, RuleSet
 from bot.guard.embedded import plain, policy_modules
 
 POLICY_PREFIX = "govbot/"
+log = logging.getLogger("govbot.guard")
 
 
 def _client(url: str, token: str, timeout: float) -> Any:
@@ -55,9 +57,11 @@ class OpaServerGuard:
         try:
             answer = self._opa.query_rule(plain(input), "govbot", "decision")
         except Exception as error:
-            raise TransientError(f"asking OPA at {self._url}: {error}") from error
+            # the client's text may carry addresses and credentials: the log only
+            log.warning("asking the OPA server for a decision: %s", error)
+            raise TransientError("the OPA server did not answer") from error
         if not isinstance(answer, Mapping) or "result" not in answer:
-            raise ConfigError(f"OPA at {self._url} has no data.govbot.decision; "
+            raise ConfigError("the OPA server has no data.govbot.decision; "
                               "are the policy repository's rego/ files loaded?")
         return Decision.from_json(answer["result"])
 
@@ -76,5 +80,6 @@ class OpaServerGuard:
         except ConfigError:
             raise
         except Exception as error:
-            raise ConfigError(f"loading main's guardrails into OPA at {self._url}: "
-                              f"{error}") from error
+            log.error("loading main's guardrails into the OPA server: %s", error)
+            raise ConfigError("the OPA server did not take main's guardrails; its log and "
+                              "govbot's say why") from error

@@ -1,4 +1,4 @@
-"""Guard inputs as the workflow builds them (DESIGN.md, "The guardrails")."""
+"""Guard inputs as the runners build them (`bot.guard.input`)."""
 
 from __future__ import annotations
 
