@@ -78,7 +78,7 @@ def merge(ctx: Context, change: Change, note: str = "") -> list[Event]:
             merged = ctx.forge.merge(change, message, GOVBOT)
         except Conflict:
             log.info("main moved while merging #%s; replaying", change.id)
-            time.sleep(random.uniform(0.0, 0.05))  # noqa: S311 -- jitter, not security
+            time.sleep(random.uniform(0.0, 0.05))
             continue
         change = ctx.store.close(change.id, "merged", merged_sha=merged)
         by = ", ".join(a.by for a in approvals)

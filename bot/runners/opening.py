@@ -13,9 +13,9 @@ from bot.change import ChangeSet
 from bot.core.errors import Denied, InvalidDocument, UserError
 from bot.core.events import Answer, ChangeOpened, Event
 from bot.core.types import Author, Person, Scope
+from bot.rollout import render_checked, render_context
 from bot.runners import Context, changesets, merging
 from bot.runners.views import opened, view
-from bot.rollout import render_checked, render_context
 from policies import intents
 from policies.document import parse_service_path
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.errors import Conflict, Locked, NotFound
 from bot.change import ChangeSet
+from bot.core.errors import Conflict, Locked, NotFound
 from bot.core.types import Approval, Decision
-from policies.intents import Canary
 from bot.store.sql import SqlStore
+from policies.intents import Canary
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
