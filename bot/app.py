@@ -11,13 +11,12 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot import apply, forge, guard, resources
-from bot.chat import ServedChat
+from bot.chat import ServedChat, dingtalk, slack
 from bot.core.errors import ConfigError
 from bot.core.types import Author
 from bot.repo.git import PolicyRepo
@@ -62,22 +61,15 @@ def open_repo(settings: Settings, author: Author = GOVBOT) -> PolicyRepo:
     return PolicyRepo(settings.repo_path)
 
 
-def _adapter(module: str, name: str) -> Callable[..., ServedChat]:
-    """A chat adapter class, imported only when configured: its SDK is needed only then."""
-    factory: Callable[..., ServedChat] = getattr(importlib.import_module(module), name)
-    return factory
-
-
 def served_chats(app: App) -> list[ServedChat]:
-    """The chat adapters `govbot serve` runs, from the settings that are present."""
+    """The chat adapters `govbot serve` runs, from the settings that are present; each
+    platform's `build` imports its SDK only then."""
     chats: list[ServedChat] = []
     if app.settings.slack.enabled:
-        slack = _adapter("bot.chat.slack", "SlackChat")
-        chats.append(slack(app.settings.slack, app.workflow, app.store))
-    dingtalk = app.settings.dingtalk
-    if dingtalk.stream_enabled or dingtalk.callback_enabled:
-        ding = _adapter("bot.chat.dingtalk", "DingTalkChat")
-        chats.append(ding(dingtalk, app.workflow, app.store))
+        chats.append(slack.build(app.settings.slack, app.workflow, app.store))
+    ding = app.settings.dingtalk
+    if ding.stream_enabled or ding.callback_enabled:
+        chats.append(dingtalk.build(ding, app.workflow, app.store))
     return chats
 
 

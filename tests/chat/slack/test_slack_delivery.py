@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from bot.app import build, served_chats
-from bot.chat.slack import SlackChat
+from bot.chat.slack.app import SlackChat
 from bot.server import make_server
 from bot.settings import Settings
 from tests.chat.slack.conftest import SlackHarness
