@@ -12,13 +12,12 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot import apply, forge, guard, resources
-from bot.chat import ServedChat
+from bot.chat import ServedChat, console, dingtalk, slack
 from bot.config import IdentityMatcher
 from bot.core.errors import ConfigError
 from bot.core.types import Author
@@ -67,41 +66,23 @@ def open_repo(settings: Settings, author: Author = GOVBOT) -> PolicyRepo:
     return PolicyRepo(settings.repo_path)
 
 
-def _adapter(module: str, name: str) -> Callable[..., ServedChat]:
-    """A chat adapter class, imported only when configured: its SDK is needed only then."""
-    factory: Callable[..., ServedChat] = getattr(importlib.import_module(module), name)
-    return factory
-
-
 def served_chats(app: App) -> list[ServedChat]:
-    """The chat adapters `govbot serve` runs, from the settings that are present."""
+    """The chat adapters `govbot serve` runs, from the settings that are present; each
+    platform's `build` imports its SDK only then."""
     chats: list[ServedChat] = []
     if app.settings.slack.enabled:
-        slack = _adapter("bot.chat.slack", "SlackChat")
-        chats.append(slack(app.settings.slack, app.workflow, app.store))
-    dingtalk = app.settings.dingtalk
-    if dingtalk.stream_enabled or dingtalk.callback_enabled:
-        ding = _adapter("bot.chat.dingtalk", "DingTalkChat")
-        chats.append(ding(dingtalk, app.workflow, app.store))
+        chats.append(slack.build(app.settings.slack, app.workflow, app.store))
+    ding = app.settings.dingtalk
+    if ding.stream_enabled or ding.callback_enabled:
+        chats.append(dingtalk.build(ding, app.workflow, app.store))
     return chats
 
 
-def _slack_identity(value: object, user: str, team: str) -> bool:
-    if isinstance(value, dict):
-        org = str(value.get("team", ""))
-        return str(value.get("user", "")) == user and (not team or not org or org == team)
-    return value is not None and str(value) == user
-
-
-def _dingtalk_identity(value: object, user: str, team: str) -> bool:
-    if isinstance(value, dict):
-        org = str(value.get("corp", ""))
-        return str(value.get("staff", "")) == user and (not team or not org or org == team)
-    return value is not None and str(value) == user
-
-
-MATCHERS: dict[str, IdentityMatcher] = {"slack": _slack_identity,
-                                        "dingtalk": _dingtalk_identity}
+# Each chat platform brings the shape of its ids in access.yaml; adding a platform adds
+# its package's `identity` here and its `build` to served_chats.
+MATCHERS: dict[str, IdentityMatcher] = {"console": console.identity,
+                                        "slack": slack.identity,
+                                        "dingtalk": dingtalk.identity}
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:

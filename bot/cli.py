@@ -173,7 +173,7 @@ def slack_manifest(base_url: str, socket_mode: bool, name: str, as_json: bool) -
 
     import yaml
 
-    from bot.chat.slack_manifest import manifest
+    from bot.chat.slack.manifest import manifest
     from commands import REGISTRY
 
     document = manifest(REGISTRY, base_url=base_url, socket_mode=socket_mode, name=name)

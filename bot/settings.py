@@ -13,79 +13,47 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.chat.dingtalk import DingTalkSettings
+from bot.chat.slack import SlackSettings
 from bot.core.errors import ConfigError
 
 GUARDS = ("embedded", "opa")
 APPLY_TARGETS = ("directory",)
 
 
-@dataclass(frozen=True)
-class SlackSettings:
-    """Slack: HTTP mode needs the signing secret, Socket Mode the app-level token."""
+def slack_settings(env: Mapping[str, str]) -> SlackSettings:
+    """GOVBOT_SLACK_*, with Slack's own SLACK_* names as fallbacks for the secrets."""
 
-    signing_secret: str = ""
-    bot_token: str = ""
-    app_token: str = ""
-    api_url: str = "https://slack.com/api/"
+    def pick(name: str, fallback: str) -> str:
+        return env.get(f"GOVBOT_SLACK_{name}") or env.get(fallback) or ""
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self.bot_token and (self.signing_secret or self.app_token))
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> SlackSettings:
-        def pick(name: str, fallback: str) -> str:
-            return env.get(f"GOVBOT_SLACK_{name}") or env.get(fallback) or ""
-
-        return cls(
-            signing_secret=pick("SIGNING_SECRET", "SLACK_SIGNING_SECRET"),
-            bot_token=pick("BOT_TOKEN", "SLACK_BOT_TOKEN"),
-            app_token=pick("APP_TOKEN", "SLACK_APP_TOKEN"),
-            api_url=env.get("GOVBOT_SLACK_API_URL") or cls.api_url,
-        )
+    return SlackSettings(
+        signing_secret=pick("SIGNING_SECRET", "SLACK_SIGNING_SECRET"),
+        bot_token=pick("BOT_TOKEN", "SLACK_BOT_TOKEN"),
+        app_token=pick("APP_TOKEN", "SLACK_APP_TOKEN"),
+        api_url=env.get("GOVBOT_SLACK_API_URL") or SlackSettings.api_url,
+    )
 
 
-@dataclass(frozen=True)
-class DingTalkSettings:
-    """DingTalk: Stream mode (client id/secret), the outgoing-robot HTTP callback (app
-    secret, robot code), the custom-robot webhook for posting (webhook + secret), the
-    OpenAPI host and an optional interactive-card template."""
+def dingtalk_settings(env: Mapping[str, str]) -> DingTalkSettings:
+    """GOVBOT_DINGTALK_*."""
 
-    client_id: str = ""
-    client_secret: str = ""
-    app_secret: str = ""
-    robot_code: str = ""
-    robot_webhook: str = ""
-    robot_secret: str = ""
-    api_url: str = "https://api.dingtalk.com"
-    card_template_id: str = ""
+    def pick(name: str) -> str:
+        return env.get(f"GOVBOT_DINGTALK_{name}") or ""
 
-    @property
-    def stream_enabled(self) -> bool:
-        return bool(self.client_id and self.client_secret)
-
-    @property
-    def callback_enabled(self) -> bool:
-        return bool(self.app_secret)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> DingTalkSettings:
-        def pick(name: str) -> str:
-            return env.get(f"GOVBOT_DINGTALK_{name}") or ""
-
-        return cls(
-            client_id=pick("CLIENT_ID"),
-            client_secret=pick("CLIENT_SECRET"),
-            app_secret=pick("APP_SECRET"),
-            robot_code=pick("ROBOT_CODE"),
-            robot_webhook=pick("ROBOT_WEBHOOK"),
-            robot_secret=pick("ROBOT_SECRET"),
-            api_url=pick("API_URL") or cls.api_url,
-            card_template_id=pick("CARD_TEMPLATE_ID"),
-        )
+    return DingTalkSettings(
+        client_id=pick("CLIENT_ID"),
+        client_secret=pick("CLIENT_SECRET"),
+        app_secret=pick("APP_SECRET"),
+        robot_code=pick("ROBOT_CODE"),
+        robot_webhook=pick("ROBOT_WEBHOOK"),
+        robot_secret=pick("ROBOT_SECRET"),
+        api_url=pick("API_URL") or DingTalkSettings.api_url,
+        card_template_id=pick("CARD_TEMPLATE_ID"),
+    )
 
 
 @dataclass(frozen=True)
@@ -98,8 +66,8 @@ class Settings:
     apply: str
     database_url: str
     opa_token: str = ""
-    slack: SlackSettings = SlackSettings()
-    dingtalk: DingTalkSettings = DingTalkSettings()
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    dingtalk: DingTalkSettings = field(default_factory=DingTalkSettings)
 
     @property
     def repo_path(self) -> Path:
@@ -123,8 +91,8 @@ class Settings:
             opa_token=env.get("GOVBOT_OPA_TOKEN") or "",
             apply=env.get("GOVBOT_APPLY") or "directory",
             database_url=env.get("GOVBOT_DATABASE_URL") or f"sqlite:///{home / 'govbot.db'}",
-            slack=SlackSettings.from_env(env),
-            dingtalk=DingTalkSettings.from_env(env),
+            slack=slack_settings(env),
+            dingtalk=dingtalk_settings(env),
         )
         settings.check()
         return settings

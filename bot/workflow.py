@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 
 import commands
+from bot.config import same_id
 from bot.core.errors import ConfigError, TransientError, UserError
 from bot.core.events import Answer, Event
 from bot.core.types import Command
@@ -59,9 +60,8 @@ class Workflow:
     def _run(self, command: Command) -> list[Event]:
         ctx = self.context
         config = ctx.config(ctx.main())
-        matcher = ctx.matchers.get(command.platform)
-        person = (config.person(command.platform, command.user, command.team, matcher)
-                  if matcher else config.person(command.platform, command.user, command.team))
+        person = config.person(command.platform, command.user, command.team,
+                               ctx.matchers.get(command.platform, same_id))
         parsed = commands.parse(command.text)
         match parsed.intent:
             case intents.Help(command=name):

@@ -17,6 +17,7 @@ reads it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -67,6 +68,24 @@ def deliver(surface: Surface[Origin], origin: Origin, events: Sequence[Event]) -
                 surface.say(origin, event.text, about=change.id, ok=False)
             case ApplyFailed() | Answer():
                 surface.say(origin, event.text, ok=event.ok)
+
+
+class Redraws:
+    """Which card redraws are news. Adapters deliver from several threads, so an event
+    can reach a surface after a later one; once a change's card shows it decided
+    (merged, rejected), a view of it still open is stale and is not drawn."""
+
+    def __init__(self) -> None:
+        self._decided: set[int] = set()
+        self._lock = threading.Lock()
+
+    def news(self, change: ChangeView) -> bool:
+        with self._lock:
+            if change.id in self._decided:
+                return False
+            if change.state != "open":
+                self._decided.add(change.id)
+            return True
 
 
 class Chat(Protocol):

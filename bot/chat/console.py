@@ -28,6 +28,12 @@ CHANNEL = "console"
 _SPEAKER = re.compile(r"^([A-Za-z][A-Za-z0-9._-]{0,62}):\s+(.*)$")
 
 
+def identity(value: object, user: str, team: str) -> bool:
+    """Whether access.yaml's `people.<p>.ids.console` value is this console user: the
+    name typed before `:` (or the default person), compared as plain text."""
+    return value is not None and str(value) == user
+
+
 def split_speaker(line: str, default: str) -> tuple[str, str]:
     """`"bob: /approve 1"` → `("bob", "/approve 1")`; other lines belong to `default`."""
     match = _SPEAKER.match(line)

@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
-from bot.core.types import ChangeView, Command, Reply
+from bot.core.events import Event
+from bot.core.types import Command
 
 CORP = "ding9f50b15bccd16741"
 ALICE, BOB, CAROL = "04574258341072934", "04574258341072935", "04574258341072936"
@@ -181,16 +182,12 @@ class GatedCore:
         self.gate = threading.Event()
         self.gate.set()
 
-    def handle(self, command: Command) -> list[Reply]:
+    def handle(self, command: Command) -> list[Event]:
         self.journal.add(("work", command.event_id))
         assert self.gate.wait(WAIT_S)
-        replies: list[Reply] = self.inner.handle(command)
+        events: list[Event] = self.inner.handle(command)
         self.journal.add(("done", command.event_id))
-        return replies
-
-    def view(self, change_id: int) -> ChangeView:
-        view: ChangeView = self.inner.view(change_id)
-        return view
+        return events
 
 
 def robot_frame(message_id: str, msg_id: str, text: str, staff: str, webhook: str,

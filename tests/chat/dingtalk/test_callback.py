@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.dingtalk import DingTalkChat
-from bot.chat.dingtalk_api import Http
-from bot.chat.dingtalk_callback import message_key
-from bot.chat.dingtalk_sign import callback_sign
+from bot.chat.dingtalk import DingTalkSettings
+from bot.chat.dingtalk.api import Http
+from bot.chat.dingtalk.app import DingTalkChat
+from bot.chat.dingtalk.callback import message_key
+from bot.chat.dingtalk.sign import callback_sign
 from bot.server import make_server
-from bot.settings import DingTalkSettings
 from tests.chat.dingtalk.fakes import ALICE, CONVERSATION, CORP, DingTalkServer
 from tests.conftest import Govbot, make_govbot
 

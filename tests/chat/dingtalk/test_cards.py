@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bot.chat.dingtalk import named
-from bot.chat.dingtalk_cards import Click, card_params, parse_click, standard_card, text_card
-from bot.core.types import ChangeState, ChangeView, Reply
+from bot.chat.dingtalk.cards import Click, card_params, parse_click, standard_card, text_card
+from bot.chat.dingtalk.surface import named
+from bot.core.types import ChangeState, ChangeView
 
 
 def _view(state: ChangeState = "open", approved_by: tuple[str, ...] = ()) -> ChangeView:
@@ -50,6 +50,6 @@ def test_text_card_says_how_to_approve_by_text() -> None:
 
 
 def test_follow_ups_name_their_change() -> None:
-    assert named(Reply("approved by bob", change_id=12)) == "#12 approved by bob"
-    assert named(Reply("#12 merged", change_id=12)) == "#12 merged"
-    assert named(Reply("no open changes")) == "no open changes"
+    assert named("approved by bob", 12) == "#12 approved by bob"
+    assert named("#12 merged", 12) == "#12 merged"
+    assert named("no open changes", None) == "no open changes"

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.chat.dingtalk_api import Http
-from bot.chat.dingtalk_robot import DingTalkRobot
+from bot.chat.dingtalk.api import Http
+from bot.chat.dingtalk.robot import DingTalkRobot
 from tests.chat.dingtalk.fakes import DingTalkServer
 
 TS_S = 1577262236.757

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat.dingtalk_sign import (
+from bot.chat.dingtalk.sign import (
     callback_sign,
     robot_sign,
     signed_url,

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.chat.dingtalk import DingTalkChat
-from bot.chat.dingtalk_api import Http
-from bot.settings import DingTalkSettings
+from bot.chat.dingtalk import DingTalkSettings
+from bot.chat.dingtalk.api import Http
+from bot.chat.dingtalk.app import DingTalkChat
 from tests.chat.dingtalk.fakes import (
     ALICE,
     BOB,

@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 
 from bot.chat import ChatCore
-from bot.chat.slack import SlackChat
+from bot.chat.slack import SlackSettings
+from bot.chat.slack.app import SlackChat
 from bot.server import make_server
-from bot.settings import SlackSettings
 from tests.chat.slack.fake_slack import FakeSlack
 from tests.conftest import Govbot, make_govbot
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.chat.slack_blocks import DIFF_LIMIT, card, escape, mention, unescape
+from bot.chat.slack.blocks import DIFF_LIMIT, card, escape, mention, unescape
 from bot.core.types import ChangeView
 from tests.chat.slack.conftest import mrkdwn_texts
 

@@ -1,8 +1,10 @@
-"""Posting: 429 Retry-After is honoured, start-up calls nothing, /healthz answers, and
-`govbot serve`'s composition root builds the adapter from GOVBOT_SLACK_* settings."""
+"""Posting: 429 Retry-After is honoured, follow-ups find a card still queued, a late event
+never reopens a decided card, start-up calls nothing, /healthz answers, and `govbot
+serve`'s composition root builds the adapter from GOVBOT_SLACK_* settings."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import urllib.error
@@ -10,11 +12,41 @@ import urllib.request
 from pathlib import Path
 
 from bot.app import build, served_chats
-from bot.chat.slack import SlackChat
+from bot.chat.slack.app import SlackChat
+from bot.core.events import ApprovalRecorded, ChangeMerged, ChangeOpened, Event
+from bot.core.types import ChangeView, Command
 from bot.server import make_server
 from bot.settings import Settings
-from tests.chat.slack.conftest import SlackHarness
+from tests.chat.slack.conftest import SlackHarness, mrkdwn_texts, serve
 from tests.chat.slack.fake_slack import FakeSlack
+from tests.conftest import Govbot
+
+VIEW = ChangeView(5, "canary svc-user 0% → 100%", "dev", "demo", "svc-user", "alice", "open",
+                  "", (), (), (), 0, (), "")
+MERGED = dataclasses.replace(VIEW, state="merged")
+
+
+class ScriptedCore:
+    """Answers each command with the next batch of events of its script."""
+
+    def __init__(self, *batches: list[Event]) -> None:
+        self.batches = list(batches)
+
+    def handle(self, command: Command) -> list[Event]:
+        return self.batches.pop(0)
+
+
+def run_script(bot: Govbot, fake: FakeSlack, core: ScriptedCore, commands: int) -> None:
+    chat, url, server = serve(bot, fake, core)
+    harness = SlackHarness(bot, fake, chat, url)
+    try:
+        for _ in range(commands):
+            assert harness.command("U0ALICE", "svc-user 100%")[0] == 200
+            harness.settle()
+    finally:
+        chat.stop()
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_throttled_card_is_posted_after_retry_after(slack: SlackHarness) -> None:
@@ -38,6 +70,33 @@ def test_a_card_that_never_arrives_leaves_the_change_intact(slack: SlackHarness)
     assert slack.bot.app.workflow.view(1).approved_by == ("bob",)
     answer = slack.fake.ok("response")[-1].body   # no card to thread under: back to bob
     assert "approved by bob (1 of 2)" in answer["text"]
+
+
+def test_a_follow_up_in_the_same_batch_lands_in_the_thread_of_the_card_it_follows(
+        govbot_home: Govbot, fake: FakeSlack) -> None:
+    fake.throttle["chat.postMessage"] = 1  # the card waits in the queue for Retry-After
+    run_script(govbot_home, fake, ScriptedCore(
+        [ChangeOpened(VIEW, "change #5 opened"), ChangeMerged(MERGED, "#5 merged, applied")]),
+        commands=1)
+    card, merged = (c.body for c in fake.ok("chat.postMessage"))
+    ref = govbot_home.app.store.chat_ref("slack:change:5")
+    assert ref is not None and card["channel"] == "C0123" and "thread_ts" not in card
+    assert merged["thread_ts"] == ref["ts"] and merged["text"] == "#5 merged, applied"
+    update = fake.ok("chat.update")[0].body
+    assert update["ts"] == ref["ts"] and not any(b["type"] == "actions" for b in update["blocks"])
+    assert fake.ok("response") == []
+
+
+def test_a_late_open_view_does_not_redraw_a_merged_card(govbot_home: Govbot,
+                                                         fake: FakeSlack) -> None:
+    late = dataclasses.replace(VIEW, approvals_required=2, approved_by=("bob",))
+    run_script(govbot_home, fake, ScriptedCore(
+        [ChangeOpened(VIEW, "change #5 opened"), ChangeMerged(MERGED, "#5 merged")],
+        [ApprovalRecorded(late, "#5 approved by bob (1 of 2)")]), commands=2)
+    thread = [c.body["text"] for c in fake.ok("chat.postMessage")[1:]]
+    assert thread == ["#5 merged", "#5 approved by bob (1 of 2)"]
+    [update] = [c.body for c in fake.ok("chat.update")]
+    assert any("merged and applied" in t for t in mrkdwn_texts(update["blocks"]))
 
 
 def test_serve_builds_slack_from_settings_and_calls_nothing_at_start(

@@ -7,7 +7,7 @@ import json
 import yaml
 from click.testing import CliRunner
 
-from bot.chat.slack_manifest import RESERVED, manifest
+from bot.chat.slack.manifest import RESERVED, manifest
 from bot.cli import main
 from commands import REGISTRY
 

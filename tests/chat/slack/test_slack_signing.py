@@ -10,16 +10,17 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.chat.slack import SlackChat
-from bot.chat.slack_verify import signed, verifier
-from bot.core.types import ChangeView, Command, Reply
+from bot.chat.slack import SlackSettings
+from bot.chat.slack.app import SlackChat
+from bot.chat.slack.verify import signed, verifier
+from bot.core.events import Event
+from bot.core.types import Command
 from bot.server import make_server
-from bot.settings import SlackSettings
 from tests.chat.slack.conftest import SECRET, SlackHarness
 from tests.chat.slack.fake_slack import FakeSlack
 from tests.conftest import Govbot
 
-# chat-platforms.md §5 V1: the example of Slack's "Verifying requests from Slack" page.
+# The example of Slack's "Verifying requests from Slack" page.
 V1_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 V1_TIMESTAMP = 1531420618
 V1_BODY = (
@@ -63,12 +64,9 @@ class Recorder:
     def __init__(self) -> None:
         self.commands: list[Command] = []
 
-    def handle(self, command: Command) -> list[Reply]:
+    def handle(self, command: Command) -> list[Event]:
         self.commands.append(command)
         return []
-
-    def view(self, change_id: int) -> ChangeView:
-        raise AssertionError("no card is drawn in this test")
 
 
 def test_the_example_through_serve_becomes_a_slack_command(govbot_home: Govbot,

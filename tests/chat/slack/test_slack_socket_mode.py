@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.chat.slack import SlackChat
-from bot.settings import SlackSettings
+from bot.chat.slack import SlackSettings
+from bot.chat.slack.app import SlackChat
 from tests.chat.slack.conftest import TOKEN, mrkdwn_texts
 from tests.chat.slack.fake_slack import FakeSlack, FakeSocketMode
 from tests.conftest import Govbot

@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from bot.core.types import ChangeView, Command, Reply
+from bot.core.events import Event
+from bot.core.types import Command
 from tests.chat.slack.conftest import SlackHarness, mrkdwn_texts, serve
 from tests.chat.slack.fake_slack import FakeSlack
 from tests.conftest import Govbot
@@ -86,14 +87,10 @@ class HeldCore:
         self.inner = inner
         self.release = threading.Event()
 
-    def handle(self, command: Command) -> list[Reply]:
+    def handle(self, command: Command) -> list[Event]:
         assert self.release.wait(60), "the test never released the work"
-        replies: list[Reply] = self.inner.handle(command)
-        return replies
-
-    def view(self, change_id: int) -> ChangeView:
-        view: ChangeView = self.inner.view(change_id)
-        return view
+        events: list[Event] = self.inner.handle(command)
+        return events
 
 
 def test_ack_returns_before_the_work_runs(govbot_home: Govbot, fake: FakeSlack) -> None:

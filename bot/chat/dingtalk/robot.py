@@ -19,8 +19,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from bot.chat.dingtalk_api import DeliveryError, Http, check_errcode
-from bot.chat.dingtalk_sign import signed_url
+from bot.chat.dingtalk.api import DeliveryError, Http, check_errcode
+from bot.chat.dingtalk.sign import signed_url
 
 log = logging.getLogger("govbot.dingtalk.robot")
 PER_MINUTE = 20

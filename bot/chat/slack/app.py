@@ -1,23 +1,18 @@
 """`SlackChat`: govbot in Slack, over HTTP (`/slack/events`) or Socket Mode.
 
 Slash commands (`/canary svc-user 20%`), mentions (`@govbot canary svc-user 20%`) and the
-approval card's buttons all become a `Command` for the workflow. Every request is acked at
+approval card's buttons all become a `Command` for the core. Every request is acked at
 once (a slash command with "working on it"); the work then runs on govbot's own worker
 threads, so Bolt's pool is free for the next ack and a slow git push never delays one.
-
-Where replies go:
-    opened change        the card, in the channel (slash command) or the mention's thread;
-                         its channel and ts are kept in the store under slack:change:<id>
-    approved/merged/...  a reply in the change's thread, and the card updated in place
-    anything else        slash command: ephemeral through response_url; mention: its
-                         thread; button click: ephemeral to the clicker
+The events the core returns go through `bot.chat.deliver` to a `SlackSurface`
+(surface.py), which says where each lands.
 
 People are `team_id` + `user_id`; display names are never read. Retried deliveries carry
 the same event id (`command:<trigger_id>`, the Events API `event_id`,
 `action:<action_ts>:<user>`), which the workflow claims once.
 
 Example:
-    chat = SlackChat(settings.slack, app.workflow, app.store)
+    chat = SlackChat(settings.slack, app.workflow, app.store)   # or slack.build(...)
     server = make_server("0.0.0.0", 8080, chat.routes())
 """
 
@@ -28,44 +23,26 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
-from bot.chat import ChatCore, ChatRefs, WsgiApp
-from bot.chat.slack_blocks import (
-    APPROVE,
-    REJECT,
-    card,
-    cut,
-    escape,
-    mention,
-    summary_line,
-    unescape,
-)
-from bot.chat.slack_manifest import UMBRELLA
-from bot.chat.slack_post import Backlog, ChannelQueues, CountingExecutor, web_client, webhook
-from bot.chat.slack_socket import SocketLink
-from bot.chat.slack_verify import signed, verifier
-from bot.core.types import Command, Reply
-from bot.settings import SlackSettings
+from bot.chat import ChatCore, ChatRefs, WsgiApp, deliver
+from bot.chat.slack import PLATFORM, SlackSettings
+from bot.chat.slack.blocks import APPROVE, REJECT, cut, escape, mention, unescape
+from bot.chat.slack.manifest import EVENTS_PATH, UMBRELLA
+from bot.chat.slack.post import Backlog, ChannelQueues, CountingExecutor, web_client
+from bot.chat.slack.socket import SocketLink
+from bot.chat.slack.surface import Origin, SlackSurface, change_key
+from bot.chat.slack.verify import signed, verifier
+from bot.core.types import Command
 
 log = logging.getLogger("govbot.slack")
 
-PLATFORM = "slack"
-EVENTS_PATH = "/slack/events"
-TEXT_LIMIT = 3900
-UPDATES_CARD = ("approved", "merged", "rejected")
 _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
-
-
-def change_key(change_id: int) -> str:
-    return f"slack:change:{change_id}"
 
 
 def token_authorize(bot_token: str) -> Callable[..., AuthorizeResult]:
@@ -79,24 +56,8 @@ def token_authorize(bot_token: str) -> Callable[..., AuthorizeResult]:
     return authorize
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where a command came from, so that its answers find their way back.
-
-    `asked` is escaped mrkdwn naming who asked for what; `thread_ts` is the mention's
-    thread, or for a click the card's thread.
-    """
-
-    kind: Literal["command", "mention", "click"]
-    channel: str
-    user: str
-    thread_ts: str | None = None
-    response_url: str = ""
-    asked: str = ""
-
-
 class SlackChat:
-    """The Slack adapter behind `ServedChat`; it translates, the workflow decides."""
+    """The Slack adapter behind `ServedChat`; it translates, the core decides."""
 
     def __init__(self, settings: SlackSettings, core: ChatCore, refs: ChatRefs, *,
                  client: WebClient | None = None, clock: Callable[[], float] = time.time,
@@ -107,13 +68,14 @@ class SlackChat:
         self._client = client or web_client(settings.bot_token, settings.api_url)
         self._clock = clock
         self._queues = ChannelQueues(post_interval)
+        self.surface = SlackSurface(self._client, refs, self._queues)
         self._work = ThreadPoolExecutor(workers, thread_name_prefix="govbot-slack-work")
         self._backlog = Backlog()
         self._socket: SocketLink | None = None
         self.bolt = self._bolt_app()
 
     def _bolt_app(self) -> App:
-        # Signatures are checked at the WSGI edge (slack_verify), before Bolt parses. Bolt
+        # Signatures are checked at the WSGI edge (verify.py), before Bolt parses. Bolt
         # injects listener arguments by parameter name, so it gets plain functions.
         # Bolt's own client carries no token: each request gets the one `authorize` gives.
         app = App(client=WebClient(base_url=self._client.base_url),
@@ -216,69 +178,8 @@ class SlackChat:
 
     def _run(self, command: Command, origin: Origin) -> None:
         try:
-            self._deliver(origin, self._core.handle(command))
+            deliver(self.surface, origin, self._core.handle(command))
         except Exception:
             log.exception("slack command %r from %s", command.text[:200], command.user)
         finally:
             self._backlog.done()
-
-    # -- outbound -----------------------------------------------------------------------
-
-    def _deliver(self, origin: Origin, replies: list[Reply]) -> None:
-        opened: set[int] = set()
-        for reply in replies:
-            if reply.change_id is not None and reply.kind == "opened":
-                opened.add(reply.change_id)
-                self._queues.put(origin.channel, partial(self._post_card, origin,
-                                                         reply.change_id))
-            elif reply.change_id is not None and reply.kind in UPDATES_CARD:
-                ref = self._refs.chat_ref(change_key(reply.change_id))
-                channel = str(ref["channel"]) if ref else (
-                    origin.channel if reply.change_id in opened else None)
-                if channel is None:
-                    self._answer(origin, reply)
-                else:
-                    self._queues.put(channel, partial(self._follow_up, origin, reply))
-            else:
-                self._answer(origin, reply)
-
-    def _post_card(self, origin: Origin, change_id: int) -> None:
-        view = self._core.view(change_id)
-        posted = self._client.chat_postMessage(
-            channel=origin.channel, thread_ts=origin.thread_ts, text=summary_line(view),
-            blocks=card(view, origin.asked), unfurl_links=False)
-        ts = str(posted["ts"])
-        self._refs.set_chat_ref(change_key(change_id), {
-            "channel": origin.channel, "ts": ts, "thread_ts": origin.thread_ts or ts,
-            "asked": origin.asked})
-
-    def _follow_up(self, origin: Origin, reply: Reply) -> None:
-        """A reply in the change's thread, then the card redrawn from the change's state."""
-        assert reply.change_id is not None, "only replies about a change are followed up"
-        ref = self._refs.chat_ref(change_key(reply.change_id))
-        if ref is None:  # the card never made it to Slack
-            self._answer(origin, reply)
-            return
-        channel, ts = str(ref["channel"]), str(ref["ts"])
-        self._client.chat_postMessage(channel=channel, thread_ts=str(ref["thread_ts"]),
-                                      text=cut(escape(reply.text), TEXT_LIMIT))
-        view = self._core.view(reply.change_id)
-        self._client.chat_update(channel=channel, ts=ts, text=summary_line(view),
-                                 blocks=card(view, str(ref.get("asked") or "")))
-
-    def _answer(self, origin: Origin, reply: Reply) -> None:
-        self._queues.put(origin.channel, partial(self._send_answer, origin,
-                                                 cut(escape(reply.text), TEXT_LIMIT)))
-
-    def _send_answer(self, origin: Origin, text: str) -> None:
-        if origin.kind == "mention":
-            self._client.chat_postMessage(channel=origin.channel, thread_ts=origin.thread_ts,
-                                          text=text)
-        elif origin.response_url:
-            sent = webhook(origin.response_url).send(text=text, response_type="ephemeral")
-            if sent.status_code != 200:
-                log.warning("answering a slash command: response_url answered %s",
-                            sent.status_code)
-        else:
-            self._client.chat_postEphemeral(channel=origin.channel, user=origin.user,
-                                            thread_ts=origin.thread_ts, text=text)

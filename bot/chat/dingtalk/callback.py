@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from bot.chat import ChatRefs, WsgiApp
-from bot.chat.dingtalk_sign import verify_callback
+from bot.chat.dingtalk.sign import verify_callback
 
 log = logging.getLogger("govbot.dingtalk.callback")
 MAX_BODY = 1 << 20

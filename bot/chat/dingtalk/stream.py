@@ -38,7 +38,7 @@ from dingtalk_stream import (
     DingTalkStreamClient,
 )
 
-from bot.chat.dingtalk_api import DeliveryError, Http
+from bot.chat.dingtalk.api import DeliveryError, Http
 
 log = logging.getLogger("govbot.dingtalk.stream")
 CARD_TOPIC = "/v1.0/card/instances/callback"

@@ -1,0 +1,138 @@
+"""`DingTalkChat`: govbot in DingTalk groups, behind the same chat port as Slack.
+
+Commands come in two ways, both acked before the work runs:
+- Stream mode (client id + secret): robot messages and card clicks over the SDK's
+  WebSocket (stream.py); no public URL.
+- HTTP callback mode (app secret): the outgoing robot POSTs to `/dingtalk/events`
+  (callback.py: signature, window, robotCode, msgId dedupe).
+
+The events the core returns go through `bot.chat.deliver` to a `DingTalkSurface`
+(surface.py): replies by session webhook, group API or custom robot, and the change's
+approval card.
+
+Example:
+    chat = DingTalkChat(settings.dingtalk, app.workflow, app.store)   # or dingtalk.build
+    chat.start()        # Stream connection in a background thread
+    routes = chat.routes()   # {"/dingtalk/events": wsgi_app} when app_secret is set
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from bot.chat import ChatCore, ChatRefs, WsgiApp, deliver
+from bot.chat.dingtalk import PLATFORM, DingTalkSettings
+from bot.chat.dingtalk.api import Http, OpenApi
+from bot.chat.dingtalk.callback import callback_app, message_key
+from bot.chat.dingtalk.cards import parse_click
+from bot.chat.dingtalk.robot import DingTalkRobot
+from bot.chat.dingtalk.sign import strip_mention
+from bot.chat.dingtalk.stream import StreamRunner, Work
+from bot.chat.dingtalk.surface import CardMode, DingTalkSurface, Place, change_key
+from bot.core.types import Command
+
+log = logging.getLogger("govbot.dingtalk")
+ROUTE = "/dingtalk/events"
+
+
+class DingTalkChat:
+    """The DingTalk adapter behind `ServedChat`; it translates, the core decides."""
+
+    def __init__(self, settings: DingTalkSettings, core: ChatCore, refs: ChatRefs, *,
+                 clock: Callable[[], float] = time.time, http: Http | None = None,
+                 workers: int = 4) -> None:
+        self._settings = settings
+        self._core = core
+        self._refs = refs
+        self._clock = clock
+        self._http = http or Http()
+        api = (OpenApi(settings.api_url, settings.client_id, settings.client_secret,
+                       self._http, clock) if settings.stream_enabled else None)
+        robot = (DingTalkRobot(settings.robot_webhook, settings.robot_secret,
+                               http=self._http, clock=clock)
+                 if settings.robot_webhook else None)
+        self.surface = DingTalkSurface(settings, refs, self._http, api=api, robot=robot,
+                                       clock=clock)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dingtalk")
+        self._stream: StreamRunner | None = None
+
+    @property
+    def card_mode(self) -> CardMode:
+        return self.surface.card_mode
+
+    # -- the ServedChat port ------------------------------------------------------------
+
+    def routes(self) -> Mapping[str, WsgiApp]:
+        if not self._settings.callback_enabled:
+            return {}
+        accept = self._later(lambda payload: self.handle_message(payload, claimed=True))
+        return {ROUTE: callback_app(self._settings.app_secret, self._settings.robot_code,
+                                    self._refs, accept, self._clock)}
+
+    def start(self) -> None:
+        if not self._settings.stream_enabled or self._stream is not None:
+            return
+        self._stream = StreamRunner(
+            self._settings.client_id, self._settings.client_secret, self._settings.api_url,
+            on_message=lambda payload, _delivery: self.handle_message(payload),
+            on_card=self.handle_click, submit=self._submit, http=self._http)
+        self._stream.start()
+
+    def stop(self) -> None:
+        if self._stream is not None:
+            self._stream.stop()
+            self._stream = None
+        self._pool.shutdown(wait=True)
+
+    def _later(self, work: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+        return lambda payload: self._submit(lambda: work(payload))
+
+    def _submit(self, work: Work) -> None:
+        self._pool.submit(self._guarded, work)
+
+    @staticmethod
+    def _guarded(work: Work) -> None:
+        try:
+            work()
+        except Exception:
+            log.exception("handling a dingtalk delivery")
+
+    # -- incoming -----------------------------------------------------------------------
+
+    def handle_message(self, payload: Mapping[str, Any], claimed: bool = False) -> None:
+        """A robot message (Stream or callback), run to the end; called in a worker."""
+        msg_id = str(payload.get("msgId") or "")
+        if not msg_id or (not claimed and not self._refs.claim_event(message_key(msg_id))):
+            log.info("dingtalk message %r seen before or without id; ignored", msg_id)
+            return
+        if payload.get("msgtype", "text") != "text":
+            log.info("dingtalk message %s is %s, not text; ignored", msg_id,
+                     payload.get("msgtype"))
+            return
+        text_field = payload.get("text")
+        content = text_field.get("content", "") if isinstance(text_field, Mapping) else ""
+        place = Place.of_message(payload)
+        command = Command(PLATFORM, str(payload.get("senderStaffId") or ""),
+                          place.conversation_id, strip_mention(str(content)),
+                          team=str(payload.get("senderCorpId") or ""), event_id=msg_id)
+        deliver(self.surface, place, self._core.handle(command))
+
+    def handle_click(self, payload: Mapping[str, Any], delivery: str) -> None:
+        """An Approve / Reject press on a card; the clicker is the one who decides."""
+        click = parse_click(payload)
+        if click is None:
+            log.info("dingtalk card callback without an approval action; ignored")
+            return
+        place = Place.of_card(self._refs.chat_ref(change_key(click.change_id)) or {})
+        stable = delivery or hashlib.sha256(
+            json.dumps(dict(payload), sort_keys=True).encode()).hexdigest()[:32]
+        command = Command(PLATFORM, click.user, place.conversation_id,
+                          f"/{click.action} {click.change_id}", team=click.corp,
+                          event_id=f"card:{stable}")
+        deliver(self.surface, place, self._core.handle(command))

@@ -1,0 +1,165 @@
+"""`DingTalkSurface`: where govbot's messages go in DingTalk (its `bot.chat.Surface`).
+
+`bot.chat.deliver` calls it; `DingTalkChat` builds one and hands it the `Place` a command
+came from. DingTalk has no threads, so every message about a change names it (`#12 …`)
+and is said where the command was typed (for a card click: where the card is).
+
+A message goes through the `sessionWebhook` while it is valid, then the OpenAPI
+group-message send, then the custom robot webhook. An opened change is announced, then
+its card is posted:
+- an interactive card from `card_template_id` (createAndDeliver, updated by PUT);
+- without a template, DingTalk's StandardCard (robot interactiveCards send / update);
+- without Stream credentials (no button callbacks), a markdown card saying how to
+  approve by text (`/approve 12`); it is not redrawn: the follow-ups say what happened.
+Where a card went is remembered under `dingtalk:change:<id>`. Delivery failures are
+logged; the change never depends on a message being delivered.
+
+Example:
+    surface = DingTalkSurface(settings, refs, http, api=None, robot=None)
+    deliver(surface, Place("cidXXXX", webhook, expires_ms), events)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.chat import ChatRefs, Redraws
+from bot.chat.dingtalk import DingTalkSettings
+from bot.chat.dingtalk.api import DeliveryError, Http, OpenApi, post_session
+from bot.chat.dingtalk.cards import card_params, standard_card, text_card, track_id
+from bot.chat.dingtalk.robot import DingTalkRobot
+from bot.core.events import ChangeOpened
+from bot.core.types import ChangeView
+
+log = logging.getLogger("govbot.dingtalk")
+WEBHOOK_MARGIN_MS = 60_000  # stop using a session webhook a minute before it expires
+CardMode = Literal["template", "standard", "text"]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where to answer: a conversation and, while valid, its session webhook."""
+
+    conversation_id: str
+    session_webhook: str = ""
+    expires_ms: int = 0
+
+    @classmethod
+    def of_message(cls, payload: Mapping[str, Any]) -> Place:
+        return cls(str(payload.get("conversationId") or ""),
+                   str(payload.get("sessionWebhook") or ""),
+                   int(payload.get("sessionWebhookExpiredTime") or 0))
+
+    @classmethod
+    def of_card(cls, ref: Mapping[str, Any]) -> Place:
+        """Where a change's card was posted, from its `dingtalk:change:<id>` record."""
+        return cls(str(ref.get("conversationId") or ""), str(ref.get("sessionWebhook") or ""),
+                   int(ref.get("expires") or 0))
+
+
+def change_key(change_id: int) -> str:
+    return f"dingtalk:change:{change_id}"
+
+
+def named(text: str, change_id: int | None) -> str:
+    """`text`, starting with `#N` when it is about change N and does not name it."""
+    if change_id is None or f"#{change_id}" in text:
+        return text
+    return f"#{change_id} {text}"
+
+
+class DingTalkSurface:
+    """Replies and approval cards, by the first way of posting that works."""
+
+    def __init__(self, settings: DingTalkSettings, refs: ChatRefs, http: Http, *,
+                 api: OpenApi | None, robot: DingTalkRobot | None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._template = settings.card_template_id
+        self._robot_code = settings.robot_code or settings.client_id
+        self._refs = refs
+        self._http = http
+        self._api = api
+        self._robot = robot
+        self._clock = clock
+        self._cards = threading.Lock()  # one card call at a time
+        self._redraws = Redraws()
+
+    @property
+    def card_mode(self) -> CardMode:
+        if self._api is None:
+            return "text"
+        return "template" if self._template else "standard"
+
+    # -- bot.chat.Surface ---------------------------------------------------------------
+
+    def say(self, origin: Place, text: str, *, about: int | None = None,
+            ok: bool = True) -> None:
+        self.send(origin, named(text, about))
+
+    def post_card(self, origin: Place, event: ChangeOpened) -> None:
+        """Announce the change where it was asked for, then post its card there."""
+        self.say(origin, event.text, about=event.change_id, ok=event.ok)
+        change_id, mode = event.change_id, self.card_mode
+        self._refs.set_chat_ref(change_key(change_id), {
+            "conversationId": origin.conversation_id, "sessionWebhook": origin.session_webhook,
+            "expires": origin.expires_ms, "card": mode, "trackId": track_id(change_id)})
+        with self._cards:
+            try:
+                self._send_card(mode, origin, event.change)
+            except DeliveryError as error:
+                log.error("posting the card of #%s: %s; posting it as text", change_id, error)
+                self.send(origin, text_card(event.change))
+
+    def update_card(self, change: ChangeView) -> None:
+        ref = self._refs.chat_ref(change_key(change.id))
+        if not ref or self._api is None or ref.get("card") not in ("template", "standard"):
+            return  # a text card is not edited: the follow-up already said what happened
+        with self._cards:
+            if not self._redraws.news(change):
+                return
+            try:
+                if ref["card"] == "template":
+                    self._api.update_card(track_id(change.id), card_params(change))
+                else:
+                    self._api.update_standard_card(track_id(change.id), standard_card(change))
+            except DeliveryError as error:
+                log.error("updating the card of #%s: %s", change.id, error)
+
+    # -- posting ------------------------------------------------------------------------
+
+    def send(self, place: Place, text: str) -> bool:
+        """Post `text` by the first way that works; False (and a log line) when none did."""
+        title = (text.splitlines() or ["govbot"])[0][:60]
+        now_ms = round(self._clock() * 1000)
+        if place.session_webhook and now_ms < place.expires_ms - WEBHOOK_MARGIN_MS:
+            try:
+                post_session(self._http, place.session_webhook, title, text)
+                return True
+            except DeliveryError as error:
+                log.warning("replying in %s: %s", place.conversation_id, error)
+        if self._api is not None and self._robot_code and place.conversation_id:
+            try:
+                self._api.send_group_text(self._robot_code, place.conversation_id, title, text)
+                return True
+            except DeliveryError as error:
+                log.error("sending to group %s: %s", place.conversation_id, error)
+        if self._robot is not None:
+            self._robot.post(text, title)
+            return True
+        log.error("no way left to reply in %r: %s", place.conversation_id, title)
+        return False
+
+    def _send_card(self, mode: CardMode, place: Place, view: ChangeView) -> None:
+        if mode == "text" or self._api is None:
+            self.send(place, text_card(view))
+        elif mode == "template":
+            self._api.create_card(self._template, track_id(view.id), self._robot_code,
+                                  place.conversation_id, card_params(view))
+        else:
+            self._api.send_standard_card(track_id(view.id), self._robot_code,
+                                         place.conversation_id, standard_card(view))
