@@ -12,7 +12,8 @@ import pytest
 
 from bot.app import App, build
 from bot.core.events import Event
-from bot.core.types import Command
+from bot.core.types import ChangeView, Command
+from bot.runners.views import view
 from bot.settings import Settings
 
 FIXED_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -47,6 +48,11 @@ class Govbot:
 
     def rendered(self, env: str = "dev", namespace: str = "demo") -> Path:
         return self.home / "rendered" / env / namespace
+
+
+def card_of(app: App, change_id: int) -> ChangeView:
+    """A change as its card shows it now."""
+    return view(app.workflow.context, app.store.get(change_id))
 
 
 def make_govbot(home: Path) -> Govbot:

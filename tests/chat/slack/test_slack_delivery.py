@@ -19,7 +19,7 @@ from bot.server import make_server
 from bot.settings import Settings
 from tests.chat.slack.conftest import SlackHarness, mrkdwn_texts, serve
 from tests.chat.slack.fake_slack import FakeSlack
-from tests.conftest import Govbot
+from tests.conftest import Govbot, card_of
 
 VIEW = ChangeView(5, "canary svc-user 0% → 100%", "dev", "demo", "svc-user", "alice", "open",
                   "", (), (), (), 0, (), "")
@@ -67,7 +67,7 @@ def test_a_card_that_never_arrives_leaves_the_change_intact(slack: SlackHarness)
     slack.fake.throttle.clear()
     slack.command("U0BOB", "1", command="/approve")
     slack.settle()
-    assert slack.bot.app.workflow.view(1).approved_by == ("bob",)
+    assert card_of(slack.bot.app, 1).approved_by == ("bob",)
     answer = slack.fake.ok("response")[-1].body   # no card to thread under: back to bob
     assert "approved by bob (1 of 2)" in answer["text"]
 

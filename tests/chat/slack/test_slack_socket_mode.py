@@ -15,7 +15,7 @@ from bot.chat.slack import SlackSettings
 from bot.chat.slack.app import SlackChat
 from tests.chat.slack.conftest import TOKEN, mrkdwn_texts
 from tests.chat.slack.fake_slack import FakeSlack, FakeSocketMode
-from tests.conftest import Govbot
+from tests.conftest import Govbot, card_of
 
 APP_TOKEN = "xapp-1-A1-test"
 _ids = count(1)
@@ -145,7 +145,7 @@ def test_an_approve_click_by_bob_through_the_socket_approves(
     assert chat.drain(60), "slack work did not settle"
     assert socket.acked(envelope) == [{"envelope_id": envelope}]
 
-    assert govbot_home.app.workflow.view(1).approved_by == ("bob",)
+    assert card_of(govbot_home.app, 1).approved_by == ("bob",)
     thread = [c.body for c in fake.ok("chat.postMessage")[1:]]
     assert [m["thread_ts"] for m in thread] == [card_ts]
     assert "approved by bob (1 of 2)" in thread[0]["text"]

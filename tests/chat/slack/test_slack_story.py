@@ -12,7 +12,7 @@ from bot.core.events import Event
 from bot.core.types import Command
 from tests.chat.slack.conftest import SlackHarness, mrkdwn_texts, serve
 from tests.chat.slack.fake_slack import FakeSlack
-from tests.conftest import Govbot
+from tests.conftest import Govbot, card_of
 
 
 def has_actions(blocks: list[dict[str, Any]]) -> bool:
@@ -71,7 +71,7 @@ def test_a_click_counts_as_the_clicker_and_double_clicks_count_once(
         click.join()
     slack.settle()
 
-    view = slack.bot.app.workflow.view(1)
+    view = card_of(slack.bot.app, 1)
     assert view.approved_by == ("bob",) and view.state == "open"
     thread = [c.body["text"] for c in slack.fake.ok("chat.postMessage")[1:]]
     assert len([t for t in thread if "approved by bob" in t]) == 1
@@ -137,6 +137,7 @@ def test_user_text_is_escaped_so_it_cannot_mention_the_channel(slack: SlackHarne
     slack.settle()
     status, ack = slack.command("U0BOB", "1 <!channel> & <@U0CAROL> say no", command="/reject")
     assert status == 200 and "<!channel>" not in ack
+    slack.settle()  # the rejection's thread reply first, then the mention's answer
     slack.mention("U0ALICE", "canary <!here> 20%", "Ev0002")
     slack.settle()
     raw = "\n".join(call.raw for call in slack.fake.calls)
