@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,6 +97,9 @@ def serve(host: str, port: int) -> None:
         logging.getLogger("govbot").info("%s", reply.text)
     for chat in chats:
         chat.start()
+    stopping = threading.Event()
+    threading.Thread(target=_sweep, args=(app, stopping), name="govbot-sweep",
+                     daemon=True).start()
     click.echo(f"govbot serving on http://{host}:{server.server_port} "
                f"({', '.join(sorted(routes)) or 'no chat configured'}; /healthz)")
     try:
@@ -103,10 +107,21 @@ def serve(host: str, port: int) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        stopping.set()
         for chat in chats:
             chat.stop()
         server.server_close()
         app.close()
+
+
+SWEEP_SECONDS = 30.0
+
+
+def _sweep(app: App, stopping: threading.Event) -> None:
+    """Merge approved changes a failure left open, every SWEEP_SECONDS, until stopped."""
+    while not stopping.wait(SWEEP_SECONDS):
+        for event in app.workflow.sweep():
+            logging.getLogger("govbot").info("%s", event.text)
 
 
 @main.command()

@@ -84,6 +84,15 @@ class Workflow:
                 return opening.run(ctx, person, scope, intent)
         raise UserError(f"/{parsed.spec.name} is not handled here yet")
 
+    def sweep(self) -> list[Event]:
+        """Merge open changes whose approvals suffice (`govbot serve` runs this
+        periodically, so nothing approved stays unmerged after a failure or a stop)."""
+        try:
+            return recovery.merge_ready(self.context)
+        except Exception:
+            log.exception("incident %s sweeping approved changes", incident())
+            return []
+
     def sync(self, full: bool = False) -> list[Event]:
         """Finish what a stop interrupted and apply what main holds and the target lacks
         (everything with `full`); at start and from `govbot sync`."""

@@ -15,6 +15,7 @@ from bot.core.events import Event
 from bot.core.types import ChangeView, Command
 from bot.runners.views import view
 from bot.settings import Settings
+from tests.support.postgres import session_database
 
 FIXED_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -65,3 +66,9 @@ def govbot(tmp_path: Path) -> Iterator[Govbot]:
     bot = make_govbot(tmp_path / "home")
     yield bot
     bot.app.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of the machine's PostgreSQL, created for this test session."""
+    yield from session_database()

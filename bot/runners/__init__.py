@@ -39,7 +39,7 @@ from bot.rollout import Rollout
 from bot.rules import MainRules
 from bot.store.sql import SqlStore
 
-CLAIM_SECONDS = 120.0  # a lease outlives any one approval or merge; a dead holder's expires
+CLAIM_SECONDS = 60.0  # a lease outlives any one approval or merge; a dead holder's expires
 CLAIM_WAIT = 30.0
 
 
@@ -89,11 +89,11 @@ class Context:
                          self.repo.read(change.head_sha, change.path), change.intent)
 
     @contextlib.contextmanager
-    def holding(self, change_id: int) -> Iterator[None]:
+    def holding(self, change_id: int, wait: float = CLAIM_WAIT) -> Iterator[None]:
         """Work on one change at a time, across threads and replicas: a lease in the
-        store, waited for a little while, then TransientError."""
+        store, waited for up to `wait` seconds, then TransientError."""
         key, holder = f"change:{change_id}", _holder()
-        deadline = time.monotonic() + CLAIM_WAIT
+        deadline = time.monotonic() + wait
         while not self.store.claim(key, holder, CLAIM_SECONDS):
             if time.monotonic() > deadline:
                 raise TransientError(f"#{change_id} is busy with another request")

@@ -32,19 +32,25 @@ def recover(ctx: Context) -> list[Event]:
             change = ctx.store.close(change.id, "merged", merged_sha=main)
             events.append(ChangeMerged(view(ctx, change), f"#{change.id} was merged when "
                                        "govbot stopped; recorded as merged"))
-        else:
-            if change.branch not in branches:
-                ctx.forge.open(change)
-                log.warning("restored the branch of #%s", change.id)
+        elif change.branch not in branches:
+            ctx.forge.open(change)
+            log.warning("restored the branch of #%s", change.id)
+    return events + merge_ready(ctx)
+
+
+def merge_ready(ctx: Context) -> list[Event]:
+    """Merge every open change whose approvals suffice — an approval stored just before a
+    stop or a failed merge — exactly once. Level-based: run at start and periodically."""
+    events: list[Event] = []
+    for change in ctx.store.changes("open"):
+        if change.head_sha:
             events += _merge_if_ready(ctx, change.id)
     return events
 
 
 def _merge_if_ready(ctx: Context, change_id: int) -> list[Event]:
-    """Merge an open change whose approvals suffice (an approval stored just before a
-    stop); nothing otherwise."""
     try:
-        with ctx.holding(change_id):
+        with ctx.holding(change_id, wait=0):
             change = ctx.store.get(change_id)
             if change.state != "open":
                 return []
