@@ -35,8 +35,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import yaml
-
 from bot.core.errors import InvalidDocument
 from policies import units, webhook
 from policies.document import parse_service_path
@@ -197,15 +195,6 @@ def describe(objects: list[dict[str, Any]]) -> str:
     `VirtualService svc-user (v1 80 / v2 20), DestinationRule svc-user`."""
     ordered = sorted(objects, key=lambda obj: obj["kind"] != "VirtualService")
     return ", ".join(_describe_one(obj) for obj in ordered)
-
-
-def file_name(obj: Mapping[str, Any]) -> str:
-    return f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
-
-
-def dump_object(obj: Mapping[str, Any]) -> str:
-    """Block-style YAML of one object."""
-    return yaml.safe_dump(dict(obj), sort_keys=False, allow_unicode=True, width=4096)
 
 
 def _metadata(name: str, namespace: str, path: str) -> dict[str, Any]:

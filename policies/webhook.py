@@ -49,23 +49,6 @@ def check(obj: Mapping[str, Any]) -> list[str]:
     return checker(spec)
 
 
-def check_pair(vs: Mapping[str, Any], dr: Mapping[str, Any]) -> list[str]:
-    """Destinations of the VirtualService that name a subset the DestinationRule of their
-    host does not define (Envoy answers 503 for them)."""
-    host = dr.get("spec", {}).get("host")
-    subsets = {s.get("name") for s in dr.get("spec", {}).get("subsets") or []}
-    problems = []
-    for number, http in enumerate(vs.get("spec", {}).get("http") or []):
-        for index, route in enumerate(http.get("route") or []):
-            dest = route.get("destination") or {}
-            if dest.get("host") == host and "subset" in dest and dest["subset"] not in subsets:
-                problems.append(
-                    f"spec.http[{number}].route[{index}]: subset {dest['subset']!r} is not "
-                    f"defined by the DestinationRule of {host}"
-                )
-    return problems
-
-
 def duration_problem(value: Any, where: str) -> list[str]:
     """A duration as istiod takes it: `1h`, `1m30s`, `250ms`; at least 1 ms, whole ms."""
     if not isinstance(value, str) or not _DURATION.match(value):
