@@ -1,7 +1,7 @@
 """Make-before-break: order a service's objects so no request meets a missing subset.
 
 Called by the rollout after a merge with the document before and after it. Istio's
-traffic-management best practice (istio-mapping.md §0 rule 3): a new subset must exist in
+traffic-management best practice: a new subset must exist in
 the DestinationRule before a VirtualService routes to it, and a VirtualService must stop
 routing to a subset before the DestinationRule drops it. Applying both at once is not
 enough, so the objects carry Argo CD's `argocd.argoproj.io/sync-wave` (lower waves are

@@ -122,7 +122,7 @@ def _builders(
         return obj
 
     builders: list[tuple[str, _Build]] = []
-    # Flagger generates and rewrites both (istio-mapping.md §0.7); an Argo Rollout needs
+    # Flagger generates and rewrites both; an Argo Rollout needs
     # the VirtualService whose weights it steers, release or not.
     routed = manager == "argo-rollouts" or carries_routing(spec, context.now)
     if manager != "flagger" and (routed or _enabled(spec.get("circuitBreaker"))):

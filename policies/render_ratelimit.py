@@ -1,4 +1,4 @@
-"""Envoy local rate limit of one service as an EnvoyFilter (istio-mapping.md §7a, §7b).
+"""Envoy local rate limit of one service as an EnvoyFilter.
 
 Called by `policies.render`. Istio has no first-class rate-limit API, so the limit is an
 EnvoyFilter that inserts `envoy.filters.http.local_ratelimit` before the router on the

@@ -1,4 +1,4 @@
-"""VirtualService and DestinationRule of one service (istio-mapping.md §1–§6).
+"""VirtualService and DestinationRule of one service.
 
 Called by `policies.render`. The VirtualService holds the smart routes first, in the
 document's order (first match wins), then the `default` route with the release weights
@@ -34,7 +34,7 @@ def default_weights(spec: Mapping[str, Any]) -> list[tuple[str, int]]:
     """(version, weight) of the default route; the weights add up to 100.
 
     Blue-green keeps both destinations and gives the active one 100, so a switch is a
-    one-field diff (§2); canary gives the canary its weight and the stable the rest.
+    one-field diff; canary gives the canary its weight and the stable the rest.
     """
     names = versions(spec)
     release = spec.get("release") or {}
@@ -51,7 +51,7 @@ def re2_escape(text: str) -> str:
 
 def cookie_regex(name: str, value: str) -> str:
     """A regex on the `cookie` header that matches the cookie `name=value` (Istio has no
-    cookie matcher, §3)."""
+    cookie matcher)."""
     return f"^(.*?;)?({re2_escape(name)}={re2_escape(value)})(;.*)?$"
 
 
@@ -146,7 +146,7 @@ def _route_settings(spec: Mapping[str, Any], now: datetime | None) -> dict[str, 
 
 
 def _fault(fault: Mapping[str, Any]) -> dict[str, Any]:
-    # Without `percentage` Envoy injects nothing, so it is always written (§5).
+    # Without `percentage` Envoy injects nothing, so it is always written.
     rendered: dict[str, Any] = {}
     if "delay" in fault:
         delay = fault["delay"]

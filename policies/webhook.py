@@ -2,7 +2,7 @@
 
 The CRD schemas carry field names and types; istiod's `pkg/config/validation` adds rules no
 schema states — weights, regexes, `retryOn`, percentages, status ranges, durations, subset
-names (istio-mapping.md §1–§9, §12). `policies.render` runs `check` on every object it
+names. `policies.render` runs `check` on every object it
 builds, so nothing leaves govbot that istiod would refuse at apply time; the tests run it on
 every rendered object. Beyond istiod, weights must add up to 100 per route (govbot's rule).
 

@@ -19,7 +19,7 @@ from policies.checks import fields, resilience, service, traffic
 
 Check = Callable[[Any, str], list[str]]
 
-# In the order a document shows them (DESIGN.md's example).
+# In the order a document shows them (docs/policy-document.md).
 SPEC_FIELDS: dict[str, Check] = {
     "port": service.port,
     "selector": service.selector,
