@@ -162,7 +162,7 @@ def _input_problems(spec: Mapping[str, Any]) -> list[str]:
     if not isinstance(release, Mapping):
         release = {}
     weight = release.get("canaryWeight", 0)
-    if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 100:
+    if not units.is_whole_percent(weight):
         problems.append(f"spec.release.canaryWeight: {weight!r} is not a whole percentage 0-100")
     if release.get("strategy", "canary") not in ("canary", "blueGreen"):
         strategy = release["strategy"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from policies import webhook
+from policies import units, webhook
 from tests.support.schemas import validate_object
 
 HOST = "svc-user.demo.svc.cluster.local"
@@ -150,7 +150,7 @@ def test_a_broken_object_fails_the_rule(rule: str) -> None:
     (r"a++", False), (r"(?>a)", False), (r"[a-", False),
 ])
 def test_regexes_are_judged_as_re2_would(pattern: str, ok: bool) -> None:
-    assert (webhook.regex_problem(pattern) is None) is ok
+    assert (units.re2_problem(pattern) is None) is ok
 
 
 def test_objects_of_other_kinds_and_without_spec_have_no_semantic_rules() -> None:
