@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -47,12 +46,11 @@ class Edit:
     summary: str
 
 
-def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: str,
-          now: datetime | None = None) -> Edit:
+def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: str) -> Edit:
     """Apply `intent` to the document of its service in env/namespace.
 
-    `now` is needed only by a time-boxed fault (`/fault ... for 30m`), which stores its
-    expiry as an absolute time.
+    No clock is read: a time-boxed fault (`/fault ... for 30m`) writes the expiry that
+    `policies.intents.resolve` put in the intent, and raises ValueError without one.
     """
     path = document.service_path(env, namespace, intent.service)
     text = before_text
@@ -66,7 +64,7 @@ def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: st
     if refused is not None:
         raise UserError(refused)
     before = document.to_plain(doc)
-    summary = _edit(spec, intent, path, namespace, now)
+    summary = _edit(spec, intent, path, namespace)
     if before_text is not None and document.same(before, doc):
         return Edit(before_text, summary)
     after_text = document.dump(doc, like=text)
@@ -76,8 +74,7 @@ def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: st
     return Edit(after_text, summary)
 
 
-def _edit(spec: CommentedMap, intent: PolicyIntent, path: str, namespace: str,
-          now: datetime | None) -> str:
+def _edit(spec: CommentedMap, intent: PolicyIntent, path: str, namespace: str) -> str:
     """Change `spec` in place; the one-line summary of what changed."""
     match intent:
         case Canary():
@@ -97,4 +94,4 @@ def _edit(spec: CommentedMap, intent: PolicyIntent, path: str, namespace: str,
         case Whitelist():
             return access.whitelist(spec, intent, namespace)
         case Fault():
-            return faults.fault(spec, intent, now)
+            return faults.fault(spec, intent, path)

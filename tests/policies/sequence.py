@@ -10,7 +10,7 @@ from typing import Any
 
 from policies import document
 from policies.edit import Edit, apply
-from policies.intents import PolicyIntent
+from policies.intents import PolicyIntent, resolve
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 LATER = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
@@ -21,7 +21,7 @@ def run(intents: list[PolicyIntent], text: str | None = None,
     """The text after all intents, and the last edit."""
     last: Edit | None = None
     for intent in intents:
-        last = apply(intent, text, "prod", "demo", now=now)
+        last = apply(resolve(intent, now) if now else intent, text, "prod", "demo")
         text = last.after_text
     assert last is not None and text is not None
     return text, last

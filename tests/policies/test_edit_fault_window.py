@@ -7,7 +7,7 @@ import pytest
 
 from bot.core.errors import InvalidDocument, UserError
 from policies.edit import apply
-from policies.intents import Fault
+from policies.intents import Fault, resolve
 from tests.policies.sequence import LATER, NOW, run, spec
 
 ABORT = Fault("svc-user", "abort", 10, http_status=503, duration="30m")
@@ -30,7 +30,8 @@ def test_for_sets_the_window_of_the_whole_section() -> None:
 
 def test_the_same_half_again_keeps_the_window_and_changes_nothing() -> None:
     text, _ = run([ABORT])
-    again = apply(Fault("svc-user", "abort", 10, http_status=503), text, "prod", "demo", now=NOW)
+    same = resolve(Fault("svc-user", "abort", 10, http_status=503), NOW)
+    again = apply(same, text, "prod", "demo")
     assert again.after_text == text
     assert again.summary == "fault svc-user already abort 503 10% (until 10:30 UTC)"
 
@@ -38,11 +39,11 @@ def test_the_same_half_again_keeps_the_window_and_changes_nothing() -> None:
 def test_a_half_added_after_the_window_needs_a_new_one() -> None:
     text, _ = run([ABORT])
     with pytest.raises(UserError) as raised:
-        apply(Fault("svc-user", "delay", 5, delay="2s"), text, "prod", "demo", now=LATER)
+        apply(resolve(Fault("svc-user", "delay", 5, delay="2s"), LATER), text, "prod", "demo")
     assert "expired at 10:30 UTC" in str(raised.value)
     assert "/fault svc-user delay 2s 5% for <d>" in str(raised.value)
-    renewed = apply(Fault("svc-user", "delay", 5, delay="2s", duration="10m"), text,
-                    "prod", "demo", now=LATER)
+    window = resolve(Fault("svc-user", "delay", 5, delay="2s", duration="10m"), LATER)
+    renewed = apply(window, text, "prod", "demo")
     assert renewed.after_text is not None
     assert spec(renewed.after_text)["fault"]["expires"] == "2026-11-27T11:10:00Z"
 

@@ -11,7 +11,7 @@ import pytest
 
 from policies import document, plan, render
 from policies.edit import apply
-from policies.intents import Canary, CircuitBreak, Fault, RateLimit, Timeout
+from policies.intents import Canary, CircuitBreak, Fault, RateLimit, Timeout, resolve
 from tests.policies.objects import stopped, unknown_subsets
 from tests.support.schemas import validate_object
 
@@ -158,8 +158,8 @@ def test_a_breaker_turned_off_without_routing_removes_its_destination_rule() -> 
 
 
 def test_a_time_boxed_fault_alone_renders_while_it_lasts() -> None:
-    text = apply(Fault("svc-user", "abort", 10, http_status=503, duration="30m"), None,
-                 "prod", "demo", now=NOW).after_text
+    timed = resolve(Fault("svc-user", "abort", 10, http_status=503, duration="30m"), NOW)
+    text = apply(timed, None, "prod", "demo").after_text
     assert text is not None
     data = document.plain(text)
     during = render.render(data, PATH, render.RenderContext(now=NOW))
