@@ -23,13 +23,10 @@ from typing import Literal
 from bot.core.errors import UsageError
 from commands import grammar
 from commands.spec import CommandSpec
-from policies import units
+from policies import kinds, units
 from policies.intents import Route
 
-USAGE = (
-    "/route <svc> header <k>=<v> [prefix|regex] -> <version> | "
-    "cookie <k>=<v> -> <version> | clear"
-)
+USAGE = kinds.ROUTE.usage
 _MODES = ("header", "cookie", "clear")
 _MATCHES = ("exact", "prefix", "regex")
 # Chat clients turn "->" into an em or en dash followed by ">", or into an arrow.

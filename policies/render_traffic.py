@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from policies.rendering import Renderer, Target, enabled
+
 # RE2 treats a backslash before any punctuation as that literal character; these are
 # the characters that otherwise mean something.
 _RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
@@ -200,3 +202,42 @@ def _timestamp(value: Any) -> datetime:
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+WEIGHTS_OWNER = "govbot.dev/weights-owner"
+NOTE = "govbot.dev/note"
+_ROLLOUT_NOTE = (
+    "spec.http[].route[].weight is owned by the Argo Rollouts Rollout (canary.steps / "
+    "setWeight); govbot renders only the starting weights. Promote or abort the Rollout "
+    "to move traffic."
+)
+
+
+def _routed(target: Target) -> bool:
+    # An Argo Rollout needs the VirtualService whose weights it steers, release or not.
+    return target.manager == "argo-rollouts" or carries_routing(target.spec, target.context.now)
+
+
+def destination_rule_for(target: Target) -> dict[str, Any] | None:
+    """The DestinationRule when the service routes or breaks circuits; never under Flagger,
+    which generates and rewrites it."""
+    if target.manager == "flagger":
+        return None
+    if not (_routed(target) or enabled(target.spec.get("circuitBreaker"))):
+        return None
+    return destination_rule(target.spec, target.host, target.meta())
+
+
+def virtual_service_for(target: Target) -> dict[str, Any] | None:
+    """The VirtualService when the service routes; under Argo Rollouts it says who owns
+    the weights."""
+    if target.manager == "flagger" or not _routed(target):
+        return None
+    obj = virtual_service(target.spec, target.host, target.meta(), target.context.now)
+    if target.manager == "argo-rollouts":
+        obj["metadata"]["annotations"].update({WEIGHTS_OWNER: target.manager, NOTE: _ROLLOUT_NOTE})
+    return obj
+
+
+DESTINATION_RULE = Renderer("versions", destination_rule_for)
+VIRTUAL_SERVICE = Renderer("release", virtual_service_for)

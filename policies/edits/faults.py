@@ -14,7 +14,7 @@ Example:
     >>> spec = document.load(document.new_document("prod", "demo", "svc-user"))["spec"]
     >>> now = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
     >>> intent = resolve(Fault("svc-user", "abort", 10, http_status=503, duration="30m"), now)
-    >>> fault(spec, intent, "services/prod/demo/svc-user.yaml")
+    >>> fault(spec, intent, Where("services/prod/demo/svc-user.yaml", "demo"))
     'fault svc-user abort 503 10% for 30m (until 10:30 UTC)'
     >>> str(spec["fault"]["expires"])
     '2026-11-27T10:30:00Z'
@@ -28,16 +28,15 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from bot.core.errors import UsageError, UserError
-from policies import document, units
+from policies import units, values
 from policies.edits import keep
-from policies.edits.section import Names, number, percent_text, section, toggle
+from policies.edits.section import Names, Where, number, percent_text, section, toggle
 from policies.intents import Fault
 
 _NAMES = Names("fault", "fault injection", "/fault {svc} abort 503 10% for 30m")
-_USAGE = "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | on | off"
 
 
-def fault(spec: CommentedMap, intent: Fault, path: str) -> str:
+def fault(spec: CommentedMap, intent: Fault, where: Where) -> str:
     """Change the fault section for `intent`; ValueError when a time box is unresolved."""
     asked = _moment(intent.requested_at) if intent.requested_at else None
     if intent.mode == "off":
@@ -53,7 +52,7 @@ def fault(spec: CommentedMap, intent: Fault, path: str) -> str:
         keep.set_key(spec, "fault", current)
     elif expires is None:
         _refuse_expired(spec, intent.service, asked, given=text)
-        unchanged = (document.same(current.get(intent.mode), half)
+        unchanged = (values.same(current.get(intent.mode), half)
                      and current.get("enabled", True) is True)
         if unchanged:
             return f"fault {intent.service} already {text}{_kept(current, asked)}"
@@ -102,7 +101,7 @@ def _example(current: CommentedMap) -> str:
 
 def _half(intent: Fault) -> tuple[CommentedMap, str]:
     if intent.percent is None:
-        raise UsageError("a fault needs a percentage", _USAGE, "/fault svc-user abort 503 10%")
+        raise UsageError("a fault needs a percentage", example="/fault svc-user abort 503 10%")
     share = number(intent.percent)
     if share == 0:
         raise UserError(f"a {intent.mode} for 0% of requests does nothing; give a percent "
@@ -110,12 +109,12 @@ def _half(intent: Fault) -> tuple[CommentedMap, str]:
                         + ("503 10%" if intent.mode == "abort" else "2s 5%"))
     if intent.mode == "abort":
         if intent.http_status is None:
-            raise UsageError("an abort needs an HTTP status", _USAGE,
-                             "/fault svc-user abort 503 10%")
+            raise UsageError("an abort needs an HTTP status",
+                             example="/fault svc-user abort 503 10%")
         half = CommentedMap(httpStatus=intent.http_status, percent=share)
         return half, f"abort {intent.http_status} {percent_text(share)}"
     if intent.delay is None:
-        raise UsageError("a delay needs a duration", _USAGE, "/fault svc-user delay 2s 5%")
+        raise UsageError("a delay needs a duration", example="/fault svc-user delay 2s 5%")
     half = CommentedMap(fixed=intent.delay, percent=share)
     return half, f"delay {intent.delay} {percent_text(share)}"
 
@@ -125,8 +124,8 @@ def _expiry(intent: Fault) -> tuple[str, str] | None:
     if intent.duration is None:
         return None
     if not units.is_duration(intent.duration) or units.duration_ms(intent.duration) < 1000:
-        raise UsageError(f"{intent.duration!r} is not a duration of at least 1s", _USAGE,
-                         "/fault svc-user abort 503 10% for 30m")
+        raise UsageError(f"{intent.duration!r} is not a duration of at least 1s",
+                         example="/fault svc-user abort 503 10% for 30m")
     until = _moment(intent.expires) if intent.expires is not None else None
     if until is None:
         raise ValueError(
