@@ -16,9 +16,10 @@ from __future__ import annotations
 from bot.core.errors import UsageError
 from commands import grammar
 from commands.spec import CommandSpec
+from policies import kinds
 from policies.intents import BlueGreen
 
-USAGE = "/bluegreen <svc> switch | to <version>"
+USAGE = kinds.BLUEGREEN.usage
 _MODES = ("switch", "to")
 
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 from bot.core.errors import UsageError
 from commands import grammar
 from commands.spec import CommandSpec
+from policies import kinds
 from policies.intents import Canary
 
-USAGE = "/canary <svc> <0-100>% [to <version>] | promote | abort"
+USAGE = kinds.CANARY.usage
 _STEPS = ("promote", "abort")
 
 

@@ -22,12 +22,10 @@ from collections.abc import Callable
 from bot.core.errors import UsageError
 from commands import grammar
 from commands.spec import CommandSpec
+from policies import kinds
 from policies.intents import CircuitBreak
 
-USAGE = (
-    "/circuitbreak <svc> 5xx=<n> interval=<d> eject=<d> "
-    "[maxeject=<p>%] [maxconn=<n>] [pending=<n>] | off | on"
-)
+USAGE = kinds.CIRCUITBREAK.usage
 _MODES = ("off", "on")
 _KEYS = ("5xx", "interval", "eject", "maxeject", "maxconn", "pending")
 _REQUIRED = ("5xx", "interval", "eject")

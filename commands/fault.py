@@ -22,9 +22,10 @@ from __future__ import annotations
 from bot.core.errors import UsageError
 from commands import grammar
 from commands.spec import CommandSpec
+from policies import kinds
 from policies.intents import Fault
 
-USAGE = "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | on | off"
+USAGE = kinds.FAULT.usage
 _MODES = ("abort", "delay", "on", "off")
 _NEEDS = {
     "abort": "the status code and percent, like abort 503 10%",

@@ -42,8 +42,6 @@ _NUMBER = re.compile(r"[0-9]+", re.ASCII)
 _TOO_BIG = 10**12
 # Istio takes fractional percentages down to 0.0001%.
 _DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?", re.ASCII)
-_DURATION_PART = re.compile(r"([0-9.]+)(h|ms|m|s)", re.ASCII)
-_UNIT_MS = {"h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
 _HEADER_KEY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,98}[A-Za-z0-9])?", re.ASCII)
 _HEADER_VALUE = re.compile(r"[\x21-\x7e]{1,256}", re.ASCII)
 # Tab and line breaks separate words; every other control character is refused, and so
@@ -189,7 +187,8 @@ def caller(word: str) -> str:
 def percent(word: str) -> int:
     """`20%` or `20`: a whole number from 0 to 100."""
     value = _number(word.removesuffix("%"))
-    if value is not None and value <= 100:
+    if units.is_whole_percent(value):
+        assert value is not None
         return value
     raise UsageError(f"{show(word)} is not a percent: use a whole number from 0 to 100, like 20%")
 
@@ -198,7 +197,7 @@ def fine_percent(word: str) -> float:
     """`10%`, `0.5%` or `10`: from 0 to 100 in steps of 0.0001, as Istio's fault
     percentages; a whole percent comes back as an int, so documents say `10`, not `10.0`."""
     text = word.removesuffix("%")
-    if _DECIMAL.fullmatch(text) and len(text) <= 9 and Decimal(text) <= 100:
+    if _DECIMAL.fullmatch(text) and len(text) <= 9 and units.is_fine_percent(float(text)):
         value = Decimal(text)
         return int(value) if value == value.to_integral_value() else float(value)
     raise UsageError(
@@ -227,23 +226,16 @@ def duration(word: str) -> str:
 def positive_duration(word: str, longest_ms: int = MAX_DURATION_MS) -> str:
     """A duration Istio takes for a timeout, interval or delay: from 1ms to `longest_ms`,
     in whole milliseconds (`1.5s` yes, `0s` and `1.0005s` no)."""
-    total = _total_ms(duration(word))
-    if total > longest_ms:
+    if units.exact_ms(duration(word)) > longest_ms:
         raise UsageError(
             f"{show(word)} is too long: the longest is {units.format_ms(longest_ms)}"
         )
-    if total >= 1 and total == total.to_integral_value():
+    if units.duration_problem(word) is None:
         return word
     raise UsageError(
         f"{show(word)} is not a usable duration: use at least 1ms in whole milliseconds, "
         "like 3s or 250ms"
     )
-
-
-def _total_ms(word: str) -> Decimal:
-    """The exact milliseconds of a valid duration; floats would round 49.9995ms up to 50."""
-    parts = _DURATION_PART.findall(word)
-    return sum((Decimal(n) * _UNIT_MS[u] for n, u in parts), Decimal(0))
 
 
 def rate(word: str) -> tuple[int, str]:
@@ -260,7 +252,7 @@ def rate(word: str) -> tuple[int, str]:
             f"{show(word)} is not a rate: after the / comes a duration with a unit "
             "(h, m, s, ms), like 500/5s"
         )
-    if not RATE_WINDOW_MS[0] <= _total_ms(per) <= RATE_WINDOW_MS[1]:
+    if not RATE_WINDOW_MS[0] <= units.exact_ms(per) <= RATE_WINDOW_MS[1]:
         raise UsageError(
             f"{show(word)} has a window out of range: after the / use from 50ms to 24h, "
             "like 500/5s"

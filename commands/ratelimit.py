@@ -19,9 +19,10 @@ from __future__ import annotations
 from bot.core.errors import UsageError
 from commands import grammar
 from commands.spec import CommandSpec
+from policies import kinds
 from policies.intents import RateLimit
 
-USAGE = "/ratelimit <svc> <n>/<duration> [header <k>=<v>] | off | on"
+USAGE = kinds.RATELIMIT.usage
 _MODES = ("off", "on")
 
 

@@ -23,21 +23,16 @@ from typing import Literal
 from bot.core.errors import UsageError
 from commands import grammar
 from commands.spec import CommandSpec
+from policies import kinds, units
 from policies.intents import Route
 
-USAGE = (
-    "/route <svc> header <k>=<v> [prefix|regex] -> <version> | "
-    "cookie <k>=<v> -> <version> | clear"
-)
+USAGE = kinds.ROUTE.usage
 _MODES = ("header", "cookie", "clear")
 _MATCHES = ("exact", "prefix", "regex")
 # Chat clients turn "->" into an em or en dash followed by ">", or into an arrow.
 _ARROWS = ("->", "→", "—>", "–>")
 # RFC 6265 cookie-octet: printable ASCII without space, '"', ",", ";" and "\".
 _COOKIE_VALUE = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+", re.ASCII)
-# What Python's re accepts but RE2 (Envoy's regex engine) refuses: lookaround, atomic
-# groups and backreferences. Character classes and escapes are skipped while scanning.
-_NOT_RE2 = ("(?=", "(?!", "(?<=", "(?<!", "(?>", "(?P=")
 
 
 def parse(words: list[str]) -> Route:
@@ -113,41 +108,10 @@ def _cookie(service: str, words: list[str], version: str) -> Route:
 
 
 def _check_regex(pattern: str) -> None:
-    """Refuse a pattern that is no regex or that RE2 does not take."""
-    unsupported = _unsupported(pattern)
-    if unsupported:
-        raise UsageError(
-            f"{grammar.show(pattern)} uses {unsupported}, which RE2 (Envoy's regex engine) "
-            "does not support"
-        )
-    try:
-        # RE2 spells the end of text \z; Python spells it \Z.
-        re.compile(pattern.replace(r"\z", r"\Z"))
-    except re.error as error:
-        raise UsageError(f"{grammar.show(pattern)} is not a regex: {error.msg}") from None
-
-
-def _unsupported(pattern: str) -> str | None:
-    in_class, at = False, 0
-    while at < len(pattern):
-        char = pattern[at]
-        if char == "\\":
-            if pattern[at + 1 : at + 2] in tuple("123456789") and not in_class:
-                return "a backreference"
-            at += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            # A "]" first in a class (after an optional "^") is a literal, not its end.
-            in_class, at = True, at + 1
-            at += pattern.startswith("^", at)
-            at += pattern.startswith("]", at)
-            continue
-        elif pattern.startswith(_NOT_RE2, at):
-            return "lookaround, an atomic group or a backreference"
-        at += 1
-    return None
+    """Refuse a pattern that is no regex or that RE2 (Envoy's regex engine) does not take."""
+    problem = units.re2_problem(pattern)
+    if problem is not None:
+        raise UsageError(f"{grammar.show(pattern)} is not a regex Envoy takes: {problem}")
 
 
 SPEC = CommandSpec.from_doc("route", __doc__, usage=USAGE, parse=parse, mutating=True)

@@ -17,9 +17,10 @@ from __future__ import annotations
 from bot.core.errors import UsageError
 from commands import grammar
 from commands.spec import CommandSpec
+from policies import kinds
 from policies.intents import Scale
 
-USAGE = "/scale <svc> min <n> max <n> cpu <p>% | on | off"
+USAGE = kinds.SCALE.usage
 _KEYS = ("min", "max", "cpu")
 _MODES = ("on", "off")
 _SAMPLE = {"min": "2", "max": "10", "cpu": "70%"}

@@ -22,9 +22,10 @@ import re
 from bot.core.errors import UsageError
 from commands import grammar
 from commands.spec import CommandSpec
+from policies import kinds
 from policies.intents import Timeout
 
-USAGE = "/timeout <svc> <d> [retries <n> [per <d>] [on <conditions>]] | off"
+USAGE = kinds.TIMEOUT.usage
 _OPTIONS = ("per", "on")
 # The retry conditions istiod accepts on every supported Istio version.
 CONDITIONS = (

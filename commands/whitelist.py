@@ -21,9 +21,10 @@ import re
 
 from commands import grammar
 from commands.spec import CommandSpec
+from policies import kinds
 from policies.intents import Whitelist
 
-USAGE = "/whitelist <svc> allow <svc>[,<ns>/<svc>…] | remove <svc> | off | on"
+USAGE = kinds.WHITELIST.usage
 _MODES = ("allow", "remove", "off", "on")
 # "、" is how Chinese text lists things; NFKC has already turned "，" into ",".
 _SEPARATORS = re.compile(r"[,、]")

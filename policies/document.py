@@ -17,21 +17,20 @@ Example:
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarbool import ScalarBoolean
 
 from bot.core.errors import InvalidDocument, UserError
-from policies import checks, units
+from policies import kinds, units
 from policies.checks import fields
+from policies.values import same as same  # re-exported: the edits and tests compare with it
+from policies.values import to_plain as to_plain  # re-exported too
 
 API_VERSION = "govbot.dev/v1"
 KIND = "ServicePolicy"
@@ -122,30 +121,6 @@ def plain(text: str, path: str = "document") -> dict[str, Any]:
     return data
 
 
-def to_plain(value: Any) -> Any:
-    """Plain data of a round-trip value: ruamel's scalar subclasses become builtins."""
-    if isinstance(value, Mapping):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, ScalarBoolean):  # an anchored boolean, an int subclass
-        return bool(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equal as data, where `true` and `1` differ (Python's `True == 1` does not)."""
-    return json.dumps(to_plain(a)) == json.dumps(to_plain(b))
-
-
 def validate(data: Mapping[str, Any], path: str) -> list[str]:
     """Every problem of a document, each naming its field; [] when it is valid."""
     problems: list[str] = []
@@ -167,7 +142,7 @@ def validate(data: Mapping[str, Any], path: str) -> list[str]:
     spec = data.get("spec")
     if not isinstance(spec, Mapping):
         return [*problems, "spec: required, a mapping of the service's settings"]
-    return problems + checks.spec(spec)
+    return problems + kinds.spec_problems(spec)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ at the end of its mapping, so the pull request's diff shows exactly the change. 
 of each intent lives in `policies.edits`, by concern.
 
 Example:
+    >>> from policies.intents import Canary
     >>> edit = apply(Canary("svc-user", "set", 20), None, "prod", "demo")
     >>> edit.summary
     'canary svc-user 0% → 20%'
@@ -15,25 +16,14 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from ruamel.yaml.comments import CommentedMap
 
-from bot.core.errors import InvalidDocument, UserError
-from policies import document
-from policies.edits import access, faults, owners, release, resilience, routing
-from policies.intents import (
-    BlueGreen,
-    Canary,
-    CircuitBreak,
-    Fault,
-    PolicyIntent,
-    RateLimit,
-    Route,
-    Scale,
-    Timeout,
-    Whitelist,
-)
+from bot.core.errors import InvalidDocument, UsageError, UserError
+from policies import document, kinds
+from policies.edits import owners
+from policies.edits.section import Where
+from policies.intents import PolicyIntent
 
 
 @dataclass(frozen=True)
@@ -47,13 +37,13 @@ class Edit:
     summary: str
 
 
-def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: str,
-          now: datetime | None = None) -> Edit:
+def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: str) -> Edit:
     """Apply `intent` to the document of its service in env/namespace.
 
-    `now` is needed only by a time-boxed fault (`/fault ... for 30m`), which stores its
-    expiry as an absolute time.
+    No clock is read: a time-boxed fault (`/fault ... for 30m`) writes the expiry that
+    `policies.intents.resolve` put in the intent, and raises ValueError without one.
     """
+    kind = kinds.of(intent)
     path = document.service_path(env, namespace, intent.service)
     text = before_text
     if text is None:
@@ -62,11 +52,11 @@ def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: st
     spec = doc.get("spec")
     if not isinstance(spec, CommentedMap):
         raise InvalidDocument(path, ["spec: required, a mapping of the service's settings"])
-    refused = owners.refusal(spec.get("managedBy"), intent.action, intent.service)
+    refused = owners.refusal(spec.get("managedBy"), kind.owned_by, intent.service)
     if refused is not None:
         raise UserError(refused)
     before = document.to_plain(doc)
-    summary = _edit(spec, intent, path, namespace, now)
+    summary = _edit(kind, spec, intent, Where(path, namespace))
     if before_text is not None and document.same(before, doc):
         return Edit(before_text, summary)
     after_text = document.dump(doc, like=text)
@@ -76,25 +66,13 @@ def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: st
     return Edit(after_text, summary)
 
 
-def _edit(spec: CommentedMap, intent: PolicyIntent, path: str, namespace: str,
-          now: datetime | None) -> str:
-    """Change `spec` in place; the one-line summary of what changed."""
-    match intent:
-        case Canary():
-            return release.canary(spec, intent, path)
-        case BlueGreen():
-            return release.bluegreen(spec, intent)
-        case Route():
-            return routing.route(spec, intent)
-        case RateLimit():
-            return resilience.rate_limit(spec, intent)
-        case CircuitBreak():
-            return resilience.circuit_break(spec, intent)
-        case Timeout():
-            return resilience.timeout(spec, intent)
-        case Scale():
-            return resilience.scale(spec, intent)
-        case Whitelist():
-            return access.whitelist(spec, intent, namespace)
-        case Fault():
-            return faults.fault(spec, intent, now)
+def _edit(kind: kinds.PolicyKind[PolicyIntent], spec: CommentedMap, intent: PolicyIntent,
+          where: Where) -> str:
+    """Change `spec` in place by the kind's edit; the one-line summary of what changed.
+    An incomplete intent's UsageError gets the kind's usage line."""
+    try:
+        return kind.edit(spec, intent, where)
+    except UsageError as error:
+        if error.usage:
+            raise
+        raise UsageError(error.problem, kind.usage, error.example) from None

@@ -12,8 +12,13 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypeVar, cast, get_args
+
+from policies import units
+
+_I = TypeVar("_I")
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,12 @@ class Whitelist:
 @dataclass(frozen=True)
 class Fault:
     """Fault injection: abort with `http_status` or delay by `delay`, for `percent` of
-    requests, optionally only `duration` long (stored as an absolute expiry)."""
+    requests, optionally only `duration` long.
+
+    `resolve` fixes the clock once, when the request is made: `requested_at` is that
+    time and `expires` is it plus `duration` (RFC 3339 UTC, seconds), so every later
+    apply or replay of the same intent writes the same document.
+    """
 
     service: str
     mode: Literal["abort", "delay", "on", "off"]
@@ -102,6 +112,8 @@ class Fault:
     http_status: int | None = None
     delay: str | None = None
     duration: str | None = None
+    expires: str | None = None
+    requested_at: str | None = None
     action = "fault"
 
 
@@ -130,11 +142,10 @@ class Scale:
     action = "scale"
 
 
+# The one list of policy intents; `policies.kinds.KINDS` says what each one does.
 PolicyIntent = (Canary | RateLimit | BlueGreen | Route | CircuitBreak | Whitelist | Fault
                 | Timeout | Scale)
-POLICY_INTENTS: tuple[type, ...] = (Canary, RateLimit, BlueGreen, Route, CircuitBreak,
-                                    Whitelist, Fault, Timeout, Scale)
-_BY_ACTION: dict[str, type] = {cls.action: cls for cls in POLICY_INTENTS}  # type: ignore[attr-defined]
+POLICY_INTENTS: tuple[type, ...] = get_args(PolicyIntent)
 
 
 @dataclass(frozen=True)
@@ -196,9 +207,36 @@ def to_json(intent: PolicyIntent) -> dict[str, Any]:
 
 
 def from_json(data: dict[str, Any]) -> PolicyIntent:
-    cls = _BY_ACTION.get(str(data.get("action")))
+    """The intent `to_json` gave; ValueError for an action no policy intent has."""
+    cls = next((c for c in POLICY_INTENTS if getattr(c, "action", None) == data.get("action")),
+               None)
     if cls is None:
         raise ValueError(f"unknown intent action {data.get('action')!r}")
     fields = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "action"}
     intent: PolicyIntent = cls(**fields)
     return intent
+
+
+def resolve(intent: _I, now: datetime) -> _I:
+    """The intent with its clock fixed at `now`: a Fault gets `requested_at` and, with a
+    `duration`, the absolute `expires`; every other intent comes back unchanged. Pure;
+    a Fault already resolved keeps its times, so resolving again never moves them.
+
+    Example:
+        >>> fault = Fault("svc-user", "abort", 10, http_status=503, duration="30m")
+        >>> resolve(fault, datetime(2026, 11, 27, 10, 0, tzinfo=UTC)).expires
+        '2026-11-27T10:30:00Z'
+    """
+    if not isinstance(intent, Fault):
+        return intent
+    at = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    expires = intent.expires
+    if expires is None and intent.duration is not None and units.is_duration(intent.duration):
+        until = at + timedelta(milliseconds=units.duration_ms(intent.duration))
+        expires = _rfc3339(until)
+    resolved = replace(intent, expires=expires, requested_at=intent.requested_at or _rfc3339(at))
+    return cast(_I, resolved)  # a Fault, as given
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,7 +1,7 @@
 """Make-before-break: order a service's objects so no request meets a missing subset.
 
 Called by the rollout after a merge with the document before and after it. Istio's
-traffic-management best practice (istio-mapping.md §0 rule 3): a new subset must exist in
+traffic-management best practice: a new subset must exist in
 the DestinationRule before a VirtualService routes to it, and a VirtualService must stop
 routing to a subset before the DestinationRule drops it. Applying both at once is not
 enough, so the objects carry Argo CD's `argocd.argoproj.io/sync-wave` (lower waves are
@@ -43,7 +43,7 @@ def plan(
     context: RenderContext | None = None,
 ) -> list[dict[str, Any]]:
     """The objects of `after` in apply order, each with its sync wave; [] when `after`
-    is None (the document was deleted: see `removed`)."""
+    is None (the document was deleted)."""
     if after is None:
         return []
     objects = copy.deepcopy(render(after, path, context))
@@ -65,28 +65,8 @@ def plan(
     return sorted(objects, key=lambda obj: int(obj["metadata"]["annotations"][SYNC_WAVE]))
 
 
-def removed(
-    before: Mapping[str, Any] | None,
-    after: Mapping[str, Any] | None,
-    path: str,
-    context: RenderContext | None = None,
-) -> list[tuple[str, str]]:
-    """(kind, name) of the objects `before` rendered and `after` does not, in the order to
-    delete them: the reverse of apply order, so a VirtualService goes before the
-    DestinationRule whose subsets it routes to."""
-    if before is None:
-        return []
-    kept = {_key(obj) for obj in render(after, path, context)} if after is not None else set()
-    return [key for key in reversed([_key(o) for o in render(before, path, context)])
-            if key not in kept]
-
-
 def _has_vs(objects: list[dict[str, Any]]) -> bool:
     return any(obj["kind"] == "VirtualService" for obj in objects)
-
-
-def _key(obj: Mapping[str, Any]) -> tuple[str, str]:
-    return str(obj["kind"]), str(obj["metadata"]["name"])
 
 
 def _subsets(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

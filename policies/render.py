@@ -28,125 +28,69 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 from bot.core.errors import InvalidDocument
-from policies import units, webhook
+from policies import kinds, units, webhook
 from policies.document import parse_service_path
-from policies.render_ratelimit import describe_limit, envoy_filter
-from policies.render_scale import horizontal_pod_autoscaler
-from policies.render_security import authorization_policy
-from policies.render_traffic import carries_routing, destination_rule, virtual_service
+from policies.render_ratelimit import describe_limit
+from policies.render_traffic import NOTE, WEIGHTS_OWNER
+from policies.rendering import MANAGED_BY, SOURCE, RenderContext, Target, source_label
 
-MANAGED_BY = "app.kubernetes.io/managed-by"
-SOURCE = "govbot.dev/source"
-WEIGHTS_OWNER = "govbot.dev/weights-owner"
-NOTE = "govbot.dev/note"
-_ROLLOUT_NOTE = (
-    "spec.http[].route[].weight is owned by the Argo Rollouts Rollout (canary.steps / "
-    "setWeight); govbot renders only the starting weights. Promote or abort the Rollout "
-    "to move traffic."
-)
+__all__ = ["MANAGED_BY", "NOTE", "SOURCE", "WEIGHTS_OWNER", "RenderContext", "describe",
+           "render", "source_label"]
+
 _MANAGERS = ("govbot", "flagger", "argo-rollouts")
-
-
-@dataclass(frozen=True)
-class RenderContext:
-    """What rendering needs beyond the document: the cluster's names and the clock.
-
-    `service_accounts` maps a caller `<ns>/<svc>` to its service account when that is
-    not the service's name; `now` decides whether a time-boxed fault has expired.
-    """
-
-    cluster_domain: str = "cluster.local"
-    trust_domain: str = "cluster.local"
-    service_accounts: Mapping[str, str] = field(default_factory=dict)
-    now: datetime | None = None
+# What a document of the wrong shape raises while it is read; rendering turns each into
+# InvalidDocument, so a change that cannot render is refused rather than crashing.
+_SHAPE_ERRORS = (LookupError, TypeError, ValueError, AttributeError, ArithmeticError)
 
 
 def render(
     data: Mapping[str, Any], path: str, context: RenderContext | str | None = None
 ) -> list[dict[str, Any]]:
-    """The objects of one service document, in apply order; InvalidDocument if it cannot
-    be rendered. A plain string as `context` is the cluster domain (the older signature)."""
+    """The objects of one service document, in apply order; InvalidDocument (and no other
+    error) if it cannot be rendered. A plain string as `context` is the cluster domain
+    (the older signature)."""
     if not isinstance(context, RenderContext):
         context = RenderContext(cluster_domain=context or "cluster.local")
     parts = parse_service_path(path)
     spec = data.get("spec") if isinstance(data, Mapping) else None
     if parts is None or not isinstance(spec, Mapping):
         raise InvalidDocument(path, ["path or spec: not a service policy document"])
-    problems = _input_problems(spec)
+    try:
+        problems = _input_problems(spec)
+    except _SHAPE_ERRORS as error:
+        raise InvalidDocument(path, [f"spec: cannot be rendered ({error!r})"]) from error
     if problems:
         raise InvalidDocument(path, problems)
-    objects: list[dict[str, Any]] = []
-    for section, build in _builders(spec, parts[1], parts[2], path, context):
-        try:
-            built = build()
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            problem = f"spec.{section}: cannot be rendered ({error!r})"
-            raise InvalidDocument(path, [problem]) from error
-        if built is not None:
-            objects.append(built)
-    rejected = [
-        f"{obj['kind']} {obj['metadata']['name']}: {problem}"
-        for obj in objects
-        for problem in webhook.check(obj)
-    ]
+    target = Target(spec, parts[2], parts[1], path, context)
+    objects = [obj for renderer in kinds.renderers()
+               if (obj := _build(renderer.section, renderer.build, target)) is not None]
+    rejected = [f"{obj['kind']} {obj['metadata']['name']}: {problem}"
+                for obj in objects for problem in _checked(obj, path)]
     if rejected:
         raise InvalidDocument(path, rejected)
     return objects
 
 
-_Build = Callable[[], "dict[str, Any] | None"]
+def _build(section: str, build: Any, target: Target) -> dict[str, Any] | None:
+    try:
+        built: dict[str, Any] | None = build(target)
+    except _SHAPE_ERRORS as error:
+        problem = f"spec.{section}: cannot be rendered ({error!r})"
+        raise InvalidDocument(target.path, [problem]) from error
+    return built
 
 
-def _builders(
-    spec: Mapping[str, Any], namespace: str, service: str, path: str, context: RenderContext
-) -> list[tuple[str, _Build]]:
-    """The builder of each object in apply order, named by the section it reads."""
-    host = f"{service}.{namespace}.svc.{context.cluster_domain}"
-    manager = spec.get("managedBy", "govbot")
-
-    def meta(name: str = service) -> dict[str, Any]:
-        return _metadata(name, namespace, path)
-
-    def routing() -> dict[str, Any]:
-        obj = virtual_service(spec, host, meta(), context.now)
-        if manager == "argo-rollouts":
-            obj["metadata"]["annotations"].update({WEIGHTS_OWNER: manager, NOTE: _ROLLOUT_NOTE})
-        return obj
-
-    builders: list[tuple[str, _Build]] = []
-    # Flagger generates and rewrites both (istio-mapping.md §0.7); an Argo Rollout needs
-    # the VirtualService whose weights it steers, release or not.
-    routed = manager == "argo-rollouts" or carries_routing(spec, context.now)
-    if manager != "flagger" and (routed or _enabled(spec.get("circuitBreaker"))):
-        builders.append(("versions", lambda: destination_rule(spec, host, meta())))
-    if manager != "flagger" and routed:
-        builders.append(("release", routing))
-    if _enabled(spec.get("rateLimit")):
-        limit = spec["rateLimit"]
-        name = f"{service}-local-ratelimit"
-        builders.append(("rateLimit", lambda: envoy_filter(spec, limit, meta(name))))
-    if _enabled(spec.get("allowFrom")):
-        allow, name = spec["allowFrom"], f"{service}-allow-from"
-        builders.append(("allowFrom", lambda: authorization_policy(
-            spec, allow, namespace, context.trust_domain, context.service_accounts, meta(name))))
-    if _enabled(spec.get("autoscale")):
-        scale = spec["autoscale"]
-        builders.append(("autoscale", lambda: horizontal_pod_autoscaler(service, scale, meta())))
-    return builders
-
-
-def _enabled(section: Any) -> bool:
-    return isinstance(section, Mapping) and section.get("enabled", True) is True
+def _checked(obj: Mapping[str, Any], path: str) -> list[str]:
+    """The webhook's problems with one object; a shape it cannot read is one too."""
+    try:
+        return webhook.check(obj)
+    except _SHAPE_ERRORS as error:
+        raise InvalidDocument(path, [f"{obj.get('kind')}: cannot be checked ({error!r})"]) \
+            from error
 
 
 def _input_problems(spec: Mapping[str, Any]) -> list[str]:
@@ -164,7 +108,7 @@ def _input_problems(spec: Mapping[str, Any]) -> list[str]:
     if not isinstance(release, Mapping):
         release = {}
     weight = release.get("canaryWeight", 0)
-    if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 100:
+    if not units.is_whole_percent(weight):
         problems.append(f"spec.release.canaryWeight: {weight!r} is not a whole percentage 0-100")
     if release.get("strategy", "canary") not in ("canary", "blueGreen"):
         strategy = release["strategy"]
@@ -181,40 +125,11 @@ def _input_problems(spec: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def source_label(path: str) -> str:
-    """The `govbot.dev/source` label value of a document path: `<env>.<namespace>.<svc>`,
-    cut to 63 characters with a hash of the path when longer."""
-    parts = parse_service_path(path)
-    value = ".".join(parts) if parts is not None else re.sub(r"[^A-Za-z0-9_.-]", ".", path)
-    if len(value) <= 63 and units.is_label_value(value):
-        return value
-    digest = hashlib.sha256(path.encode()).hexdigest()[:10]
-    return f"{value[: 63 - len(digest) - 1].strip('-._')}-{digest}".lstrip("-")
-
-
 def describe(objects: list[dict[str, Any]]) -> str:
     """One line for chat, VirtualService first:
     `VirtualService svc-user (v1 80 / v2 20), DestinationRule svc-user`."""
     ordered = sorted(objects, key=lambda obj: obj["kind"] != "VirtualService")
     return ", ".join(_describe_one(obj) for obj in ordered)
-
-
-def file_name(obj: Mapping[str, Any]) -> str:
-    return f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
-
-
-def dump_object(obj: Mapping[str, Any]) -> str:
-    """Block-style YAML of one object."""
-    return yaml.safe_dump(dict(obj), sort_keys=False, allow_unicode=True, width=4096)
-
-
-def _metadata(name: str, namespace: str, path: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "namespace": namespace,
-        "labels": {MANAGED_BY: "govbot", SOURCE: source_label(path)},
-        "annotations": {SOURCE: path},
-    }
 
 
 def _describe_one(obj: Mapping[str, Any]) -> str:

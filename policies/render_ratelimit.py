@@ -1,4 +1,4 @@
-"""Envoy local rate limit of one service as an EnvoyFilter (istio-mapping.md §7a, §7b).
+"""Envoy local rate limit of one service as an EnvoyFilter.
 
 Called by `policies.render`. Istio has no first-class rate-limit API, so the limit is an
 EnvoyFilter that inserts `envoy.filters.http.local_ratelimit` before the router on the
@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from policies import units
+from policies.rendering import Renderer, Target, enabled
 
 _TYPED_STRUCT = "type.googleapis.com/udpa.type.v1.TypedStruct"
 _LOCAL_RATELIMIT = (
@@ -146,3 +147,14 @@ def _route_patch(
 def _rate(bucket: Mapping[str, Any]) -> str:
     ms = round(float(bucket["fill_interval"].removesuffix("s")) * 1000)
     return f"{bucket['tokens_per_fill']}/{units.format_ms(ms)}"
+
+
+def envoy_filter_for(target: Target) -> dict[str, Any] | None:
+    """The EnvoyFilter of an enabled rate limit, else None."""
+    limit = target.spec.get("rateLimit")
+    if not enabled(limit):
+        return None
+    return envoy_filter(target.spec, limit, target.meta(f"{target.service}-local-ratelimit"))
+
+
+ENVOY_FILTER = Renderer("rateLimit", envoy_filter_for)

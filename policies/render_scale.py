@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from policies.rendering import Renderer, Target, enabled
+
 
 def horizontal_pod_autoscaler(
     service: str, scale: Mapping[str, Any], meta: dict[str, Any]
@@ -33,3 +35,14 @@ def horizontal_pod_autoscaler(
         "metadata": meta,
         "spec": body,
     }
+
+
+def autoscaler_for(target: Target) -> dict[str, Any] | None:
+    """The HorizontalPodAutoscaler of enabled autoscaling, else None."""
+    scale = target.spec.get("autoscale")
+    if not enabled(scale):
+        return None
+    return horizontal_pod_autoscaler(target.service, scale, target.meta())
+
+
+AUTOSCALER = Renderer("autoscale", autoscaler_for)

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from policies.rendering import Renderer, Target, enabled
+
 
 def principal(
     caller: str, namespace: str, trust_domain: str, service_accounts: Mapping[str, str]
@@ -52,3 +54,17 @@ def authorization_policy(
         "metadata": meta,
         "spec": body,
     }
+
+
+def authorization_policy_for(target: Target) -> dict[str, Any] | None:
+    """The AuthorizationPolicy of an enabled whitelist, else None."""
+    allow = target.spec.get("allowFrom")
+    if not enabled(allow):
+        return None
+    context = target.context
+    return authorization_policy(target.spec, allow, target.namespace, context.trust_domain,
+                                context.service_accounts,
+                                target.meta(f"{target.service}-allow-from"))
+
+
+AUTHORIZATION_POLICY = Renderer("allowFrom", authorization_policy_for)

@@ -1,4 +1,4 @@
-"""VirtualService and DestinationRule of one service (istio-mapping.md §1–§6).
+"""VirtualService and DestinationRule of one service.
 
 Called by `policies.render`. The VirtualService holds the smart routes first, in the
 document's order (first match wins), then the `default` route with the release weights
@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from policies.rendering import Renderer, Target, enabled
+
 # RE2 treats a backslash before any punctuation as that literal character; these are
 # the characters that otherwise mean something.
 _RE2_SPECIAL = frozenset("\\.+*?()|[]{}^$")
@@ -34,7 +36,7 @@ def default_weights(spec: Mapping[str, Any]) -> list[tuple[str, int]]:
     """(version, weight) of the default route; the weights add up to 100.
 
     Blue-green keeps both destinations and gives the active one 100, so a switch is a
-    one-field diff (§2); canary gives the canary its weight and the stable the rest.
+    one-field diff; canary gives the canary its weight and the stable the rest.
     """
     names = versions(spec)
     release = spec.get("release") or {}
@@ -51,7 +53,7 @@ def re2_escape(text: str) -> str:
 
 def cookie_regex(name: str, value: str) -> str:
     """A regex on the `cookie` header that matches the cookie `name=value` (Istio has no
-    cookie matcher, §3)."""
+    cookie matcher)."""
     return f"^(.*?;)?({re2_escape(name)}={re2_escape(value)})(;.*)?$"
 
 
@@ -146,7 +148,7 @@ def _route_settings(spec: Mapping[str, Any], now: datetime | None) -> dict[str, 
 
 
 def _fault(fault: Mapping[str, Any]) -> dict[str, Any]:
-    # Without `percentage` Envoy injects nothing, so it is always written (§5).
+    # Without `percentage` Envoy injects nothing, so it is always written.
     rendered: dict[str, Any] = {}
     if "delay" in fault:
         delay = fault["delay"]
@@ -200,3 +202,42 @@ def _timestamp(value: Any) -> datetime:
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+WEIGHTS_OWNER = "govbot.dev/weights-owner"
+NOTE = "govbot.dev/note"
+_ROLLOUT_NOTE = (
+    "spec.http[].route[].weight is owned by the Argo Rollouts Rollout (canary.steps / "
+    "setWeight); govbot renders only the starting weights. Promote or abort the Rollout "
+    "to move traffic."
+)
+
+
+def _routed(target: Target) -> bool:
+    # An Argo Rollout needs the VirtualService whose weights it steers, release or not.
+    return target.manager == "argo-rollouts" or carries_routing(target.spec, target.context.now)
+
+
+def destination_rule_for(target: Target) -> dict[str, Any] | None:
+    """The DestinationRule when the service routes or breaks circuits; never under Flagger,
+    which generates and rewrites it."""
+    if target.manager == "flagger":
+        return None
+    if not (_routed(target) or enabled(target.spec.get("circuitBreaker"))):
+        return None
+    return destination_rule(target.spec, target.host, target.meta())
+
+
+def virtual_service_for(target: Target) -> dict[str, Any] | None:
+    """The VirtualService when the service routes; under Argo Rollouts it says who owns
+    the weights."""
+    if target.manager == "flagger" or not _routed(target):
+        return None
+    obj = virtual_service(target.spec, target.host, target.meta(), target.context.now)
+    if target.manager == "argo-rollouts":
+        obj["metadata"]["annotations"].update({WEIGHTS_OWNER: target.manager, NOTE: _ROLLOUT_NOTE})
+    return obj
+
+
+DESTINATION_RULE = Renderer("versions", destination_rule_for)
+VIRTUAL_SERVICE = Renderer("release", virtual_service_for)

@@ -1,4 +1,5 @@
-"""Durations and DNS-1123 names as policy documents and commands write them.
+"""The value rules policy documents, rendered objects and commands share: durations,
+percentages, header names, RE2 regexes and DNS-1123 names, one function per rule.
 
 Durations are Go/Istio style: one or more `<number><unit>` with units h, m, s, ms
 (`5s`, `1m30s`, `250ms`, `1.5s`). Names are DNS-1123 labels.
@@ -11,6 +12,9 @@ Example:
 from __future__ import annotations
 
 import re
+import warnings
+from fractions import Fraction
+from typing import Any
 
 _DURATION = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?(?:h|ms|m|s))+")
 _PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(h|ms|m|s)")
@@ -23,11 +27,34 @@ def is_duration(text: str) -> bool:
 
 
 def duration_ms(text: str) -> int:
-    """Milliseconds in a duration; ValueError when the text is not one."""
+    """Milliseconds in a duration, rounded; ValueError when the text is not one."""
+    return round(exact_ms(text))
+
+
+def exact_ms(text: str) -> Fraction:
+    """The exact milliseconds of a duration (no float rounding: 49.9995ms stays below 50);
+    ValueError when the text is not one."""
     if not is_duration(text):
         raise ValueError(f"{text!r} is not a duration like 5s, 1m or 250ms")
-    total = sum(float(n) * _UNIT_MS[u] for n, u in _PART.findall(text))
-    return round(total)
+    return sum((Fraction(n) * _UNIT_MS[u] for n, u in _PART.findall(text)), Fraction(0))
+
+
+def duration_problem(value: Any) -> str | None:
+    """Why `value` is not a duration Istio takes (at least 1ms, in whole milliseconds), or
+    None. The one duration rule of documents, rendered objects and commands.
+
+    Example:
+        >>> duration_problem("1.5ms")
+        '1.5ms has a fraction of a millisecond; Istio takes whole ms'
+    """
+    if not (isinstance(value, str) and is_duration(value)):
+        return f"{value!r} is not a duration like 5s, 1m or 250ms"
+    total = exact_ms(value)
+    if total.denominator != 1:
+        return f"{value} has a fraction of a millisecond; Istio takes whole ms"
+    if total < 1:
+        return f"{value} is shorter than 1ms"
+    return None
 
 
 def format_ms(ms: int) -> str:
@@ -63,39 +90,77 @@ def is_label_key(text: str) -> bool:
 
 def is_whole_ms(text: str) -> bool:
     """A duration without a fraction of a millisecond (Istio refuses finer precision)."""
-    if not is_duration(text):
+    return is_duration(text) and exact_ms(text).denominator == 1
+
+
+def is_whole_percent(value: Any) -> bool:
+    """A whole number from 0 to 100 (a canary weight, an ejection share)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100
+
+
+def is_fine_percent(value: Any) -> bool:
+    """0, or a number from Istio's smallest step 0.0001 to 100 (a fault's share)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
         return False
-    total = sum(float(n) * _UNIT_MS[u] for n, u in _PART.findall(text))
-    return abs(total - round(total)) < 1e-6
+    return value == 0 or 0.0001 <= value <= 100
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9a-z]+")
+
+
+def is_header_name(name: Any) -> bool:
+    """A lowercase HTTP header name (an RFC 7230 token), as istiod takes it in a match."""
+    return isinstance(name, str) and bool(_HEADER_NAME.fullmatch(name))
 
 
 # Syntax RE2 (Envoy's regex engine) does not have; each is (token, what it is).
 _NOT_RE2 = (
-    ("(?=", "a lookahead"), ("(?!", "a negative lookahead"), ("(?<=", "a lookbehind"),
-    ("(?<!", "a negative lookbehind"), ("(?>", "an atomic group"), ("(?(", "a conditional"),
-    ("(?P=", "a named backreference"), ("(?#", "a comment group"),
+    ("(?=", "lookahead"), ("(?!", "negative lookahead"), ("(?<=", "lookbehind"),
+    ("(?<!", "negative lookbehind"), ("(?>", "atomic group"), ("(?(", "conditional"),
+    ("(?P=", "named backreference"), ("(?#", "comment group"),
 )
 
 
 def re2_problem(pattern: str) -> str | None:
-    """Why `pattern` is not an RE2 regular expression Envoy accepts, or None when it is.
+    """Why `pattern` is not an RE2 regular expression Envoy and istiod accept, or None.
 
+    The one check of a regex: commands, document checks and the webhook checks call it.
     Scans outside character classes for lookarounds, backreferences, atomic groups and
-    possessive quantifiers, then compiles it to catch plain syntax errors.
+    possessive quantifiers, then compiles it (RE2 spellings translated) to catch plain
+    syntax errors.
 
     Example:
         >>> re2_problem("^w_.*$") is None
         True
-        >>> re2_problem(r"(a)\\1")
-        'a backreference (\\\\1) is not supported by RE2'
+        >>> re2_problem("[(?=x]") is None  # inside a class, ( ? = are literals
+        True
+        >>> re2_problem("(?=x)")
+        'RE2 has no lookahead ((?=)'
     """
+    unsupported = _re2_unsupported(pattern)
+    if unsupported is not None:
+        return unsupported
+    # RE2 spellings Python writes differently; the translation is only for compiling.
+    python = re.sub(r"\\[pP](\{[^}]*\}|[A-Za-z])|\\C", ".", pattern)
+    python = python.replace("(?<", "(?P<").replace(r"\z", r"\Z")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            re.compile(python)
+    except re.error as error:
+        return f"not a regular expression: {error}"
+    return None
+
+
+def _re2_unsupported(pattern: str) -> str | None:
+    """The first construct outside a character class that RE2 lacks, as a problem."""
     position, in_class = 0, False
     while position < len(pattern):
         char = pattern[position]
         if char == "\\":
             following = pattern[position + 1 : position + 2]
             if not in_class and ((following.isdigit() and following != "0") or following == "k"):
-                return f"a backreference (\\{following}) is not supported by RE2"
+                return f"RE2 has no backreference (\\{following})"
             position += 2
             continue
         if in_class:
@@ -109,12 +174,8 @@ def re2_problem(pattern: str) -> str | None:
         elif char == "(":
             for token, what in _NOT_RE2:
                 if pattern.startswith(token, position):
-                    return f"{what} ({token}) is not supported by RE2"
+                    return f"RE2 has no {what} ({token})"
         elif char in "*+?}" and pattern[position + 1 : position + 2] == "+":
-            return f"a possessive quantifier ({char}+) is not supported by RE2"
+            return f"RE2 has no possessive quantifier ({char}+)"
         position += 1
-    try:
-        re.compile(pattern)
-    except re.error as error:
-        return f"not a regular expression: {error}"
     return None

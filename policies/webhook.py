@@ -2,7 +2,7 @@
 
 The CRD schemas carry field names and types; istiod's `pkg/config/validation` adds rules no
 schema states — weights, regexes, `retryOn`, percentages, status ranges, durations, subset
-names (istio-mapping.md §1–§9, §12). `policies.render` runs `check` on every object it
+names. `policies.render` runs `check` on every object it
 builds, so nothing leaves govbot that istiod would refuse at apply time; the tests run it on
 every rendered object. Beyond istiod, weights must add up to 100 per route (govbot's rule).
 
@@ -14,14 +14,11 @@ Example:
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable, Mapping
-from fractions import Fraction
 from typing import Any
 
-_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$")
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(h|ms|m|s)")
-_UNIT_MS = {"h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
+from policies import units
+
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _PRINCIPAL = re.compile(
     r"^[^/\s]+/ns/[a-z0-9]([-a-z0-9]*[a-z0-9])?/sa/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
@@ -33,10 +30,6 @@ RETRY_ON = frozenset({
     "envoy-ratelimited", "http3-post-connect-failure",
     "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
 })
-_NOT_RE2 = {
-    "(?=": "lookahead", "(?!": "lookahead", "(?<=": "lookbehind", "(?<!": "lookbehind",
-    "(?P=": "a backreference", "(?(": "a conditional", "(?>": "an atomic group",
-}
 _STRING_MATCH_KEYS = ("exact", "prefix", "regex")
 
 
@@ -49,62 +42,10 @@ def check(obj: Mapping[str, Any]) -> list[str]:
     return checker(spec)
 
 
-def check_pair(vs: Mapping[str, Any], dr: Mapping[str, Any]) -> list[str]:
-    """Destinations of the VirtualService that name a subset the DestinationRule of their
-    host does not define (Envoy answers 503 for them)."""
-    host = dr.get("spec", {}).get("host")
-    subsets = {s.get("name") for s in dr.get("spec", {}).get("subsets") or []}
-    problems = []
-    for number, http in enumerate(vs.get("spec", {}).get("http") or []):
-        for index, route in enumerate(http.get("route") or []):
-            dest = route.get("destination") or {}
-            if dest.get("host") == host and "subset" in dest and dest["subset"] not in subsets:
-                problems.append(
-                    f"spec.http[{number}].route[{index}]: subset {dest['subset']!r} is not "
-                    f"defined by the DestinationRule of {host}"
-                )
-    return problems
-
-
 def duration_problem(value: Any, where: str) -> list[str]:
     """A duration as istiod takes it: `1h`, `1m30s`, `250ms`; at least 1 ms, whole ms."""
-    if not isinstance(value, str) or not _DURATION.match(value):
-        return [f"{where}: {value!r} is not a duration like 1h, 1m, 1s or 1ms"]
-    total = sum(Fraction(n) * _UNIT_MS[u] for n, u in _DURATION_PART.findall(value))
-    if total.denominator != 1:
-        return [f"{where}: {value} is finer than millisecond precision"]
-    if total < 1:
-        return [f"{where}: {value} is shorter than 1ms"]
-    return []
-
-
-def regex_problem(pattern: str) -> str | None:
-    """Why `pattern` is not an RE2 regex, or None. Python's `re` compiles it once the
-    constructs RE2 lacks (lookarounds, backreferences, ...) are refused."""
-    index = 0
-    while index < len(pattern):
-        if pattern[index] == "\\":
-            following = pattern[index + 1 : index + 2]
-            if following.isdigit() and following != "0":
-                return f"\\{following} is a backreference, which RE2 does not support"
-            index += 2
-            continue
-        for start, what in _NOT_RE2.items():
-            if pattern.startswith(start, index):
-                return f"{start} is {what}, which RE2 does not support"
-        if pattern[index] in "*+?}" and pattern[index + 1 : index + 2] == "+":
-            return "possessive quantifiers are not RE2"
-        index += 1
-    # RE2 spellings Python writes differently; the translation is only for compiling.
-    python = re.sub(r"\\[pP](\{[^}]*\}|[A-Za-z])|\\C", ".", pattern)
-    python = python.replace("(?<", "(?P<").replace(r"\z", r"\Z")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            re.compile(python)
-    except re.error as error:
-        return f"not a valid regex: {error}"
-    return None
+    problem = units.duration_problem(value)
+    return [f"{where}: {problem}"] if problem else []
 
 
 def _virtual_service(spec: Mapping[str, Any]) -> list[str]:
@@ -141,8 +82,8 @@ def _match_request(match: Mapping[str, Any], where: str) -> list[str]:
     problems = []
     for key in ("headers", "withoutHeaders", "queryParams"):
         for name, rule in (match.get(key) or {}).items():
-            if key != "queryParams" and (not name or name != name.lower()):
-                problems.append(f"{where}.{key}: header name {name!r} must be lowercase")
+            if key != "queryParams" and not units.is_header_name(name):
+                problems.append(f"{where}.{key}: {name!r} is not a lowercase header name")
             problems += _string_match(rule, f"{where}.{key}.{name}")
     for key in ("uri", "scheme", "method", "authority"):
         if key in match:
@@ -161,7 +102,7 @@ def _string_match(rule: Any, where: str) -> list[str]:
     value = rule[kinds[0]]
     if not isinstance(value, str) or (kinds[0] != "exact" and not value):
         return [f"{where}.{kinds[0]}: must be a non-empty string"]
-    found = regex_problem(value) if kinds[0] == "regex" else None
+    found = units.re2_problem(value) if kinds[0] == "regex" else None
     return [f"{where}.regex: {found}"] if found else []
 
 
@@ -208,10 +149,8 @@ def _fault(fault: Mapping[str, Any], where: str) -> list[str]:
 
 def _percentage(owner: Mapping[str, Any], where: str) -> list[str]:
     value = (owner.get("percentage") or {}).get("value", 0)
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return [f"{where}.percentage.value: {value!r} is not a number"]
-    if value < 0 or value > 100 or 0 < value < 0.0001:
-        return [f"{where}.percentage.value: {value} is not 0 or within 0.0001-100"]
+    if not units.is_fine_percent(value):
+        return [f"{where}.percentage.value: {value!r} is not 0 or within 0.0001-100"]
     return []
 
 
@@ -265,7 +204,7 @@ def _outlier(outlier: Mapping[str, Any], where: str) -> list[str]:
             problems += duration_problem(outlier[key], f"{where}.{key}")
     for key in ("maxEjectionPercent", "minHealthPercent"):
         value = outlier.get(key, 0)
-        if not isinstance(value, int) or not 0 <= value <= 100:
+        if not units.is_whole_percent(value):
             problems.append(f"{where}.{key}: {value!r} is not a percentage 0-100")
     if "consecutiveLocalOriginFailures" in outlier and not outlier.get(
             "splitExternalLocalOriginErrors"):

@@ -58,9 +58,7 @@ def whole(value: Any, field: str, low: int, high: int = INT32_MAX) -> list[str]:
 
 def percent(value: Any, field: str, fraction: bool = False) -> list[str]:
     """0-100; with `fraction` a decimal too, but not below Istio's smallest step 0.0001."""
-    if fraction and is_number(value) and (value == 0 or 0.0001 <= value <= 100):
-        return []
-    if not fraction and is_int(value) and 0 <= value <= 100:
+    if units.is_fine_percent(value) if fraction else units.is_whole_percent(value):
         return []
     kind = "a percentage 0-100 (at least 0.0001 unless 0)" if fraction else "a whole percentage"
     return [f"{field}: {value!r} is not {kind}" + ("" if fraction else " 0-100")]
@@ -68,13 +66,8 @@ def percent(value: Any, field: str, fraction: bool = False) -> list[str]:
 
 def duration(value: Any, field: str) -> list[str]:
     """A duration of at least 1ms in whole milliseconds, as Istio's webhook demands."""
-    if not (isinstance(value, str) and units.is_duration(value)):
-        return [f"{field}: {value!r} is not a duration like 5s, 1m or 250ms"]
-    if not units.is_whole_ms(value):
-        return [f"{field}: {value} has a fraction of a millisecond; Istio takes whole ms"]
-    if units.duration_ms(value) < 1:
-        return [f"{field}: {value} is shorter than 1ms"]
-    return []
+    problem = units.duration_problem(value)
+    return [f"{field}: {problem}"] if problem else []
 
 
 def label(value: Any, field: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Checks of the service's own fields: port, selector, versions, release, identity, owner.
 
-`policies.checks.SPEC_FIELDS` lists them; `release_versions` checks what release names
+`policies.kinds.SERVICE_FIELDS` lists them; `release_versions` checks what release names
 against the versions the document has.
 
 Example:

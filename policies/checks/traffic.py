@@ -29,7 +29,6 @@ RETRY_ON = (
     "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
 )
 HEADER_MATCHES = ("exact", "prefix", "regex")
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9a-z]+$")
 # RFC 6265: a cookie name is a token; its value has no space, quote, comma, semicolon or \.
 _COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _COOKIE_VALUE = re.compile(r"^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+$")
@@ -49,7 +48,7 @@ def header_match(value: Any, field: str, kinds: tuple[str, ...] = ("exact",)) ->
     problems = fields.unknown(value, ("headers",), f"{field}.")
     ((name, rule),) = headers.items()
     where = f"{field}.headers.{name}"
-    if not _HEADER_NAME.match(str(name)):
+    if not units.is_header_name(name):
         problems.append(f"{where}: not a lowercase HTTP header name")
     if not isinstance(rule, Mapping) or len(rule) != 1 or next(iter(rule)) not in kinds:
         shapes = " or ".join(f"{{{kind}: <value>}}" for kind in kinds)

@@ -6,7 +6,8 @@ Callers are `<svc>` (the service's own namespace) or `<ns>/<svc>`; `<own ns>/<sv
 Example:
     >>> from policies import document
     >>> spec = document.load(document.new_document("prod", "demo", "svc-user"))["spec"]
-    >>> whitelist(spec, Whitelist("svc-user", "allow", ("svc-index", "ops/svc-admin")), "demo")
+    >>> where = Where("services/prod/demo/svc-user.yaml", "demo")
+    >>> whitelist(spec, Whitelist("svc-user", "allow", ("svc-index", "ops/svc-admin")), where)
     'whitelist svc-user allow svc-index, ops/svc-admin'
 """
 
@@ -16,18 +17,18 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from bot.core.errors import UsageError, UserError
 from policies.edits import keep
-from policies.edits.section import Names, section, toggle
+from policies.edits.section import Names, Where, section, toggle
 from policies.intents import Whitelist
 
 _NAMES = Names("whitelist", "whitelist", "/whitelist {svc} allow svc-index")
-_USAGE = "/whitelist <svc> allow <svc>[,<ns>/<svc>…] | remove <svc> | off | on"
 
 
-def whitelist(spec: CommentedMap, intent: Whitelist, namespace: str) -> str:
+def whitelist(spec: CommentedMap, intent: Whitelist, where: Where) -> str:
+    namespace = where.namespace
     if intent.mode in ("off", "on"):
         return toggle(spec, "allowFrom", intent.mode, intent.service, _NAMES)
     if not intent.callers:
-        raise UsageError("name at least one caller", _USAGE, "/whitelist svc-user allow svc-index")
+        raise UsageError("name at least one caller", example="/whitelist svc-user allow svc-index")
     if intent.mode == "allow":
         return _allow(spec, intent, namespace)
     return _remove(spec, intent, namespace)

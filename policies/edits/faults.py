@@ -1,17 +1,20 @@
 """/fault on a document: inject aborts or delays, optionally time-boxed.
 
-`abort` and `delay` each set their half and keep the other; `for <d>` stores an absolute
-`expires` (now + d, RFC 3339 UTC) for the whole section, after which the fault is not
-rendered; without `for` an earlier `expires` stays, so adding a delay to a time-boxed
-abort never makes the abort permanent. `off` keeps the settings with `enabled: false`,
-`on` restores them unless their window has passed.
+`abort` and `delay` each set their half and keep the other; `for <d>` stores the absolute
+`expires` that `policies.intents.resolve` put in the intent (the request's time + d, RFC
+3339 UTC) for the whole section, after which the fault is not rendered; without `for`
+an earlier `expires` stays, so adding a delay to a time-boxed abort never makes the abort
+permanent. `off` keeps the settings with `enabled: false`, `on` restores them unless their
+window has passed (by the request's time, `requested_at`).
 
 Example:
     >>> from datetime import datetime, timezone
     >>> from policies import document
+    >>> from policies.intents import resolve
     >>> spec = document.load(document.new_document("prod", "demo", "svc-user"))["spec"]
     >>> now = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
-    >>> fault(spec, Fault("svc-user", "abort", 10, http_status=503, duration="30m"), now)
+    >>> intent = resolve(Fault("svc-user", "abort", 10, http_status=503, duration="30m"), now)
+    >>> fault(spec, intent, Where("services/prod/demo/svc-user.yaml", "demo"))
     'fault svc-user abort 503 10% for 30m (until 10:30 UTC)'
     >>> str(spec["fault"]["expires"])
     '2026-11-27T10:30:00Z'
@@ -19,39 +22,40 @@ Example:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from bot.core.errors import UsageError, UserError
-from policies import document, units
+from policies import units, values
 from policies.edits import keep
-from policies.edits.section import Names, number, percent_text, section, toggle
+from policies.edits.section import Names, Where, number, percent_text, section, toggle
 from policies.intents import Fault
 
 _NAMES = Names("fault", "fault injection", "/fault {svc} abort 503 10% for 30m")
-_USAGE = "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | on | off"
 
 
-def fault(spec: CommentedMap, intent: Fault, now: datetime | None) -> str:
+def fault(spec: CommentedMap, intent: Fault, where: Where) -> str:
+    """Change the fault section for `intent`; ValueError when a time box is unresolved."""
+    asked = _moment(intent.requested_at) if intent.requested_at else None
     if intent.mode == "off":
         return toggle(spec, "fault", "off", intent.service, _NAMES)
     if intent.mode == "on":
-        _refuse_expired(spec, intent.service, now)
+        _refuse_expired(spec, intent.service, asked)
         return toggle(spec, "fault", "on", intent.service, _NAMES)
     half, text = _half(intent)
-    expires = _expiry(intent, now)
+    expires = _expiry(intent)
     current = section(spec, "fault")
     if current is None:
         current = CommentedMap(enabled=True)
         keep.set_key(spec, "fault", current)
     elif expires is None:
-        _refuse_expired(spec, intent.service, now, given=text)
-        unchanged = (document.same(current.get(intent.mode), half)
+        _refuse_expired(spec, intent.service, asked, given=text)
+        unchanged = (values.same(current.get(intent.mode), half)
                      and current.get("enabled", True) is True)
         if unchanged:
-            return f"fault {intent.service} already {text}{_kept(current, now)}"
+            return f"fault {intent.service} already {text}{_kept(current, asked)}"
     keep.put_section(current, intent.mode, half)
     if current.get("enabled", True) is not True:
         keep.set_key(current, "enabled", True)
@@ -59,29 +63,29 @@ def fault(spec: CommentedMap, intent: Fault, now: datetime | None) -> str:
         # `for` times the whole section: the other half ends at the same moment.
         keep.set_key(current, "expires", DoubleQuotedScalarString(expires[0]))
         return f"fault {intent.service} {text} for {intent.duration} (until {expires[1]})"
-    return f"fault {intent.service} {text}{_kept(current, now)}"
+    return f"fault {intent.service} {text}{_kept(current, asked)}"
 
 
-def _kept(current: CommentedMap, now: datetime | None) -> str:
+def _kept(current: CommentedMap, asked: datetime | None) -> str:
     """` (until 10:30 UTC)` when the section keeps an earlier `for`; else nothing."""
     if "expires" not in current:
         return ""
-    return f" (until {_short(_moment(current['expires']), now)})"
+    return f" (until {_short(_moment(current['expires']), asked)})"
 
 
-def _refuse_expired(spec: CommentedMap, service: str, now: datetime | None,
+def _refuse_expired(spec: CommentedMap, service: str, asked: datetime | None,
                     given: str | None = None) -> None:
     """A fault whose window has passed stays off: turning it on, or adding to it, would
     inject nothing (render leaves an expired fault out), so a new window is needed."""
     current = section(spec, "fault")
-    if current is None or "expires" not in current or now is None:
+    if current is None or "expires" not in current or asked is None:
         return
     moment = _moment(current["expires"])
-    if moment is None or _utc(now) < moment:
+    if moment is None or _utc(asked) < moment:
         return
     again = given or _example(current)
     raise UserError(
-        f"the fault expired at {_short(moment, now)}; set a new window with "
+        f"the fault expired at {_short(moment, asked)}; set a new window with "
         f"/fault {service} {again} for <d>, e.g. for 30m")
 
 
@@ -97,7 +101,7 @@ def _example(current: CommentedMap) -> str:
 
 def _half(intent: Fault) -> tuple[CommentedMap, str]:
     if intent.percent is None:
-        raise UsageError("a fault needs a percentage", _USAGE, "/fault svc-user abort 503 10%")
+        raise UsageError("a fault needs a percentage", example="/fault svc-user abort 503 10%")
     share = number(intent.percent)
     if share == 0:
         raise UserError(f"a {intent.mode} for 0% of requests does nothing; give a percent "
@@ -105,38 +109,37 @@ def _half(intent: Fault) -> tuple[CommentedMap, str]:
                         + ("503 10%" if intent.mode == "abort" else "2s 5%"))
     if intent.mode == "abort":
         if intent.http_status is None:
-            raise UsageError("an abort needs an HTTP status", _USAGE,
-                             "/fault svc-user abort 503 10%")
+            raise UsageError("an abort needs an HTTP status",
+                             example="/fault svc-user abort 503 10%")
         half = CommentedMap(httpStatus=intent.http_status, percent=share)
         return half, f"abort {intent.http_status} {percent_text(share)}"
     if intent.delay is None:
-        raise UsageError("a delay needs a duration", _USAGE, "/fault svc-user delay 2s 5%")
+        raise UsageError("a delay needs a duration", example="/fault svc-user delay 2s 5%")
     half = CommentedMap(fixed=intent.delay, percent=share)
     return half, f"delay {intent.delay} {percent_text(share)}"
 
 
-def _expiry(intent: Fault, now: datetime | None) -> tuple[str, str] | None:
-    """(RFC 3339 UTC text, short text for the summary) of now + duration, or None."""
+def _expiry(intent: Fault) -> tuple[str, str] | None:
+    """(RFC 3339 UTC text, short text for the summary) of the resolved expiry, or None."""
     if intent.duration is None:
         return None
-    if now is None:
-        raise UserError(
-            f"a time-boxed fault (for {intent.duration}) needs the current time, and none "
-            "was given; try again, or leave out `for` and turn it off with /fault <svc> off")
     if not units.is_duration(intent.duration) or units.duration_ms(intent.duration) < 1000:
-        raise UsageError(f"{intent.duration!r} is not a duration of at least 1s", _USAGE,
-                         "/fault svc-user abort 503 10% for 30m")
-    start = _utc(now)
-    until = (start + timedelta(milliseconds=units.duration_ms(intent.duration)))
-    until = until.replace(microsecond=0)
-    return until.strftime("%Y-%m-%dT%H:%M:%SZ"), _short(until, start)
+        raise UsageError(f"{intent.duration!r} is not a duration of at least 1s",
+                         example="/fault svc-user abort 503 10% for 30m")
+    until = _moment(intent.expires) if intent.expires is not None else None
+    if until is None:
+        raise ValueError(
+            f"the fault's time box (for {intent.duration}) has no expiry: resolve the intent "
+            "with policies.intents.resolve(intent, now) before applying it")
+    start = _moment(intent.requested_at) if intent.requested_at else None
+    return intent.expires or "", _short(until, start or until)
 
 
-def _short(moment: datetime | None, now: datetime | None) -> str:
-    """`10:30 UTC`, with the date when it is not the day of `now`."""
+def _short(moment: datetime | None, asked: datetime | None) -> str:
+    """`10:30 UTC`, with the date when it is not the day of `asked` (the request)."""
     if moment is None:
         return "an unreadable time"
-    if now is not None and moment.date() != _utc(now).date():
+    if asked is not None and moment.date() != _utc(asked).date():
         return moment.strftime("%Y-%m-%d %H:%M UTC")
     return moment.strftime("%H:%M UTC")
 

@@ -24,12 +24,12 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
-from policies import document
+from policies import values
 
 
 def set_key(mapping: CommentedMap, key: str, value: Any) -> None:
     """Set `key`, keeping comments; a new key goes at the end of the mapping."""
-    if key in mapping and document.same(mapping[key], value):
+    if key in mapping and values.same(mapping[key], value):
         return
     old = mapping.get(key)
     if key in mapping:

@@ -1,30 +1,31 @@
-"""Which commands a service's controller leaves to govbot (`spec.managedBy`).
+"""Why a service's controller (`spec.managedBy`) keeps govbot from a policy kind.
+
+Which kinds each controller owns is written on the kinds (`PolicyKind.owned_by` in
+`policies.kinds`); this module says why, in the words the person reads.
 
 Flagger generates and rewrites the whole VirtualService and the DestinationRules of the
 services it manages, so traffic settings belong in its `Canary` resource. Argo Rollouts
 rewrites only the route weights, so govbot keeps routes, timeouts and faults there.
 
 Example:
-    >>> refusal("flagger", "route", "svc-user") is not None
+    >>> refusal("flagger", frozenset({"flagger"}), "svc-user") is not None
     True
-    >>> refusal("argo-rollouts", "route", "svc-user") is None
+    >>> refusal("argo-rollouts", frozenset({"flagger"}), "svc-user") is None
     True
 """
 
 from __future__ import annotations
 
-# Actions each controller owns; every other action stays govbot's.
-OWNED: dict[str, frozenset[str]] = {
-    "flagger": frozenset({"canary", "bluegreen", "route", "fault", "timeout", "circuitbreak"}),
-    "argo-rollouts": frozenset({"canary", "bluegreen"}),
-}
+FLAGGER = "flagger"
+ARGO_ROLLOUTS = "argo-rollouts"
 
 
-def refusal(owner: object, action: str, service: str) -> str | None:
-    """Why `/<action>` may not change `service` managed by `owner`, or None when it may."""
-    if not isinstance(owner, str) or action not in OWNED.get(owner, frozenset()):
+def refusal(owner: object, owned_by: frozenset[str], service: str) -> str | None:
+    """Why a kind that the controllers `owned_by` own may not change `service` managed by
+    `owner`, or None when it may."""
+    if not isinstance(owner, str) or owner not in owned_by:
         return None
-    if owner == "flagger":
+    if owner == FLAGGER:
         return (
             f"{service} is managed by Flagger (spec.managedBy: flagger): Flagger generates and "
             "rewrites its VirtualService and DestinationRules, so it owns canary weights, "

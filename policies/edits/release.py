@@ -9,13 +9,14 @@ A document has no `release` until one of these commands writes it.
 Example:
     >>> from policies import document
     >>> spec = document.load(document.new_document("prod", "demo", "svc-user"))["spec"]
-    >>> bluegreen(spec, BlueGreen("svc-user", "switch"))
+    >>> where = Where("services/prod/demo/svc-user.yaml", "demo")
+    >>> bluegreen(spec, BlueGreen("svc-user", "switch"), where)
     'bluegreen svc-user switch v1 → v2'
-    >>> canary(spec, Canary("svc-user", "set", 20), "services/prod/demo/svc-user.yaml")
+    >>> canary(spec, Canary("svc-user", "set", 20), where)
     'canary svc-user blue-green on v2 → canary 20%'
-    >>> canary(spec, Canary("svc-user", "promote"), "services/prod/demo/svc-user.yaml")
+    >>> canary(spec, Canary("svc-user", "promote"), where)
     'canary svc-user promote v2 (was v1)'
-    >>> canary(spec, Canary("svc-user", "set", 10, "v3"), "services/prod/demo/svc-user.yaml")
+    >>> canary(spec, Canary("svc-user", "set", 10, "v3"), where)
     'canary svc-user 0% → 10% to v3'
 """
 
@@ -27,14 +28,12 @@ from bot.core.errors import UsageError, UserError
 from policies import units
 from policies.checks import fields
 from policies.edits import keep
-from policies.edits.section import section
+from policies.edits.section import Where, section
 from policies.intents import BlueGreen, Canary
 
-_CANARY_USAGE = "/canary <svc> <0-100>% [to <version>] | promote | abort"
-_BLUEGREEN_USAGE = "/bluegreen <svc> switch | to <version>"
 
-
-def canary(spec: CommentedMap, intent: Canary, path: str) -> str:
+def canary(spec: CommentedMap, intent: Canary, where: Where) -> str:
+    path = where.path
     name = intent.service
     versions = section(spec, "versions") or CommentedMap()
     release = section(spec, "release") or CommentedMap()
@@ -46,7 +45,7 @@ def canary(spec: CommentedMap, intent: Canary, path: str) -> str:
         )
     if intent.version is not None and intent.step != "set":
         raise UsageError(f"`to <version>` goes with a weight, not with {intent.step}",
-                         _CANARY_USAGE, "/canary svc-user 10% to v3")
+                         example="/canary svc-user 10% to v3")
     match intent.step:
         case "set":
             return _set(spec, versions, release, intent, path)
@@ -64,7 +63,7 @@ def _set(spec: CommentedMap, versions: CommentedMap, release: CommentedMap, inte
          path: str) -> str:
     name, weight = intent.service, intent.weight
     if weight is None:
-        raise UsageError("a canary weight is needed", _CANARY_USAGE, "/canary svc-user 20%")
+        raise UsageError("a canary weight is needed", example="/canary svc-user 20%")
     to = _canary_version(versions, intent, path)
     if release.get("strategy") == "blueGreen":
         active = release.get("active")
@@ -141,7 +140,7 @@ def _to_canary(spec: CommentedMap, weight: int) -> None:
         keep.delete_key(release, "active")
 
 
-def bluegreen(spec: CommentedMap, intent: BlueGreen) -> str:
+def bluegreen(spec: CommentedMap, intent: BlueGreen, where: Where) -> str:
     name = intent.service
     versions = section(spec, "versions") or CommentedMap()
     release = section(spec, "release")
@@ -157,7 +156,7 @@ def bluegreen(spec: CommentedMap, intent: BlueGreen) -> str:
         target = new if current == stable else stable
     else:
         if intent.version is None:
-            raise UsageError("a version is needed", _BLUEGREEN_USAGE, "/bluegreen svc-user to v2")
+            raise UsageError("a version is needed", example="/bluegreen svc-user to v2")
         target = version_of(versions, intent.version, name)
     if blue_green and current == target:
         return f"bluegreen {name} already on {target}"

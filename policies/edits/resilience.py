@@ -6,9 +6,10 @@ left out; `off`/`on` keep the numbers (see `policies.edits.section`).
 Example:
     >>> from policies import document
     >>> spec = document.load(document.new_document("prod", "demo", "svc-user"))["spec"]
-    >>> timeout(spec, Timeout("svc-user", "set", "3s", attempts=2, per_try="1s"))
+    >>> where = Where("services/prod/demo/svc-user.yaml", "demo")
+    >>> timeout(spec, Timeout("svc-user", "set", "3s", attempts=2, per_try="1s"), where)
     'timeout svc-user 3s retries 2 per 1s'
-    >>> scale(spec, Scale("svc-user", "set", 2, 10, 70))
+    >>> scale(spec, Scale("svc-user", "set", 2, 10, 70), where)
     'scale svc-user min 2 max 10 cpu 70%'
 """
 
@@ -17,29 +18,24 @@ from __future__ import annotations
 from ruamel.yaml.comments import CommentedMap
 
 from bot.core.errors import UsageError, UserError
-from policies import document
+from policies import values
 from policies.edits import keep
-from policies.edits.section import Names, section, toggle
+from policies.edits.section import Names, Where, section, toggle
 from policies.intents import CircuitBreak, RateLimit, Scale, Timeout
 
 _RATELIMIT = Names("ratelimit", "rate limit", "/ratelimit {svc} 500/5s")
-_RATELIMIT_USAGE = "/ratelimit <svc> <n>/<duration> [header <k>=<v>] | off | on"
 _BREAKER = Names("circuitbreak", "circuit breaker",
                  "/circuitbreak {svc} 5xx=5 interval=30s eject=30s")
-_BREAKER_USAGE = ("/circuitbreak <svc> 5xx=<n> interval=<d> eject=<d> [maxeject=<p>%] "
-                  "[maxconn=<n>] [pending=<n>] | off | on")
 _BREAKER_OPTIONAL = ("maxEjectionPercent", "maxConnections", "maxPendingRequests")
-_TIMEOUT_USAGE = "/timeout <svc> <d> [retries <n> [per <d>] [on <conds>]] | off"
 _SCALE = Names("scale", "autoscaling", "/scale {svc} min 2 max 10 cpu 70%")
-_SCALE_USAGE = "/scale <svc> min <n> max <n> cpu <p>% | on | off"
 
 
-def rate_limit(spec: CommentedMap, intent: RateLimit) -> str:
+def rate_limit(spec: CommentedMap, intent: RateLimit, where: Where) -> str:
     if intent.mode != "set":
         return toggle(spec, "rateLimit", intent.mode, intent.service, _RATELIMIT)
     if intent.requests is None or intent.per is None:
         example = "/ratelimit svc-user 500/5s"
-        raise UsageError("a rate limit needs requests and a window", _RATELIMIT_USAGE, example)
+        raise UsageError("a rate limit needs requests and a window", example=example)
     wanted = CommentedMap(enabled=True, requests=intent.requests, per=intent.per)
     rate = f"{intent.requests}/{intent.per}"
     if intent.header is not None:
@@ -50,13 +46,13 @@ def rate_limit(spec: CommentedMap, intent: RateLimit) -> str:
     return _put(spec, "rateLimit", wanted, ("match",), f"ratelimit {intent.service} {rate}")
 
 
-def circuit_break(spec: CommentedMap, intent: CircuitBreak) -> str:
+def circuit_break(spec: CommentedMap, intent: CircuitBreak, where: Where) -> str:
     if intent.mode != "set":
         return toggle(spec, "circuitBreaker", intent.mode, intent.service, _BREAKER)
     given = (intent.consecutive_5xx, intent.interval, intent.ejection)
     if any(value is None for value in given):
-        raise UsageError("a circuit breaker needs 5xx=, interval= and eject=", _BREAKER_USAGE,
-                         "/circuitbreak svc-user 5xx=5 interval=30s eject=30s")
+        raise UsageError("a circuit breaker needs 5xx=, interval= and eject=",
+                         example="/circuitbreak svc-user 5xx=5 interval=30s eject=30s")
     wanted = CommentedMap(enabled=True, consecutive5xxErrors=intent.consecutive_5xx,
                           interval=intent.interval, baseEjectionTime=intent.ejection)
     text = f"5xx={intent.consecutive_5xx} interval={intent.interval} eject={intent.ejection}"
@@ -70,7 +66,7 @@ def circuit_break(spec: CommentedMap, intent: CircuitBreak) -> str:
     return _put(spec, "circuitBreaker", wanted, _BREAKER_OPTIONAL, summary)
 
 
-def timeout(spec: CommentedMap, intent: Timeout) -> str:
+def timeout(spec: CommentedMap, intent: Timeout, where: Where) -> str:
     name = intent.service
     if intent.mode == "off":
         if "timeout" not in spec and "retries" not in spec:
@@ -81,7 +77,7 @@ def timeout(spec: CommentedMap, intent: Timeout) -> str:
                 keep.delete_key(spec, key)
         return f"timeout {name} off"
     if intent.timeout is None:
-        raise UsageError("a timeout is needed", _TIMEOUT_USAGE, "/timeout svc-user 3s retries 2")
+        raise UsageError("a timeout is needed", example="/timeout svc-user 3s retries 2")
     text = intent.timeout
     retries = CommentedMap()
     if intent.attempts is not None:
@@ -92,7 +88,7 @@ def timeout(spec: CommentedMap, intent: Timeout) -> str:
             if value is not None:
                 retries[key] = value
                 text += f" {word} {value}"
-    same_retries = document.same(spec.get("retries"), retries) if retries else (
+    same_retries = values.same(spec.get("retries"), retries) if retries else (
         "retries" not in spec)
     if spec.get("timeout") == intent.timeout and same_retries:
         return f"timeout {name} already {text}"
@@ -104,14 +100,14 @@ def timeout(spec: CommentedMap, intent: Timeout) -> str:
     return f"timeout {name} {text}"
 
 
-def scale(spec: CommentedMap, intent: Scale) -> str:
+def scale(spec: CommentedMap, intent: Scale, where: Where) -> str:
     if intent.mode == "off":
         return toggle(spec, "autoscale", "off", intent.service, _SCALE)
     if intent.mode == "on":
         return toggle(spec, "autoscale", "on", intent.service, _SCALE)
     if intent.min is None or intent.max is None:
-        raise UsageError("autoscaling needs min and max", _SCALE_USAGE,
-                         "/scale svc-user min 2 max 10 cpu 70%")
+        raise UsageError("autoscaling needs min and max",
+                         example="/scale svc-user min 2 max 10 cpu 70%")
     wanted = CommentedMap(enabled=True, min=intent.min, max=intent.max)
     text = f"min {intent.min} max {intent.max}"
     if intent.cpu is not None:
@@ -124,7 +120,7 @@ def _put(spec: CommentedMap, key: str, wanted: CommentedMap, optional: tuple[str
          summary: str) -> str:
     """Set a section; `<action> <svc> already ...` when it holds exactly that."""
     current = section(spec, key)
-    if current is not None and document.same(current, wanted):
+    if current is not None and values.same(current, wanted):
         action, service, rest = summary.split(" ", 2)
         return f"{action} {service} already {rest}"
     keep.put_section(spec, key, wanted, optional)

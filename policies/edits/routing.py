@@ -6,9 +6,10 @@ with the identical match is replaced where it stands.
 Example:
     >>> from policies import document
     >>> spec = document.load(document.new_document("prod", "demo", "svc-user"))["spec"]
-    >>> route(spec, Route("svc-user", "header", "User", "w_shenyu", version="v2"))
+    >>> where = Where("services/prod/demo/svc-user.yaml", "demo")
+    >>> route(spec, Route("svc-user", "header", "User", "w_shenyu", version="v2"), where)
     'route svc-user header user=w_shenyu → v2'
-    >>> route(spec, Route("svc-user", "clear"))
+    >>> route(spec, Route("svc-user", "clear"), where)
     'route svc-user clear (1 route)'
 """
 
@@ -17,17 +18,14 @@ from __future__ import annotations
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from bot.core.errors import UsageError, UserError
-from policies import document
+from policies import values
 from policies.edits import keep
 from policies.edits.release import version_of
-from policies.edits.section import section
+from policies.edits.section import Where, section
 from policies.intents import Route
 
-_USAGE = ("/route <svc> header <k>=<v> [prefix|regex] -> <version> "
-          "| cookie <k>=<v> -> <version> | clear")
 
-
-def route(spec: CommentedMap, intent: Route) -> str:
+def route(spec: CommentedMap, intent: Route, where: Where) -> str:
     name = intent.service
     routes = spec.get("routes")
     if intent.mode == "clear":
@@ -36,8 +34,8 @@ def route(spec: CommentedMap, intent: Route) -> str:
         keep.delete_key(spec, "routes")
         return f"route {name} clear ({len(routes)} route{'s' if len(routes) != 1 else ''})"
     if intent.key is None or intent.value is None or intent.version is None:
-        raise UsageError("a route needs a key, a value and a version", _USAGE,
-                         "/route svc-user header user=w_shenyu -> v2")
+        raise UsageError("a route needs a key, a value and a version",
+                         example="/route svc-user header user=w_shenyu -> v2")
     target = version_of(section(spec, "versions") or CommentedMap(), intent.version, name)
     match, text = _match(intent)
     wanted = CommentedMap(match=match, to=target)
@@ -46,7 +44,7 @@ def route(spec: CommentedMap, intent: Route) -> str:
         keep.set_key(spec, "routes", CommentedSeq([wanted]))
         return summary
     for number, existing in enumerate(routes):
-        if isinstance(existing, CommentedMap) and document.same(existing.get("match"), match):
+        if isinstance(existing, CommentedMap) and values.same(existing.get("match"), match):
             old = existing.get("to")
             if old == target:
                 return f"route {name} already {text} → {target}"

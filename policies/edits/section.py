@@ -30,6 +30,14 @@ class Names:
     example: str
 
 
+@dataclass(frozen=True)
+class Where:
+    """The document an edit changes: its path and the service's namespace."""
+
+    path: str
+    namespace: str
+
+
 def section(spec: CommentedMap, key: str) -> CommentedMap | None:
     value = spec.get(key)
     return value if isinstance(value, CommentedMap) else None

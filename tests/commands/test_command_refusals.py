@@ -10,6 +10,8 @@ import pytest
 
 import commands
 from bot.core.errors import UsageError
+from policies import units, webhook
+from policies.checks import traffic
 
 
 def refusal(text: str) -> UsageError:
@@ -207,3 +209,25 @@ def test_retries_off_takes_no_options() -> None:
 @pytest.mark.parametrize("service", ["Svc_User", "12", "../etc", "a" * 64, "svc-"])
 def test_bad_service(command: str, service: str) -> None:
     assert "service name" in assert_explained(command.format(service), service).problem
+
+
+def test_a_lookahead_is_refused_at_parse_time_naming_what_re2_lacks() -> None:
+    error = assert_explained("/route svc-user header user=(?=x) regex -> v2", "(?=x)")
+    assert "RE2 has no lookahead" in error.problem
+    assert error.usage and error.example
+
+
+@pytest.mark.parametrize("pattern", ["[(?=x]", "(?=x)", "(a)\\1", "a++", "\\pL+", "a\\z", "[a"])
+def test_the_command_the_document_check_and_the_webhook_agree_on_a_regex(pattern: str) -> None:
+    """One RE2 rule: a pattern the command takes is one the document and istiod take."""
+    problem = units.re2_problem(pattern)
+    taken = True
+    try:
+        commands.parse(f"/route svc-user header user={pattern} regex -> v2")
+    except UsageError:
+        taken = False
+    route = {"match": {"headers": {"user": {"regex": pattern}}}, "to": "v2"}
+    documented = traffic.routes([route], "spec.routes") == []
+    match = {"headers": {"user": {"regex": pattern}}}
+    rendered = webhook.check({"kind": "VirtualService", "spec": {"http": [{"match": [match]}]}})
+    assert taken is documented is (rendered == []) is (problem is None)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies import document, plan, webhook
+from policies import document, plan
+from tests.policies.objects import stopped, unknown_subsets
 from tests.support.schemas import validate_object
 
 PATH = "services/prod/demo/svc-user.yaml"
@@ -68,7 +69,7 @@ def test_replacing_a_subset_keeps_the_old_one_until_nothing_routes_to_it() -> No
     assert waves(objects) == [("DestinationRule", "-1"), ("VirtualService", "0")]
     assert subsets(objects) == ["v1", "v3", "v2"]
     rule, vs = objects
-    assert webhook.check_pair(vs, rule) == []
+    assert unknown_subsets(vs, rule) == []
     assert validate_object(rule) == []
     # the next change drops it, the routes no longer naming it
     again = plan.plan(after, after, PATH)
@@ -83,22 +84,21 @@ def test_each_plan_annotates_its_own_copies() -> None:
     assert second[0]["metadata"]["annotations"][WAVE] == "0"
 
 
-def test_removed_lists_objects_no_longer_rendered_routes_first() -> None:
+def test_what_a_change_stops_rendering_is_left_out_of_the_plan() -> None:
     before = policy({"stable": "v1"}, rateLimit={"requests": 5, "per": "1s"},
                     autoscale={"enabled": True, "min": 1, "max": 3})
     after = policy({"stable": "v1"}, autoscale={"enabled": False, "min": 1, "max": 3})
-    assert plan.removed(before, after, PATH) == [
-        ("HorizontalPodAutoscaler", "svc-user"), ("EnvoyFilter", "svc-user-local-ratelimit")]
-    assert plan.removed(after, before, PATH) == []
-    assert plan.removed(before, None, PATH) == [
-        ("HorizontalPodAutoscaler", "svc-user"), ("EnvoyFilter", "svc-user-local-ratelimit"),
-        ("VirtualService", "svc-user"), ("DestinationRule", "svc-user")]
+    assert stopped(before, after, PATH) == {
+        ("HorizontalPodAutoscaler", "svc-user"), ("EnvoyFilter", "svc-user-local-ratelimit")}
+    assert stopped(after, before, PATH) == set()
+    assert [obj["kind"] for obj in plan.plan(before, after, PATH)] == [
+        "DestinationRule", "VirtualService"]
     assert plan.plan(before, None, PATH) == []
 
 
 def test_handing_a_service_to_flagger_removes_the_routing_objects() -> None:
     before = policy({"stable": "v1", "canary": "v2"})
     after = policy({"stable": "v1", "canary": "v2"}, managedBy="flagger")
-    assert plan.removed(before, after, PATH) == [
-        ("VirtualService", "svc-user"), ("DestinationRule", "svc-user")]
+    assert stopped(before, after, PATH) == {
+        ("VirtualService", "svc-user"), ("DestinationRule", "svc-user")}
     assert plan.plan(before, after, PATH) == []

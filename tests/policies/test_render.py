@@ -6,7 +6,6 @@ import copy
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -200,17 +199,6 @@ def test_describe_names_the_virtual_service_first() -> None:
     assert render.describe(plain_limit) == (
         "VirtualService svc-user (v1 100), DestinationRule svc-user, "
         "EnvoyFilter svc-user-local-ratelimit (9/1m)")
-
-
-def test_files_are_named_by_kind_and_name_and_hold_block_yaml() -> None:
-    objects = render.render(policy(limit={"requests": 5, "per": "1s"}), PATH)
-    assert [render.file_name(obj) for obj in objects] == [
-        "destinationrule-svc-user.yaml", "virtualservice-svc-user.yaml",
-        "envoyfilter-svc-user-local-ratelimit.yaml"]
-    for obj in objects:
-        text = render.dump_object(obj)
-        assert yaml.safe_load(text) == obj
-        assert text.startswith("apiVersion:") and "{" not in text
 
 
 def test_rendered_objects_validate_against_istio_crds() -> None:

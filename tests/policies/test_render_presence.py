@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from policies import document, plan, render, webhook
+from policies import document, plan, render
 from policies.edit import apply
-from policies.intents import Canary, CircuitBreak, Fault, RateLimit, Timeout
+from policies.intents import Canary, CircuitBreak, Fault, RateLimit, Timeout, resolve
+from tests.policies.objects import stopped, unknown_subsets
 from tests.support.schemas import validate_object
 
 PATH = "services/prod/demo/svc-user.yaml"
@@ -72,7 +73,7 @@ def test_routing_without_a_release_goes_to_every_pod(spec: dict[str, Any]) -> No
     assert set(objects) == {"DestinationRule", "VirtualService"}
     vs = objects["VirtualService"]
     assert vs["spec"]["http"][-1]["route"] == [{"destination": {"host": HOST}}]
-    assert webhook.check_pair(vs, objects["DestinationRule"]) == []
+    assert unknown_subsets(vs, objects["DestinationRule"]) == []
     assert render.describe(list(objects.values())).startswith(
         "VirtualService svc-user (all pods")
 
@@ -83,7 +84,7 @@ def test_routes_without_a_release_send_the_rest_to_the_stable_version() -> None:
     assert vs["spec"]["http"][0]["route"] == [{"destination": {"host": HOST, "subset": "v2"}}]
     # unmatched requests must not reach v2 pods: the default goes to the stable subset
     assert vs["spec"]["http"][-1]["route"] == [{"destination": {"host": HOST, "subset": "v1"}}]
-    assert webhook.check_pair(vs, objects["DestinationRule"]) == []
+    assert unknown_subsets(vs, objects["DestinationRule"]) == []
 
 
 def test_a_fault_that_is_off_or_expired_does_not_make_a_virtual_service() -> None:
@@ -122,7 +123,7 @@ def test_routes_added_to_a_circuit_breaker_keep_one_wave() -> None:
     after = new(circuitBreaker=BREAKER, timeout="3s")
     assert waves(plan.plan(before, after, PATH)) == [
         ("DestinationRule", "0"), ("VirtualService", "0")]
-    assert plan.removed(before, after, PATH) == []
+    assert stopped(before, after, PATH) == set()
 
 
 def test_a_virtual_service_that_goes_away_keeps_the_subsets_it_routed_to() -> None:
@@ -133,32 +134,32 @@ def test_a_virtual_service_that_goes_away_keeps_the_subsets_it_routed_to() -> No
     (rule,) = objects
     # the VirtualService is pruned after this apply and still routes 30% to v2 until then
     assert [s["name"] for s in rule["spec"]["subsets"]] == ["v1", "v2"]
-    assert plan.removed(before, after, PATH) == [("VirtualService", "svc-user")]
+    assert stopped(before, after, PATH) == {("VirtualService", "svc-user")}
     # the next change drops it
     (again,) = plan.plan(after, after, PATH)
     assert [s["name"] for s in again["spec"]["subsets"]] == ["v1"]
 
 
-def test_turning_off_the_last_routing_removes_both_objects_routes_first() -> None:
+def test_turning_off_the_last_routing_removes_both_objects() -> None:
     timed = apply(Timeout("svc-user", "set", "3s"), None, "prod", "demo").after_text
     off = apply(Timeout("svc-user", "off"), timed, "prod", "demo").after_text
     assert timed is not None and off is not None
     assert plan.plan(document.plain(timed), document.plain(off), PATH) == []
-    assert plan.removed(document.plain(timed), document.plain(off), PATH) == [
-        ("VirtualService", "svc-user"), ("DestinationRule", "svc-user")]
+    assert stopped(document.plain(timed), document.plain(off), PATH) == {
+        ("VirtualService", "svc-user"), ("DestinationRule", "svc-user")}
 
 
 def test_a_breaker_turned_off_without_routing_removes_its_destination_rule() -> None:
     on = apply(CircuitBreak("svc-user", "set", 5, "30s", "30s"), None, "prod", "demo").after_text
     off = apply(CircuitBreak("svc-user", "off"), on, "prod", "demo").after_text
     assert on is not None and off is not None
-    assert plan.removed(document.plain(on), document.plain(off), PATH) == [
-        ("DestinationRule", "svc-user")]
+    assert stopped(document.plain(on), document.plain(off), PATH) == {
+        ("DestinationRule", "svc-user")}
 
 
 def test_a_time_boxed_fault_alone_renders_while_it_lasts() -> None:
-    text = apply(Fault("svc-user", "abort", 10, http_status=503, duration="30m"), None,
-                 "prod", "demo", now=NOW).after_text
+    timed = resolve(Fault("svc-user", "abort", 10, http_status=503, duration="30m"), NOW)
+    text = apply(timed, None, "prod", "demo").after_text
     assert text is not None
     data = document.plain(text)
     during = render.render(data, PATH, render.RenderContext(now=NOW))

@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.errors import InvalidDocument
-from policies import document, render, webhook
+from policies import document, render, units
 from policies.render_traffic import cookie_regex
+from tests.policies.objects import unknown_subsets
 from tests.support.schemas import validate_object
 
 PATH = "services/prod/demo/svc-user.yaml"
@@ -62,7 +63,7 @@ def test_routes_come_first_in_order_and_the_weighted_route_last() -> None:
     assert [h["route"][0]["destination"]["subset"] for h in http[:4]] == ["v2", "v2", "v1", "v2"]
     assert all(h["route"][0]["destination"]["host"] == HOST for h in http)
     assert "match" not in http[-1] and weights(http[-1]) == {"v1": 70, "v2": 30}
-    assert webhook.check_pair(objects["VirtualService"], objects["DestinationRule"]) == []
+    assert unknown_subsets(objects["VirtualService"], objects["DestinationRule"]) == []
 
 
 def test_a_cookie_route_matches_only_that_cookie_in_the_cookie_header() -> None:
@@ -80,7 +81,7 @@ def test_a_cookie_route_matches_only_that_cookie_in_the_cookie_header() -> None:
                      min_size=1, max_size=20))
 def test_any_cookie_value_is_escaped_to_match_itself(value: str) -> None:
     pattern = cookie_regex("user", value)
-    assert webhook.regex_problem(pattern) is None
+    assert units.re2_problem(pattern) is None
     assert re.match(pattern, f"x=1;user={value}")
     assert not re.match(pattern, f"user={value}x")
 

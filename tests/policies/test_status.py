@@ -18,6 +18,7 @@ from policies.intents import (
     Scale,
     Timeout,
     Whitelist,
+    resolve,
 )
 from policies.status import overview, status
 
@@ -27,7 +28,7 @@ NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 def data_after(*intents: PolicyIntent) -> dict[str, Any]:
     text: str | None = None
     for intent in intents:
-        text = apply(intent, text, "prod", "demo", now=NOW).after_text
+        text = apply(resolve(intent, NOW), text, "prod", "demo").after_text
     assert text is not None
     return document.plain(text)
 

@@ -1,0 +1,213 @@
+"""One line per policy section, in words: what `/status` and `/policies` show of it.
+
+Each `StatusLine` has the long form for `/status <svc>` (`rate limit: on, 500 requests
+per 5s`) and the brief one for `/policies` (`ratelimit on`); the policy kinds
+(`policies.kinds`) name theirs and `policies.status` puts them together. A document a
+human broke still gets an answer: missing or odd fields read as "not set" or "?".
+
+Example:
+    >>> RATE_LIMIT.line({"rateLimit": {"requests": 500, "per": "5s"}}, None)
+    'rate limit: on, 500 requests per 5s'
+    >>> RATE_LIMIT.brief({}, None)
+    'ratelimit —'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+NOT_SET = "—"
+Describe = Callable[[Mapping[str, Any], "datetime | None"], str]
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    """How one policy section reads: `line` for /status, `brief` for /policies."""
+
+    line: Describe
+    brief: Describe
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _state(spec: Mapping[str, Any], key: str) -> str:
+    if key not in spec:
+        return NOT_SET
+    return "on" if _mapping(spec[key]).get("enabled", True) is True else "off"
+
+
+def versions_line(versions: Mapping[str, Any]) -> str:
+    """The line under the title: `versions: stable v1, canary v2`."""
+    stable, canary = versions.get("stable", "not set"), versions.get("canary")
+    return f"versions: stable {stable}" + (f", canary {canary}" if canary else ", no canary")
+
+
+def _release(spec: Mapping[str, Any], versions: Mapping[str, Any], long: bool) -> str:
+    if spec.get("managedBy") == "flagger":  # its Canary resource steers the traffic
+        return "managed by Flagger" if long else "release by Flagger"
+    if "release" not in spec:
+        if not long:
+            return "release " + NOT_SET
+        routed = any(key in spec for key in ("routes", "timeout", "retries", "fault"))
+        return ("not set (no version split: every pod gets the traffic)" if routed
+                else "not set (no traffic routing)")
+    release = _mapping(spec.get("release"))
+    stable, canary = versions.get("stable", "?"), versions.get("canary")
+    strategy = release.get("strategy", "canary")
+    if strategy == "blueGreen":
+        active = release.get("active", "?")
+        return f"blue-green, all traffic to {active}" if long else f"bluegreen {active}"
+    weight = release.get("canaryWeight", 0) if canary else 0
+    if not isinstance(weight, int) or isinstance(weight, bool):
+        return f"canary weight {weight!r} is not a percentage" if long else "canary ?"
+    if not long:
+        return f"canary {weight}%"
+    if weight == 0:
+        return f"{strategy}, all traffic to {stable}"
+    return f"{strategy}, {100 - weight}% to {stable}, {weight}% to {canary}"
+
+
+def _routes(routes: Any, long: bool) -> str:
+    if not isinstance(routes, list) or not routes:
+        return "not set" if long else NOT_SET
+    if not long:
+        return str(len(routes))
+    first = _mapping(routes[0])
+    match = _mapping(first.get("match"))
+    cookie = _mapping(match.get("cookie"))
+    text = f"cookie {cookie.get('name', '?')}={cookie.get('value', '?')}" if cookie else "?"
+    for header, rule in _mapping(match.get("headers")).items():
+        for kind, value in _mapping(rule).items():
+            text = f"header {header}={value}" + ("" if kind == "exact" else f" ({kind})")
+    return f"{len(routes)}, first {text} → {first.get('to', '?')}"
+
+
+def _limit(spec: Mapping[str, Any]) -> str:
+    if "rateLimit" not in spec:
+        return "not set"
+    limit = _mapping(spec.get("rateLimit"))
+    requests = limit.get("requests", "?")
+    noun = "request" if requests == 1 and requests is not True else "requests"
+    text = f"{_state(spec, 'rateLimit')}, {requests} {noun} per {limit.get('per', '?')}"
+    headers = _mapping(_mapping(limit.get("match")).get("headers"))
+    for header, rule in headers.items():
+        text += f", only header {header}={_mapping(rule).get('exact', '?')}"
+    return text
+
+
+def _breaker(spec: Mapping[str, Any]) -> str:
+    if "circuitBreaker" not in spec:
+        return "not set"
+    cb = _mapping(spec.get("circuitBreaker"))
+    text = (f"{_state(spec, 'circuitBreaker')}, eject after {cb.get('consecutive5xxErrors', '?')} "
+            f"5xx in {cb.get('interval', '?')} for {cb.get('baseEjectionTime', '?')}")
+    for key, words in (("maxEjectionPercent", "at most {}% ejected"),
+                       ("maxConnections", "{} connections"),
+                       ("maxPendingRequests", "{} pending requests")):
+        if key in cb:
+            text += ", " + words.format(cb[key])
+    return text
+
+
+def _whitelist(spec: Mapping[str, Any]) -> str:
+    if "allowFrom" not in spec:
+        return "not set"
+    callers = _mapping(spec.get("allowFrom")).get("callers")
+    names = ", ".join(str(c) for c in callers) if isinstance(callers, list) else "?"
+    return f"{_state(spec, 'allowFrom')}, callers {names}"
+
+
+def _fault(spec: Mapping[str, Any], now: datetime | None, long: bool) -> str:
+    if "fault" not in spec:
+        return "not set" if long else NOT_SET
+    fault = _mapping(spec.get("fault"))
+    state = _state(spec, "fault")
+    until, expired = _until(fault.get("expires"), now)
+    if state == "on" and expired:
+        # Nothing re-renders a service the moment its fault expires: the fault leaves the
+        # cluster at the service's next render; /fault off records the end in the policy.
+        return (f"expired at {until} UTC (left out from the next render on; "
+                "/fault <svc> off records it)") if long else "expired"
+    if not long:
+        return state + (f" (until {until})" if until and state == "on" else "")
+    text = state
+    abort, delay = _mapping(fault.get("abort")), _mapping(fault.get("delay"))
+    if abort:
+        text += f", abort {abort.get('httpStatus', '?')} to {abort.get('percent', '?')}%"
+    if delay:
+        text += f", delay {delay.get('fixed', '?')} to {delay.get('percent', '?')}%"
+    if "expires" in fault:
+        text += f", expired at {until} UTC" if expired else f", until {until} UTC"
+    return text
+
+
+def _until(expires: Any, now: datetime | None) -> tuple[str, bool]:
+    """(`12:00` in UTC, with the date when not today; or the text as written when it is
+    no time; "" without expiry) and whether `now` is past it."""
+    if expires is None:
+        return "", False
+    try:
+        moment = datetime.fromisoformat(str(expires).replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return str(expires), False
+    at = now if now is None or now.tzinfo else now.replace(tzinfo=UTC)
+    today = at is None or at.astimezone(UTC).date() == moment.date()
+    return moment.strftime("%H:%M" if today else "%Y-%m-%d %H:%M"), at is not None and at >= moment
+
+
+def _timeout(spec: Mapping[str, Any]) -> str:
+    retries = _mapping(spec.get("retries"))
+    if "timeout" not in spec and not retries:
+        return "not set"
+    text = str(spec.get("timeout", "none"))
+    if not retries:
+        return text + ", no retries"
+    text += f", retries {retries.get('attempts', '?')}"
+    if "perTryTimeout" in retries:
+        text += f" per {retries['perTryTimeout']}"
+    if "retryOn" in retries:
+        text += f" on {retries['retryOn']}"
+    return text
+
+
+def _autoscale(spec: Mapping[str, Any]) -> str:
+    if "autoscale" not in spec:
+        return "not set"
+    scale = _mapping(spec.get("autoscale"))
+    text = f"{_state(spec, 'autoscale')}, {scale.get('min', '?')}-{scale.get('max', '?')} replicas"
+    return text + (f" at {scale['cpuPercent']}% cpu" if "cpuPercent" in scale else "")
+
+
+def _versions_of(spec: Mapping[str, Any]) -> Mapping[str, Any]:
+    return _mapping(spec.get("versions"))
+
+
+RELEASE = StatusLine(
+    lambda spec, now: "release: " + _release(spec, _versions_of(spec), long=True),
+    lambda spec, now: _release(spec, _versions_of(spec), long=False))
+ROUTES = StatusLine(
+    lambda spec, now: "routes: " + _routes(spec.get("routes"), long=True),
+    lambda spec, now: "routes " + _routes(spec.get("routes"), long=False))
+RATE_LIMIT = StatusLine(
+    lambda spec, now: "rate limit: " + _limit(spec),
+    lambda spec, now: "ratelimit " + _state(spec, "rateLimit"))
+CIRCUIT_BREAKER = StatusLine(
+    lambda spec, now: "circuit breaker: " + _breaker(spec),
+    lambda spec, now: "circuitbreak " + _state(spec, "circuitBreaker"))
+WHITELIST = StatusLine(
+    lambda spec, now: "whitelist: " + _whitelist(spec),
+    lambda spec, now: "whitelist " + _state(spec, "allowFrom"))
+FAULT = StatusLine(
+    lambda spec, now: "fault: " + _fault(spec, now, long=True),
+    lambda spec, now: "fault " + _fault(spec, now, long=False))
+TIMEOUT = StatusLine(
+    lambda spec, now: "timeout: " + _timeout(spec),
+    lambda spec, now: "timeout " + (str(spec["timeout"]) if "timeout" in spec else NOT_SET))
+AUTOSCALE = StatusLine(
+    lambda spec, now: "autoscale: " + _autoscale(spec),
+    lambda spec, now: "autoscale " + _state(spec, "autoscale"))
