@@ -26,11 +26,14 @@ from policies.edit import apply as apply_intent
 
 def for_intent(repo: PolicyRepo, intent: intents.PolicyIntent, scope: Scope, main: str,
                now: datetime) -> ChangeSet:
+    """The intent applied to its document on `main`. `now` resolves a time-boxed intent
+    once; an intent already resolved (a replay) keeps the time it was asked with."""
+    resolved = intents.resolve(intent, now)
     path = service_path(scope.env, scope.namespace, intent.service)
     before = repo.read(main, path)
-    edit = apply_intent(intent, before, scope.env, scope.namespace, now=now)
+    edit = apply_intent(resolved, before, scope.env, scope.namespace)
     return ChangeSet(scope.env, scope.namespace, intent.service, path, intent.action,
-                     edit.summary, before, edit.after_text, intent)
+                     edit.summary, before, edit.after_text, resolved)
 
 
 def commit_message(change_set: ChangeSet, change_id: int, requester: str) -> str:

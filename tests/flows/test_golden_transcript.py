@@ -38,7 +38,7 @@ dave: /approve 5
 /policies
 /rollback 3
 bob: /approve 6
-/route svc-user header user=[(?=x] regex -> v2
+/route svc-user header user=(?=x) regex -> v2
 /approve 99
 /changes
 """

@@ -41,7 +41,8 @@ def test_simultaneous_approvals_on_two_replicas_merge_once(replicas: tuple[App, 
         gate = threading.Barrier(2)
         results: dict[str, list[Event]] = {}
 
-        def approve(app: App, user: str, change: int = round_) -> None:
+        def approve(app: App, user: str, change: int = round_, gate: threading.Barrier = gate,
+                    results: dict[str, list[Event]] = results) -> None:
             gate.wait()
             results[user] = _say(app, user, f"/approve {change}")
 
