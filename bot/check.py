@@ -16,7 +16,8 @@ import yaml
 from bot import resources
 from bot.config import RepoConfig
 from bot.config_checks import config_problems, scope_problem
-from bot.core.errors import GovbotError
+from bot.core import yamlcheck
+from bot.core.errors import GovbotError, InvalidDocument
 from bot.guard.regotest import run_rego_tests, run_samples
 from bot.rollout import render_context
 from policies import webhook
@@ -38,10 +39,14 @@ class Report:
 
 def _load_yaml(path: Path, report: Report) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        yamlcheck.check(text, path.name)
+        return yaml.safe_load(text)
+    except yamlcheck.HostileYaml as error:
+        report.problems.append(str(error))
     except (OSError, yaml.YAMLError) as error:
         report.problems.append(f"{path.name}: {error}")
-        return None
+    return None
 
 
 def _check_documents(root: Path, report: Report, context: RenderContext,
@@ -56,9 +61,12 @@ def _check_documents(root: Path, report: Report, context: RenderContext,
         if (unknown := scope_problem(config, where[0], where[1])) is not None:
             report.problems.append(f"{rel}: {unknown}")
         try:
-            data = plain(path.read_text(encoding="utf-8"))
-        except Exception as error:
-            report.problems.append(f"{rel}: not readable YAML: {error}")
+            data = plain(path.read_text(encoding="utf-8"), rel)
+        except InvalidDocument as error:
+            report.problems.extend(f"{rel}: {p}" for p in error.problems)
+            continue
+        except (OSError, UnicodeDecodeError) as error:
+            report.problems.append(f"{rel}: not readable: {error}")
             continue
         problems = validate(data, rel)
         report.problems.extend(f"{rel}: {p}" for p in problems)

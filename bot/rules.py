@@ -14,6 +14,7 @@ import threading
 import yaml
 
 from bot.config import RepoConfig
+from bot.core import yamlcheck
 from bot.core.errors import ConfigError
 from bot.core.types import RuleSet
 from bot.repo.git import PolicyRepo
@@ -26,7 +27,10 @@ def _yaml(text: str | None, name: str) -> object:
     if text is None:
         raise ConfigError(f"the policy repository has no {name} on main")
     try:
+        yamlcheck.check(text, name)
         return yaml.safe_load(text)
+    except yamlcheck.HostileYaml as error:
+        raise ConfigError(f"reading main: {error}") from error
     except yaml.YAMLError as error:
         raise ConfigError(f"reading {name} on main: {error}") from error
 

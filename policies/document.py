@@ -26,6 +26,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
+from bot.core import yamlcheck
 from bot.core.errors import InvalidDocument, UserError
 from policies import kinds, units
 from policies.checks import fields
@@ -89,7 +90,12 @@ def new_document(env: str, namespace: str, service: str) -> str:
 
 
 def load(text: str, path: str = "document") -> CommentedMap:
-    """The document as a round-trip mapping; InvalidDocument when it is not a YAML mapping."""
+    """The document as a round-trip mapping; InvalidDocument when it is not a YAML mapping,
+    or is hostile (aliases, too large: `bot.core.yamlcheck`)."""
+    try:
+        yamlcheck.check(text, path)
+    except yamlcheck.HostileYaml as error:
+        raise InvalidDocument(path, [str(error).removeprefix(f"{path}: ")]) from error
     start, body = _split_start(text.replace("\r\n", "\n"))
     try:
         doc = _yaml(_Layout()).load(body)

@@ -1,0 +1,51 @@
+"""Refuse hostile YAML before any loader builds it: aliases, too many bytes, too many nodes.
+
+A 737-byte "billion laughs" document expands to gigabytes once its aliases are resolved,
+and a loader given it hangs or runs out of memory. govbot reads YAML written by people
+(policy documents, govbot.yaml, access.yaml, the catalog, request bodies), never needs
+aliases in them, and renders none. So every such text passes `check` first: it walks the
+parser's events (LibYAML's C parser when present, which builds nothing) and stops at the
+first alias, at `max_bytes`, or at `max_nodes`, naming the file, the line and the reason.
+
+Example:
+    >>> try:
+    ...     check("a: &x [1]\\nb: *x\\n", "govbot.yaml")
+    ... except HostileYaml as error:
+    ...     print(error)
+    govbot.yaml: line 2: YAML aliases (*x) are not accepted; write the value out
+"""
+
+from __future__ import annotations
+
+import yaml
+
+MAX_BYTES = 1_000_000
+MAX_NODES = 100_000
+
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class HostileYaml(ValueError):
+    """The text was refused before loading; the message names the file and the reason."""
+
+
+def check(text: str, name: str, *, max_bytes: int = MAX_BYTES,
+          max_nodes: int = MAX_NODES) -> None:
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise HostileYaml(f"{name}: {size} bytes; govbot reads YAML files of at most "
+                          f"{max_bytes} bytes")
+    nodes = 0
+    try:
+        for event in yaml.parse(text, Loader=_Parser):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise HostileYaml(f"{name}: line {line}: YAML aliases (*{event.anchor}) are "
+                                  "not accepted; write the value out")
+            if isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                if nodes > max_nodes:
+                    raise HostileYaml(f"{name}: more than {max_nodes} YAML nodes; split it "
+                                      "or shorten it")
+    except yaml.YAMLError:
+        return  # not YAML at all: the loader that follows says where and why
