@@ -90,7 +90,7 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     policy_guard = guard.build(settings.guard, settings.opa_url, settings.opa_token)
     repo = open_repo(settings)
     try:
-        store = SqlStore(settings.database_url)
+        store = SqlStore(settings.database_url, clock)
     except Exception as error:  # a wrong URL, a missing driver, a database that is down
         raise ConfigError(f"opening the store at GOVBOT_DATABASE_URL: {error}") from error
     rules = MainRules(repo)

@@ -70,8 +70,10 @@ class Workflow:
                 return approving.run(ctx, person, change_id)
             case intents.Reject(change_id=change_id, reason=reason):
                 return rejecting.run(ctx, person, change_id, reason)
-            case intents.ListChanges():
-                return queries.changes(ctx)
+            case intents.ListChanges() as listing:
+                return queries.changes(ctx, listing)
+            case intents.Show(change_id=change_id):
+                return queries.show(ctx, change_id)
         scope = config.scope(command.platform, command.channel, parsed.env, parsed.namespace)
         match parsed.intent:
             case intents.Status(service=service):

@@ -163,7 +163,21 @@ class Reject:
 
 @dataclass(frozen=True)
 class ListChanges:
+    """The change history: open changes by default, or merged, rejected or all of them,
+    optionally only those updated within `since` (a duration such as `7d` or `24h`)."""
+
+    state: Literal["open", "merged", "rejected", "all"] = "open"
+    since: str | None = None
     action = "changes"
+
+
+@dataclass(frozen=True)
+class Show:
+    """One change in full: what it does to the document and to the cluster, its verdict
+    and its approvals."""
+
+    change_id: int
+    action = "show"
 
 
 @dataclass(frozen=True)
@@ -195,7 +209,7 @@ class Help:
     action = "help"
 
 
-Intent = (PolicyIntent | Approve | Reject | ListChanges | Status | Help | Rollback
+Intent = (PolicyIntent | Approve | Reject | ListChanges | Show | Status | Help | Rollback
           | ListPolicies)
 
 

@@ -50,8 +50,8 @@ def run(ctx: Context, person: Person, change_id: int) -> list[Event]:
         change = ctx.store.judged(change.id, after)
         prefix = f"{note}\n" if note else ""
         if not after.allow:
-            return [ApprovalRecorded(view(ctx, change), prefix + str(
-                Denied(after.deny, header=f"#{change_id} cannot merge")), ok=False)]
+            return [ApprovalRecorded(view(ctx, change), prefix + merging.stuck(
+                change_id, after.deny), ok=False)]
         if not after.mergeable:
             return [ApprovalRecorded(view(ctx, change), (
                 f"{prefix}#{change_id} approved by {person.id} ({after.approvals_valid} of "

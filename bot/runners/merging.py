@@ -66,6 +66,10 @@ def merge(ctx: Context, change: Change, note: str = "") -> list[Event]:
             return [ChangeRejected(view(ctx, change), note)]
         approvals = ctx.approvals(change)
         decision = ctx.decide(ctx.change_set(change), change.requester, approvals)
+        if not decision.allow:
+            change = ctx.store.judged(change.id, decision)
+            return [ApprovalRecorded(view(ctx, change), "\n".join(
+                n for n in (note, stuck(change.id, decision.deny)) if n), ok=False)]
         if not decision.mergeable:
             change = ctx.store.judged(change.id, decision)
             return [ApprovalRecorded(view(ctx, change),
@@ -85,6 +89,14 @@ def merge(ctx: Context, change: Change, note: str = "") -> list[Event]:
         return applied(ctx, change, merged, f"#{change.id} approved by {by}, merged", note)
     raise TransientError(f"main kept moving while merging #{change.id}; "
                          f"/approve {change.id} again to retry")
+
+
+def stuck(change_id: int, reasons: tuple[str, ...]) -> str:
+    """Why an approved change cannot merge now, and what to do about it."""
+    return "\n".join([f"#{change_id} cannot merge: main's rules deny it now:",
+                      *(f"• {reason}" for reason in reasons),
+                      f"/reject {change_id} to close it, then ask for a change those rules "
+                      "allow; or change the rule itself through its own change"])
 
 
 def applied(ctx: Context, change: Change, merged: str, headline: str,

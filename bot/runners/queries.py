@@ -2,29 +2,77 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.change import Change
 from bot.core.errors import UserError
 from bot.core.events import Answer, Event
 from bot.core.types import Scope
 from bot.runners import Context
-from bot.runners.views import progress
+from bot.runners.views import manifest_diff, progress, view, when
 from commands.help import help_text
 from policies.document import plain, service_path
+from policies.intents import ListChanges
 from policies.status import overview
 from policies.status import status as status_text
 
 POLICIES_SHOWN = 50
+CHANGES_SHOWN = 50
 
 
 def help(command: str | None) -> list[Event]:
     return [Answer(help_text(command))]
 
 
-def changes(ctx: Context) -> list[Event]:
-    open_changes = ctx.store.changes("open")
-    if not open_changes:
-        return [Answer("no open changes")]
-    return [Answer("\n".join(f"#{c.id} {c.summary} ({c.env}/{c.namespace}) by {c.requester}, "
-                             f"{progress(ctx, c)}" for c in open_changes))]
+def changes(ctx: Context, intent: ListChanges) -> list[Event]:
+    """Open changes with what they still need; merged and rejected ones as history."""
+    found = ctx.store.changes(None if intent.state == "all" else intent.state)
+    if intent.since is not None:
+        start = ctx.clock() - _span(intent.since)
+        found = [c for c in found if c.updated_at >= start]
+    if not found:
+        since = f" since {intent.since}" if intent.since else ""
+        which = "" if intent.state == "all" else f"{intent.state} "
+        return [Answer(f"no {which}changes{since}")]
+    return [Answer("\n".join(_line(ctx, c) for c in found[-CHANGES_SHOWN:]))]
+
+
+def _line(ctx: Context, change: Change) -> str:
+    where = f"#{change.id} {change.summary} ({change.env}/{change.namespace}) by {change.requester}"
+    match change.state:
+        case "open":
+            return f"{where}, {progress(ctx, change)}"
+        case "merged":
+            return f"{where}, merged {when(change.updated_at)}"
+    return f"{where}, rejected {when(change.updated_at)}: {change.reason}"
+
+
+def _span(since: str) -> timedelta:
+    amount, unit = int(since[:-1]), since[-1]
+    return timedelta(days=amount) if unit == "d" else (
+        timedelta(hours=amount) if unit == "h" else timedelta(minutes=amount))
+
+
+def show(ctx: Context, change_id: int) -> list[Event]:
+    """/show: everything a reviewer needs before approving."""
+    change = ctx.store.get(change_id)
+    card = view(ctx, change)
+    lines = [f"#{change.id} {change.summary} ({change.env}/{change.namespace}), "
+             f"{change.state}, requested by {change.requester} {when(change.created_at)}"]
+    if change.url:
+        lines.append(f"pull request: {change.url}")
+    lines.append(f"verdict: {'denied' if card.deny else 'allowed'}")
+    lines += [f"  deny {reason}" for reason in card.deny]
+    lines += [f"  warning {reason}" for reason in card.warn]
+    lines.append(f"approvals: {', '.join(card.approved_by) or 'none yet'} "
+                 f"({len(card.approved_by)} of {card.approvals_required})")
+    if change.state == "open" and card.approvals_missing:
+        lines.append(f"may still approve: {', '.join(card.approvers) or 'nobody'}")
+    if change.state == "rejected":
+        lines.append(f"rejected: {change.reason}")
+    lines += ["policy diff:", change.diff.rstrip("\n") or "(none)",
+              "manifest diff:", manifest_diff(ctx, change).rstrip("\n") or "(no object changes)"]
+    return [Answer("\n".join(lines), change_id=change.id)]
 
 
 def status(ctx: Context, scope: Scope, service: str) -> list[Event]:

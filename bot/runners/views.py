@@ -6,9 +6,18 @@ approvals that count for its current content.
 
 from __future__ import annotations
 
+import difflib
+from datetime import UTC, datetime
+from typing import Any
+
+import yaml
+
 from bot.change import Change
+from bot.core.errors import InvalidDocument
 from bot.core.types import ChangeView, Decision
+from bot.rollout import render_checked, render_context
 from bot.runners import Context
+from policies.document import parse_service_path
 
 
 def view(ctx: Context, change: Change) -> ChangeView:
@@ -45,3 +54,38 @@ def opened(change: Change, decision: Decision, groups: frozenset[str]) -> str:
     line = (f"change #{change.id} opened: {change.summary} ({change.env}/{change.namespace}"
             f"{created}). {text}, not by {change.requester}.")
     return "\n".join([line, *(f"warning: {w}" for w in decision.warn)])
+
+
+def when(moment: datetime) -> str:
+    """A time people can read: date, to the second, in UTC, the zone named."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def manifest_diff(ctx: Context, change: Change) -> str:
+    """What the change does in the cluster: the rendered objects before and after, as a
+    unified diff per object (`Kind/name`)."""
+    if parse_service_path(change.path) is None:
+        return ""
+    context = render_context(ctx.config(ctx.main()), ctx.clock())
+    try:
+        before = _objects(ctx.repo.read(change.base_sha, change.path), change.path, context)
+        after = _objects(ctx.repo.read(change.head_sha or change.base_sha, change.path),
+                         change.path, context)
+    except InvalidDocument as error:
+        return f"cannot be rendered: {'; '.join(error.problems)}"
+    parts: list[str] = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key, ""), after.get(key, "")
+        if old != new:
+            parts += difflib.unified_diff(old.splitlines(keepends=True),
+                                          new.splitlines(keepends=True),
+                                          f"a/{key}" if old else "/dev/null",
+                                          f"b/{key}" if new else "/dev/null")
+    return "".join(parts)
+
+
+def _objects(text: str | None, path: str, context: Any) -> dict[str, str]:
+    objects = render_checked(None, text, path, context) if text is not None else []
+    return {f"{o['kind']}/{o['metadata']['name']}":
+            yaml.safe_dump(o, sort_keys=False, default_flow_style=False)
+            for o in objects}

@@ -60,8 +60,10 @@ T = TypeVar("T")
 
 
 class SqlStore:
-    def __init__(self, url: str) -> None:
-        """Connect and create the tables when missing (SQLite files and folders too)."""
+    def __init__(self, url: str, clock: Callable[[], datetime] | None = None) -> None:
+        """Connect and create the tables when missing (SQLite files and folders too).
+        `clock` stamps every record (the app's one clock; UTC now by default)."""
+        self._clock = clock or _utcnow
         self._engine = _engine(url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         Base.metadata.create_all(self._engine)
@@ -83,7 +85,7 @@ class SqlStore:
                 with self._transaction() as session:
                     self._refuse_locked(session, change_set)
                     return _to_change(_insert_change(session, change_set, requester,
-                                                     base_sha, verdict))
+                                                     base_sha, verdict, self._clock()))
             except IntegrityError:
                 # another writer took the same id or the same lock first; look again
                 with self._transaction() as session:
@@ -145,7 +147,7 @@ class SqlStore:
             if row.state != "open":
                 raise Conflict(f"updating change #{change_id}: it is already {row.state}")
             write(row)
-            row.updated_at = _now()
+            row.updated_at = self._clock()
             return _to_change(row)
 
     def close(self, change_id: int, state: ChangeState, *, reason: str = "",
@@ -162,7 +164,7 @@ class SqlStore:
             if row.state != "open":
                 raise Conflict(f"closing change #{change_id}: it is already {row.state}")
             row.state, row.reason, row.merged_sha, row.updated_at = (
-                state, reason, merged_sha, _now())
+                state, reason, merged_sha, self._clock())
             session.execute(delete(LockRow).where(LockRow.change_id == change_id))
             return _to_change(row)
 
@@ -212,7 +214,7 @@ class SqlStore:
             row = session.get(AppliedRow, target, with_for_update=True)
             if row is not None and old is not None and row.sha != old:
                 return False
-            session.merge(AppliedRow(target=target, sha=sha, at=_now()))
+            session.merge(AppliedRow(target=target, sha=sha, at=self._clock()))
             return True
         # two replicas recording a first apply race on the primary key; the second updates
         return self._retry_integrity(write)
@@ -220,7 +222,7 @@ class SqlStore:
     def claim(self, key: str, holder: str, seconds: float) -> bool:
         """Take the lease `key` for `seconds` (or renew it when `holder` has it); False
         while someone else holds an unexpired lease."""
-        now = _now()
+        now = self._clock()
         until = now + timedelta(seconds=seconds)
         try:
             with self._transaction() as session:
@@ -245,7 +247,7 @@ class SqlStore:
         """True the first time `key` (a platform delivery id) is seen, False after."""
         try:
             with self._transaction() as session:
-                session.add(EventSeenRow(key=key, at=_now()))
+                session.add(EventSeenRow(key=key, at=self._clock()))
         except IntegrityError:
             return False
         return True
@@ -260,7 +262,7 @@ class SqlStore:
     def set_chat_ref(self, key: str, value: dict[str, Any]) -> None:
         """Remember `value` under `key`, replacing what was there."""
         def write(session: Session) -> None:
-            session.merge(ChatRefRow(key=key, value=_dump(value), at=_now()))
+            session.merge(ChatRefRow(key=key, value=_dump(value), at=self._clock()))
         self._retry_integrity(write)
 
     @contextmanager
@@ -290,9 +292,8 @@ class SqlStore:
 
 
 def _insert_change(session: Session, change_set: ChangeSet, requester: str, base_sha: str,
-                   verdict: Decision) -> ChangeRow:
+                   verdict: Decision, now: datetime) -> ChangeRow:
     change_id = (session.scalar(select(func.max(ChangeRow.id))) or 0) + 1
-    now = _now()
     row = ChangeRow(
         id=change_id, env=change_set.env, namespace=change_set.namespace,
         service=change_set.service, path=change_set.path, action=change_set.action,
@@ -348,7 +349,7 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"storing a change: {type(value).__name__} is not JSON data")
 
 
-def _now() -> datetime:
+def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 

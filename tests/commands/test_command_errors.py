@@ -132,7 +132,7 @@ def test_missing_arguments(text: str, missing: str) -> None:
         ("/ratelimit svc-user off please", "please"),
         ("/ratelimit svc-user 500/5s header user=a also=b", "also=b"),
         ("/approve 12 13", "13"),
-        ("/changes all", "all"),
+        ("/changes all of them", "of them"),
         ("/status svc-user svc-order", "svc-order"),
         ("/help canary ratelimit", "ratelimit"),
     ],

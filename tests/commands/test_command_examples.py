@@ -23,6 +23,7 @@ from policies.intents import (
     Rollback,
     Route,
     Scale,
+    Show,
     Status,
     Timeout,
     Whitelist,
@@ -43,6 +44,7 @@ INTENT_OF = {
     "approve": Approve,
     "reject": Reject,
     "changes": ListChanges,
+    "show": Show,
     "status": Status,
     "help": Help,
 }

@@ -49,3 +49,16 @@ def test_only_the_requester_or_an_approver_may_reject(govbot: Govbot) -> None:
     assert "rejected by bob" in govbot.one("/reject 1", user="bob").text
     govbot.one("/canary svc-user 30%")
     assert "rejected by alice" in govbot.one("/reject 2").text
+
+
+def test_an_approved_change_that_main_now_denies_says_which_rule_and_what_to_do(
+        govbot: Govbot) -> None:
+    govbot.one("/canary svc-user 20% --env prod")
+    assert "1 of 2" in govbot.one("/approve 1", user="bob").text
+    config = yaml.safe_load(govbot.app.repo.read("main", "govbot.yaml") or "")
+    config["environments"]["prod"]["limits"]["canaryMaxStep"] = 10
+    _push(govbot, {"govbot.yaml": yaml.safe_dump(config)})
+    stuck = govbot.one("/approve 1", user="carol")
+    assert not stuck.ok and "[release.max_step]" in stuck.text, stuck.text
+    assert "/reject 1" in stuck.text
+    assert govbot.app.store.get(1).state == "open"
