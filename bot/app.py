@@ -20,6 +20,7 @@ from bot import apply, forge, guard, resources
 from bot.chat import ServedChat, console, dingtalk, slack
 from bot.config import IdentityMatcher
 from bot.core.errors import ConfigError
+from bot.core.redact import redact
 from bot.core.types import Author
 from bot.repo.git import PolicyRepo
 from bot.rollout import Rollout
@@ -92,7 +93,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     try:
         store = SqlStore(settings.database_url, clock)
     except Exception as error:  # a wrong URL, a missing driver, a database that is down
-        raise ConfigError(f"opening the store at GOVBOT_DATABASE_URL: {error}") from error
+        raise ConfigError("opening the store at GOVBOT_DATABASE_URL: "
+                          f"{redact(str(error), settings.secrets())}") from error
     rules = MainRules(repo)
     rollout = Rollout(repo, store, apply.build(settings.apply, settings.rendered_dir), clock)
     context = Context(repo, store, policy_guard, forge.build(settings.forge, repo), rollout,

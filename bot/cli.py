@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.core.errors import ConfigError, UserError
+from bot.core.redact import install as install_redaction
+from bot.core.redact import redact
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -39,14 +41,15 @@ def _start() -> App:
     try:
         settings = Settings.from_env()
     except ConfigError as error:
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(redact(str(error))) from error
+    install_redaction(settings.secrets())
     try:
         app = build(settings)
         app.check_main()
     except ConfigError as error:
-        raise click.ClickException(
+        raise click.ClickException(redact(
             f"{error}\nfix main of the policy repository ({settings.repo_url}) or the "
-            "GOVBOT_* settings, then start again") from error
+            "GOVBOT_* settings, then start again", settings.secrets())) from error
     return app
 
 
@@ -67,7 +70,7 @@ def shell(user: str | None) -> None:
     chat = ConsoleChat(user or app.default_console_user())
     deliver(chat.surface, None, app.workflow.sync())
     if sys.stdin.isatty():
-        click.echo(f"govbot shell: policy repository {app.settings.repo_path}; "
+        click.echo(f"govbot shell: policy repository {redact(str(app.settings.repo_path))}; "
                    "type /help, 'name: <command>' to speak as someone else, Ctrl-D to leave")
     try:
         sys.exit(chat.run(app.workflow.handle))

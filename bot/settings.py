@@ -19,6 +19,7 @@ from pathlib import Path
 from bot.chat.dingtalk import DingTalkSettings
 from bot.chat.slack import SlackSettings
 from bot.core.errors import ConfigError
+from bot.core.redact import redact
 
 GUARDS = ("embedded", "opa")
 APPLY_TARGETS = ("directory",)
@@ -69,6 +70,13 @@ class Settings:
     slack: SlackSettings = field(default_factory=SlackSettings)
     dingtalk: DingTalkSettings = field(default_factory=DingTalkSettings)
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every credential in the settings, for `bot.core.redact` (logs and messages)."""
+        values = (self.opa_token, self.slack.signing_secret, self.slack.bot_token,
+                  self.slack.app_token, self.dingtalk.client_secret, self.dingtalk.app_secret,
+                  self.dingtalk.robot_secret, self.dingtalk.robot_webhook)
+        return tuple(v for v in values if v)
+
     @property
     def repo_path(self) -> Path:
         """The policy repository govbot works in (the local forge's bare repository)."""
@@ -108,6 +116,6 @@ class Settings:
                     f"{name}={value!r} is not supported; use one of {', '.join(allowed)}")
         if self.forge == "local" and "://" in self.repo_url:
             raise ConfigError(
-                f"GOVBOT_REPO_URL={self.repo_url!r}: "
+                f"GOVBOT_REPO_URL={redact(self.repo_url)!r}: "
                 "the local forge needs a path to a bare repository"
             )

@@ -1,0 +1,62 @@
+"""Keep credentials out of what people and logs see.
+
+`redact(text, secrets)` hides a URL's user and password (`https://user:pw@host` →
+`https://***@host`), the values of query parameters that carry credentials
+(`access_token=`, `token=`, `sign=`, `secret=`, `password=`, `key=`), and every exact
+secret given. `RedactingFilter` applies it to every log record a handler writes, so a
+library's error text that quotes a URL or a token never reaches a log line in clear.
+
+Example:
+    >>> redact("cannot reach postgresql://govbot:hunter2@db:5432/govbot")
+    'cannot reach postgresql://***@db:5432/govbot'
+    >>> redact("POST /robot/send?access_token=abc123&timestamp=1", ())
+    'POST /robot/send?access_token=***&timestamp=1'
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+MASK = "***"
+_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
+_PARAMS = re.compile(r"(?i)\b(?P<name>access_token|token|sign|secret|password|passwd|key)"
+                     r"=(?P<value>[^&\s'\"]+)")
+_SHORTEST = 6  # shorter "secrets" would mask ordinary words
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    text = _USERINFO.sub(lambda m: f"{m.group('scheme')}{MASK}@", text)
+    text = _PARAMS.sub(lambda m: f"{m.group('name')}={MASK}", text)
+    for secret in sorted({s for s in secrets if len(s) >= _SHORTEST}, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message (and traceback text) with `redact`."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets = tuple(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args = redact(message, self._secrets), None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self._secrets)
+        return True
+
+
+def install(secrets: Iterable[str] = ()) -> None:
+    """Put a RedactingFilter on every handler of the root logger (one for warnings on
+    stderr first, when logging is not configured yet)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+    redacting = RedactingFilter(secrets)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redacting)
