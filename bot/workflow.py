@@ -66,8 +66,8 @@ class Workflow:
         match parsed.intent:
             case intents.Help(command=name):
                 return queries.help(name)
-            case intents.Approve(change_id=change_id):
-                return approving.run(ctx, person, change_id)
+            case intents.Approve(change_id=change_id, break_glass=reason):
+                return approving.run(ctx, person, change_id, reason)
             case intents.Reject(change_id=change_id, reason=reason):
                 return rejecting.run(ctx, person, change_id, reason)
             case intents.ListChanges() as listing:

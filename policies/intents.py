@@ -150,7 +150,11 @@ POLICY_INTENTS: tuple[type, ...] = get_args(PolicyIntent)
 
 @dataclass(frozen=True)
 class Approve:
+    """Approve a change. `break_glass` is the mandatory reason of a requester approving
+    their own de-escalation; whether it counts is the guardrails' decision."""
+
     change_id: int
+    break_glass: str | None = None
     action = "approve"
 
 

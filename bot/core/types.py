@@ -94,11 +94,15 @@ class Decision:
 
 @dataclass(frozen=True)
 class Approval:
-    """A person's approval of a change, bound to the change's content hash."""
+    """A person's approval of a change, bound to the change's content hash.
+
+    `break_glass` is the reason of a break-glass approval (the requester's own, for a
+    de-escalation the guardrails let through), empty otherwise."""
 
     by: str
     at: datetime
     content_hash: str
+    break_glass: str = ""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
     {"action": "canary", "actor": {"id": "alice", "groups": ["team"]},
      "env": "prod", "namespace": "demo", "target": "svc-user", "path": "services/…",
      "before": {...} | null, "after": {...} | null,
-     "approvals": [{"by": "bob", "at": "2026-11-27T10:05:00Z"}],
+     "approvals": [{"by": "bob", "at": "2026-11-27T10:05:00Z"},
+                   {"by": "alice", "at": "…", "break_glass": true, "reason": "…"}],
      "reviewer": {"id": "carol"},            # only when someone closes the change
      "now": "2026-11-27T10:00:00Z"}
 
@@ -32,6 +33,13 @@ def _time(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
+def _approval(approval: Approval) -> dict[str, object]:
+    given: dict[str, object] = {"by": approval.by, "at": _time(approval.at)}
+    if approval.break_glass:
+        given.update(break_glass=True, reason=approval.break_glass)
+    return given
+
+
 def guard_input(change_set: ChangeSet, requester: Person, approvals: Sequence[Approval],
                 now: datetime, reviewer: str = "") -> dict[str, object]:
     data: dict[str, object] = {
@@ -43,7 +51,7 @@ def guard_input(change_set: ChangeSet, requester: Person, approvals: Sequence[Ap
         "path": change_set.path,
         "before": _plain(change_set.before_text),
         "after": _plain(change_set.after_text),
-        "approvals": [{"by": a.by, "at": _time(a.at)} for a in approvals],
+        "approvals": [_approval(a) for a in approvals],
         "now": _time(now),
     }
     if reviewer:

@@ -16,7 +16,8 @@ from bot.runners import Context, merging
 from bot.runners.views import needs, progress, view
 
 
-def run(ctx: Context, person: Person, change_id: int) -> list[Event]:
+def run(ctx: Context, person: Person, change_id: int,
+        break_glass: str | None = None) -> list[Event]:
     with ctx.holding(change_id):
         change = ctx.store.get(change_id)
         if change.state != "open":
@@ -39,7 +40,7 @@ def run(ctx: Context, person: Person, change_id: int) -> list[Event]:
             return [Answer(f"you already approved #{change_id}; {progress(ctx, change)}",
                            change_id=change_id)]
         before = ctx.decide(change_set, change.requester, approvals)
-        candidate = Approval(person.id, ctx.clock(), change.content_hash)
+        candidate = Approval(person.id, ctx.clock(), change.content_hash, break_glass or "")
         after = ctx.decide(change_set, change.requester, [*approvals, candidate])
         added = [reason for reason in after.deny if reason not in before.deny]
         if added or after.approvals_valid <= before.approvals_valid:
@@ -48,6 +49,9 @@ def run(ctx: Context, person: Person, change_id: int) -> list[Event]:
                          header=f"approval of #{change_id} by {person.id} refused")
         ctx.store.add_approval(change.id, candidate)
         change = ctx.store.judged(change.id, after)
+        if break_glass:
+            note = "\n".join(n for n in (note, f"BREAK-GLASS: {person.id} approved their own "
+                                          f"#{change_id}: {break_glass}") if n)
         prefix = f"{note}\n" if note else ""
         if not after.allow:
             return [ApprovalRecorded(view(ctx, change), prefix + merging.stuck(

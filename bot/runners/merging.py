@@ -76,7 +76,9 @@ def merge(ctx: Context, change: Change, note: str = "") -> list[Event]:
                                      f"{note}\n#{change.id} needs approvals again: "
                                      f"{progress(ctx, change)}".strip(), ok=False)]
         trailers = [f"Govbot-Change: {change.id}", f"Requested-by: {change.requester}",
-                    *(f"Approved-by: {a.by}" for a in approvals)]
+                    *(f"Approved-by: {a.by}" for a in approvals),
+                    *(f"Break-glass: {a.by}: {' '.join(a.break_glass.split())}"
+                      for a in approvals if a.break_glass)]
         message = "\n".join([f"Merge change #{change.id}: {change.summary}", "", *trailers, ""])
         try:
             merged = ctx.forge.merge(change, message, GOVBOT)

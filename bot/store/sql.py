@@ -48,6 +48,7 @@ from bot.store.tables import (
     AppliedRow,
     ApprovalRow,
     Base,
+    BreakGlassRow,
     ChangeRow,
     ChatRefRow,
     ClaimRow,
@@ -185,21 +186,26 @@ class SqlStore:
         try:
             with self._transaction() as session:
                 _row(session, change_id)
-                session.add(ApprovalRow(change_id=change_id, by=approval.by, at=approval.at,
-                                        content_hash=approval.content_hash))
+                row = ApprovalRow(change_id=change_id, by=approval.by, at=approval.at,
+                                  content_hash=approval.content_hash)
+                session.add(row)
+                if approval.break_glass:
+                    session.flush()
+                    session.add(BreakGlassRow(approval_id=row.id, reason=approval.break_glass))
         except IntegrityError:
             return False
         return True
 
     def approvals(self, change_id: int, content_hash: str) -> list[Approval]:
         """Approvals of a change bound to `content_hash`, oldest first."""
-        query = (select(ApprovalRow)
+        query = (select(ApprovalRow, BreakGlassRow.reason)
+                 .outerjoin(BreakGlassRow, BreakGlassRow.approval_id == ApprovalRow.id)
                  .where(ApprovalRow.change_id == change_id,
                         ApprovalRow.content_hash == content_hash)
                  .order_by(ApprovalRow.at, ApprovalRow.id))
         with self._transaction() as session:
-            return [Approval(row.by, row.at, row.content_hash)
-                    for row in session.scalars(query)]
+            return [Approval(row.by, row.at, row.content_hash, reason or "")
+                    for row, reason in session.execute(query)]
 
     def applied(self, target: str) -> str | None:
         """The commit of main that apply target `target` last applied completely."""

@@ -77,6 +77,16 @@ class ApprovalRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
+class BreakGlassRow(Base):
+    """The reason of a break-glass approval, beside the approval it belongs to."""
+
+    __tablename__ = "break_glass"
+
+    approval_id: Mapped[int] = mapped_column(ForeignKey("approvals.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+
+
 class LockRow(Base):
     __tablename__ = "locks"
 
