@@ -140,8 +140,13 @@ def sync(full: bool) -> None:
         app.close()
     for reply in replies:
         click.echo(reply.text, err=not reply.ok)
-    click.echo(f"{len(replies)} services applied" if replies else "nothing to apply")
-    sys.exit(0 if all(r.ok for r in replies) else 1)
+    applied = sum(1 for r in replies if r.ok and r.text.startswith("applied: "))
+    failed = sum(1 for r in replies if not r.ok)
+    if failed:
+        click.echo(f"{applied} services applied; {failed} not applied (see above)", err=True)
+    else:
+        click.echo(f"{applied} services applied" if applied else "nothing to apply")
+    sys.exit(0 if not failed else 1)
 
 
 @main.command()

@@ -83,6 +83,18 @@ def render_checked(before: str | None, after: str | None, path: str,
     return plan(plain(before) if before is not None else None, after_data, path, context)
 
 
+def _described(path: str, objects: list[dict[str, Any]]) -> str:
+    """One line of what a document's objects are now; a description that fails (a bug)
+    never turns an apply that succeeded into a failure."""
+    if not objects:
+        return f"removed what {path} rendered"
+    try:
+        return describe(objects)
+    except Exception:
+        log.exception("incident %s describing %s", incident(), path)
+        return ", ".join(f"{o.get('kind')} {o.get('metadata', {}).get('name')}" for o in objects)
+
+
 class Rollout:
     def __init__(self, repo: PolicyRepo, store: SqlStore, target: ApplyTarget,
                  clock: Callable[[], datetime]) -> None:
@@ -134,7 +146,7 @@ class Rollout:
                 pending = self._apply_one(path, objects)
                 if pending:
                     return Rolled(tuple(lines), tuple(invalid), (pending,))
-                lines.append(describe(objects) if objects else f"removed what {path} rendered")
+                lines.append(_described(path, objects))
         return Rolled(tuple(lines), tuple(invalid))
 
     def _apply_one(self, path: str, objects: list[dict[str, Any]]) -> str:

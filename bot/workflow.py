@@ -71,7 +71,7 @@ class Workflow:
             case intents.Reject(change_id=change_id, reason=reason):
                 return rejecting.run(ctx, person, change_id, reason)
             case intents.ListChanges() as listing:
-                return queries.changes(ctx, listing)
+                return queries.changes(ctx, listing, parsed.env, parsed.namespace)
             case intents.Show(change_id=change_id):
                 return queries.show(ctx, change_id)
         scope = config.scope(command.platform, command.channel, parsed.env, parsed.namespace)

@@ -32,6 +32,10 @@ def run(ctx: Context, person: Person, change_id: int,
                 f"{change.summary}. Your approval was not recorded; earlier ones no longer "
                 f"count. Review the new diff and /approve {change_id} again:\n{change.diff}"),
                 ok=False)]
+        if break_glass and person.id != change.requester:
+            raise UserError(f"break-glass is for approving your own de-escalation; "
+                            f"{change.requester} asked for #{change_id}, so approve it "
+                            f"without it: /approve {change_id}")
         approvals = ctx.approvals(change)
         change_set = ctx.change_set(change)
         if any(a.by == person.id for a in approvals):
@@ -44,9 +48,13 @@ def run(ctx: Context, person: Person, change_id: int,
         after = ctx.decide(change_set, change.requester, [*approvals, candidate])
         added = [reason for reason in after.deny if reason not in before.deny]
         if added or after.approvals_valid <= before.approvals_valid:
-            raise Denied(added or [f"[review.not_counted] {person.id}'s approval does not "
-                                   f"count for #{change_id}"],
-                         header=f"approval of #{change_id} by {person.id} refused")
+            reasons = added or [f"[review.not_counted] {person.id}'s approval does not count "
+                                f"for #{change_id}"]
+            if break_glass:
+                reasons = [*reasons, "break-glass counts only for a de-escalation (turning a "
+                           "risk off), approved by its requester from the groups govbot.yaml "
+                           "names for de-escalations"]
+            raise Denied(reasons, header=f"approval of #{change_id} by {person.id} refused")
         ctx.store.add_approval(change.id, candidate)
         change = ctx.store.judged(change.id, after)
         if break_glass:

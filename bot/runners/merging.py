@@ -88,7 +88,9 @@ def merge(ctx: Context, change: Change, note: str = "") -> list[Event]:
             continue
         change = ctx.store.close(change.id, "merged", merged_sha=merged)
         by = ", ".join(a.by for a in approvals)
-        return applied(ctx, change, merged, f"#{change.id} approved by {by}, merged", note)
+        headline = (f"#{change.id} approved by {by}, merged" if by else
+                    f"#{change.id} merged without review ({change.env} requires no approval)")
+        return applied(ctx, change, merged, headline, note)
     raise TransientError(f"main kept moving while merging #{change.id}; "
                          f"/approve {change.id} again to retry")
 

@@ -24,9 +24,11 @@ def help(command: str | None) -> list[Event]:
     return [Answer(help_text(command))]
 
 
-def changes(ctx: Context, intent: ListChanges) -> list[Event]:
-    """Open changes with what they still need; merged and rejected ones as history."""
-    found = ctx.store.changes(None if intent.state == "all" else intent.state)
+def changes(ctx: Context, intent: ListChanges, env: str | None = None,
+            namespace: str | None = None) -> list[Event]:
+    """Open changes with what they still need; merged and rejected ones as history;
+    only those of `env` / `namespace` when the command named them."""
+    found = ctx.store.changes(None if intent.state == "all" else intent.state, env, namespace)
     if intent.since is not None:
         start = ctx.clock() - _span(intent.since)
         found = [c for c in found if c.updated_at >= start]
@@ -77,14 +79,17 @@ def show(ctx: Context, change_id: int) -> list[Event]:
 
 def status(ctx: Context, scope: Scope, service: str) -> list[Event]:
     text = ctx.repo.read(ctx.main(), service_path(scope.env, scope.namespace, service))
+    held = ctx.store.holder(scope.env, scope.namespace, service)
+    pending = (f"open change #{held.id}: {held.summary} by {held.requester}, "
+               f"{progress(ctx, held)}" if held is not None else "")
+    if text is None and pending:
+        return [Answer(f"{service} has no policy document in {scope} on main yet; {pending} "
+                       "would create it")]
     if text is None:
         return [Answer(f"{service} has no policy document in {scope} yet; "
                        f"a command such as /canary {service} 10% creates it")]
-    lines = [status_text(plain(text), now=ctx.clock())]
-    held = ctx.store.holder(scope.env, scope.namespace, service)
-    if held is not None:
-        lines.append(f"open change #{held.id}: {held.summary} by {held.requester}")
-    return [Answer("\n".join(lines))]
+    return [Answer("\n".join(n for n in (status_text(plain(text), now=ctx.clock()), pending)
+                             if n))]
 
 
 def policies(ctx: Context, scope: Scope) -> list[Event]:

@@ -62,3 +62,19 @@ def test_an_approved_change_that_main_now_denies_says_which_rule_and_what_to_do(
     assert not stuck.ok and "[release.max_step]" in stuck.text, stuck.text
     assert "/reject 1" in stuck.text
     assert govbot.app.store.get(1).state == "open"
+
+
+def test_break_glass_is_only_for_the_requesters_own_change(govbot: Govbot) -> None:
+    govbot.one("/canary svc-user 20% --env prod")
+    refused = govbot.one("/approve 1 break-glass urgent", user="carol")
+    assert not refused.ok and "your own" in refused.text
+    assert govbot.app.store.approvals(1, govbot.app.store.get(1).content_hash) == []
+
+
+def test_an_environment_that_needs_no_approval_says_so(govbot: Govbot) -> None:
+    config = yaml.safe_load(govbot.app.repo.read("main", "govbot.yaml") or "")
+    config["environments"]["dev"]["approvals"]["required"] = 0
+    _push(govbot, {"govbot.yaml": yaml.safe_dump(config)})
+    events = govbot.say("/canary svc-user 20%")
+    assert "merged without review (dev requires no approval)" in events[-1].text
+    assert "approved by ," not in events[-1].text

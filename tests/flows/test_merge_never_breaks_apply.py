@@ -63,3 +63,15 @@ def test_an_invalid_document_on_main_is_reported_once_and_the_rest_applies(
     second = govbot.say("/approve 2", user="bob")
     assert [type(e) for e in second] == [ChangeMerged], second
     assert "svc-bad" not in second[0].text
+
+
+def test_a_route_on_a_service_without_a_release_applies_and_blocks_nothing(
+        govbot: Govbot) -> None:
+    govbot.one("/route svc-a cookie beta=1 -> v2")
+    first = govbot.say("/approve 1", user="bob")
+    assert [type(e) for e in first] == [ChangeMerged] and "apply pending" not in first[0].text
+    govbot.one("/ratelimit svc-b 10/1s")
+    second = govbot.say("/approve 2", user="bob")
+    assert "apply pending" not in second[0].text, second[0].text
+    assert (govbot.rendered() / "envoyfilter-svc-b-local-ratelimit.yaml").is_file()
+    assert govbot.app.store.applied("directory") == govbot.main()

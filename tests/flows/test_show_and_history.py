@@ -42,3 +42,17 @@ def test_changes_lists_history_by_state_and_age(govbot: Govbot) -> None:
     assert govbot.one("/changes since 7d").ok
     refused = govbot.one("/changes since yesterday")
     assert not refused.ok and "example: /changes merged since 7d" in refused.text
+
+
+def test_status_of_a_service_whose_first_change_is_open_names_it(govbot: Govbot) -> None:
+    govbot.one("/canary svc-new 20%")
+    status = govbot.one("/status svc-new").text
+    assert "open change #1" in status and "would create it" in status
+    assert "a command such as" not in status
+
+
+def test_changes_keeps_to_the_env_named(govbot: Govbot) -> None:
+    govbot.one("/canary svc-user 20%")
+    govbot.one("/canary svc-user 20% --env prod")
+    listed = govbot.one("/changes --env prod").text.splitlines()
+    assert len(listed) == 1 and "(prod/demo)" in listed[0]
