@@ -12,12 +12,14 @@ import pytest
 
 from bot.app import App, build
 from bot.core.events import Event
-from bot.core.types import ChangeView, Command
+from bot.core.types import Author, ChangeView, Command
 from bot.runners.views import view
 from bot.settings import Settings
+from policies.document import new_document, service_path
 from tests.support.postgres import session_database
 
 FIXED_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+SEEDER = Author("Platform Team", "platform@example.com")
 
 
 @dataclass
@@ -46,6 +48,16 @@ class Govbot:
     def branches(self) -> list[str]:
         out = self.git("for-each-ref", "--format=%(refname:short)", "refs/heads/")
         return sorted(line for line in out.splitlines() if line)
+
+    def seed(self, *services: str, env: str = "dev", namespace: str = "demo") -> None:
+        """Put governed services' documents on main, as a reviewed pull request would
+        (nothing enabled; no change id is taken)."""
+        repo = self.app.repo
+        old = repo.head("main")
+        documents: dict[str, str | None] = {
+            service_path(env, namespace, s): new_document(env, namespace, s) for s in services}
+        repo.set_ref("main", repo.commit(old, documents, SEEDER, f"onboard {services}"),
+                     old=old)
 
     def rendered(self, env: str = "dev", namespace: str = "demo") -> Path:
         return self.home / "rendered" / env / namespace
