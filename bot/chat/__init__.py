@@ -50,8 +50,9 @@ class Surface(Protocol[Origin]):
         where it went, so later events about the change find it."""
         ...
 
-    def update_card(self, change: ChangeView) -> None:
-        """Redraw the change's card from `change`; nothing when there is no card."""
+    def update_card(self, change: ChangeView, *, pending: Sequence[str] = ()) -> None:
+        """Redraw the change's card from `change`; nothing when there is no card.
+        `pending` is what a merge could not apply yet: the card says `apply pending`."""
         ...
 
 
@@ -61,7 +62,10 @@ def deliver(surface: Surface[Origin], origin: Origin, events: Sequence[Event]) -
         match event:
             case ChangeOpened():
                 surface.post_card(origin, event)
-            case ApprovalRecorded() | ChangeMerged() | ChangeRejected():
+            case ChangeMerged():
+                surface.say(origin, event.text, about=event.change.id, ok=event.ok)
+                surface.update_card(event.change, pending=event.pending)
+            case ApprovalRecorded() | ChangeRejected():
                 surface.say(origin, event.text, about=event.change.id, ok=event.ok)
                 surface.update_card(event.change)
             case ApplyFailed(change=ChangeView() as change):
