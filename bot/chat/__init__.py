@@ -17,6 +17,7 @@ reads it.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
@@ -72,6 +73,16 @@ def deliver(surface: Surface[Origin], origin: Origin, events: Sequence[Event]) -
                 surface.say(origin, event.text, about=change.id, ok=False)
             case ApplyFailed() | Answer():
                 surface.say(origin, event.text, ok=event.ok)
+
+
+_TOKENISH = re.compile(r"[A-Za-z0-9+/=_~%-]{16,}")
+
+
+def scrub(text: object, limit: int = 160) -> str:
+    """`text` fit for a log line: cut, and every run of 16 or more token characters (an
+    access token, a secret, a session key, a webhook path) masked, so that no answer or
+    error that echoes a credential prints it."""
+    return _TOKENISH.sub("…", str(text))[:limit]
 
 
 class Redraws:

@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 import urllib.error
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.chat import scrub
 from bot.core.errors import TransientError
 
 Json = dict[str, Any]
@@ -36,16 +36,6 @@ class DeliveryError(TransientError):
 
 def _status(error: Exception) -> int:
     return error.code if isinstance(error, urllib.error.HTTPError) else 0
-
-
-_TOKENISH = re.compile(r"[A-Za-z0-9+/=_~%-]{16,}")
-
-
-def scrub(text: object, limit: int = 160) -> str:
-    """`text` fit for a log line: cut, and every run of 16 or more token characters (an
-    access token, a secret, a session key) masked, so that no answer or error that
-    echoes a credential prints it."""
-    return _TOKENISH.sub("…", str(text))[:limit]
 
 
 def _detail(error: urllib.error.HTTPError) -> str:

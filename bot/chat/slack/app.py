@@ -34,7 +34,7 @@ from bot.chat import ChatCore, ChatRefs, WsgiApp, deliver
 from bot.chat.slack import PLATFORM, SlackSettings
 from bot.chat.slack.blocks import APPROVE, REJECT, cut, escape, mention, unescape
 from bot.chat.slack.manifest import EVENTS_PATH, UMBRELLA
-from bot.chat.slack.post import Backlog, ChannelQueues, CountingExecutor, web_client
+from bot.chat.slack.post import Backlog, ChannelQueues, CountingExecutor, sdk_log, web_client
 from bot.chat.slack.socket import SocketLink
 from bot.chat.slack.surface import Origin, SlackSurface, change_key
 from bot.chat.slack.verify import signed, verifier
@@ -85,7 +85,7 @@ class SlackChat:
         # Signatures are checked at the WSGI edge (verify.py), before Bolt parses. Bolt
         # injects listener arguments by parameter name, so it gets plain functions.
         # Bolt's own client carries no token: each request gets the one `authorize` gives.
-        app = App(client=WebClient(base_url=self._client.base_url),
+        app = App(client=WebClient(base_url=self._client.base_url, logger=sdk_log),
                   authorize=token_authorize(self._settings.bot_token),
                   request_verification_enabled=False, process_before_response=False,
                   listener_executor=CountingExecutor(self._backlog))
