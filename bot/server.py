@@ -4,6 +4,11 @@ A small WSGI router over the standard library's threading server: each request r
 its own thread, so a slow handler never delays another platform's acknowledgement.
 Adapters bring their own routes (`/slack/events`, `/dingtalk/events`, …).
 
+The listen backlog is `LISTEN_BACKLOG` (the standard library's default is 5): a burst of
+slash commands arrives at once, a connection the kernel cannot queue is reset, and Slack
+does not retry a slash command. The kernel caps the backlog at `net.core.somaxconn`
+(4096 on current Linux); a thread per request means nothing else queues them.
+
 Example:
     server = make_server("127.0.0.1", 0, {"/slack/events": slack_app})
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -24,9 +29,13 @@ from bot.chat import WsgiApp
 log = logging.getLogger("govbot.server")
 
 
+LISTEN_BACKLOG = 1024
+
+
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -22,6 +22,8 @@ from bot.core.errors import ConfigError
 from bot.core.redact import redact
 
 GUARDS = ("embedded", "opa")
+TRUE = ("1", "true", "yes", "on")
+FALSE = ("", "0", "false", "no", "off")
 APPLY_TARGETS = ("directory",)
 
 
@@ -54,7 +56,21 @@ def dingtalk_settings(env: Mapping[str, str]) -> DingTalkSettings:
         robot_secret=pick("ROBOT_SECRET"),
         api_url=pick("API_URL") or DingTalkSettings.api_url,
         card_template_id=pick("CARD_TEMPLATE_ID"),
+        corp_id=pick("CORP_ID"),
+        session_url=pick("SESSION_URL") or DingTalkSettings.session_url,
+        callback_approvals=flag(env, "GOVBOT_DINGTALK_CALLBACK_APPROVALS"),
     )
+
+
+def flag(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no variable: 1/true/yes/on or 0/false/no/off (or unset); anything else is
+    refused rather than guessed."""
+    value = (env.get(name) or "").strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ConfigError(f"{name}={env.get(name)!r}: use 1 or 0")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ reads it.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
@@ -50,8 +51,9 @@ class Surface(Protocol[Origin]):
         where it went, so later events about the change find it."""
         ...
 
-    def update_card(self, change: ChangeView) -> None:
-        """Redraw the change's card from `change`; nothing when there is no card."""
+    def update_card(self, change: ChangeView, *, pending: Sequence[str] = ()) -> None:
+        """Redraw the change's card from `change`; nothing when there is no card.
+        `pending` is what a merge could not apply yet: the card says `apply pending`."""
         ...
 
 
@@ -61,13 +63,26 @@ def deliver(surface: Surface[Origin], origin: Origin, events: Sequence[Event]) -
         match event:
             case ChangeOpened():
                 surface.post_card(origin, event)
-            case ApprovalRecorded() | ChangeMerged() | ChangeRejected():
+            case ChangeMerged():
+                surface.say(origin, event.text, about=event.change.id, ok=event.ok)
+                surface.update_card(event.change, pending=event.pending)
+            case ApprovalRecorded() | ChangeRejected():
                 surface.say(origin, event.text, about=event.change.id, ok=event.ok)
                 surface.update_card(event.change)
             case ApplyFailed(change=ChangeView() as change):
                 surface.say(origin, event.text, about=change.id, ok=False)
             case ApplyFailed() | Answer():
                 surface.say(origin, event.text, ok=event.ok)
+
+
+_TOKENISH = re.compile(r"[A-Za-z0-9+/=_~%-]{16,}")
+
+
+def scrub(text: object, limit: int = 160) -> str:
+    """`text` fit for a log line: cut, and every run of 16 or more token characters (an
+    access token, a secret, a session key, a webhook path) masked, so that no answer or
+    error that echoes a credential prints it."""
+    return _TOKENISH.sub("…", str(text))[:limit]
 
 
 class Redraws:

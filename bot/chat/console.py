@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from bot.chat import Handler, deliver
@@ -61,7 +61,7 @@ class ConsoleSurface:
     def post_card(self, origin: None, event: ChangeOpened) -> None:
         self.say(origin, event.text, about=event.change_id)
 
-    def update_card(self, change: ChangeView) -> None:
+    def update_card(self, change: ChangeView, *, pending: Sequence[str] = ()) -> None:
         """Nothing to redraw: the follow-up line already said what happened."""
 
 

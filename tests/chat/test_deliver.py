@@ -4,6 +4,7 @@ the method that shows it, in the order the core returned them."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from bot.chat import Redraws, deliver
@@ -35,8 +36,8 @@ class RecordingSurface:
     def post_card(self, origin: str, event: ChangeOpened) -> None:
         self.calls.append(("post_card", origin, event.change.id, event.text))
 
-    def update_card(self, change: ChangeView) -> None:
-        self.calls.append(("update_card", change.id, change.state))
+    def update_card(self, change: ChangeView, *, pending: Sequence[str] = ()) -> None:
+        self.calls.append(("update_card", change.id, change.state, *pending))
 
 
 def test_each_event_goes_to_the_method_that_shows_it() -> None:
@@ -44,7 +45,8 @@ def test_each_event_goes_to_the_method_that_shows_it() -> None:
         ChangeOpened(VIEW, "change #7 opened"),
         ApprovalRecorded(dataclasses.replace(VIEW, approved_by=("bob",)), "#7 approved by bob"),
         ApprovalRecorded(VIEW, "main moved; not recorded", ok=False),
-        ChangeMerged(MERGED, "#7 merged", applied=("VirtualService svc-user",)),
+        ChangeMerged(MERGED, "#7 merged", applied=("VirtualService svc-user",),
+                     pending=("VirtualService svc-web",)),
         ChangeRejected(REJECTED, "#7 rejected"),
         ApplyFailed("apply pending: svc-user", change=MERGED),
         ApplyFailed("apply pending: svc-other"),
@@ -60,7 +62,7 @@ def test_each_event_goes_to_the_method_that_shows_it() -> None:
         ("say", "here", "main moved; not recorded", 7, False),
         ("update_card", 7, "open"),
         ("say", "here", "#7 merged", 7, True),
-        ("update_card", 7, "merged"),
+        ("update_card", 7, "merged", "VirtualService svc-web"),
         ("say", "here", "#7 rejected", 7, True),
         ("update_card", 7, "rejected"),
         ("say", "here", "apply pending: svc-user", 7, False),

@@ -72,3 +72,22 @@ def test_build_makes_each_platforms_adapter(govbot: Govbot) -> None:
     finally:
         chat.stop()
         ding.stop()
+
+
+def test_dingtalk_security_settings_come_from_the_environment() -> None:
+    from bot.core.errors import ConfigError
+    from bot.settings import Settings
+
+    default = Settings.from_env({}).dingtalk
+    assert (default.corp_id, default.session_url, default.callback_approvals) == (
+        "", "https://oapi.dingtalk.com", False)
+    configured = Settings.from_env({
+        "GOVBOT_DINGTALK_CORP_ID": "ding9f50b15bccd16741",
+        "GOVBOT_DINGTALK_SESSION_URL": "http://127.0.0.1:9",
+        "GOVBOT_DINGTALK_CALLBACK_APPROVALS": "1"}).dingtalk
+    assert (configured.corp_id, configured.session_url, configured.callback_approvals) == (
+        "ding9f50b15bccd16741", "http://127.0.0.1:9", True)
+    assert not Settings.from_env({"GOVBOT_DINGTALK_CALLBACK_APPROVALS": "0"}) \
+        .dingtalk.callback_approvals
+    with pytest.raises(ConfigError, match="GOVBOT_DINGTALK_CALLBACK_APPROVALS"):
+        Settings.from_env({"GOVBOT_DINGTALK_CALLBACK_APPROVALS": "maybe"})

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,49 @@ def test_serve_starts_quietly_and_takes_a_signed_slash_command(tmp_path: Path,
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+BURST = 200
+
+
+def _signed_slash_command(base: str, body: str) -> tuple[int, str]:
+    """One signed slash command over its own connection; the status, or what went wrong."""
+    stamp = str(int(time.time()))
+    signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(),
+                                 hashlib.sha256).hexdigest()
+    parts = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
+    try:
+        connection.request("POST", "/slack/events", body=body.encode(), headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature})
+        answer = connection.getresponse()
+        return answer.status, answer.read().decode()
+    except OSError as error:  # a reset or a refused connection: Slack would not retry it
+        return 0, f"{type(error).__name__}: {error}"
+    finally:
+        connection.close()
+
+
+def test_serve_acks_a_burst_of_concurrent_slash_commands(tmp_path: Path,
+                                                         fake: FakeSlack) -> None:
+    process, base = _start(tmp_path / "home", fake)
+    try:
+        start = threading.Barrier(BURST)
+
+        def one(number: int) -> tuple[int, str]:
+            body = urllib.parse.urlencode({
+                "command": "/changes", "text": "", "team_id": "T0123",
+                "user_id": "U0ALICE", "channel_id": "C0123", "trigger_id": f"burst.{number}",
+                "response_url": f"{fake.url}/response/burst-{number}"})
+            start.wait(60)
+            return _signed_slash_command(base, body)
+
+        with ThreadPoolExecutor(max_workers=BURST) as pool:
+            answers = list(pool.map(one, range(BURST)))
+        failed = [answer for answer in answers if answer[0] != 200]
+        assert failed == [], f"{len(failed)} of {BURST} not acked: {failed[:5]}"
+        assert all(text.startswith("working on it") for _status, text in answers)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)

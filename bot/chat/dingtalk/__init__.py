@@ -34,8 +34,15 @@ PLATFORM = "dingtalk"
 @dataclass(frozen=True)
 class DingTalkSettings:
     """DingTalk: Stream mode (client id/secret), the outgoing-robot HTTP callback (app
-    secret, robot code), the custom-robot webhook for posting (webhook + secret), the
-    OpenAPI host and an optional interactive-card template."""
+    secret, robot code, the organisation's corp id), the custom-robot webhook for posting
+    (webhook + secret), the OpenAPI host, the session-webhook host and an optional
+    interactive-card template.
+
+    `api_url` and `session_url` are the only hosts a `sessionWebhook` taken from a
+    message may point at. `callback_approvals` lets `/approve` and `/reject` arrive
+    through the outgoing-robot callback, whose body DingTalk does not sign (off by
+    default; Stream mode and card buttons are always accepted).
+    """
 
     client_id: str = ""
     client_secret: str = ""
@@ -45,6 +52,9 @@ class DingTalkSettings:
     robot_secret: str = ""
     api_url: str = "https://api.dingtalk.com"
     card_template_id: str = ""
+    corp_id: str = ""
+    session_url: str = "https://oapi.dingtalk.com"
+    callback_approvals: bool = False
 
     @property
     def stream_enabled(self) -> bool:

@@ -18,10 +18,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+from bot.chat import scrub
 from bot.core.errors import TransientError
 
 Json = dict[str, Any]
@@ -34,6 +36,56 @@ class DeliveryError(TransientError):
 
 def _status(error: Exception) -> int:
     return error.code if isinstance(error, urllib.error.HTTPError) else 0
+
+
+def _detail(error: urllib.error.HTTPError) -> str:
+    """DingTalk's error code and message from a 4xx answer, never the body itself."""
+    try:
+        answer = json.loads(error.read() or b"{}")
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(answer, dict):
+        return ""
+    parts = [answer.get(key) for key in ("code", "errcode", "message", "errmsg")]
+    return scrub(" ".join(str(part) for part in parts if part not in (None, "")))
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL without userinfo, else None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return None
+    return parts.scheme, parts.hostname.lower(), port or (443 if parts.scheme == "https"
+                                                          else 80)
+
+
+def host_of(url: str) -> str:
+    """The host a URL names, for a log line (never its path or query)."""
+    try:
+        return scrub(urlsplit(url).hostname or "?", 80)
+    except ValueError:
+        return "?"
+
+
+class Origins:
+    """The DingTalk hosts govbot may post to when a URL comes from a request (a
+    message's `sessionWebhook`, a stored card ref): exactly the configured API base and
+    session-webhook base (scheme, host and port). Anything else is never contacted.
+
+    Example:
+        Origins(["https://api.dingtalk.com", "https://oapi.dingtalk.com"]).allows(
+            "https://oapi.dingtalk.com/robot/sendBySession?session=…")   # True
+    """
+
+    def __init__(self, bases: Iterable[str]) -> None:
+        self._allowed = {origin for origin in map(_origin, bases) if origin is not None}
+
+    def allows(self, url: str) -> bool:
+        return _origin(url) in self._allowed
 
 
 @dataclass
@@ -61,33 +113,44 @@ class Http:
             except OSError as error:  # URLError and HTTPError are OSErrors
                 status = _status(error)
                 if 400 <= status < 500:
-                    detail = error.read().decode(errors="replace")[:300] \
-                        if isinstance(error, urllib.error.HTTPError) else ""
+                    detail = _detail(error) if isinstance(error, urllib.error.HTTPError) \
+                        else ""
                     raise DeliveryError(f"{method} {_where(url)}: dingtalk answered "
-                                        f"{status} {detail}".strip()) from error
+                                        f"{status} {detail}".strip()) from None
                 last = error
+            except ValueError:  # a malformed URL: its text may hold a token, never shown
+                raise DeliveryError(f"{method} {_where(url)}: not a usable URL") from None
         raise DeliveryError(f"{method} {_where(url)}: no success after {self.attempts} "
-                            f"attempts ({last})")
+                            f"attempts ({scrub(last)})")
 
 
 def _decode(raw: bytes) -> Json:
     if not raw.strip():
         return {}
-    value = json.loads(raw)
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise DeliveryError("dingtalk answered something that is not JSON") from None
     return value if isinstance(value, dict) else {"result": value}
 
 
 def _where(url: str) -> str:
-    """The URL without its query, which may hold a robot's access token."""
-    return url.split("?", 1)[0]
+    """Scheme, host and path of a URL: never its query, which may hold a robot's access
+    token or a session key, nor userinfo; a long path segment is masked too."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "?"
+    path = "/".join(scrub(segment, 60) for segment in parts.path.split("/"))
+    return f"{parts.scheme}://{host_of(url)}{path[:200]}"
 
 
 def check_errcode(answer: Json, doing: str) -> Json:
     """Robot webhooks answer 200 with `errcode`; anything but 0 is a failure."""
     code = answer.get("errcode", 0)
     if code not in (0, "0"):
-        raise DeliveryError(f"{doing}: dingtalk errcode {code} {answer.get('errmsg', '')}"
-                            .strip())
+        raise DeliveryError(f"{doing}: dingtalk errcode {scrub(code, 20)} "
+                            f"{scrub(answer.get('errmsg', ''))}".strip())
     return answer
 
 

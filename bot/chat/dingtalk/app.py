@@ -4,7 +4,10 @@ Commands come in two ways, both acked before the work runs:
 - Stream mode (client id + secret): robot messages and card clicks over the SDK's
   WebSocket (stream.py); no public URL.
 - HTTP callback mode (app secret): the outgoing robot POSTs to `/dingtalk/events`
-  (callback.py: signature, window, robotCode, msgId dedupe).
+  (callback.py: signature, window, the pair claimed once, robotCode, corp id, msgId
+  dedupe). DingTalk does not sign that body, so `/approve` and `/reject` typed there
+  are refused with a pointer to the card buttons (Stream) or another platform, unless
+  `callback_approvals` is set.
 
 The events the core returns go through `bot.chat.deliver` to a `DingTalkSurface`
 (surface.py): replies by session webhook, group API or custom robot, and the change's
@@ -35,10 +38,17 @@ from bot.chat.dingtalk.robot import DingTalkRobot
 from bot.chat.dingtalk.sign import strip_mention
 from bot.chat.dingtalk.stream import StreamRunner, Work
 from bot.chat.dingtalk.surface import CardMode, DingTalkSurface, Place, change_key
+from bot.core.errors import UserError
 from bot.core.types import Command
+from commands import approve, grammar, lookup, reject
 
 log = logging.getLogger("govbot.dingtalk")
 ROUTE = "/dingtalk/events"
+DECISIONS_REFUSED = (
+    "Approvals and rejections are not taken from messages typed to this robot: DingTalk "
+    "does not sign their content, so govbot cannot tell who sent them. Press Approve or "
+    "Reject on the change's card, or approve on the pull request or from another chat "
+    "platform.")
 
 
 class DingTalkChat:
@@ -71,9 +81,14 @@ class DingTalkChat:
     def routes(self) -> Mapping[str, WsgiApp]:
         if not self._settings.callback_enabled:
             return {}
-        accept = self._later(lambda payload: self.handle_message(payload, claimed=True))
+        if not self._settings.corp_id:
+            log.warning("GOVBOT_DINGTALK_CORP_ID is not set: the DingTalk callback takes "
+                        "messages that name any organisation; set it to your corp id")
+        accept = self._later(
+            lambda payload: self.handle_message(payload, claimed=True, signed=False))
         return {ROUTE: callback_app(self._settings.app_secret, self._settings.robot_code,
-                                    self._refs, accept, self._clock)}
+                                    self._refs, accept, self._clock,
+                                    corp_id=self._settings.corp_id)}
 
     def start(self) -> None:
         if not self._settings.stream_enabled or self._stream is not None:
@@ -105,8 +120,14 @@ class DingTalkChat:
 
     # -- incoming -----------------------------------------------------------------------
 
-    def handle_message(self, payload: Mapping[str, Any], claimed: bool = False) -> None:
-        """A robot message (Stream or callback), run to the end; called in a worker."""
+    def handle_message(self, payload: Mapping[str, Any], claimed: bool = False,
+                       signed: bool = True) -> None:
+        """A robot message (Stream or callback), run to the end; called in a worker.
+
+        `signed` is false for the outgoing-robot callback, whose body nobody signed: a
+        decision (`/approve`, `/reject`) from there is refused unless
+        `callback_approvals` allows it.
+        """
         msg_id = str(payload.get("msgId") or "")
         if not msg_id or (not claimed and not self._refs.claim_event(message_key(msg_id))):
             log.info("dingtalk message %r seen before or without id; ignored", msg_id)
@@ -118,8 +139,14 @@ class DingTalkChat:
         text_field = payload.get("text")
         content = text_field.get("content", "") if isinstance(text_field, Mapping) else ""
         place = Place.of_message(payload)
+        text = strip_mention(str(content))
+        if not signed and not self._settings.callback_approvals and is_decision(text):
+            log.warning("dingtalk callback message %s is a decision (%s); refused: the "
+                        "callback's body is not signed", msg_id, text.split()[0][:20])
+            self.surface.say(place, DECISIONS_REFUSED)
+            return
         command = Command(PLATFORM, str(payload.get("senderStaffId") or ""),
-                          place.conversation_id, strip_mention(str(content)),
+                          place.conversation_id, text,
                           team=str(payload.get("senderCorpId") or ""), event_id=msg_id)
         deliver(self.surface, place, self._core.handle(command))
 
@@ -136,3 +163,14 @@ class DingTalkChat:
                           f"/{click.action} {click.change_id}", team=click.corp,
                           event_id=f"card:{stable}")
         deliver(self.surface, place, self._core.handle(command))
+
+
+def is_decision(text: str) -> bool:
+    """Whether `text` asks for an approval or a rejection, in any spelling (`/approve`,
+    `批准`, full-width), well-formed or not: the command name decides."""
+    try:
+        words = grammar.words(grammar.normalise(text))
+    except UserError:
+        return False
+    spec = lookup(words[0]) if words else None
+    return spec is not None and spec.name in (approve.SPEC.name, reject.SPEC.name)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ from bot.core.types import ChangeView
 TRACK_PREFIX = "govbot-change-"
 DIFF_LIMIT = 3000  # characters; a card carries a few kB at most
 ACTIONS = ("approve", "reject")
-_TRACK = re.compile(rf"^{TRACK_PREFIX}(\d+)$")
+_TRACK = re.compile(rf"{TRACK_PREFIX}([1-9][0-9]{{0,8}})")  # ASCII digits; fullmatch
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,15 @@ def title(view: ChangeView) -> str:
     return f"#{view.id} {view.summary}"
 
 
-def progress(view: ChangeView) -> str:
-    """One line on where the change stands, e.g. `open, 1 of 2 approvals (bob)`."""
+def progress(view: ChangeView, pending: Sequence[str] = ()) -> str:
+    """One line on where the change stands, e.g. `open, 1 of 2 approvals (bob)`;
+    `pending` is what the merge could not apply yet (`merged, apply pending, …`)."""
     by = f" ({', '.join(view.approved_by)})" if view.approved_by else ""
     if view.state == "open":
         return f"open, {len(view.approved_by)} of {view.approvals_required} approvals{by}"
     if view.state == "merged":
-        return f"merged, approved by {', '.join(view.approved_by) or 'nobody'}"
+        merged = "merged, apply pending" if pending else "merged"
+        return f"{merged}, approved by {', '.join(view.approved_by) or 'nobody'}"
     return f"rejected{': ' + view.reason if view.reason else ''}"
 
 
@@ -67,9 +69,9 @@ def _diff(view: ChangeView) -> str:
     return view.diff[:DIFF_LIMIT] + "\n… (diff cut; see the pull request)"
 
 
-def _body(view: ChangeView) -> str:
+def _body(view: ChangeView, pending: Sequence[str] = ()) -> str:
     lines = [f"**{view.env}/{view.namespace}** · {view.service} · requested by "
-             f"{view.requester}", f"Status: {progress(view)}"]
+             f"{view.requester}", f"Status: {progress(view, pending)}"]
     if view.state == "open" and view.approvers:
         lines.append(f"May approve: {', '.join(view.approvers)}")
     lines += [f"Warning: {w}" for w in view.warn]
@@ -78,12 +80,13 @@ def _body(view: ChangeView) -> str:
     return "\n\n".join(lines)
 
 
-def card_params(view: ChangeView) -> dict[str, str]:
+def card_params(view: ChangeView, *, pending: Sequence[str] = ()) -> dict[str, str]:
     return {
         "changeId": str(view.id), "title": title(view), "summary": view.summary,
         "scope": f"{view.env}/{view.namespace}", "service": view.service,
-        "requester": view.requester, "state": view.state, "status": progress(view),
-        "body": _body(view), "diff": _diff(view), "url": view.url,
+        "requester": view.requester, "state": view.state,
+        "status": progress(view, pending), "body": _body(view, pending),
+        "diff": _diff(view), "url": view.url,
         "actionsVisible": "true" if view.state == "open" else "false",
     }
 
@@ -93,9 +96,9 @@ def _button(action: str, label: str, status: str) -> dict[str, Any]:
             "label": {"type": "text", "text": label, "id": f"{action}-label"}}
 
 
-def standard_card(view: ChangeView) -> dict[str, Any]:
+def standard_card(view: ChangeView, *, pending: Sequence[str] = ()) -> dict[str, Any]:
     contents: list[dict[str, Any]] = [
-        {"type": "markdown", "id": "body", "text": _body(view)},
+        {"type": "markdown", "id": "body", "text": _body(view, pending)},
         {"type": "markdown", "id": "diff", "text": f"```\n{_diff(view)}\n```"},
     ]
     if view.state == "open":
@@ -106,11 +109,16 @@ def standard_card(view: ChangeView) -> dict[str, Any]:
             "contents": contents}
 
 
-def text_card(view: ChangeView) -> str:
+def text_card(view: ChangeView, *, typed: bool = True) -> str:
+    """The card as markdown; `typed` says whether `/approve N` typed to the robot counts
+    (not when the callback, whose body DingTalk does not sign, is the only way in)."""
     lines = [f"### {title(view)}", _body(view)]
-    if view.state == "open":
+    if view.state == "open" and typed:
         lines.append(f"Approve by replying `/approve {view.id}`, or reject with "
                      f"`/reject {view.id} <reason>`.")
+    elif view.state == "open":
+        lines.append(f"Approve or reject #{view.id} on the pull request or from another "
+                     "chat platform: decisions typed to this robot are not accepted here.")
     return "\n\n".join(lines)
 
 
@@ -138,7 +146,7 @@ def _action(content: Mapping[str, Any]) -> str:
 
 def parse_click(payload: Mapping[str, Any]) -> Click | None:
     """The click in a card callback, or None when it is not an approval button of ours."""
-    match = _TRACK.match(str(payload.get("outTrackId") or ""))
+    match = _TRACK.fullmatch(str(payload.get("outTrackId") or ""))
     action = _action(_content(payload))
     user = str(payload.get("userId") or "")
     if not match or not action or not user:

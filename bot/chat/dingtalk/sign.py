@@ -43,11 +43,16 @@ def verify_callback(timestamp: str | None, sign: str | None, app_secret: str,
 
     The signature covers no body, so a caller must still dedupe by `msgId`.
     """
-    if not timestamp or not sign or not app_secret or not timestamp.isdigit():
+    if not timestamp or not sign or not app_secret or not _ascii_digits(timestamp):
         return False
     if abs(now_ms - int(timestamp)) > window_ms:
         return False
     return hmac.compare_digest(callback_sign(timestamp, app_secret), sign)
+
+
+def _ascii_digits(text: str) -> bool:
+    """0-9 only: `str.isdigit` also takes other scripts' digits (`١٢`) and `²`."""
+    return text.isascii() and text.isdigit()
 
 
 def robot_sign(timestamp_ms: int, secret: str) -> str:

@@ -5,8 +5,10 @@ came from. DingTalk has no threads, so every message about a change names it (`#
 and is said where the command was typed (for a card click: where the card is).
 
 A message goes through the `sessionWebhook` while it is valid, then the OpenAPI
-group-message send, then the custom robot webhook. An opened change is announced, then
-its card is posted:
+group-message send, then the custom robot webhook. A session webhook comes from a
+request (or the card ref stored from one), so it is used only when it points at the
+configured API or session-webhook host (`api.Origins`); any other is never contacted.
+An opened change is announced, then its card is posted:
 - an interactive card from `card_template_id` (createAndDeliver, updated by PUT);
 - without a template, DingTalk's StandardCard (robot interactiveCards send / update);
 - without Stream credentials (no button callbacks), a markdown card saying how to
@@ -24,13 +26,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.chat import ChatRefs, Redraws
 from bot.chat.dingtalk import DingTalkSettings
-from bot.chat.dingtalk.api import DeliveryError, Http, OpenApi, post_session
+from bot.chat.dingtalk.api import DeliveryError, Http, OpenApi, Origins, host_of, post_session
 from bot.chat.dingtalk.cards import card_params, standard_card, text_card, track_id
 from bot.chat.dingtalk.robot import DingTalkRobot
 from bot.core.events import ChangeOpened
@@ -53,13 +55,18 @@ class Place:
     def of_message(cls, payload: Mapping[str, Any]) -> Place:
         return cls(str(payload.get("conversationId") or ""),
                    str(payload.get("sessionWebhook") or ""),
-                   int(payload.get("sessionWebhookExpiredTime") or 0))
+                   _millis(payload.get("sessionWebhookExpiredTime")))
 
     @classmethod
     def of_card(cls, ref: Mapping[str, Any]) -> Place:
         """Where a change's card was posted, from its `dingtalk:change:<id>` record."""
         return cls(str(ref.get("conversationId") or ""), str(ref.get("sessionWebhook") or ""),
-                   int(ref.get("expires") or 0))
+                   _millis(ref.get("expires")))
+
+
+def _millis(value: object) -> int:
+    """An expiry in ms; anything that is not an integer is already expired."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def change_key(change_id: int) -> str:
@@ -80,6 +87,9 @@ class DingTalkSurface:
                  api: OpenApi | None, robot: DingTalkRobot | None,
                  clock: Callable[[], float] = time.time) -> None:
         self._template = settings.card_template_id
+        self._origins = Origins([settings.api_url, settings.session_url])
+        # without Stream, commands come only through the callback: say how to decide
+        self._typed_decisions = settings.stream_enabled or settings.callback_approvals
         self._robot_code = settings.robot_code or settings.client_id
         self._refs = refs
         self._http = http
@@ -105,17 +115,18 @@ class DingTalkSurface:
         """Announce the change where it was asked for, then post its card there."""
         self.say(origin, event.text, about=event.change_id, ok=event.ok)
         change_id, mode = event.change_id, self.card_mode
+        webhook = origin.session_webhook if self._origins.allows(origin.session_webhook) else ""
         self._refs.set_chat_ref(change_key(change_id), {
-            "conversationId": origin.conversation_id, "sessionWebhook": origin.session_webhook,
+            "conversationId": origin.conversation_id, "sessionWebhook": webhook,
             "expires": origin.expires_ms, "card": mode, "trackId": track_id(change_id)})
         with self._cards:
             try:
                 self._send_card(mode, origin, event.change)
             except DeliveryError as error:
                 log.error("posting the card of #%s: %s; posting it as text", change_id, error)
-                self.send(origin, text_card(event.change))
+                self.send(origin, text_card(event.change, typed=self._typed_decisions))
 
-    def update_card(self, change: ChangeView) -> None:
+    def update_card(self, change: ChangeView, *, pending: Sequence[str] = ()) -> None:
         ref = self._refs.chat_ref(change_key(change.id))
         if not ref or self._api is None or ref.get("card") not in ("template", "standard"):
             return  # a text card is not edited: the follow-up already said what happened
@@ -124,9 +135,11 @@ class DingTalkSurface:
                 return
             try:
                 if ref["card"] == "template":
-                    self._api.update_card(track_id(change.id), card_params(change))
+                    self._api.update_card(track_id(change.id),
+                                          card_params(change, pending=pending))
                 else:
-                    self._api.update_standard_card(track_id(change.id), standard_card(change))
+                    self._api.update_standard_card(track_id(change.id),
+                                                   standard_card(change, pending=pending))
             except DeliveryError as error:
                 log.error("updating the card of #%s: %s", change.id, error)
 
@@ -136,7 +149,11 @@ class DingTalkSurface:
         """Post `text` by the first way that works; False (and a log line) when none did."""
         title = (text.splitlines() or ["govbot"])[0][:60]
         now_ms = round(self._clock() * 1000)
-        if place.session_webhook and now_ms < place.expires_ms - WEBHOOK_MARGIN_MS:
+        if place.session_webhook and not self._origins.allows(place.session_webhook):
+            log.warning("not replying in %s through a session webhook on %s: not a DingTalk "
+                        "host; using the group-message API", place.conversation_id,
+                        host_of(place.session_webhook))
+        elif place.session_webhook and now_ms < place.expires_ms - WEBHOOK_MARGIN_MS:
             try:
                 post_session(self._http, place.session_webhook, title, text)
                 return True
@@ -156,7 +173,7 @@ class DingTalkSurface:
 
     def _send_card(self, mode: CardMode, place: Place, view: ChangeView) -> None:
         if mode == "text" or self._api is None:
-            self.send(place, text_card(view))
+            self.send(place, text_card(view, typed=self._typed_decisions))
         elif mode == "template":
             self._api.create_card(self._template, track_id(view.id), self._robot_code,
                                   place.conversation_id, card_params(view))

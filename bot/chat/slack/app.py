@@ -34,7 +34,7 @@ from bot.chat import ChatCore, ChatRefs, WsgiApp, deliver
 from bot.chat.slack import PLATFORM, SlackSettings
 from bot.chat.slack.blocks import APPROVE, REJECT, cut, escape, mention, unescape
 from bot.chat.slack.manifest import EVENTS_PATH, UMBRELLA
-from bot.chat.slack.post import Backlog, ChannelQueues, CountingExecutor, web_client
+from bot.chat.slack.post import Backlog, ChannelQueues, CountingExecutor, sdk_log, web_client
 from bot.chat.slack.socket import SocketLink
 from bot.chat.slack.surface import Origin, SlackSurface, change_key
 from bot.chat.slack.verify import signed, verifier
@@ -43,6 +43,13 @@ from bot.core.types import Command
 log = logging.getLogger("govbot.slack")
 
 _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
+# a card button's value: a change number in ASCII digits, no sign, no leading zero, no
+# more than nine digits (str.isdigit would take `١٢`, `²` and twenty-digit numbers)
+_CHANGE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def token_authorize(bot_token: str) -> Callable[..., AuthorizeResult]:
@@ -78,7 +85,7 @@ class SlackChat:
         # Signatures are checked at the WSGI edge (verify.py), before Bolt parses. Bolt
         # injects listener arguments by parameter name, so it gets plain functions.
         # Bolt's own client carries no token: each request gets the one `authorize` gives.
-        app = App(client=WebClient(base_url=self._client.base_url),
+        app = App(client=WebClient(base_url=self._client.base_url, logger=sdk_log),
                   authorize=token_authorize(self._settings.bot_token),
                   request_verification_enabled=False, process_before_response=False,
                   listener_executor=CountingExecutor(self._backlog))
@@ -153,16 +160,17 @@ class SlackChat:
     def _on_click(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         value = str(action.get("value", ""))
-        if not value.isdigit():
-            log.warning("ignoring a button with value %r", value[:40])
+        if not _CHANGE_NUMBER.fullmatch(value):
+            log.warning("ignoring a button with value %r: not a change number", value[:40])
             return
-        clicker = body.get("user") or {}
+        clicker = _mapping(body.get("user"))
         user = str(clicker.get("id", ""))
-        team = str(clicker.get("team_id") or (body.get("team") or {}).get("id") or "")
-        container = body.get("container") or {}
-        channel = str((body.get("channel") or {}).get("id") or container.get("channel_id", ""))
+        team = str(clicker.get("team_id") or _mapping(body.get("team")).get("id") or "")
+        container = _mapping(body.get("container"))
+        channel = str(_mapping(body.get("channel")).get("id")
+                      or container.get("channel_id", ""))
         message_ts = str(container.get("message_ts", ""))
-        thread = str((body.get("message") or {}).get("thread_ts") or message_ts) or None
+        thread = str(_mapping(body.get("message")).get("thread_ts") or message_ts) or None
         if message_ts and self._refs.chat_ref(change_key(int(value))) is None:
             self._refs.set_chat_ref(change_key(int(value)), {
                 "channel": channel, "ts": message_ts, "thread_ts": thread, "asked": ""})

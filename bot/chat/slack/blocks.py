@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from bot.core.types import ChangeView
@@ -49,16 +50,18 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def summary_line(view: ChangeView) -> str:
+def summary_line(view: ChangeView, pending: Sequence[str] = ()) -> str:
     """The notification text of a card (shown where blocks are not)."""
     return escape(cut(f"change #{view.id}: {view.summary} ({view.env}/{view.namespace}) "
-                      f"— {state_text(view)}", SECTION_LIMIT))
+                      f"— {state_text(view, pending)}", SECTION_LIMIT))
 
 
-def state_text(view: ChangeView) -> str:
+def state_text(view: ChangeView, pending: Sequence[str] = ()) -> str:
+    """Where the change stands; `pending` is what its merge could not apply yet."""
     match view.state:
         case "merged":
-            return f"merged and applied, approved by {', '.join(view.approved_by) or 'nobody'}"
+            done = "merged, apply pending" if pending else "merged and applied"
+            return f"{done}, approved by {', '.join(view.approved_by) or 'nobody'}"
         case "rejected":
             return f"rejected: {view.reason}" if view.reason else "rejected"
     approved = ", ".join(view.approved_by) or "none yet"
@@ -69,10 +72,11 @@ def state_text(view: ChangeView) -> str:
             f"({approved}){still}")
 
 
-def card(view: ChangeView, asked: str = "") -> list[Block]:
+def card(view: ChangeView, asked: str = "", *, pending: Sequence[str] = ()) -> list[Block]:
     """The approval card of a change; buttons only while the change is open.
 
-    `asked` is mrkdwn the caller built already escaped ("<@U…> asked: …").
+    `asked` is mrkdwn the caller built already escaped ("<@U…> asked: …"); `pending` is
+    what the change's merge could not apply yet.
     """
     blocks: list[Block] = [
         {"type": "header", "text": _plain(cut(f"#{view.id} {view.summary}", HEADER_LIMIT))},
@@ -82,7 +86,7 @@ def card(view: ChangeView, asked: str = "") -> list[Block]:
     blocks.append({"type": "section", "fields": [
         _mrkdwn(f"*Where*\n{escape(view.env)}/{escape(view.namespace)}"),
         _mrkdwn(f"*Requested by*\n{escape(view.requester)}"),
-        _mrkdwn(f"*State*\n{escape(cut(state_text(view), 1900))}"),
+        _mrkdwn(f"*State*\n{escape(cut(state_text(view, pending), 1900))}"),
     ]})
     blocks.append(_section(verdict(view)))
     blocks.append(_section(diff_block(view)))

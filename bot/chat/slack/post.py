@@ -24,6 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -32,7 +33,14 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from bot.chat import scrub
+
 log = logging.getLogger("govbot.slack")
+# The Slack SDK's clients log every request and answer at DEBUG: URLs (a response_url is
+# a credential for 30 minutes) and bodies (an error may echo a token). They log to this
+# logger, which never passes DEBUG, whatever the root logger's level.
+sdk_log = logging.getLogger("govbot.slack.sdk")
+sdk_log.setLevel(logging.INFO)
 
 RETRIES = 3
 Job = Callable[[], None]
@@ -47,12 +55,23 @@ def retry_handlers() -> list[RetryHandler]:
 
 def web_client(token: str, api_url: str) -> WebClient:
     base = api_url if api_url.endswith("/") else api_url + "/"
-    return WebClient(token=token, base_url=base, retry_handlers=retry_handlers())
+    return WebClient(token=token, base_url=base, retry_handlers=retry_handlers(),
+                     logger=sdk_log)
 
 
 def webhook(url: str) -> WebhookClient:
     """A client for a slash command's `response_url`."""
-    return WebhookClient(url, retry_handlers=retry_handlers())
+    return WebhookClient(url, retry_handlers=retry_handlers(), logger=sdk_log)
+
+
+def failure(error: Exception) -> str:
+    """A Slack call's failure for a log line: the status and Slack's error code, never
+    the answer's body or the URL called (either may hold a credential)."""
+    if isinstance(error, SlackApiError):
+        status = getattr(error.response, "status_code", "?")
+        code = error.response.get("error") if isinstance(error.response.data, dict) else ""
+        return f"slack answered {status} {scrub(code or '', 60)}".strip()
+    return f"{type(error).__name__}: {scrub(error, 120)}"
 
 
 class Backlog:
@@ -121,6 +140,9 @@ class ChannelQueues:
                 self._closing.wait(pause)
             try:
                 job()
+            except (SlackClientError, OSError) as error:
+                log.error("posting to slack channel %s: %s; the message is dropped", channel,
+                          failure(error))
             except Exception:
                 log.exception("posting to slack channel %s; the message is dropped", channel)
             finally:

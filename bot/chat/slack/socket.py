@@ -31,6 +31,8 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode.websockets import SocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat.slack.post import sdk_log
+
 log = logging.getLogger("govbot.slack")
 
 FIRST_RETRY = 1.0
@@ -102,7 +104,8 @@ class SocketLink:
             return
         # the client schedules its message loop when built, so it is built on this loop
         handler = SocketModeHandler(self._app, self._app_token,
-                                    web_client=AsyncWebClient(base_url=self._api_url),
+                                    web_client=AsyncWebClient(base_url=self._api_url,
+                                                              logger=sdk_log),
                                     ping_interval=self._ping_interval)
         try:
             await self._connect(handler)

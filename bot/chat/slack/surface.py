@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Literal
@@ -86,10 +87,10 @@ class SlackSurface:
             self._posting[event.change_id] = origin.channel
         self._queues.put(origin.channel, partial(self._post_card, origin, event.change))
 
-    def update_card(self, change: ChangeView) -> None:
+    def update_card(self, change: ChangeView, *, pending: Sequence[str] = ()) -> None:
         channel = self._card_channel(change.id)
         if channel is not None:
-            self._queues.put(channel, partial(self._update_card, change))
+            self._queues.put(channel, partial(self._update_card, change, tuple(pending)))
 
     # -- jobs, run in order on the channel's queue --------------------------------------
 
@@ -122,13 +123,14 @@ class SlackSurface:
         self._client.chat_postMessage(channel=str(ref["channel"]),
                                       thread_ts=str(ref["thread_ts"]), text=text)
 
-    def _update_card(self, view: ChangeView) -> None:
+    def _update_card(self, view: ChangeView, pending: tuple[str, ...]) -> None:
         ref = self._refs.chat_ref(change_key(view.id))
         if ref is None or not self._redraws.news(view):
             return
         self._client.chat_update(channel=str(ref["channel"]), ts=str(ref["ts"]),
-                                 text=summary_line(view),
-                                 blocks=card(view, str(ref.get("asked") or "")))
+                                 text=summary_line(view, pending),
+                                 blocks=card(view, str(ref.get("asked") or ""),
+                                             pending=pending))
 
     def _answer(self, origin: Origin, text: str) -> None:
         if origin.kind == "mention":

@@ -53,3 +53,14 @@ def test_follow_ups_name_their_change() -> None:
     assert named("approved by bob", 12) == "#12 approved by bob"
     assert named("#12 merged", 12) == "#12 merged"
     assert named("no open changes", None) == "no open changes"
+
+
+@pytest.mark.parametrize("track", ["govbot-change-1; drop", "govbot-change-١٢",
+                                   "govbot-change--1", "govbot-change-01",
+                                   "govbot-change-99999999999999999999",
+                                   "govbot-change-1\n", "govbot-change-"])
+def test_a_click_on_a_card_that_is_not_a_plain_change_number_is_not_ours(track: str) -> None:
+    content = json.dumps({"cardPrivateData": {"actionIds": ["approve"]}})
+    assert parse_click({"outTrackId": track, "userId": "0457", "content": content}) is None
+    assert parse_click({"outTrackId": "govbot-change-12", "userId": "0457",
+                        "content": content}) is not None

@@ -55,3 +55,11 @@ def test_verify_callback(timestamp: str | None, sign: str | None, secret: str,
 ])
 def test_strip_mention(raw: str, text: str) -> None:
     assert strip_mention(raw) == text
+
+
+@pytest.mark.parametrize("timestamp", [
+    "١٥٧٧٢٦٢٢٣٦٧٥٧", "１５７７２６２２３６７５７", "1577262236757²"])
+def test_verify_callback_takes_ascii_digits_only(timestamp: str) -> None:
+    # str.isdigit accepts these; a timestamp header is 0-9 only
+    assert not verify_callback(timestamp, callback_sign(timestamp, "s"), "s",
+                               1577262236757)

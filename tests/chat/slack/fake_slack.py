@@ -3,8 +3,9 @@
 `FakeSlack` answers `chat.postMessage` (with increasing ts), `chat.update`,
 `chat.postEphemeral`, `auth.test` and posts to `/response/…` (the slash commands'
 response_url). `throttle[method] = n` answers the next n calls of that method with 429 and
-`Retry-After: 1`, as Slack does. With `socket_url` set it also answers
-`apps.connections.open` with that URL, for Socket Mode.
+`Retry-After: 1`, as Slack does; `fail[method] = (status, body)` answers its next call
+so. With `socket_url` set it also answers `apps.connections.open` with that URL, for
+Socket Mode.
 
 `FakeSocketMode` is Slack's Socket Mode end on 127.0.0.1: it greets each connection with
 `hello`, sends the envelopes a test gives it and records the acks that come back.
@@ -42,6 +43,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.throttle: dict[str, int] = {}
+        self.fail: dict[str, tuple[int, dict[str, Any]]] = {}  # method → next answer
         self.socket_url: str | None = None
         self._changed = threading.Condition()
         self._ts = 0
@@ -82,6 +84,10 @@ class FakeSlack:
                 self._record(Call(path, body, raw, 429, auth))
                 return 429, json.dumps({"ok": False, "error": "ratelimited"}), {
                     "Retry-After": "1", "Content-Type": "application/json"}
+            failure = self.fail.pop(method, None)
+            if failure is not None:
+                self._record(Call(path, body, raw, failure[0], auth))
+                return failure[0], json.dumps(failure[1]), {"Content-Type": "application/json"}
             self._ts += 1
             ts = f"1700000000.{self._ts:06d}"
             self._record(Call(path, body, raw, 200, auth))
