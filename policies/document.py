@@ -182,6 +182,9 @@ def _yaml(layout: _Layout) -> YAML:
     yaml.preserve_quotes = True
     yaml.width = 4096  # never fold a long line
     yaml.indent(mapping=layout.indent, sequence=layout.offset + 2, offset=layout.offset)
+    # A value an edit puts in two places is written out twice, never as an anchor and
+    # an alias: people read these documents, and govbot refuses aliases when it loads one.
+    yaml.representer.ignore_aliases = lambda data: True
     return yaml
 
 

@@ -72,7 +72,17 @@ def render(
                 for obj in objects for problem in _checked(obj, path)]
     if rejected:
         raise InvalidDocument(path, rejected)
-    return objects
+    return [_unshared(obj) for obj in objects]
+
+
+def _unshared(value: Any) -> Any:
+    """A copy in which no dict or list appears twice, so a YAML dump of it never writes
+    an anchor and an alias (routes share their timeout, retries and fault when built)."""
+    if isinstance(value, Mapping):
+        return {key: _unshared(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unshared(item) for item in value]
+    return value
 
 
 def _build(section: str, build: Any, target: Target) -> dict[str, Any] | None:
