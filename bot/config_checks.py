@@ -92,7 +92,8 @@ def approvers(access: Mapping[str, Any], env: str | None,
             continue
         if env is not None and "*" not in envs and env not in envs:
             continue
-        members = groups.get(entry.get("group")) if entry.get("group") is not None else None
+        group = entry.get("group")
+        members = groups.get(group) if isinstance(group, str) else None
         able.update(str(m) for m in members or () if m in people)
         if entry.get("person") in people:
             able.add(str(entry["person"]))

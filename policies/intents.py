@@ -103,7 +103,8 @@ class Fault:
 
     `resolve` fixes the clock once, when the request is made: `requested_at` is that
     time and `expires` is it plus `duration` (RFC 3339 UTC, seconds), so every later
-    apply or replay of the same intent writes the same document.
+    apply or replay of the same intent writes the same document. `off` with a `part`
+    (`abort`, `delay`) stops only that part.
     """
 
     service: str
@@ -114,6 +115,7 @@ class Fault:
     duration: str | None = None
     expires: str | None = None
     requested_at: str | None = None
+    part: Literal["abort", "delay"] | None = None
     action = "fault"
 
 

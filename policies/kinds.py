@@ -105,7 +105,8 @@ WHITELIST = PolicyKind(
     access.whitelist, {"allowFrom": resilience.allow_from}, (AUTHORIZATION_POLICY,),
     status_lines.WHITELIST)
 FAULT = PolicyKind(
-    Fault, "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | on | off",
+    Fault, "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | abort off | "
+    "delay off | on | off",
     faults.fault, {"fault": traffic.fault}, (VIRTUAL_SERVICE,), status_lines.FAULT, _FLAGGER)
 TIMEOUT = PolicyKind(
     Timeout, "/timeout <svc> <d> [retries <n> [per <d>] [on <conditions>]] | off",

@@ -140,12 +140,14 @@ EDITS: list[tuple[PolicyIntent, str, set[str]]] = [
         "-    callers: [svc-index, istio-system/istio-ingressgateway]   # gateway too",
         "+    callers: [istio-system/istio-ingressgateway]   # gateway too"}),
     (Fault("svc-user", "delay", 5, delay="2s", duration="30m"),
-     "fault svc-user delay 2s 5% for 30m (until 10:30 UTC)", {
+     "fault svc-user delay 2s 5% for 30m (until 2026-11-27 10:30:00 UTC); the fault now holds "
+     "abort 503 10% and delay 2s 5%, both until 2026-11-27 10:30:00 UTC (the abort ended at "
+     "2026-11-27 12:00:00 UTC before)", {
          '-    expires: "2026-11-27T12:00:00Z"', '+    expires: "2026-11-27T10:30:00Z"',
          "+    delay:", "+      fixed: 2s", "+      percent: 5"}),
     # without `for` the section keeps its window
     (Fault("svc-user", "abort", 0.5, http_status=500),
-     "fault svc-user abort 500 0.5% (until 12:00 UTC)", {
+     "fault svc-user abort 500 0.5% (until 2026-11-27 12:00:00 UTC)", {
          "-      httpStatus: 503   # drill", "+      httpStatus: 500   # drill",
          "-      percent: 10", "+      percent: 0.5"}),
     (Timeout("svc-user", "set", "5s", 3, retry_on="gateway-error"),
@@ -347,7 +349,7 @@ def test_a_time_boxed_fault_needs_resolving_first() -> None:
 def test_an_expiry_on_another_day_shows_the_date() -> None:
     edit = run(Fault("svc-user", "delay", 5, delay="1s", duration="15h"), None)
     assert edit.summary == \
-        "fault svc-user delay 1s 5% for 15h (until 2026-11-28 01:00 UTC)"
+        "fault svc-user delay 1s 5% for 15h (until 2026-11-28 01:00:00 UTC)"
 
 
 @pytest.mark.parametrize("intent", [
