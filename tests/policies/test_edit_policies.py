@@ -119,7 +119,7 @@ def test_the_hand_written_document_is_valid() -> None:
 # -- one-line diffs and summaries -------------------------------------------------------
 
 EDITS: list[tuple[PolicyIntent, str, set[str]]] = [
-    (BlueGreen("svc-user", "switch"), "bluegreen svc-user switch v1 → v2", {
+    (BlueGreen("svc-user", "switch"), "bluegreen svc-user switch v1 80% / v2 20% → v2", {
         "-    strategy: canary   # see the runbook", "+    strategy: blueGreen   # see the runbook",
         "+    active: v2"}),
     (Route("svc-user", "header", "user", "w_shenyu", "exact", "v1"),
@@ -293,9 +293,20 @@ def test_bluegreen_switch_flips_and_canary_returns_to_a_canary_release() -> None
     assert canary.after_text == FULL
 
 
+def test_bluegreen_says_where_traffic_moves_from() -> None:
+    half = after(run(Canary("svc-user", "set", 50)))
+    assert run(BlueGreen("svc-user", "to", "v1"), half).summary == \
+        "bluegreen svc-user to v1: v1 50% / v2 50% → v1"
+    none = after(run(Canary("svc-user", "set", 0)))
+    assert run(BlueGreen("svc-user", "to", "v1"), none).summary == \
+        "bluegreen svc-user to v1: all traffic stays on v1, now blue-green"
+    assert run(BlueGreen("svc-user", "to", "v2"), none).summary == \
+        "bluegreen svc-user to v2: v1 → v2"
+
+
 def test_bluegreen_to_accepts_the_version_names_stable_and_canary() -> None:
     edit = run(BlueGreen("svc-user", "to", "canary"))
-    assert edit.summary == "bluegreen svc-user to v1 → v2"
+    assert edit.summary == "bluegreen svc-user to v2: v1 80% / v2 20% → v2"
     assert spec_of(after(edit))["release"] == {
         "strategy": "blueGreen", "canaryWeight": 20, "active": "v2"}
 
