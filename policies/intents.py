@@ -144,9 +144,22 @@ class Scale:
     action = "scale"
 
 
+@dataclass(frozen=True)
+class Onboard:
+    """Create the policy document of a service that has none: its port, its versions
+    (stable, then canary) and its service account; None keeps the defaults (8080, v1 and
+    v2, the service's name)."""
+
+    service: str
+    port: int | None = None
+    versions: tuple[str, ...] | None = None
+    account: str | None = None
+    action = "onboard"
+
+
 # The one list of policy intents; `policies.kinds.KINDS` says what each one does.
 PolicyIntent = (Canary | RateLimit | BlueGreen | Route | CircuitBreak | Whitelist | Fault
-                | Timeout | Scale)
+                | Timeout | Scale | Onboard)
 POLICY_INTENTS: tuple[type, ...] = get_args(PolicyIntent)
 
 
