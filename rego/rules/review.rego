@@ -133,8 +133,13 @@ may_reject if {
 deny contains msg if {
 	requester in approved_by
 	not break_glass
-	msg := sprintf("[review.self_approval] %s requested this change and may not approve it (break-glass counts only for a de-escalation, with a reason, by a member of the groups its approvals come from)", [requester])
+	msg := sprintf("[review.self_approval] %s requested this change and may not approve it%s", [requester, break_glass_hint])
 }
+
+break_glass_hint := sprintf(" (on a de-escalation, break-glass with a reason counts for a member of %s)", [concat(", ", from_groups)]) if {
+	deescalation_path
+	count(from_groups) > 0
+} else := ""
 
 deny contains msg if {
 	some by in approved_by

@@ -50,7 +50,7 @@ def test_describe_reads_every_rendering(data: dict[str, Any]) -> None:
     objects = render.render(data, PATH)
     line = render.describe(objects)
     _named(line, objects)
-    assert "?" not in line
+    assert line.count("VirtualService") <= 1
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
