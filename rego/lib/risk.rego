@@ -15,7 +15,7 @@
 # `deescalation` holds when the document exists before and after, and every field that
 # changes only lowers risk:
 #   release  traffic moves only back to the stable version (/canary abort, a lower weight,
-#            /bluegreen back to stable); the versions do not change
+#            /bluegreen back to stable); the versions do not change and a release stays
 #   fault    it stops (off or removed), or only loses its abort or its delay
 package govbot.lib.risk
 
@@ -98,8 +98,11 @@ deescalation if {
 	}
 }
 
+# A document without a release leaves the split to Kubernetes (every pod of either
+# version), so dropping the release is no de-escalation.
 lowered("release") if {
 	not "versions" in changed
+	release(change.after) != {}
 	moved == 0
 }
 

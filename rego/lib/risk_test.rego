@@ -52,6 +52,10 @@ test_abort_is_a_deescalation if {
 	deescalation(fixtures.change("bluegreen", "prod", blue_green("v2"), blue_green("v1")))
 }
 
+test_dropping_the_release_is_no_deescalation if {
+	not deescalation(fixtures.change("rollback", "prod", canary(20, v12), fixtures.service({})))
+}
+
 test_moving_traffic_out_is_no_deescalation if {
 	not deescalation(fixtures.change("canary", "prod", canary(20, v12), canary(30, v12)))
 	not deescalation(fixtures.change("canary", "prod", canary(20, v12), canary(0, {"stable": "v2"})))
