@@ -7,9 +7,10 @@ Validates govbot.yaml and access.yaml, every `services/<env>/<namespace>/<svc>.y
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -23,6 +24,7 @@ from bot.rollout import render_context
 from policies import webhook
 from policies.document import parse_service_path, plain, validate
 from policies.render import RenderContext, render
+from policies.render_security import service_accounts
 
 
 @dataclass
@@ -49,8 +51,9 @@ def _load_yaml(path: Path, report: Report) -> object:
     return None
 
 
-def _check_documents(root: Path, report: Report, context: RenderContext,
-                     config: object) -> None:
+def _read_documents(root: Path, report: Report, config: object) -> dict[str, dict[str, Any]]:
+    """The plain data of every readable document, by path; a problem for each other one."""
+    documents: dict[str, dict[str, Any]] = {}
     for path in sorted((root / "services").rglob("*.yaml")):
         rel = path.relative_to(root).as_posix()
         report.documents += 1
@@ -61,18 +64,27 @@ def _check_documents(root: Path, report: Report, context: RenderContext,
         if (unknown := scope_problem(config, where[0], where[1])) is not None:
             report.problems.append(f"{rel}: {unknown}")
         try:
-            data = plain(path.read_text(encoding="utf-8"), rel)
+            documents[rel] = plain(path.read_text(encoding="utf-8"), rel)
         except InvalidDocument as error:
             report.problems.extend(f"{rel}: {p}" for p in error.problems)
-            continue
         except (OSError, UnicodeDecodeError) as error:
             report.problems.append(f"{rel}: not readable: {error}")
-            continue
+    return documents
+
+
+def _check_documents(root: Path, report: Report, context: RenderContext,
+                     config: object) -> None:
+    documents = _read_documents(root, report, config)
+    # a caller's own document names its service account; govbot.yaml's names win
+    contexts = {env: replace(context, service_accounts={
+        **service_accounts(documents, env), **context.service_accounts})
+        for env in {rel.split("/")[1] for rel in documents}}
+    for rel, data in documents.items():
         problems = validate(data, rel)
         report.problems.extend(f"{rel}: {p}" for p in problems)
         if not problems:
             try:
-                objects = render(data, rel, context)
+                objects = render(data, rel, contexts[rel.split("/")[1]])
             except Exception as error:
                 report.problems.append(f"{rel}: does not render: {error}")
                 continue

@@ -23,7 +23,8 @@ NUMBER_LIMITS = {"canaryMaxStep": (0, 100), "rateLimitMaxRequests": (1, 2**32 - 
                  "faultMaxAbortPercent": (0, 100), "retriesMax": (0, 100),
                  "maxEjectionPercent": (0, 100)}
 DURATION_LIMITS = ("rateLimitMinWindow", "faultMaxDuration", "timeoutMin", "timeoutMax")
-CHOICE_LIMITS = {"retryBudget": ("warn", "deny", "off"), "faultRequireTimebox": (True, False)}
+CHOICE_LIMITS = {"retryBudget": ("warn", "deny", "off"), "faultRequireTimebox": (True, False),
+                 "blueGreenSwitch": ("allow", "deny")}
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -35,16 +36,70 @@ def _whole(value: Any, low: int, high: int | None = None) -> bool:
             and (high is None or value <= high))
 
 
-def _approvals(where: str, value: Any, groups: Mapping[str, Any]) -> list[str]:
+def _approvals(where: str, value: Any, access: Mapping[str, Any], env: str | None) -> list[str]:
+    """Problems of an approvals section (`env` None: the guardrails' own), and of its
+    `deescalation` path, which has the same shape."""
+    problems = _approval_rule(where, value, access, env)
+    if env is not None and "deescalation" in _map(value):
+        deescalation = _map(value)["deescalation"]
+        if not isinstance(deescalation, Mapping):
+            problems.append(f"govbot.yaml {where}.deescalation: not a mapping of required and "
+                            "from")
+        else:
+            problems += _approval_rule(f"{where}.deescalation", deescalation, access, env)
+    return problems
+
+
+def _approval_rule(where: str, value: Any, access: Mapping[str, Any],
+                   env: str | None) -> list[str]:
     problems = []
-    approvals = _map(value)
-    if "required" in approvals and not _whole(approvals["required"], 0):
-        problems.append(f"govbot.yaml {where}.required: {approvals['required']!r} is not a "
+    approvals, groups = _map(value), _map(access.get("groups"))
+    required = approvals.get("required", 1)
+    if "required" in approvals and not _whole(required, 0):
+        problems.append(f"govbot.yaml {where}.required: {required!r} is not a "
                         "whole number ≥ 0")
+    from_groups = [g for g in approvals.get("from") or () if isinstance(g, str)]
     for group in approvals.get("from") or ():
         if group not in groups:
             problems.append(f"govbot.yaml {where}.from: group {group!r} is not in access.yaml")
+    if _whole(required, 0):
+        people = approvers(access, env, from_groups if approvals.get("from") else None)
+        if required > len(people):
+            problems.append(_unmet(where, required, len(people), env, from_groups))
     return problems
+
+
+def _unmet(where: str, required: int, able: int, env: str | None, groups: list[str]) -> str:
+    place = f"in {env}" if env is not None else "for the guardrails"
+    who = (f"members of {', '.join(groups)} holding an approve grant" if groups
+           else "people holding an approve grant")
+    return (f"govbot.yaml {where}.required: {required} approvals are required {place}, but "
+            f"only {able} {'person' if able == 1 else 'people'} may approve there ({who}"
+            f"{f' for {env}' if env is not None else ''}); lower the number or grant approve "
+            "to more people")
+
+
+def approvers(access: Mapping[str, Any], env: str | None,
+              from_groups: list[str] | None) -> set[str]:
+    """The people of access.yaml who may approve in `env` (None: anywhere): holding an
+    approve grant for it and, when `from_groups` is given, a member of one of them."""
+    people, groups = _map(access.get("people")), _map(access.get("groups"))
+    able: set[str] = set()
+    for grant in access.get("grants") or ():
+        entry = _map(grant)
+        envs = entry.get("envs") or ()
+        if "approve" not in (entry.get("can") or ()) or not isinstance(envs, list | tuple):
+            continue
+        if env is not None and "*" not in envs and env not in envs:
+            continue
+        group = entry.get("group")
+        members = groups.get(group) if isinstance(group, str) else None
+        able.update(str(m) for m in members or () if m in people)
+        if entry.get("person") in people:
+            able.add(str(entry["person"]))
+    if from_groups is not None:
+        able = {p for p in able if any(p in (groups.get(g) or ()) for g in from_groups)}
+    return able
 
 
 def _limits(where: str, value: Any) -> list[str]:
@@ -71,7 +126,7 @@ def _limits(where: str, value: Any) -> list[str]:
     return problems
 
 
-def _environments(config: Mapping[str, Any], groups: Mapping[str, Any]) -> list[str]:
+def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[str]:
     problems = []
     environments = _map(config.get("environments"))
     if not environments:
@@ -80,7 +135,8 @@ def _environments(config: Mapping[str, Any], groups: Mapping[str, Any]) -> list[
         where = f"environments.{env}"
         if not is_dns_label(str(env)):
             problems.append(f"govbot.yaml {where}: not a DNS-1123 name")
-        problems += _approvals(f"{where}.approvals", _map(body).get("approvals"), groups)
+        problems += _approvals(f"{where}.approvals", _map(body).get("approvals"), access,
+                               str(env))
         problems += _limits(f"{where}.limits", _map(body).get("limits"))
         for namespace, settings in _map(_map(body).get("namespaces")).items():
             if not is_dns_label(str(namespace)):
@@ -155,10 +211,9 @@ def config_problems(config: Any, access: Any) -> list[str]:
     for key in ("clusterDomain", "trustDomain"):
         if key in config and not _DOMAIN.fullmatch(str(config[key])):
             problems.append(f"govbot.yaml {key}: {config[key]!r} is not a DNS domain")
-    groups = _map(access.get("groups"))
-    problems += _environments(config, groups)
+    problems += _environments(config, access)
     problems += _approvals("governance.approvals", _map(config.get("governance")).get(
-        "approvals"), groups)
+        "approvals"), access, None)
     problems += _channels(config)
     problems += _access(config, access)
     return problems

@@ -1,17 +1,21 @@
-"""/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | on | off — inject errors or delays to test resilience.
+"""/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | abort off | delay off | on | off — inject errors or delays to test resilience.
 
 `abort 503 10%` answers one request in ten with a 503 instead of calling the service;
 `delay 2s 5%` holds one request in twenty for two seconds. Abort and delay are set one
 at a time and can run together. `for 30m` ends the fault 30 minutes after the change is
 applied; without it the fault stays until `off`, and prod refuses a fault without one.
-`off` keeps the settings but stops injecting, `on` starts again. Percents may have
-decimals (0.5%) and must be above 0.
+One `for` ends both: the reply says what the fault holds and when it ends.
+`off` keeps the settings but stops injecting, `on` starts again; `abort off` and
+`delay off` stop one and keep the other. Percents may have decimals (0.5%) and must be
+above 0.
 
 Alias: 故障注入
 Examples:
     /fault svc-user abort 503 10% for 30m
     /fault svc-user delay 2s 5% for 30m
     /fault svc-user abort 500 0.5% for 1h
+    /fault svc-user abort off
+    /fault svc-user delay off
     /fault svc-user off
     /fault svc-user on
     故障注入 svc-user delay 500ms 50% --env dev
@@ -47,7 +51,11 @@ def parse(words: list[str]) -> Fault:
             raise grammar.unexpected(words[2:])
         return Fault(service, "on" if mode == "on" else "off")
     if len(words) == 2:
-        raise grammar.missing(_NEEDS[mode])
+        raise grammar.missing(_NEEDS[mode] + ", or off")
+    if words[2].lower() == "off":
+        if len(words) > 3:
+            raise grammar.unexpected(words[3:])
+        return Fault(service, "off", part="abort" if mode == "abort" else "delay")
     if len(words) == 3:
         raise grammar.missing(f"the percent after {grammar.show(words[2])}, like 10%")
     # Each word is checked in the order typed, so the error names the first wrong one.

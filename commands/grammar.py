@@ -61,7 +61,7 @@ class Flags:
 
 
 _FLAG_FIELDS = {"--env": "env", "--ns": "namespace"}
-_FLAG_EXAMPLES = {"--env": ("environment", "prod"), "--ns": ("namespace", "demo")}
+_FLAG_EXAMPLES = {"--env": ("an environment", "prod"), "--ns": ("a namespace", "demo")}
 
 
 def show(word: str) -> str:
@@ -146,7 +146,7 @@ def _flag_value(flag: str, value: str) -> str:
         raise UsageError(f"{flag} needs a value, like {flag} {example}")
     if not _is_label(value):
         raise UsageError(
-            f'{show(value)} is not an {what} name: use lowercase letters, digits and "-", '
+            f'{show(value)} is not {what} name: use lowercase letters, digits and "-", '
             "starting with a letter (at most 63)"
         )
     return value

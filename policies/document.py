@@ -16,9 +16,10 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +88,19 @@ def new_document(env: str, namespace: str, service: str) -> str:
         "    stable: v1\n"
         "    canary: v2\n"
     )
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate most like `name`, for a "did you mean"; None when none is close.
+
+    Example:
+        >>> closest("svc-usr", ["svc-user", "svc-pay"])
+        'svc-user'
+        >>> closest("billing", ["svc-user", "svc-pay"]) is None
+        True
+    """
+    found = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return found[0] if found else None
 
 
 def load(text: str, path: str = "document") -> CommentedMap:
@@ -182,6 +196,9 @@ def _yaml(layout: _Layout) -> YAML:
     yaml.preserve_quotes = True
     yaml.width = 4096  # never fold a long line
     yaml.indent(mapping=layout.indent, sequence=layout.offset + 2, offset=layout.offset)
+    # A value an edit puts in two places is written out twice, never as an anchor and
+    # an alias: people read these documents, and govbot refuses aliases when it loads one.
+    yaml.representer.ignore_aliases = lambda data: True
     return yaml
 
 

@@ -45,6 +45,9 @@ def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: st
     """
     kind = kinds.of(intent)
     path = document.service_path(env, namespace, intent.service)
+    if kind.creates and before_text is not None:
+        raise UserError(f"{intent.service} already has a policy document in {env}/{namespace} "
+                        f"({path}); /status {intent.service} shows it")
     text = before_text
     if text is None:
         text = document.new_document(env, namespace, intent.service)

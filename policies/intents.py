@@ -103,7 +103,8 @@ class Fault:
 
     `resolve` fixes the clock once, when the request is made: `requested_at` is that
     time and `expires` is it plus `duration` (RFC 3339 UTC, seconds), so every later
-    apply or replay of the same intent writes the same document.
+    apply or replay of the same intent writes the same document. `off` with a `part`
+    (`abort`, `delay`) stops only that part.
     """
 
     service: str
@@ -114,6 +115,7 @@ class Fault:
     duration: str | None = None
     expires: str | None = None
     requested_at: str | None = None
+    part: Literal["abort", "delay"] | None = None
     action = "fault"
 
 
@@ -142,9 +144,22 @@ class Scale:
     action = "scale"
 
 
+@dataclass(frozen=True)
+class Onboard:
+    """Create the policy document of a service that has none: its port, its versions
+    (stable, then canary) and its service account; None keeps the defaults (8080, v1 and
+    v2, the service's name)."""
+
+    service: str
+    port: int | None = None
+    versions: tuple[str, ...] | None = None
+    account: str | None = None
+    action = "onboard"
+
+
 # The one list of policy intents; `policies.kinds.KINDS` says what each one does.
 PolicyIntent = (Canary | RateLimit | BlueGreen | Route | CircuitBreak | Whitelist | Fault
-                | Timeout | Scale)
+                | Timeout | Scale | Onboard)
 POLICY_INTENTS: tuple[type, ...] = get_args(PolicyIntent)
 
 

@@ -24,7 +24,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from policies import status_lines
 from policies.checks import fields, resilience, service, traffic
-from policies.edits import access, faults, release, routing
+from policies.edits import access, faults, onboard, release, routing
 from policies.edits import resilience as resilience_edits
 from policies.edits.owners import ARGO_ROLLOUTS, FLAGGER
 from policies.edits.section import Where
@@ -33,6 +33,7 @@ from policies.intents import (
     Canary,
     CircuitBreak,
     Fault,
+    Onboard,
     RateLimit,
     Route,
     Scale,
@@ -55,8 +56,10 @@ class PolicyKind(Generic[_I]):
     """One governance policy kind.
 
     `checks` maps each document section the kind owns (under `spec`) to its check;
-    `renders` are the objects it contributes to, in apply order; `owned_by` names the
-    controllers (`spec.managedBy`) that own the kind, so govbot refuses it there.
+    `renders` are the objects it contributes to, in apply order; `status` its line in
+    /status (None: it owns no policy section); `owned_by` names the controllers
+    (`spec.managedBy`) that own the kind, so govbot refuses it there. A kind that
+    `creates` makes a service's document and is refused where one exists.
     """
 
     intent: type[_I]
@@ -64,8 +67,9 @@ class PolicyKind(Generic[_I]):
     edit: Callable[[CommentedMap, _I, Where], str]
     checks: Mapping[str, Check]
     renders: tuple[Renderer, ...]
-    status: StatusLine
+    status: StatusLine | None
     owned_by: frozenset[str] = frozenset()
+    creates: bool = False
 
     @property
     def action(self) -> str:
@@ -105,7 +109,8 @@ WHITELIST = PolicyKind(
     access.whitelist, {"allowFrom": resilience.allow_from}, (AUTHORIZATION_POLICY,),
     status_lines.WHITELIST)
 FAULT = PolicyKind(
-    Fault, "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | on | off",
+    Fault, "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | abort off | "
+    "delay off | on | off",
     faults.fault, {"fault": traffic.fault}, (VIRTUAL_SERVICE,), status_lines.FAULT, _FLAGGER)
 TIMEOUT = PolicyKind(
     Timeout, "/timeout <svc> <d> [retries <n> [per <d>] [on <conditions>]] | off",
@@ -114,10 +119,14 @@ TIMEOUT = PolicyKind(
 SCALE = PolicyKind(
     Scale, "/scale <svc> min <n> max <n> cpu <p>% | on | off", resilience_edits.scale,
     {"autoscale": resilience.autoscale}, (AUTOSCALER,), status_lines.AUTOSCALE)
+ONBOARD = PolicyKind(
+    Onboard, "/onboard <svc> [port <p>] [versions <v1>,<v2>] [account <sa>]", onboard.onboard,
+    {}, (), None, creates=True)
 
 # In the order a document shows their sections; the objects render in this order too.
 KINDS: tuple[PolicyKind[Any], ...] = (
-    CANARY, BLUEGREEN, ROUTE, RATELIMIT, CIRCUITBREAK, WHITELIST, FAULT, TIMEOUT, SCALE)
+    CANARY, BLUEGREEN, ROUTE, RATELIMIT, CIRCUITBREAK, WHITELIST, FAULT, TIMEOUT, SCALE,
+    ONBOARD)
 
 # The service's own fields, which no policy kind owns, in the order a document shows them.
 SERVICE_FIELDS: dict[str, Check] = {

@@ -1,28 +1,26 @@
 """Make-before-break: order a service's objects so no request meets a missing subset.
 
 Called by the rollout after a merge with the document before and after it. Istio's
-traffic-management best practice: a new subset must exist in
-the DestinationRule before a VirtualService routes to it, and a VirtualService must stop
-routing to a subset before the DestinationRule drops it. Applying both at once is not
-enough, so the objects carry Argo CD's `argocd.argoproj.io/sync-wave` (lower waves are
-applied, and become healthy, first) and come back sorted by wave.
+traffic-management best practice: a new subset must exist in the DestinationRule before
+a VirtualService routes to it, and a VirtualService must stop routing to a subset before
+the DestinationRule drops it. The plan is the list of objects in the order they are
+applied; the objects themselves are exactly what `policies.render` gives for `after`,
+so what the target holds is a function of main alone, whatever changes led there.
 
-When a change adds one subset and drops another at once, no order is safe; the
-DestinationRule then keeps the dropped subsets too (wave -1) and the next change of the
-service removes them, once nothing routes to them. The same holds when the
-VirtualService itself goes away (its document stops routing) while the DestinationRule
-stays for a circuit breaker: the VirtualService is pruned after the apply, so the
-dropped subsets stay until the next change. A VirtualService and DestinationRule that
-appear together are a case of added subsets: the DestinationRule comes first.
+- A change that adds a subset applies the DestinationRule first.
+- One that drops a subset applies the VirtualService (which no longer routes to it) first.
+- One that adds a subset and drops another has no safe order with two objects: the plan
+  applies a DestinationRule with both the old and the new subsets first, then the
+  VirtualService, then the DestinationRule as rendered. The last one of a kind and name
+  is what stays.
 
 Example:
     >>> from policies.document import new_document, plain
     >>> path = "services/prod/demo/svc-user.yaml"
     >>> after = plain(new_document("prod", "demo", "svc-user"))
     >>> after["spec"]["release"] = {"strategy": "canary", "canaryWeight": 20}
-    >>> objects = plan(None, after, path)
-    >>> [(o["kind"], o["metadata"]["annotations"][SYNC_WAVE]) for o in objects]
-    [('DestinationRule', '-1'), ('VirtualService', '0')]
+    >>> [o["kind"] for o in plan(None, after, path)]
+    ['DestinationRule', 'VirtualService']
 """
 
 from __future__ import annotations
@@ -33,7 +31,7 @@ from typing import Any
 
 from policies.render import RenderContext, render
 
-SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+_ROUTING = ("DestinationRule", "VirtualService")
 
 
 def plan(
@@ -42,31 +40,23 @@ def plan(
     path: str,
     context: RenderContext | None = None,
 ) -> list[dict[str, Any]]:
-    """The objects of `after` in apply order, each with its sync wave; [] when `after`
-    is None (the document was deleted)."""
+    """The objects of `after` in apply order; [] when `after` is None (the document was
+    deleted). A transitional DestinationRule may come first (see above)."""
     if after is None:
         return []
-    objects = copy.deepcopy(render(after, path, context))
+    objects = render(after, path, context)
     previous = render(before, path, context) if before is not None else []
     old, new = _subsets(previous), _subsets(objects)
     added, dropped = set(new) - set(old), set(old) - set(new)
-    waves = {"DestinationRule": "0", "VirtualService": "0"}
-    # A VirtualService that goes away is deleted after the apply, so until then it may
-    # still route to a subset this change drops: keep that subset one change longer.
-    vs_gone = _has_vs(previous) and not _has_vs(objects)
-    if added or vs_gone:
-        waves["DestinationRule"] = "-1" if added else "0"
-        _keep_subsets(objects, [old[name] for name in sorted(dropped)])
-    elif dropped:
-        waves["VirtualService"] = "-1"
-    for obj in objects:
-        annotations = obj["metadata"].setdefault("annotations", {})
-        annotations[SYNC_WAVE] = waves.get(obj["kind"], "0")
-    return sorted(objects, key=lambda obj: int(obj["metadata"]["annotations"][SYNC_WAVE]))
-
-
-def _has_vs(objects: list[dict[str, Any]]) -> bool:
-    return any(obj["kind"] == "VirtualService" for obj in objects)
+    rest = [obj for obj in objects if obj["kind"] not in _ROUTING]
+    rule = [obj for obj in objects if obj["kind"] == "DestinationRule"]
+    service = [obj for obj in objects if obj["kind"] == "VirtualService"]
+    if dropped and not added:
+        return service + rule + rest
+    if dropped and rule:
+        return [_with_subsets(rule[0], [old[name] for name in sorted(dropped)]),
+                *service, *rule, *rest]
+    return rule + service + rest
 
 
 def _subsets(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -78,8 +68,8 @@ def _subsets(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _keep_subsets(objects: list[dict[str, Any]], subsets: list[dict[str, Any]]) -> None:
-    """Add subsets that `before` had and `after` dropped back to the DestinationRule."""
-    for obj in objects:
-        if obj["kind"] == "DestinationRule" and subsets:
-            obj["spec"]["subsets"] += copy.deepcopy(subsets)
+def _with_subsets(rule: dict[str, Any], subsets: list[dict[str, Any]]) -> dict[str, Any]:
+    """A copy of `rule` that also keeps the subsets `before` had and `after` dropped."""
+    kept = copy.deepcopy(rule)
+    kept["spec"]["subsets"] = [*kept["spec"]["subsets"], *copy.deepcopy(subsets)]
+    return kept

@@ -72,7 +72,17 @@ def render(
                 for obj in objects for problem in _checked(obj, path)]
     if rejected:
         raise InvalidDocument(path, rejected)
-    return objects
+    return [_unshared(obj) for obj in objects]
+
+
+def _unshared(value: Any) -> Any:
+    """A copy in which no dict or list appears twice, so a YAML dump of it never writes
+    an anchor and an alias (routes share their timeout, retries and fault when built)."""
+    if isinstance(value, Mapping):
+        return {key: _unshared(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unshared(item) for item in value]
+    return value
 
 
 def _build(section: str, build: Any, target: Target) -> dict[str, Any] | None:
@@ -127,21 +137,33 @@ def _input_problems(spec: Mapping[str, Any]) -> list[str]:
 
 def describe(objects: list[dict[str, Any]]) -> str:
     """One line for chat, VirtualService first:
-    `VirtualService svc-user (v1 80 / v2 20), DestinationRule svc-user`."""
-    ordered = sorted(objects, key=lambda obj: obj["kind"] != "VirtualService")
+    `VirtualService svc-user (v1 80 / v2 20), DestinationRule svc-user`.
+
+    Takes any list `render` or `policies.plan.plan` gives: an object a plan applies
+    twice (a transitional DestinationRule) is named once, as it stays."""
+    last = {(obj["kind"], obj["metadata"]["name"]): obj for obj in objects}
+    ordered = sorted(last.values(), key=lambda obj: obj["kind"] != "VirtualService")
     return ", ".join(_describe_one(obj) for obj in ordered)
 
 
 def _describe_one(obj: Mapping[str, Any]) -> str:
     kind, name = obj["kind"], obj["metadata"]["name"]
     if kind == "VirtualService":
-        route = obj["spec"]["http"][-1]["route"]  # the default route is last
-        weights = " / ".join(
-            f"{d['destination']['subset']} {d['weight']}" if "subset" in d["destination"]
-            else "all pods" for d in route)
-        matches = len(obj["spec"]["http"]) - 1
+        http = obj["spec"]["http"]
+        weights = " / ".join(_destination(d) for d in http[-1]["route"])  # default is last
+        matches = len(http) - 1
         routed = f", {matches} match route{'s' * (matches != 1)}" if matches else ""
         return f"{kind} {name} ({weights}{routed})"
     if kind == "EnvoyFilter":
         return f"{kind} {name} ({describe_limit(obj['spec']['configPatches'])})"
     return f"{kind} {name}"
+
+
+def _destination(route: Mapping[str, Any]) -> str:
+    """`v2 20` for a weighted subset, `all to v1` for the only one, `all pods` without one."""
+    subset = route["destination"].get("subset")
+    if subset is None:
+        return "all pods"
+    if "weight" not in route:
+        return f"all to {subset}"
+    return f"{subset} {route['weight']}"

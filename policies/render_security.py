@@ -3,20 +3,48 @@
 Called by `policies.render` when `allowFrom` is enabled. Each caller becomes the SPIFFE
 principal of its service account, `<trust domain>/ns/<namespace>/sa/<account>`; a caller
 is written `<svc>` (the service's own namespace) or `<ns>/<svc>`, and its account is the
-caller's name unless the render context names another one. An enabled whitelist with no
-callers renders a policy without rules, which Istio reads as "allow nothing".
+one the render context names for it, else the caller's name. Rendering is pure: the
+callers' own documents say their accounts (`spec.serviceAccount`), and whoever renders
+passes them in the context, built by `service_accounts` from the documents of the
+environment. An enabled whitelist with no callers renders a policy without rules, which
+Istio reads as "allow nothing".
 
 Example:
     >>> principal("svc-index", "demo", "cluster.local", {})
     'cluster.local/ns/demo/sa/svc-index'
+    >>> accounts = service_accounts(
+    ...     {"services/prod/demo/svc-index.yaml": {"spec": {"serviceAccount": "index-sa"}}},
+    ...     "prod")
+    >>> principal("svc-index", "demo", "cluster.local", accounts)
+    'cluster.local/ns/demo/sa/index-sa'
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from policies.rendering import Renderer, Target, enabled
+
+_SERVICE_PATH = re.compile(r"^services/([^/]+)/([^/]+)/([^/]+)\.yaml$")
+
+
+def service_accounts(documents: Mapping[str, Any], env: str) -> dict[str, str]:
+    """`<ns>/<svc>` → `spec.serviceAccount` of every document of `env` that names one,
+    from `{path: plain data}` (`policies.document.plain`); the render context's
+    `service_accounts` for that environment. Documents of other environments, and
+    accounts that are no text, are left out."""
+    accounts: dict[str, str] = {}
+    for path, data in sorted(documents.items()):
+        found = _SERVICE_PATH.match(path)
+        spec = data.get("spec") if isinstance(data, Mapping) else None
+        if found is None or found.group(1) != env or not isinstance(spec, Mapping):
+            continue
+        account = spec.get("serviceAccount")
+        if isinstance(account, str) and account:
+            accounts[f"{found.group(2)}/{found.group(3)}"] = account
+    return accounts
 
 
 def principal(

@@ -9,7 +9,7 @@ the connection pool and outlier detection.
 
 Example:
     >>> cookie_regex("user", "w.shenyu")
-    '^(.*?;)?(user=w\\\\.shenyu)(;.*)?$'
+    '^(.*;[ \\\\t]*)?user=w\\\\.shenyu([ \\\\t]*;.*)?$'
 """
 
 from __future__ import annotations
@@ -53,8 +53,10 @@ def re2_escape(text: str) -> str:
 
 def cookie_regex(name: str, value: str) -> str:
     """A regex on the `cookie` header that matches the cookie `name=value` (Istio has no
-    cookie matcher)."""
-    return f"^(.*?;)?({re2_escape(name)}={re2_escape(value)})(;.*)?$"
+    cookie matcher) wherever it stands: browsers separate cookies with `; `, so the
+    cookie starts the header or follows a `;` and blanks, and ends it or is followed by
+    blanks and a `;`. `xuser=` or a longer value is another cookie."""
+    return rf"^(.*;[ \t]*)?{re2_escape(name)}={re2_escape(value)}([ \t]*;.*)?$"
 
 
 def carries_routing(spec: Mapping[str, Any], now: datetime | None) -> bool:

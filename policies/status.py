@@ -65,7 +65,7 @@ def _lines() -> list[StatusLine]:
     the release line)."""
     found: list[StatusLine] = []
     for kind in kinds.KINDS:
-        if kind.status not in found:
+        if kind.status is not None and kind.status not in found:
             found.append(kind.status)
     return found
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from policies import units
+
 NOT_SET = "—"
 Describe = Callable[[Mapping[str, Any], "datetime | None"], str]
 
@@ -131,7 +133,7 @@ def _fault(spec: Mapping[str, Any], now: datetime | None, long: bool) -> str:
     if state == "on" and expired:
         # Nothing re-renders a service the moment its fault expires: the fault leaves the
         # cluster at the service's next render; /fault off records the end in the policy.
-        return (f"expired at {until} UTC (left out from the next render on; "
+        return (f"expired at {until} (left out from the next render on; "
                 "/fault <svc> off records it)") if long else "expired"
     if not long:
         return state + (f" (until {until})" if until and state == "on" else "")
@@ -142,22 +144,22 @@ def _fault(spec: Mapping[str, Any], now: datetime | None, long: bool) -> str:
     if delay:
         text += f", delay {delay.get('fixed', '?')} to {delay.get('percent', '?')}%"
     if "expires" in fault:
-        text += f", expired at {until} UTC" if expired else f", until {until} UTC"
+        text += f", expired at {until}" if expired else f", until {until}"
     return text
 
 
 def _until(expires: Any, now: datetime | None) -> tuple[str, bool]:
-    """(`12:00` in UTC, with the date when not today; or the text as written when it is
-    no time; "" without expiry) and whether `now` is past it."""
+    """(`2026-11-27 12:00:00 UTC`; or the text as written when it is no time; "" without
+    expiry) and whether `now` is past it."""
     if expires is None:
         return "", False
     try:
-        moment = datetime.fromisoformat(str(expires).replace("Z", "+00:00")).astimezone(UTC)
+        moment = datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
     except ValueError:
         return str(expires), False
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     at = now if now is None or now.tzinfo else now.replace(tzinfo=UTC)
-    today = at is None or at.astimezone(UTC).date() == moment.date()
-    return moment.strftime("%H:%M" if today else "%Y-%m-%d %H:%M"), at is not None and at >= moment
+    return units.utc_text(moment), at is not None and at >= moment
 
 
 def _timeout(spec: Mapping[str, Any]) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
@@ -55,6 +56,18 @@ def duration_problem(value: Any) -> str | None:
     if total < 1:
         return f"{value} is shorter than 1ms"
     return None
+
+
+def utc_text(moment: datetime) -> str:
+    """A time as people read it: the date, to the second, in UTC with the zone named; a
+    naive time is taken as UTC.
+
+    Example:
+        >>> utc_text(datetime(2026, 11, 27, 10, 30, 0, 123456, tzinfo=UTC))
+        '2026-11-27 10:30:00 UTC'
+    """
+    at = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def format_ms(ms: int) -> str:

@@ -6,6 +6,7 @@ import rego.v1
 
 limits := {
 	"canaryMaxStep": 100,
+	"blueGreenSwitch": "allow",
 	"rateLimitMinWindow": "50ms",
 	"rateLimitMaxRequests": 1000000,
 	"faultRequireTimebox": false,
@@ -20,6 +21,7 @@ limits := {
 
 prod_limits := object.union(limits, {
 	"canaryMaxStep": 25,
+	"blueGreenSwitch": "deny",
 	"faultRequireTimebox": true,
 	"faultMaxAbortPercent": 50,
 	"retryBudget": "deny",
@@ -43,7 +45,7 @@ config := {
 	"environments": {
 		"dev": {"approvals": {"required": 1}, "limits": limits, "namespaces": {"demo": {"maxReplicas": 20}}},
 		"prod": {
-			"approvals": {"required": 2, "from": ["sre"]},
+			"approvals": {"required": 2, "from": ["sre"], "deescalation": {"required": 1, "from": ["sre"]}},
 			"limits": prod_limits,
 			"namespaces": {"demo": {"maxReplicas": 20}},
 		},

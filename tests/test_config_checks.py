@@ -38,6 +38,11 @@ def _with(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     ("environments.prod.limits.canaryMaxStep", -5, "canaryMaxStep"),
     ("environments.prod.limits.faultMaxDuration", "soon", "faultMaxDuration"),
     ("environments.prod.limits.retryBudget", "Deny", "retryBudget"),
+    ("environments.prod.limits.blueGreenSwitch", "yes", "blueGreenSwitch"),
+    ("environments.prod.approvals.deescalation", {"required": "one"},
+     "approvals.deescalation.required"),
+    ("environments.prod.approvals.deescalation", {"from": ["nobody"]}, "'nobody'"),
+    ("environments.prod.approvals.deescalation", "sre", "approvals.deescalation"),
     ("environments.prod.limits.canaryMaxStpe", 5, "unknown limit"),
     ("environments.dev.namespaces.demo.maxReplicas", 0, "maxReplicas"),
     ("console.defaultUser", "nobody", "defaultUser"),
@@ -79,3 +84,32 @@ def test_a_repository_with_its_own_limits_passes_and_strays_fail(tmp_path: Path)
                      "  selector:\n    app: svc-user\n  versions:\n    stable: v1\n")
     report = check_repository(repo)
     assert any("services/qa/demo/svc-user.yaml" in p and "'qa'" in p for p in report.problems)
+
+
+@pytest.mark.parametrize(("dotted", "required", "able"), [
+    ("environments.prod.approvals", 4, 3),                  # sre: bob, carol, dave
+    ("environments.prod.approvals.deescalation", 4, 3),
+    ("environments.dev.approvals", 4, 3),                   # anyone with approve in dev
+    ("governance.approvals", 4, 3),
+])
+def test_more_approvals_than_approvers_is_an_error(dotted: str, required: int,
+                                                    able: int) -> None:
+    assert config_problems(_with(CONFIG, f"{dotted}.required", required - 1), ACCESS) == []
+    problems = config_problems(_with(CONFIG, f"{dotted}.required", required), ACCESS)
+    (problem,) = problems
+    assert problem.startswith(f"govbot.yaml {dotted}.required:")
+    assert f"{required} approvals" in problem and f"only {able} people" in problem
+    env = dotted.split(".")[1] if dotted.startswith("environments") else "the guardrails"
+    assert env in problem
+
+
+def test_approvers_are_counted_where_their_grant_applies() -> None:
+    access = _with(ACCESS, "grants", [
+        {"group": "sre", "envs": ["dev"], "namespaces": ["*"], "can": ["request", "approve"]},
+        {"person": "alice", "envs": ["*"], "namespaces": ["demo"], "can": ["approve"]},
+    ])
+    problems = config_problems(CONFIG, access)
+    # prod takes two of sre, and sre approves only in dev; alice is in no `from` group
+    assert any("environments.prod.approvals.required" in p and "only 0 people" in p
+               for p in problems), problems
+    assert not any("environments.dev" in p for p in problems), problems

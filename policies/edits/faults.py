@@ -1,11 +1,13 @@
 """/fault on a document: inject aborts or delays, optionally time-boxed.
 
-`abort` and `delay` each set their half and keep the other; `for <d>` stores the absolute
+`abort` and `delay` each set their part and keep the other; `for <d>` stores the absolute
 `expires` that `policies.intents.resolve` put in the intent (the request's time + d, RFC
 3339 UTC) for the whole section, after which the fault is not rendered; without `for`
 an earlier `expires` stays, so adding a delay to a time-boxed abort never makes the abort
-permanent. `off` keeps the settings with `enabled: false`, `on` restores them unless their
-window has passed (by the request's time, `requested_at`).
+permanent. When the other part stays, the summary says what the fault holds after the
+change and when the time box moves the other part's end. `off` keeps the settings with
+`enabled: false`, `on` restores them unless their window has passed (by the request's
+time, `requested_at`); `abort off` and `delay off` remove that part and keep the other.
 
 Example:
     >>> from datetime import datetime, timezone
@@ -15,7 +17,7 @@ Example:
     >>> now = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
     >>> intent = resolve(Fault("svc-user", "abort", 10, http_status=503, duration="30m"), now)
     >>> fault(spec, intent, Where("services/prod/demo/svc-user.yaml", "demo"))
-    'fault svc-user abort 503 10% for 30m (until 10:30 UTC)'
+    'fault svc-user abort 503 10% for 30m (until 2026-11-27 10:30:00 UTC)'
     >>> str(spec["fault"]["expires"])
     '2026-11-27T10:30:00Z'
 """
@@ -39,6 +41,8 @@ _NAMES = Names("fault", "fault injection", "/fault {svc} abort 503 10% for 30m")
 def fault(spec: CommentedMap, intent: Fault, where: Where) -> str:
     """Change the fault section for `intent`; ValueError when a time box is unresolved."""
     asked = _moment(intent.requested_at) if intent.requested_at else None
+    if intent.mode == "off" and intent.part is not None:
+        return _part_off(spec, intent.service, intent.part)
     if intent.mode == "off":
         return toggle(spec, "fault", "off", intent.service, _NAMES)
     if intent.mode == "on":
@@ -56,21 +60,74 @@ def fault(spec: CommentedMap, intent: Fault, where: Where) -> str:
                      and current.get("enabled", True) is True)
         if unchanged:
             return f"fault {intent.service} already {text}{_kept(current, asked)}"
+    other = "delay" if intent.mode == "abort" else "abort"
+    ended = current.get("expires")
     keep.put_section(current, intent.mode, half)
     if current.get("enabled", True) is not True:
+        # A part that was turned off stays off: only what is asked for starts again.
         keep.set_key(current, "enabled", True)
+        if other in current:
+            keep.delete_key(current, other)
     if expires is not None:
         # `for` times the whole section: the other half ends at the same moment.
         keep.set_key(current, "expires", DoubleQuotedScalarString(expires[0]))
-        return f"fault {intent.service} {text} for {intent.duration} (until {expires[1]})"
-    return f"fault {intent.service} {text}{_kept(current, asked)}"
+        summary = f"fault {intent.service} {text} for {intent.duration} (until {expires[1]})"
+    else:
+        summary = f"fault {intent.service} {text}{_kept(current, asked)}"
+    if other not in current:
+        return summary
+    return summary + "; " + _now_holds(current, other, ended)
+
+
+def _now_holds(current: CommentedMap, other: str, ended: object) -> str:
+    """What the section holds with both parts, and how the other part's end moved."""
+    text = f"the fault now holds {_holds(current)}"
+    if "expires" in current:
+        text += f", both until {_short(_moment(current['expires']))}"
+    if ended is not None and str(ended) != str(current.get("expires")):
+        text += f" (the {other} ended at {_short(_moment(ended))} before)"
+    elif ended is None and "expires" in current:
+        text += f" (the {other} had no end before)"
+    return text
+
+
+def _holds(current: CommentedMap) -> str:
+    """`abort 503 10% and delay 2s 5%`: the parts of the section."""
+    parts = []
+    abort, delay = current.get("abort"), current.get("delay")
+    if isinstance(abort, CommentedMap):
+        parts.append(f"abort {abort.get('httpStatus', '?')} {_share(abort.get('percent'))}")
+    if isinstance(delay, CommentedMap):
+        parts.append(f"delay {delay.get('fixed', '?')} {_share(delay.get('percent'))}")
+    return " and ".join(parts)
+
+
+def _share(value: object) -> str:
+    return percent_text(value) if isinstance(value, int | float) else f"{value}%"
+
+
+def _part_off(spec: CommentedMap, service: str, part: str) -> str:
+    """Stop one part: remove it and keep the other; the last part turns the section off,
+    keeping its settings for `/fault on`."""
+    current = section(spec, "fault")
+    if current is None or part not in current:
+        there = _holds(current) if current is not None else ""
+        raise UserError(f"{service} has no {part} fault to turn off"
+                        + (f"; its fault holds {there}" if there else ""))
+    other = "delay" if part == "abort" else "abort"
+    if other not in current or current.get("enabled", True) is not True:
+        summary = toggle(spec, "fault", "off", service, _NAMES)
+        return summary.replace(f"fault {service}", f"fault {service} {part}", 1)
+    keep.delete_key(current, part)
+    return f"fault {service} {part} off; the fault still holds {_holds(current)}" + (
+        f" until {_short(_moment(current['expires']))}" if "expires" in current else "")
 
 
 def _kept(current: CommentedMap, asked: datetime | None) -> str:
     """` (until 10:30 UTC)` when the section keeps an earlier `for`; else nothing."""
     if "expires" not in current:
         return ""
-    return f" (until {_short(_moment(current['expires']), asked)})"
+    return f" (until {_short(_moment(current['expires']))})"
 
 
 def _refuse_expired(spec: CommentedMap, service: str, asked: datetime | None,
@@ -85,7 +142,7 @@ def _refuse_expired(spec: CommentedMap, service: str, asked: datetime | None,
         return
     again = given or _example(current)
     raise UserError(
-        f"the fault expired at {_short(moment, asked)}; set a new window with "
+        f"the fault expired at {_short(moment)}; set a new window with "
         f"/fault {service} {again} for <d>, e.g. for 30m")
 
 
@@ -131,17 +188,14 @@ def _expiry(intent: Fault) -> tuple[str, str] | None:
         raise ValueError(
             f"the fault's time box (for {intent.duration}) has no expiry: resolve the intent "
             "with policies.intents.resolve(intent, now) before applying it")
-    start = _moment(intent.requested_at) if intent.requested_at else None
-    return intent.expires or "", _short(until, start or until)
+    return intent.expires or "", _short(until)
 
 
-def _short(moment: datetime | None, asked: datetime | None) -> str:
-    """`10:30 UTC`, with the date when it is not the day of `asked` (the request)."""
+def _short(moment: datetime | None) -> str:
+    """`2026-11-27 10:30:00 UTC`: the date, to the second, in UTC with the zone named."""
     if moment is None:
         return "an unreadable time"
-    if asked is not None and moment.date() != _utc(asked).date():
-        return moment.strftime("%Y-%m-%d %H:%M UTC")
-    return moment.strftime("%H:%M UTC")
+    return units.utc_text(moment)
 
 
 def _moment(value: object) -> datetime | None:

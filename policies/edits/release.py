@@ -160,13 +160,27 @@ def bluegreen(spec: CommentedMap, intent: BlueGreen, where: Where) -> str:
         target = version_of(versions, intent.version, name)
     if blue_green and current == target:
         return f"bluegreen {name} already on {target}"
+    source = current if blue_green else _split(release, stable, new)
     if release is None:
         keep.set_key(spec, "release", CommentedMap(strategy="blueGreen", active=target))
     else:
         keep.set_key(release, "strategy", "blueGreen")
         keep.set_key(release, "active", target)
-    step = "switch" if intent.mode == "switch" else "to"
-    return f"bluegreen {name} {step} {current} → {target}"
+    if intent.mode == "switch":
+        return f"bluegreen {name} switch {source} → {target}"
+    if source == target:
+        return f"bluegreen {name} to {target}: all traffic stays on {target}, now blue-green"
+    return f"bluegreen {name} to {target}: {source} → {target}"
+
+
+def _split(release: CommentedMap | None, stable: object, new: object) -> str:
+    """Where a canary release sends traffic: `v1`, or `v1 50% / v2 50%`."""
+    weight = release.get("canaryWeight", 0) if release is not None and new is not None else 0
+    if not isinstance(weight, int) or isinstance(weight, bool) or weight <= 0:
+        return str(stable)
+    if weight >= 100:
+        return str(new)
+    return f"{stable} {100 - weight}% / {new} {weight}%"
 
 
 def version_of(versions: CommentedMap, wanted: str, name: str) -> str:

@@ -3,7 +3,10 @@
 # Limits live in environments.<env>.limits; an environment (or a govbot.yaml) without
 # one gets the default below, so every rule has a bound even on a bare repository:
 #
-#   canaryMaxStep         100     points a canary may gain in one change
+#   canaryMaxStep         100     points of traffic a non-stable version may gain in one
+#                                 change (a canary step, a promote, a blue-green switch)
+#   blueGreenSwitch       deny    allow: a blue-green switch may move more than
+#                                 canaryMaxStep at once; deny: it may not
 #   rateLimitMinWindow    50ms    shortest local rate limit window
 #   rateLimitMaxRequests  1000000 requests per window
 #   faultRequireTimebox   false   faults must carry `expires` (prod: true)
@@ -15,6 +18,9 @@
 #   retryBudget           warn    attempts × perTryTimeout > timeout: warn | deny | off
 #   maxEjectionPercent    100     share of hosts outlier detection may eject (prod: 50)
 #
+# environments.<env>.approvals: {required, from} for a change, and its `deescalation`
+# ({required, from}) for a change that only lowers risk (govbot.lib.risk); without
+# `deescalation` those need what any change needs.
 # environments.<env>.namespaces.<ns>.maxReplicas bounds autoscaling (default 20).
 # Top level: trustDomain (default cluster.local) and ingressGateway.caller (default
 # istio-system/istio-ingressgateway), the caller an exposed service's whitelist keeps.
@@ -26,6 +32,7 @@ import data.govbot.lib.clock
 
 defaults := {
 	"canaryMaxStep": 100,
+	"blueGreenSwitch": "deny",
 	"rateLimitMinWindow": "50ms",
 	"rateLimitMaxRequests": 1000000,
 	"faultRequireTimebox": false,

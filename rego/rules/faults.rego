@@ -2,7 +2,8 @@
 # an injected fault carries `expires` no more than faultMaxDuration (default 1h) after
 # now, so a forgotten experiment cannot break production for good; an abort hits at most
 # faultMaxAbortPercent (default 100, prod 50) of the requests. Only a fault the change
-# sets or alters is judged, and turning a fault off is always allowed.
+# sets or alters is judged, and turning a fault off, or one of its parts, is always
+# allowed.
 package govbot.rules.faults
 
 import rego.v1
@@ -10,12 +11,14 @@ import rego.v1
 import data.govbot.lib.change
 import data.govbot.lib.clock
 import data.govbot.lib.config
+import data.govbot.lib.risk
 
 fault := change.section(change.after, "fault")
 
 judged if {
 	change.on(fault)
 	change.touches({"fault"})
+	not risk.lowered("fault")
 }
 
 timebox_required if config.setting(change.env, "faultRequireTimebox") == true

@@ -1,6 +1,12 @@
-# A canary may gain at most canaryMaxStep points per change (environments.<env>.limits,
-# default 100), so a bad build reaches few users. Moving traffic back towards the stable
-# version (abort, rollback) is never limited: it must stay possible in an incident.
+# Every change that moves traffic between versions is judged by the step limit: a version
+# other than the stable one may gain at most canaryMaxStep points per change
+# (environments.<env>.limits, default 100), so a bad build reaches few users. A canary
+# step, a promote (allowed only from 100 - canaryMaxStep up) and a new canary version
+# (which starts from 0%) count alike (govbot.lib.risk says how much a change moves).
+# A blue-green switch moves everything at once: beyond the step limit it needs the
+# environment's opt-in `limits.blueGreenSwitch: allow` (default deny). Moving traffic
+# back towards the stable version (abort, rollback) is never limited: it must stay
+# possible in an incident.
 # Traffic goes only to versions the service declares: the blue-green `active` version
 # and every route's `to` must be values of `versions` (a subset that does not exist
 # makes Envoy answer 503 to everything routed there).
@@ -10,32 +16,41 @@ import rego.v1
 
 import data.govbot.lib.change
 import data.govbot.lib.config
+import data.govbot.lib.risk
 
 # The canary weight of a ServicePolicy; an absent document or field is 0.
 weight(doc) := object.get(doc, ["spec", "release", "canaryWeight"], 0) if is_object(doc)
 
 else := 0
 
-# A canary that changes version starts from 0%: the new build has had no traffic yet.
-before := 0 if {
-	canary_version(change.before) != canary_version(change.after)
-} else := weight(change.before)
-
-canary_version(doc) := object.get(doc, ["spec", "versions", "canary"], "") if is_object(doc)
-
-else := ""
-
 after := weight(change.after)
 
 max_step := config.limit(change.env, "canaryMaxStep", 100)
 
+switch_allowed if config.setting(change.env, "blueGreenSwitch") == "allow"
+
 deny contains msg if {
-	is_number(before)
-	is_number(after)
-	step := after - before
-	step > max_step
-	msg := sprintf("[release.max_step] %s: canary moves %v points (%v%% to %v%%); the limit in %s is %v",
-		[change.target, step, before, after, change.env, max_step])
+	not risk.blue_green(change.after)
+	risk.moved > max_step
+	msg := sprintf("[release.max_step] %s: the change moves %v points of traffic to %s; the limit in %s is %v per change, so go in steps (a promote needs the canary at %v%% or more first)",
+		[change.target, risk.moved, mover, change.env, max_step, 100 - max_step])
+}
+
+deny contains msg if {
+	risk.blue_green(change.after)
+	risk.moved > max_step
+	not switch_allowed
+	msg := sprintf("[release.bluegreen_switch] %s: a blue-green switch moves %v points of traffic to %s at once; %s allows %v per change and has no limits.blueGreenSwitch: allow in govbot.yaml. Go in steps with /canary, or ask for the opt-in by a change to govbot.yaml",
+		[change.target, risk.moved, mover, change.env, max_step])
+}
+
+# The version that gains the most.
+mover := sort(movers)[0]
+
+movers contains v if {
+	some v, share in risk.after_shares
+	v != risk.stable_before
+	share - object.get(risk.before_shares, v, 0) == risk.moved
 }
 
 deny contains msg if {

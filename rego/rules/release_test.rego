@@ -68,7 +68,7 @@ routed(to) := fixtures.service({"routes": [
 ]})
 
 test_blue_green_to_a_declared_version_is_allowed if {
-	doc := fixtures.change("bluegreen", "prod", blue_green("v1"), blue_green("v2"))
+	doc := fixtures.change("bluegreen", "dev", blue_green("v1"), blue_green("v2"))
 	count(fixtures.deny_ids("release", doc)) == 0
 }
 
@@ -116,4 +116,52 @@ test_a_new_canary_version_counts_from_zero if {
 	same := fixtures.change("canary", "prod", before, object.union(before, {"spec": {"release": {"canaryWeight": 60}}}))
 	count(fixtures.deny_ids("release", same)) == 0
 	"[release.max_step]" in fixtures.deny_ids("release", fixtures.change("canary", "prod", before, after))
+}
+
+v12 := {"stable": "v1", "canary": "v2"}
+
+canary_of(weight, versions) := json.patch(
+	fixtures.service({"release": {"strategy": "canary", "canaryWeight": weight}}),
+	[{"op": "replace", "path": "/spec/versions", "value": versions}],
+)
+
+test_promote_from_below_the_step_is_denied if {
+	doc := fixtures.change("canary", "prod", canary_of(20, v12), canary_of(0, {"stable": "v2"}))
+	"[release.max_step]" in fixtures.deny_ids("release", doc)
+}
+
+test_promote_from_the_last_step_is_allowed if {
+	doc := fixtures.change("canary", "prod", canary_of(75, v12), canary_of(0, {"stable": "v2"}))
+	count(fixtures.deny_ids("release", doc)) == 0
+}
+
+test_promote_in_dev_is_allowed if {
+	doc := fixtures.change("canary", "dev", canary_of(5, v12), canary_of(0, {"stable": "v2"}))
+	count(fixtures.deny_ids("release", doc)) == 0
+}
+
+test_blue_green_switch_in_prod_needs_the_opt_in if {
+	doc := fixtures.change("bluegreen", "prod", blue_green("v1"), blue_green("v2"))
+	fixtures.deny_ids("release", doc) == {"[release.bluegreen_switch]"}
+	from_canary := fixtures.change("bluegreen", "prod", canary_of(50, v12), blue_green("v2"))
+	fixtures.deny_ids("release", from_canary) == {"[release.bluegreen_switch]"}
+}
+
+test_blue_green_switch_with_the_opt_in_is_allowed if {
+	doc := fixtures.change("bluegreen", "prod", blue_green("v1"), blue_green("v2"))
+	cfg := json.patch(fixtures.config, [{"op": "add", "path": "/environments/prod/limits/blueGreenSwitch", "value": "allow"}])
+	denied := {fixtures.rule_id(msg) | some msg in data.govbot.rules.release.deny with input as doc with data.govbot.config as cfg}
+	count(denied) == 0
+}
+
+test_blue_green_back_to_stable_is_never_limited if {
+	doc := fixtures.change("bluegreen", "prod", blue_green("v2"), blue_green("v1"))
+	count(fixtures.deny_ids("release", doc)) == 0
+	from_canary := fixtures.change("bluegreen", "prod", canary_of(50, v12), blue_green("v1"))
+	count(fixtures.deny_ids("release", from_canary)) == 0
+}
+
+test_a_small_blue_green_move_is_a_step if {
+	doc := fixtures.change("bluegreen", "prod", canary_of(80, v12), blue_green("v2"))
+	count(fixtures.deny_ids("release", doc)) == 0
 }

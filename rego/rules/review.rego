@@ -4,6 +4,19 @@
 # groups, belongs to one of them. Each person counts once. The number required is
 # environments.<env>.approvals.required, or governance.approvals.required for changes
 # to the guardrails themselves; default 1.
+#
+# A de-escalation (govbot.lib.risk: /canary abort, /fault off, ...) takes the faster
+# path of environments.<env>.approvals.deescalation ({required, from}) when it is set.
+#
+# Break-glass: an approval item of the input may carry a flag and a reason,
+#
+#   {"by": "bob", "at": "2026-11-27T10:05:00Z", "break_glass": true,
+#    "reason": "INC-1234: v2 answers 500"}
+#
+# and then the requester's own approval counts, only for a de-escalation, only when
+# approvals.deescalation.from names groups and the requester is a member holding an
+# approve grant there, and only with a reason that is not blank. Any other own approval
+# is [review.self_approval].
 package govbot.rules.review
 
 import rego.v1
@@ -11,14 +24,30 @@ import rego.v1
 import data.govbot.lib.access
 import data.govbot.lib.change
 import data.govbot.lib.config
+import data.govbot.lib.risk
 
 requester := change.requester
 
 # An empty `approvals:` in YAML is null; the defaults apply.
-settings := section if {
+approvals_section := section if {
 	section := config.approvals(change.env, change.path)
 	is_object(section)
 } else := {}
+
+deescalation_section := section if {
+	not config.governance_path(change.path)
+	risk.deescalation
+	section := object.get(approvals_section, "deescalation", null)
+	is_object(section)
+}
+
+default deescalation_path := false
+
+deescalation_path if deescalation_section
+
+settings := deescalation_section if {
+	deescalation_path
+} else := object.remove(approvals_section, ["deescalation"])
 
 required := object.get(settings, "required", 1)
 
@@ -33,6 +62,21 @@ valid_by contains by if {
 	some by in approved_by
 	by != requester
 	eligible(by)
+}
+
+valid_by contains requester if break_glass
+
+# The requester's own approval with break-glass, where it counts.
+break_glass if {
+	deescalation_path
+	count(from_groups) > 0
+	eligible(requester)
+	some a in change.approvals
+	object.get(a, "by", "") == requester
+	object.get(a, "break_glass", false) == true
+	reason := object.get(a, "reason", "")
+	is_string(reason)
+	trim_space(reason) != ""
 }
 
 valid := count(valid_by)
@@ -88,8 +132,14 @@ may_reject if {
 
 deny contains msg if {
 	requester in approved_by
-	msg := sprintf("[review.self_approval] %s requested this change and may not approve it", [requester])
+	not break_glass
+	msg := sprintf("[review.self_approval] %s requested this change and may not approve it%s", [requester, break_glass_hint])
 }
+
+break_glass_hint := sprintf(" (on a de-escalation, break-glass with a reason counts for a member of %s)", [concat(", ", from_groups)]) if {
+	deescalation_path
+	count(from_groups) > 0
+} else := ""
 
 deny contains msg if {
 	some by in approved_by

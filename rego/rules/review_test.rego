@@ -140,3 +140,92 @@ test_no_reviewer_rejects_nothing if {
 		with data.govbot.config as fixtures.config
 		with data.govbot.access as fixtures.access
 }
+
+v12 := {"stable": "v1", "canary": "v2"}
+
+canary_of(weight) := fixtures.service({"versions": v12, "release": {"strategy": "canary", "canaryWeight": weight}})
+
+abort_prod := fixtures.change("canary", "prod", canary_of(20), canary_of(0))
+
+raise_prod := fixtures.change("canary", "prod", canary_of(0), canary_of(20))
+
+fault_off_prod := fixtures.change("fault", "prod",
+	fixtures.service({"fault": {"enabled": true, "abort": {"httpStatus": 503, "percent": 10}}}),
+	fixtures.service({"fault": {"enabled": false, "abort": {"httpStatus": 503, "percent": 10}}}))
+
+# `doc` approved by `person` with break-glass and `reason`.
+break_glass(doc, person, reason) := object.union(doc, {"approvals": [{"by": person, "at": "2026-11-27T10:05:00Z", "break_glass": true, "reason": reason}]})
+
+test_a_deescalation_in_prod_needs_one_sre if {
+	required(abort_prod) == 1
+	required(fault_off_prod) == 1
+	valid(fixtures.approved_by(abort_prod, ["bob"])) == 1
+	approvers(abort_prod) == ["sre"]
+}
+
+test_the_deescalation_path_keeps_its_groups if {
+	doc := fixtures.approved_by(abort_prod, ["erin"])
+	"[review.not_approver]" in fixtures.deny_ids("review", doc)
+	valid(doc) == 0
+}
+
+test_anything_else_in_prod_still_needs_two if {
+	required(raise_prod) == 2
+}
+
+test_without_a_deescalation_setting_a_deescalation_needs_the_usual if {
+	required(fixtures.change("canary", "dev", canary_of(20), canary_of(0))) == 1
+	cfg := json.patch(fixtures.config, [{"op": "remove", "path": "/environments/prod/approvals/deescalation"}])
+	n := review.required with input as abort_prod
+		with data.govbot.config as cfg
+		with data.govbot.access as fixtures.access
+	n == 2
+}
+
+test_break_glass_counts_an_sre_own_deescalation if {
+	doc := break_glass(fixtures.requested_by(abort_prod, "bob"), "bob", "INC-7: v2 answers 500")
+	count(fixtures.deny_ids("review", doc)) == 0
+	valid(doc) == 1
+	off := break_glass(fixtures.requested_by(fault_off_prod, "carol"), "carol", "stop the test")
+	valid(off) == 1
+}
+
+test_break_glass_needs_a_reason if {
+	every reason in ["", "   ", null, 7] {
+		doc := break_glass(fixtures.requested_by(abort_prod, "bob"), "bob", reason)
+		"[review.self_approval]" in fixtures.deny_ids("review", doc)
+		valid(doc) == 0
+	}
+	no_reason := object.union(fixtures.requested_by(abort_prod, "bob"), {"approvals": [{"by": "bob", "break_glass": true}]})
+	"[review.self_approval]" in fixtures.deny_ids("review", no_reason)
+}
+
+test_break_glass_is_only_for_deescalations if {
+	doc := break_glass(fixtures.requested_by(raise_prod, "bob"), "bob", "INC-7")
+	"[review.self_approval]" in fixtures.deny_ids("review", doc)
+	valid(doc) == 0
+}
+
+test_break_glass_is_only_for_the_deescalation_groups if {
+	# erin may approve in prod/demo, but is not of sre
+	doc := break_glass(fixtures.requested_by(abort_prod, "erin"), "erin", "INC-7")
+	"[review.self_approval]" in fixtures.deny_ids("review", doc)
+	valid(doc) == 0
+	alice := break_glass(abort_prod, "alice", "INC-7")
+	"[review.self_approval]" in fixtures.deny_ids("review", alice)
+}
+
+test_break_glass_needs_named_groups if {
+	# dev has no deescalation setting: an own approval never counts there
+	doc := break_glass(fixtures.requested_by(fixtures.change("canary", "dev", canary_of(20), canary_of(0)), "bob"), "bob", "INC-7")
+	"[review.self_approval]" in fixtures.deny_ids("review", doc)
+	cfg := json.patch(fixtures.config, [{"op": "replace", "path": "/environments/prod/approvals/deescalation", "value": {"required": 1}}])
+	open := break_glass(fixtures.requested_by(abort_prod, "bob"), "bob", "INC-7")
+	ids := {fixtures.rule_id(msg) | some msg in review.deny with input as open with data.govbot.config as cfg with data.govbot.access as fixtures.access}
+	"[review.self_approval]" in ids
+}
+
+test_break_glass_is_not_for_the_guardrails if {
+	doc := break_glass(fixtures.at_path(fixtures.requested_by(abort_prod, "bob"), "govbot.yaml"), "bob", "INC-7")
+	"[review.self_approval]" in fixtures.deny_ids("review", doc)
+}

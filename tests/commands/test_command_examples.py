@@ -18,6 +18,7 @@ from policies.intents import (
     Help,
     ListChanges,
     ListPolicies,
+    Onboard,
     RateLimit,
     Reject,
     Rollback,
@@ -39,6 +40,7 @@ INTENT_OF = {
     "fault": Fault,
     "timeout": Timeout,
     "scale": Scale,
+    "onboard": Onboard,
     "rollback": Rollback,
     "policies": ListPolicies,
     "approve": Approve,
@@ -118,6 +120,7 @@ def test_example_gives_exactly_this_intent(
 def test_only_policy_changing_commands_are_mutating() -> None:
     mutating = {spec.name for spec in commands.REGISTRY if spec.mutating}
     assert mutating == {
+        "onboard",
         "canary",
         "bluegreen",
         "route",

@@ -16,7 +16,8 @@ def test_fault_usage_shows_for_on_both_kinds_and_on_and_off() -> None:
     spec = commands.lookup("fault")
     assert spec is not None
     assert spec.usage == (
-        "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | on | off"
+        "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | abort off | "
+         "delay off | on | off"
     )
 
 
@@ -34,6 +35,8 @@ def test_fault_first_example_is_time_boxed() -> None:
         ("/fault svc-user ON", Fault("svc-user", "on")),
         ("故障注入 svc-user on --env dev", Fault("svc-user", "on")),
         ("/fault svc-user off", Fault("svc-user", "off")),
+        ("/fault svc-user abort off", Fault("svc-user", "off", part="abort")),
+        ("/fault svc-user delay OFF", Fault("svc-user", "off", part="delay")),
         ("/fault svc-user abort 503 0.0001%", Fault("svc-user", "abort", 0.0001, http_status=503)),
         ("/fault svc-user delay 1s 0.5% for 1h", Fault("svc-user", "delay", 0.5, delay="1s",
                                                        duration="1h")),

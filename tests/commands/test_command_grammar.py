@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import commands
 from bot.core.errors import UsageError
 from commands import grammar
 
@@ -134,3 +135,13 @@ def test_keyword_suggests_the_closest_choice() -> None:
     with pytest.raises(UsageError) as caught:
         grammar.keyword("abrot", ("promote", "abort"), "a step")
     assert '"abort"' in caught.value.problem
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("/status svc-user --ns Demo!", "is not a namespace name"),
+    ("/status svc-user --env PROD", "is not an environment name"),
+])
+def test_a_bad_flag_value_is_named_with_its_article(text: str, named: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        commands.parse(text)
+    assert named in str(raised.value)

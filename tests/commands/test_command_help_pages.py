@@ -15,7 +15,8 @@ from policies.intents import Help
 @pytest.mark.parametrize(
     ("name", "parts"),
     [
-        ("fault", ("abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | on | off",
+        ("fault", ("abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | abort off | "
+                   "delay off | on | off",
                    "/fault svc-user abort 503 10% for 30m", "/fault svc-user on")),
         ("故障注入", ("| on | off", "/fault svc-user on")),
         ("scale", ("cpu <p>% | on | off", "/scale svc-user on")),
@@ -33,7 +34,8 @@ def test_help_page_shows_every_form(name: str, parts: tuple[str, ...]) -> None:
     ("text", "usage"),
     [
         ("/help fault",
-         "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | on | off"),
+         "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | abort off | "
+         "delay off | on | off"),
         ("/help scale", "/scale <svc> min <n> max <n> cpu <p>% | on | off"),
         ("帮助 灰度", "/canary <svc> <0-100>% [to <version>] | promote | abort"),
     ],
@@ -46,6 +48,6 @@ def test_help_command_opens_the_page_with_its_usage(text: str, usage: str) -> No
 
 def test_general_help_lists_every_form() -> None:
     text = help_text()
-    assert "[for <d>] | delay <d> <p>% [for <d>] | on | off — " in text
+    assert "[for <d>] | delay <d> <p>% [for <d>] | abort off | delay off | on | off — " in text
     assert "cpu <p>% | on | off — " in text
     assert "<0-100>% [to <version>] | promote | abort — " in text

@@ -24,7 +24,8 @@ def test_fault_on_after_its_window_is_refused() -> None:
     with pytest.raises(UserError) as raised:
         run([Fault("svc-user", "on")], off, now=LATER)
     text = str(raised.value)
-    assert text.startswith("the fault expired at 10:30 UTC; set a new window with /fault ")
+    assert text.startswith(
+        "the fault expired at 2026-11-27 10:30:00 UTC; set a new window with /fault ")
     assert "/fault svc-user abort 503 10% for <d>" in text
 
 

@@ -119,7 +119,7 @@ def test_the_hand_written_document_is_valid() -> None:
 # -- one-line diffs and summaries -------------------------------------------------------
 
 EDITS: list[tuple[PolicyIntent, str, set[str]]] = [
-    (BlueGreen("svc-user", "switch"), "bluegreen svc-user switch v1 → v2", {
+    (BlueGreen("svc-user", "switch"), "bluegreen svc-user switch v1 80% / v2 20% → v2", {
         "-    strategy: canary   # see the runbook", "+    strategy: blueGreen   # see the runbook",
         "+    active: v2"}),
     (Route("svc-user", "header", "user", "w_shenyu", "exact", "v1"),
@@ -140,12 +140,14 @@ EDITS: list[tuple[PolicyIntent, str, set[str]]] = [
         "-    callers: [svc-index, istio-system/istio-ingressgateway]   # gateway too",
         "+    callers: [istio-system/istio-ingressgateway]   # gateway too"}),
     (Fault("svc-user", "delay", 5, delay="2s", duration="30m"),
-     "fault svc-user delay 2s 5% for 30m (until 10:30 UTC)", {
+     "fault svc-user delay 2s 5% for 30m (until 2026-11-27 10:30:00 UTC); the fault now holds "
+     "abort 503 10% and delay 2s 5%, both until 2026-11-27 10:30:00 UTC (the abort ended at "
+     "2026-11-27 12:00:00 UTC before)", {
          '-    expires: "2026-11-27T12:00:00Z"', '+    expires: "2026-11-27T10:30:00Z"',
          "+    delay:", "+      fixed: 2s", "+      percent: 5"}),
     # without `for` the section keeps its window
     (Fault("svc-user", "abort", 0.5, http_status=500),
-     "fault svc-user abort 500 0.5% (until 12:00 UTC)", {
+     "fault svc-user abort 500 0.5% (until 2026-11-27 12:00:00 UTC)", {
          "-      httpStatus: 503   # drill", "+      httpStatus: 500   # drill",
          "-      percent: 10", "+      percent: 0.5"}),
     (Timeout("svc-user", "set", "5s", 3, retry_on="gateway-error"),
@@ -291,9 +293,20 @@ def test_bluegreen_switch_flips_and_canary_returns_to_a_canary_release() -> None
     assert canary.after_text == FULL
 
 
+def test_bluegreen_says_where_traffic_moves_from() -> None:
+    half = after(run(Canary("svc-user", "set", 50)))
+    assert run(BlueGreen("svc-user", "to", "v1"), half).summary == \
+        "bluegreen svc-user to v1: v1 50% / v2 50% → v1"
+    none = after(run(Canary("svc-user", "set", 0)))
+    assert run(BlueGreen("svc-user", "to", "v1"), none).summary == \
+        "bluegreen svc-user to v1: all traffic stays on v1, now blue-green"
+    assert run(BlueGreen("svc-user", "to", "v2"), none).summary == \
+        "bluegreen svc-user to v2: v1 → v2"
+
+
 def test_bluegreen_to_accepts_the_version_names_stable_and_canary() -> None:
     edit = run(BlueGreen("svc-user", "to", "canary"))
-    assert edit.summary == "bluegreen svc-user to v1 → v2"
+    assert edit.summary == "bluegreen svc-user to v2: v1 80% / v2 20% → v2"
     assert spec_of(after(edit))["release"] == {
         "strategy": "blueGreen", "canaryWeight": 20, "active": "v2"}
 
@@ -347,7 +360,7 @@ def test_a_time_boxed_fault_needs_resolving_first() -> None:
 def test_an_expiry_on_another_day_shows_the_date() -> None:
     edit = run(Fault("svc-user", "delay", 5, delay="1s", duration="15h"), None)
     assert edit.summary == \
-        "fault svc-user delay 1s 5% for 15h (until 2026-11-28 01:00 UTC)"
+        "fault svc-user delay 1s 5% for 15h (until 2026-11-28 01:00:00 UTC)"
 
 
 @pytest.mark.parametrize("intent", [

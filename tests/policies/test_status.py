@@ -78,12 +78,12 @@ def test_every_policy_shows_its_numbers() -> None:
         "100 connections, 10 pending requests")
     assert line(text, "whitelist:") == "whitelist: on, callers svc-index, ops/admin"
     assert line(text, "fault:") == \
-        "fault: on, abort 503 to 10%, delay 2s to 5%, until 12:00 UTC"
+        "fault: on, abort 503 to 10%, delay 2s to 5%, until 2026-11-27 12:00:00 UTC"
     assert line(text, "timeout:") == "timeout: 3s, retries 2 per 1s on 5xx,reset"
     assert line(text, "autoscale:") == "autoscale: on, 2-10 replicas at 70% cpu"
     assert overview(data, now=NOW) == (
         "svc-user  canary 20% · routes 2 · ratelimit on · circuitbreak on · whitelist on · "
-        "fault on (until 12:00) · timeout 3s · autoscale on")
+        "fault on (until 2026-11-27 12:00:00 UTC) · timeout 3s · autoscale on")
 
 
 def test_an_expired_fault_says_so() -> None:
@@ -91,12 +91,12 @@ def test_an_expired_fault_says_so() -> None:
     later = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)
     # nothing re-renders at expiry: the text says when it leaves and how to record it
     assert line(status(data, now=later), "fault:") == (
-        "fault: expired at 10:30 UTC "
+        "fault: expired at 2026-11-27 10:30:00 UTC "
         "(left out from the next render on; /fault <svc> off records it)")
     assert "fault expired" in overview(data, now=later)
-    assert "fault on (until 10:30)" in overview(data, now=NOW)
+    assert "fault on (until 2026-11-27 10:30:00 UTC)" in overview(data, now=NOW)
     tomorrow = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
-    assert "fault on (until 2026-11-27 10:30)" in overview(data, now=tomorrow)
+    assert "fault on (until 2026-11-27 10:30:00 UTC)" in overview(data, now=tomorrow)
 
 
 def test_off_policies_read_off_and_keep_their_numbers() -> None:
@@ -175,9 +175,18 @@ def test_an_expiry_on_an_earlier_day_shows_the_date() -> None:
     data = data_after(Fault("svc-user", "abort", 10, http_status=503, duration="30m"))
     next_day = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     assert line(status(data, now=next_day), "fault:") == (
-        "fault: expired at 2026-11-27 10:30 UTC "
+        "fault: expired at 2026-11-27 10:30:00 UTC "
         "(left out from the next render on; /fault <svc> off records it)")
     off = data_after(Fault("svc-user", "abort", 10, http_status=503, duration="30m"),
                      Fault("svc-user", "off"))
     assert line(status(off, now=next_day), "fault:") == \
-        "fault: off, abort 503 to 10%, expired at 2026-11-27 10:30 UTC"
+        "fault: off, abort 503 to 10%, expired at 2026-11-27 10:30:00 UTC"
+
+
+def test_times_show_the_date_and_seconds_in_utc_never_microseconds() -> None:
+    spec = {"fault": {"enabled": True, "abort": {"httpStatus": 503, "percent": 10},
+                      "expires": "2026-11-27T12:30:15.123456+02:00"}}
+    data = {"metadata": {"name": "svc-user", "namespace": "demo", "env": "prod"}, "spec": spec}
+    text = status(data, now=NOW)
+    assert "until 2026-11-27 10:30:15 UTC" in text
+    assert "123456" not in text and "until 2026-11-27 10:30:15 UTC" in overview(data, now=NOW)

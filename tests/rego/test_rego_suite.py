@@ -50,10 +50,13 @@ def test_a_weakened_rule_makes_its_tests_fail(
     modules: dict[str, str], data: dict[str, Any]
 ) -> None:
     source = modules["rego/rules/release.rego"]
-    assert "step > max_step" in source
-    weakened = {**modules, "rego/rules/release.rego": source.replace("step > max_step", "false")}
+    assert "risk.moved > max_step" in source
+    weakened = {**modules,
+                "rego/rules/release.rego": source.replace("risk.moved > max_step", "false")}
     failed = {r.name for r in run_rego_tests(weakened, data) if not r.passed}
     assert "govbot.rules.release_test.test_large_jump_is_denied" in failed
+    assert "govbot.rules.release_test.test_promote_from_below_the_step_is_denied" in failed
+    assert "govbot.rules.release_test.test_blue_green_switch_in_prod_needs_the_opt_in" in failed
 
 
 FAILING = """package govbot.extra_test
