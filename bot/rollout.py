@@ -24,18 +24,19 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.apply import ApplyTarget
+from bot.apply import Applied, ApplyTarget
 from bot.config import RepoConfig
 from bot.core.errors import InvalidDocument
 from bot.repo.git import PolicyRepo
 from bot.store.sql import SqlStore
-from policies.document import parse_service_path, plain, validate
+from policies.document import parse_service_path, plain, service_path, validate
 from policies.plan import plan
 from policies.render import RenderContext, describe
+from policies.render_security import service_accounts
 
 log = logging.getLogger("govbot.rollout")
 BATCH = 500  # documents read per `cat-file --batch`
@@ -72,6 +73,35 @@ def render_context(config: RepoConfig, now: datetime) -> RenderContext:
                          service_accounts=accounts, now=now)
 
 
+def _callers(data: Mapping[str, Any] | None, path: str) -> list[str]:
+    """Paths of the documents of the whitelist's callers (same env), for their accounts."""
+    where = parse_service_path(path)
+    spec = data.get("spec") if isinstance(data, Mapping) else None
+    allow = spec.get("allowFrom") if isinstance(spec, Mapping) else None
+    if where is None or not isinstance(allow, Mapping):
+        return []
+    env, namespace, _service = where
+    found = []
+    for caller in allow.get("callers") or []:
+        caller_ns, _, name = str(caller).rpartition("/")
+        found.append(service_path(env, caller_ns or namespace, name))
+    return found
+
+
+def with_callers(repo: PolicyRepo, commit: str, path: str, data: Mapping[str, Any] | None,
+                 context: RenderContext) -> RenderContext:
+    """The context for rendering one document: its callers' service accounts as their
+    own documents on `commit` say (govbot.yaml's ingress gateway account wins)."""
+    paths = _callers(data, path)
+    if not paths:
+        return context
+    where = parse_service_path(path)
+    documents = {p: data for p, t in repo.read_many(commit, paths).items()
+                 if (data := _plain_or_none(t, p)) is not None}
+    accounts = service_accounts(documents, where[0] if where else "")
+    return replace(context, service_accounts={**accounts, **context.service_accounts})
+
+
 def render_checked(before: str | None, after: str | None, path: str,
                    context: RenderContext) -> list[dict[str, Any]]:
     """The objects a document change applies, in apply order; InvalidDocument when the
@@ -95,6 +125,19 @@ def _described(path: str, objects: list[dict[str, Any]]) -> str:
         return ", ".join(f"{o.get('kind')} {o.get('metadata', {}).get('name')}" for o in objects)
 
 
+def _plain_or_none(text: str | None, path: str) -> dict[str, Any] | None:
+    try:
+        return plain(text, path) if text is not None else None
+    except InvalidDocument:
+        return None
+
+
+def _account(text: str | None, path: str) -> object:
+    data = _plain_or_none(text, path)
+    spec = data.get("spec") if data else None
+    return spec.get("serviceAccount") if isinstance(spec, Mapping) else None
+
+
 class Rollout:
     def __init__(self, repo: PolicyRepo, store: SqlStore, target: ApplyTarget,
                  clock: Callable[[], datetime]) -> None:
@@ -116,6 +159,8 @@ class Rollout:
             base, paths = self._paths_since(last, main)
             if base is None:
                 paths = self._with_orphans(paths)
+            else:
+                paths = self._with_dependents(base, main, paths)
             rolled = self._apply(base, main, paths, render_context(config, self._clock()))
             if not rolled.pending:
                 self._store.set_applied(self._target.name, main, old=recorded)
@@ -132,7 +177,10 @@ class Rollout:
             afters = self._repo.read_many(main, chunk)
             for path in chunk:
                 try:
-                    objects = render_checked(befores.get(path), afters.get(path), path, context)
+                    after = afters.get(path)
+                    here = with_callers(self._repo, main, path,
+                                        plain(after, path) if after else None, context)
+                    objects = render_checked(befores.get(path), after, path, here)
                 except InvalidDocument as error:
                     log.error("main %s holds %s, which cannot be applied: %s", main[:12],
                               path, error)
@@ -143,22 +191,40 @@ class Rollout:
                     log.exception("incident %s rendering %s at %s", number, path, main[:12])
                     invalid.append(f"{path} cannot be rendered (incident {number})")
                     continue
-                pending = self._apply_one(path, objects)
-                if pending:
-                    return Rolled(tuple(lines), tuple(invalid), (pending,))
-                lines.append(_described(path, objects))
+                done = self._apply_one(path, objects)
+                if isinstance(done, str):
+                    return Rolled(tuple(lines), tuple(invalid), (done,))
+                if objects or done.deleted:
+                    lines.append(_described(path, objects))
         return Rolled(tuple(lines), tuple(invalid))
 
-    def _apply_one(self, path: str, objects: list[dict[str, Any]]) -> str:
-        """Hand one document's objects to the target; the pending line when it failed."""
+    def _apply_one(self, path: str, objects: list[dict[str, Any]]) -> Applied | str:
+        """Hand one document's objects to the target: what it did, or the pending line
+        when it failed."""
         env, namespace, _service = parse_service_path(path) or ("", "", "")
         try:
-            self._target.apply(env, namespace, path, objects)
+            return self._target.apply(env, namespace, path, objects)
         except Exception:
             number = incident()
             log.exception("incident %s applying %s to %s", number, path, self._target.name)
             return f"{path}: the {self._target.name} target did not take it (incident {number})"
-        return ""
+
+    def _with_dependents(self, base: str, main: str, paths: list[str]) -> list[str]:
+        """Also the documents whose whitelist names a caller whose service account changed:
+        their principals change with it, so main's rendering of them did too."""
+        documents = [p for p in paths if parse_service_path(p) is not None]
+        befores, afters = self._repo.read_many(base, documents), self._repo.read_many(main,
+                                                                                     documents)
+        moved = [p for p in documents if _account(befores.get(p), p) != _account(afters.get(p), p)]
+        if not moved:
+            return paths
+        extra: set[str] = set()
+        for env in sorted({(parse_service_path(p) or ("",))[0] for p in moved}):
+            everyone = self._repo.read_many(main, self._repo.list_files(main, f"services/{env}/"))
+            for path, text in everyone.items():
+                if set(_callers(_plain_or_none(text, path), path)) & set(moved):
+                    extra.add(path)
+        return paths + sorted(extra - set(paths))
 
     def _newer(self, last: str, main: str) -> bool:
         """Whether the target already holds a commit that contains `main`."""

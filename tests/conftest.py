@@ -50,17 +50,21 @@ class Govbot:
         return sorted(line for line in out.splitlines() if line)
 
     def seed(self, *services: str, env: str = "dev", namespace: str = "demo") -> None:
-        """Put governed services' documents on main, as a reviewed pull request would
-        (nothing enabled; no change id is taken)."""
-        repo = self.app.repo
-        old = repo.head("main")
-        documents: dict[str, str | None] = {
-            service_path(env, namespace, s): new_document(env, namespace, s) for s in services}
-        repo.set_ref("main", repo.commit(old, documents, SEEDER, f"onboard {services}"),
-                     old=old)
+        seed(self.app, *services, env=env, namespace=namespace)
 
     def rendered(self, env: str = "dev", namespace: str = "demo") -> Path:
         return self.home / "rendered" / env / namespace
+
+
+def seed(app: App, *services: str, env: str = "dev", namespace: str = "demo") -> None:
+    """Put governed services' documents on main, as a reviewed pull request would
+    (nothing enabled; no change id is taken)."""
+    repo = app.repo
+    old = repo.head("main")
+    documents: dict[str, str | None] = {
+        service_path(env, namespace, s): new_document(env, namespace, s) for s in services}
+    repo.set_ref("main", repo.commit(old, documents, SEEDER, f"onboard {', '.join(services)}"),
+                 old=old)
 
 
 def card_of(app: App, change_id: int) -> ChangeView:

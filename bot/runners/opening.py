@@ -10,22 +10,41 @@ while commands on other services run in parallel.
 from __future__ import annotations
 
 from bot.change import ChangeSet
-from bot.core.errors import Denied, InvalidDocument, UserError
+from bot.core.errors import Denied, InvalidDocument, NotFound, UserError
 from bot.core.events import Answer, ChangeOpened, Event
 from bot.core.types import Author, Person, Scope
-from bot.rollout import render_checked, render_context
+from bot.rollout import render_checked, render_context, with_callers
 from bot.runners import Context, changesets, merging
 from bot.runners.views import opened, view
 from policies import intents
-from policies.document import parse_service_path
+from policies.document import closest, parse_service_path, plain, service_path
 
 
 def run(ctx: Context, person: Person, scope: Scope, intent: intents.PolicyIntent) -> list[Event]:
     """A policy intent (/canary, /ratelimit, …) on one service."""
     merging.refuse_locked(ctx, scope, intent.service)
     main = ctx.main()
+    if not isinstance(intent, intents.Onboard):
+        refuse_ungoverned(ctx, scope, intent.service, main)
     change_set = changesets.for_intent(ctx.repo, intent, scope, main, ctx.clock())
     return open_change(ctx, person, change_set, main)
+
+
+def refuse_ungoverned(ctx: Context, scope: Scope, service: str, main: str) -> None:
+    """NotFound, with a "did you mean" or how to start, for a service without a document:
+    a typo must never create one with guessed settings."""
+    if ctx.repo.object_id(main, service_path(scope.env, scope.namespace, service)):
+        return
+    folder = f"services/{scope.env}/{scope.namespace}/"
+    known = [p.removeprefix(folder).removesuffix(".yaml")
+             for p in ctx.repo.list_files(main, folder)]
+    near = closest(service, known)
+    if near is not None:
+        raise NotFound(f"{service} is not governed in {scope}; did you mean {near}? "
+                       f"(/status {near})")
+    raise NotFound(f"{service} is not governed in {scope} yet. Start governing it with "
+                   f"/onboard {service} [port <p>] [versions <v1>,<v2>] [account <sa>], "
+                   f"for example /onboard {service} port 8080 versions v1,v2")
 
 
 def rollback(ctx: Context, person: Person, scope: Scope, intent: intents.Rollback) -> list[Event]:
@@ -67,8 +86,11 @@ def check_renders(ctx: Context, change_set: ChangeSet, main: str) -> None:
     if parse_service_path(change_set.path) is None:
         return
     context = render_context(ctx.config(main), ctx.clock())
+    after = change_set.after_text
     try:
-        render_checked(None, change_set.after_text, change_set.path, context)
+        data = plain(after, change_set.path) if after is not None else None
+        context = with_callers(ctx.repo, main, change_set.path, data, context)
+        render_checked(None, after, change_set.path, context)
     except InvalidDocument as error:
         raise UserError(f"{change_set.summary} cannot be applied, so it was not opened: "
                         f"{'; '.join(error.problems)}") from error

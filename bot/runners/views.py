@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import difflib
 from datetime import UTC, datetime
-from typing import Any
 
 import yaml
 
 from bot.change import Change
 from bot.core.errors import InvalidDocument
 from bot.core.types import ChangeView, Decision
-from bot.rollout import render_checked, render_context
+from bot.rollout import render_checked, render_context, with_callers
 from bot.runners import Context
-from policies.document import parse_service_path
+from policies.document import parse_service_path, plain
+from policies.render import RenderContext
 
 
 def view(ctx: Context, change: Change) -> ChangeView:
@@ -68,9 +68,8 @@ def manifest_diff(ctx: Context, change: Change) -> str:
         return ""
     context = render_context(ctx.config(ctx.main()), ctx.clock())
     try:
-        before = _objects(ctx.repo.read(change.base_sha, change.path), change.path, context)
-        after = _objects(ctx.repo.read(change.head_sha or change.base_sha, change.path),
-                         change.path, context)
+        before = _objects(ctx, change.base_sha, change.path, context)
+        after = _objects(ctx, change.head_sha or change.base_sha, change.path, context)
     except InvalidDocument as error:
         return f"cannot be rendered: {'; '.join(error.problems)}"
     parts: list[str] = []
@@ -84,8 +83,12 @@ def manifest_diff(ctx: Context, change: Change) -> str:
     return "".join(parts)
 
 
-def _objects(text: str | None, path: str, context: Any) -> dict[str, str]:
-    objects = render_checked(None, text, path, context) if text is not None else []
+def _objects(ctx: Context, commit: str, path: str, context: RenderContext) -> dict[str, str]:
+    text = ctx.repo.read(commit, path)
+    if text is None:
+        return {}
+    here = with_callers(ctx.repo, commit, path, plain(text, path), context)
+    objects = render_checked(None, text, path, here)
     return {f"{o['kind']}/{o['metadata']['name']}":
             yaml.safe_dump(o, sort_keys=False, default_flow_style=False)
             for o in objects}

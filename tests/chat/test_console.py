@@ -71,7 +71,7 @@ def test_init_then_check_passes_and_a_broken_document_fails(tmp_path: Path) -> N
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert " 0 failed" in checked.stdout
     broken = repo / "services/dev/demo/svc-user.yaml"
-    broken.parent.mkdir(parents=True)
+    broken.parent.mkdir(parents=True, exist_ok=True)
     broken.write_text("apiVersion: govbot.dev/v1\nkind: ServicePolicy\nmetadata:\n"
                       "  name: svc-other\n  namespace: demo\n  env: dev\nspec:\n"
                       "  release:\n    canaryWeight: 120\n")

@@ -86,7 +86,7 @@ def test_second_change_to_the_same_service_names_the_open_one(govbot: Govbot) ->
     reply = govbot.one("/canary svc-user 30%", user="bob")
     assert not reply.ok and "#1" in reply.text and "alice" in reply.text
     assert govbot.branches() == ["change/1-svc-user", "main"]
-    assert govbot.one("/canary svc-other 30%", user="bob").change_id == 2
+    assert govbot.one("/canary svc-order 30%", user="bob").change_id == 2
 
 
 def test_reject_releases_the_service_and_deletes_the_branch(govbot: Govbot) -> None:

@@ -86,6 +86,7 @@ def test_a_repeated_delivery_runs_once(govbot: Govbot) -> None:
 
 def test_a_restart_finishes_what_a_stop_interrupted(govbot: Govbot) -> None:
     store, repo = govbot.app.store, govbot.app.repo
+    govbot.seed("svc-half", "svc-cart")
     # 1. stopped while opening: a row without a branch → forgotten, the service free again
     store.open_change(ChangeSet("dev", "demo", "svc-half", "services/dev/demo/svc-half.yaml",
                                 "canary", "canary svc-half 0% → 5%", None, "spec: {}\n",

@@ -40,7 +40,11 @@ dave: /approve 5
 bob: /approve 6
 /route svc-user header user=(?=x) regex -> v2
 /approve 99
-/changes
+/ratelimit svc-usr 10/1s
+/canary billing 10%
+/onboard billing port 9090 versions v3,v4
+/show 7
+/changes all
 """
 
 

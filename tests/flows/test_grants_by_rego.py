@@ -25,6 +25,7 @@ def _with_shop(govbot: Govbot) -> None:
 
 def test_a_request_without_a_grant_is_denied_by_the_rule(govbot: Govbot) -> None:
     _with_shop(govbot)
+    govbot.seed("svc-user", namespace="shop")
     denied = govbot.one("/canary svc-user 20% --ns shop")
     assert not denied.ok and "[authorization.no_grant]" in denied.text, denied.text
     assert govbot.app.store.changes(None) == []
@@ -32,6 +33,7 @@ def test_a_request_without_a_grant_is_denied_by_the_rule(govbot: Govbot) -> None
 
 def test_changing_the_rule_on_main_changes_the_answer(govbot: Govbot) -> None:
     _with_shop(govbot)
+    govbot.seed("svc-user", namespace="shop")
     _push(govbot, {"rego/rules/authorization.rego": None,
                    "rego/rules/authorization_test.rego": None})
     opened = govbot.one("/canary svc-user 20% --ns shop")

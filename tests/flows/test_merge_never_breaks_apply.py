@@ -67,6 +67,7 @@ def test_an_invalid_document_on_main_is_reported_once_and_the_rest_applies(
 
 def test_a_route_on_a_service_without_a_release_applies_and_blocks_nothing(
         govbot: Govbot) -> None:
+    govbot.seed("svc-a", "svc-b")
     govbot.one("/route svc-a cookie beta=1 -> v2")
     first = govbot.say("/approve 1", user="bob")
     assert [type(e) for e in first] == [ChangeMerged] and "apply pending" not in first[0].text

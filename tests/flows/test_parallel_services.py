@@ -1,6 +1,6 @@
 """Commands on different services run in parallel; one slow guard call holds up only its
 own service. The guard is the OPA-server adapter against a local OPA REST server that
-holds the decision for svc-a until the test lets it go."""
+holds the decision for svc-order until the test lets it go."""
 
 from __future__ import annotations
 
@@ -20,23 +20,23 @@ def test_a_held_guard_call_on_one_service_does_not_delay_another(tmp_path: Path)
                                        "GOVBOT_GUARD": "opa", "GOVBOT_OPA_URL": url}))
         try:
             release = threading.Event()
-            opa.held["svc-a"] = release
+            opa.held["svc-order"] = release
             first: list[Event] = []
             slow = threading.Thread(target=lambda: first.extend(app.workflow.handle(
-                Command("console", "alice", "console", "/canary svc-a 20%"))))
+                Command("console", "alice", "console", "/canary svc-order 20%"))))
             slow.start()
-            assert opa.arrived.wait(timeout=30), "the svc-a decision never reached OPA"
+            assert opa.arrived.wait(timeout=30), "the svc-order decision never reached OPA"
 
             other = app.workflow.handle(Command("console", "alice", "console",
-                                                "/canary svc-b 20%"))
+                                                "/canary svc-pay 20%"))
             assert [type(e) for e in other] == [ChangeOpened], other
-            assert slow.is_alive() and not first  # svc-a is still waiting on its guard
+            assert slow.is_alive() and not first  # svc-order is still waiting on its guard
 
             release.set()
             slow.join(timeout=60)
             assert [type(e) for e in first] == [ChangeOpened], first
-            assert {c.service for c in app.store.changes("open")} == {"svc-a", "svc-b"}
-            assert app.store.get(1).service == "svc-b"  # it got its id while svc-a waited
+            assert {c.service for c in app.store.changes("open")} == {"svc-order", "svc-pay"}
+            assert app.store.get(1).service == "svc-pay"  # it got its id while svc-order waited
         finally:
             opa.held.clear()
             app.close()
@@ -45,9 +45,9 @@ def test_a_held_guard_call_on_one_service_does_not_delay_another(tmp_path: Path)
 def test_a_second_command_on_a_held_service_names_the_holder(tmp_path: Path) -> None:
     app = build(Settings.from_env({"GOVBOT_HOME": str(tmp_path / "home")}))
     try:
-        app.workflow.handle(Command("console", "alice", "console", "/canary svc-a 20%"))
+        app.workflow.handle(Command("console", "alice", "console", "/canary svc-order 20%"))
         refused = app.workflow.handle(Command("console", "bob", "console",
-                                              "/ratelimit svc-a 100/1s"))
+                                              "/ratelimit svc-order 100/1s"))
         assert not refused[0].ok and "#1 by alice" in refused[0].text
     finally:
         app.close()

@@ -13,6 +13,7 @@ from bot.app import App, build
 from bot.core.events import ChangeMerged, Event
 from bot.core.types import Command
 from bot.settings import Settings
+from tests.conftest import seed
 from tests.support.postgres import empty_postgres
 
 ROUNDS = 10
@@ -35,6 +36,7 @@ def _say(app: App, user: str, text: str) -> list[Event]:
 
 def test_simultaneous_approvals_on_two_replicas_merge_once(replicas: tuple[App, App]) -> None:
     first, second = replicas
+    seed(first, *(f"svc-{n}" for n in range(1, ROUNDS + 1)), env="prod")
     for round_ in range(1, ROUNDS + 1):
         opened = _say(first, "alice", f"/canary svc-{round_} 20% --env prod")
         assert opened[0].ok, opened

@@ -45,7 +45,7 @@ def test_changes_lists_history_by_state_and_age(govbot: Govbot) -> None:
 
 
 def test_status_of_a_service_whose_first_change_is_open_names_it(govbot: Govbot) -> None:
-    govbot.one("/canary svc-new 20%")
+    govbot.one("/onboard svc-new")
     status = govbot.one("/status svc-new").text
     assert "open change #1" in status and "would create it" in status
     assert "a command such as" not in status
