@@ -19,7 +19,7 @@ from bot.config import RepoConfig
 from bot.config_checks import config_problems, scope_problem
 from bot.core import yamlcheck
 from bot.core.errors import GovbotError, InvalidDocument
-from bot.guard.regotest import run_rego_tests, run_samples
+from bot.guard.regotest import RegoTestResult, run_rego_tests, run_samples
 from bot.rollout import render_context
 from policies import webhook
 from policies.document import parse_service_path, plain, validate
@@ -33,6 +33,7 @@ class Report:
     documents: int = 0
     tests_passed: int = 0
     tests_failed: int = 0
+    unreadable: bool = False  # govbot.yaml or access.yaml: checks that need them are skipped
 
     @property
     def ok(self) -> bool:
@@ -46,8 +47,13 @@ def _load_yaml(path: Path, report: Report) -> object:
         return yaml.safe_load(text)
     except yamlcheck.HostileYaml as error:
         report.problems.append(str(error))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"line {mark.line + 1} column {mark.column + 1}: " if mark else ""
+        report.problems.append(f"{path.name}: not valid YAML: {where}{error.problem}")
     except (OSError, yaml.YAMLError) as error:
-        report.problems.append(f"{path.name}: {error}")
+        report.problems.append(f"{path.name}: not readable: {error}")
+    report.unreadable = True
     return None
 
 
@@ -61,7 +67,8 @@ def _read_documents(root: Path, report: Report, config: object) -> dict[str, dic
         if where is None:
             report.problems.append(f"{rel}: not at services/<env>/<namespace>/<service>.yaml")
             continue
-        if (unknown := scope_problem(config, where[0], where[1])) is not None:
+        if config is not None and (unknown := scope_problem(config, where[0],
+                                                            where[1])) is not None:
             report.problems.append(f"{rel}: {unknown}")
         try:
             documents[rel] = plain(path.read_text(encoding="utf-8"), rel)
@@ -105,12 +112,13 @@ def check_repository(root: Path) -> Report:
     config = _load_yaml(root / "govbot.yaml", report)
     access = _load_yaml(root / "access.yaml", report)
     context = RenderContext()
-    try:
-        context = render_context(RepoConfig.parse(config, access), datetime.now(UTC))
-    except GovbotError as error:
-        report.problems.append(f"govbot.yaml/access.yaml: {error}")
-    report.problems.extend(config_problems(config, access))
-    _check_documents(root, report, context, config)
+    if not report.unreadable:
+        try:
+            context = render_context(RepoConfig.parse(config, access), datetime.now(UTC))
+        except GovbotError as error:
+            report.problems.append(f"govbot.yaml/access.yaml: {error}")
+        report.problems.extend(config_problems(config, access))
+    _check_documents(root, report, context, None if report.unreadable else config)
     modules = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
                for p in sorted((root / "rego").rglob("*.rego"))}
     if not modules:
@@ -123,11 +131,23 @@ def check_repository(root: Path) -> Report:
         # the samples state what the rules decide for the template's settings, so they run
         # on those: a repository that changes its own limits does not fail them
         results += run_samples(modules, _template_data(), samples)
+    _count(report, results)
+    return report
+
+
+def _count(report: Report, results: list[RegoTestResult]) -> None:
+    """Passes and failures; an error shared by many tests (a module that does not
+    compile) is reported once, with how many tests it stopped."""
+    errors: dict[str, list[RegoTestResult]] = {}
     for result in results:
         if result.passed:
             report.tests_passed += 1
-        else:
-            report.tests_failed += 1
-            report.problems.append(f"{result.file}: {result.name} failed"
-                                   + (f": {result.error}" if result.error else ""))
-    return report
+            continue
+        report.tests_failed += 1
+        errors.setdefault(result.error, []).append(result)
+    for error, failed in errors.items():
+        if error and len(failed) > 1:
+            report.problems.append(f"{error} ({len(failed)} Rego tests could not pass)")
+            continue
+        report.problems.extend(f"{r.file}: {r.name} failed" + (f": {r.error}" if r.error else "")
+                               for r in failed)

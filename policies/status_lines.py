@@ -79,14 +79,18 @@ def _routes(routes: Any, long: bool) -> str:
         return "not set" if long else NOT_SET
     if not long:
         return str(len(routes))
-    first = _mapping(routes[0])
-    match = _mapping(first.get("match"))
+    shown = [f"{number}. {_route(_mapping(route))}" for number, route in enumerate(routes, 1)]
+    return f"{len(routes)}, first match wins: " + "; ".join(shown)
+
+
+def _route(route: Mapping[str, Any]) -> str:
+    match = _mapping(route.get("match"))
     cookie = _mapping(match.get("cookie"))
     text = f"cookie {cookie.get('name', '?')}={cookie.get('value', '?')}" if cookie else "?"
     for header, rule in _mapping(match.get("headers")).items():
         for kind, value in _mapping(rule).items():
             text = f"header {header}={value}" + ("" if kind == "exact" else f" ({kind})")
-    return f"{len(routes)}, first {text} → {first.get('to', '?')}"
+    return f"{text} → {route.get('to', '?')}"
 
 
 def _limit(spec: Mapping[str, Any]) -> str:

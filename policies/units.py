@@ -150,7 +150,7 @@ def re2_problem(pattern: str) -> str | None:
         >>> re2_problem("(?=x)")
         'RE2 has no lookahead ((?=)'
     """
-    unsupported = _re2_unsupported(pattern)
+    unsupported = _re2_unsupported(pattern) or _re2_limits(pattern)
     if unsupported is not None:
         return unsupported
     # RE2 spellings Python writes differently; the translation is only for compiling.
@@ -161,8 +161,42 @@ def re2_problem(pattern: str) -> str | None:
             warnings.simplefilter("ignore")
             re.compile(python)
     except re.error as error:
-        return f"not a regular expression: {error}"
+        return _syntax_problem(error)
     return None
+
+
+_POSIX_CLASSES = frozenset({"alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph",
+                            "lower", "print", "punct", "space", "upper", "word", "xdigit"})
+_REPEAT_MAX = 1000
+_SYNTAX = (("missing ), unterminated subpattern", "a ( is not closed"),
+           ("unbalanced parenthesis", "a ) has no ( before it"),
+           ("unterminated character set", "a [ is not closed"),
+           ("multiple repeat", "two repetition operators follow each other"),
+           ("nothing to repeat", "a *, + or ? has nothing before it to repeat"),
+           ("bad escape", "an escape RE2 does not know"),
+           ("bad character range", "a character range runs backwards"),
+           ("min repeat greater than max repeat", "a {n,m} has n greater than m"))
+
+
+def _re2_limits(pattern: str) -> str | None:
+    """What RE2 bounds that Python does not: counted repetitions and POSIX class names."""
+    for found in re.finditer(r"(?<!\\)\{(\d+)(?:,(\d*))?\}", pattern):
+        if any(int(n) > _REPEAT_MAX for n in found.groups() if n):
+            return f"RE2 repeats at most {_REPEAT_MAX} times ({found.group(0)})"
+    for found in re.finditer(r"\[:\^?([A-Za-z]*):\]", pattern):
+        if found.group(1) not in _POSIX_CLASSES:
+            return (f"[:{found.group(1)}:] is no character class RE2 knows; use one of "
+                    f"{', '.join(sorted(_POSIX_CLASSES))}")
+    return None
+
+
+def _syntax_problem(error: re.error) -> str:
+    """A regex syntax error in people's words (not the regex engine's), with where."""
+    where = f" (at character {error.pos + 1})" if error.pos is not None else ""
+    for engine, ours in _SYNTAX:
+        if str(error.msg).startswith(engine):
+            return f"not a regular expression: {ours}{where}"
+    return f"not a regular expression{where}"
 
 
 def _re2_unsupported(pattern: str) -> str | None:

@@ -70,7 +70,8 @@ def test_every_policy_shows_its_numbers() -> None:
     )
     text = status(data, now=NOW)
     assert line(text, "release:") == "release: canary, 80% to v1, 20% to v2"
-    assert line(text, "routes:") == "routes: 2, first header user=w_ (prefix) → v2"
+    assert line(text, "routes:") == ("routes: 2, first match wins: 1. header user=w_ (prefix) "
+                                     "→ v2; 2. cookie group=beta → v2")
     assert line(text, "rate limit:") == \
         "rate limit: on, 500 requests per 5s, only header user=w_shenyu"
     assert line(text, "circuit breaker:") == (
@@ -139,7 +140,7 @@ def test_a_broken_document_still_gets_an_answer() -> None:
         "? in ?/?",
         "versions: stable v1, canary v2",
         "release: canary weight 'lots' is not a percentage",
-        "routes: 1, first ? → ?",
+        "routes: 1, first match wins: 1. ? → ?",
         "rate limit: on, ? requests per ?",
         "circuit breaker: not set",
         "whitelist: on, callers ?",
