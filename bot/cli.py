@@ -166,19 +166,25 @@ def init(directory: Path) -> None:
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
                 default=".")
-def check(directory: Path) -> None:
-    """Validate every document of a policy repository and run its Rego tests."""
+@click.option("--base", metavar="REF", help="also judge every document changed since REF "
+              "(e.g. origin/main) with REF's guardrails, as a pull request's CI does")
+def check(directory: Path, base: str | None) -> None:
+    """Validate every document of a policy repository and run its Rego tests; with
+    --base, also judge what the checkout changes since REF, as govbot would."""
     from bot.check import check_repository
+    from bot.check_changes import check_changes
 
     try:
         report = check_repository(directory)
+        judged = check_changes(directory, base) if base else []
     except ConfigError as error:
         raise click.ClickException(str(error)) from error
-    for problem in report.problems:
+    for problem in [*report.problems, *judged]:
         click.echo(problem, err=True)
+    changed = f", {len(judged)} denied since {base}" if base else ""
     click.echo(f"{report.documents} documents, {report.tests_passed} rego tests passed, "
-               f"{report.tests_failed} failed, {len(report.problems)} problems")
-    sys.exit(0 if report.ok else 1)
+               f"{report.tests_failed} failed, {len(report.problems)} problems{changed}")
+    sys.exit(0 if report.ok and not judged else 1)
 
 
 @main.command("slack-manifest")
