@@ -23,6 +23,7 @@ from bot.core.errors import ConfigError
 from bot.core.redact import redact
 from bot.core.types import Author
 from bot.repo.git import PolicyRepo
+from bot.repo.plumbing import GitError
 from bot.rollout import Rollout
 from bot.rules import MainRules
 from bot.runners import Context
@@ -61,10 +62,14 @@ class App:
 
 def open_repo(settings: Settings, author: Author = GOVBOT) -> PolicyRepo:
     """The policy repository, created from the default template when there is none yet."""
-    if not PolicyRepo.exists(settings.repo_path):
-        settings.repo_path.parent.mkdir(parents=True, exist_ok=True)
-        return PolicyRepo.init(settings.repo_path, resources.template_files(), author)
-    return PolicyRepo(settings.repo_path)
+    try:
+        if not PolicyRepo.exists(settings.repo_path):
+            settings.repo_path.parent.mkdir(parents=True, exist_ok=True)
+            return PolicyRepo.init(settings.repo_path, resources.template_files(), author)
+        return PolicyRepo(settings.repo_path)
+    except (GitError, OSError) as error:
+        raise ConfigError("opening the policy repository at GOVBOT_REPO_URL: "
+                          f"{redact(str(error), settings.secrets())}") from error
 
 
 def served_chats(app: App) -> list[ServedChat]:
@@ -88,6 +93,7 @@ MATCHERS: dict[str, IdentityMatcher] = {"console": console.identity,
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     settings.home.mkdir(parents=True, exist_ok=True)
+    forge.check_kind(settings.forge)
     policy_guard = guard.build(settings.guard, settings.opa_url, settings.opa_token)
     repo = open_repo(settings)
     try:

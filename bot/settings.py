@@ -73,6 +73,20 @@ def flag(env: Mapping[str, str], name: str) -> bool:
     raise ConfigError(f"{name}={env.get(name)!r}: use 1 or 0")
 
 
+def _passwords(*urls: str) -> list[str]:
+    """The passwords of URLs (`scheme://user:password@host`), and their parts when they
+    hold an `@`, so that a driver's error quoting part of one is masked too."""
+    found = []
+    for url in urls:
+        _scheme, sep, rest = url.partition("://")
+        authority = rest.split("/", 1)[0] if sep else ""
+        userinfo = authority.rsplit("@", 1)[0] if "@" in authority else ""
+        _user, colon, password = userinfo.partition(":")
+        if colon and password:
+            found += [password, *(piece for piece in password.split("@") if piece)]
+    return found
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -90,7 +104,8 @@ class Settings:
         """Every credential in the settings, for `bot.core.redact` (logs and messages)."""
         values = (self.opa_token, self.slack.signing_secret, self.slack.bot_token,
                   self.slack.app_token, self.dingtalk.client_secret, self.dingtalk.app_secret,
-                  self.dingtalk.robot_secret, self.dingtalk.robot_webhook)
+                  self.dingtalk.robot_secret, self.dingtalk.robot_webhook,
+                  *_passwords(self.database_url, self.repo_url))
         return tuple(v for v in values if v)
 
     @property

@@ -90,7 +90,7 @@ def new_document(env: str, namespace: str, service: str) -> str:
     )
 
 
-def closest(name: str, candidates: Iterable[str]) -> str | None:
+def closest(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The candidate most like `name`, for a "did you mean"; None when none is close.
 
     Example:
@@ -99,7 +99,7 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
         >>> closest("billing", ["svc-user", "svc-pay"]) is None
         True
     """
-    found = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    found = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=cutoff)
     return found[0] if found else None
 
 

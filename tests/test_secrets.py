@@ -61,3 +61,13 @@ def test_a_repository_url_password_is_not_printed_at_start_up(tmp_path: Path) ->
                             capture_output=True, env=env, cwd=REPO_ROOT, timeout=120)
     assert result.returncode != 0 and "GOVBOT_REPO_URL" in result.stderr, result.stderr
     assert "repo-pa55-Y" not in result.stdout + result.stderr
+
+
+def test_an_unknown_forge_with_a_credentialed_url_is_one_clean_line(tmp_path: Path) -> None:
+    env = {**os.environ, "GOVBOT_HOME": str(tmp_path / "home"), "GOVBOT_FORGE": "gitlab",
+           "GOVBOT_REPO_URL": "https://u:SECRETrepo17@127.0.0.1/x.git"}
+    result = subprocess.run([sys.executable, "-m", "bot", "shell"], input="", text=True,
+                            capture_output=True, env=env, cwd=REPO_ROOT, timeout=120)
+    assert result.returncode != 0 and "GOVBOT_FORGE='gitlab'" in result.stderr
+    assert "SECRETrepo17" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr

@@ -20,7 +20,8 @@ import re
 from collections.abc import Iterable
 
 MASK = "***"
-_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
+# `:/` as well as `://`: a URL that went through a path keeps one slash
+_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*:/{1,2})[^/\s]+@")
 _PARAMS = re.compile(r"(?i)\b(?P<name>access_token|token|sign|secret|password|passwd|key)"
                      r"=(?P<value>[^&\s'\"]+)")
 _SHORTEST = 6  # shorter "secrets" would mask ordinary words

@@ -5,7 +5,8 @@ and a loader given it hangs or runs out of memory. govbot reads YAML written by 
 (policy documents, govbot.yaml, access.yaml, the catalog, request bodies), never needs
 aliases in them, and renders none. So every such text passes `check` first: it walks the
 parser's events (LibYAML's C parser when present, which builds nothing) and stops at the
-first alias, at `max_bytes`, or at `max_nodes`, naming the file, the line and the reason.
+first alias, at `max_bytes`, at `max_nodes` or at `max_depth` levels of nesting (which
+would exhaust a recursive loader's stack), naming the file, the line and the reason.
 
 Example:
     >>> try:
@@ -21,6 +22,7 @@ import yaml
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
+MAX_DEPTH = 64
 
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -30,14 +32,22 @@ class HostileYaml(ValueError):
 
 
 def check(text: str, name: str, *, max_bytes: int = MAX_BYTES,
-          max_nodes: int = MAX_NODES) -> None:
+          max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> None:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise HostileYaml(f"{name}: {size} bytes; govbot reads YAML files of at most "
                           f"{max_bytes} bytes")
-    nodes = 0
+    nodes = depth = 0
     try:
         for event in yaml.parse(text, Loader=_Parser):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    line = event.start_mark.line + 1 if event.start_mark else 0
+                    raise HostileYaml(f"{name}: line {line}: nested more than {max_depth} "
+                                      "levels deep")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
             if isinstance(event, yaml.AliasEvent):
                 line = event.start_mark.line + 1 if event.start_mark else 0
                 raise HostileYaml(f"{name}: line {line}: YAML aliases (*{event.anchor}) are "
@@ -47,5 +57,7 @@ def check(text: str, name: str, *, max_bytes: int = MAX_BYTES,
                 if nodes > max_nodes:
                     raise HostileYaml(f"{name}: more than {max_nodes} YAML nodes; split it "
                                       "or shorten it")
-    except yaml.YAMLError:
+    except yaml.YAMLError as error:
+        if "nesting depth" in str(error):  # LibYAML's own bound, reached while scanning
+            raise HostileYaml(f"{name}: nested more than {max_depth} levels deep") from None
         return  # not YAML at all: the loader that follows says where and why

@@ -50,10 +50,18 @@ class Forge(Protocol):
         ...
 
 
+KINDS = ("local",)
+
+
+def check_kind(kind: str) -> None:
+    """ConfigError, before anything else is opened, for a forge govbot does not have."""
+    if kind not in KINDS:
+        raise ConfigError(f"GOVBOT_FORGE={kind!r} is not available; use "
+                          f"{', '.join(repr(k) for k in KINDS)}")
+
+
 def build(kind: str, repo: PolicyRepo) -> Forge:
     from bot.forge.local import LocalForge
 
-    match kind:
-        case "local":
-            return LocalForge(repo)
-    raise ConfigError(f"GOVBOT_FORGE={kind!r} is not available; use 'local'")
+    check_kind(kind)
+    return LocalForge(repo)

@@ -38,13 +38,14 @@ def refuse_ungoverned(ctx: Context, scope: Scope, service: str, main: str) -> No
     folder = f"services/{scope.env}/{scope.namespace}/"
     known = [p.removeprefix(folder).removesuffix(".yaml")
              for p in ctx.repo.list_files(main, folder)]
-    near = closest(service, known)
+    # names share prefixes such as `svc-`, so only a close match is a likely typo
+    near = closest(service, known, cutoff=0.8)
+    start = (f"start governing it with /onboard {service} [port <p>] [versions <v1>,<v2>] "
+             f"[account <sa>], for example /onboard {service} port 8080 versions v1,v2")
     if near is not None:
-        raise NotFound(f"{service} is not governed in {scope}; did you mean {near}? "
-                       f"(/status {near})")
-    raise NotFound(f"{service} is not governed in {scope} yet. Start governing it with "
-                   f"/onboard {service} [port <p>] [versions <v1>,<v2>] [account <sa>], "
-                   f"for example /onboard {service} port 8080 versions v1,v2")
+        raise NotFound(f"{service} is not governed in {scope}. Did you mean {near}? "
+                       f"If {service} is a new service, {start}")
+    raise NotFound(f"{service} is not governed in {scope} yet; {start}")
 
 
 def rollback(ctx: Context, person: Person, scope: Scope, intent: intents.Rollback) -> list[Event]:

@@ -58,3 +58,14 @@ def test_a_bomb_in_govbot_yaml_is_a_configuration_error(govbot: Govbot) -> None:
     _push(govbot, {"govbot.yaml": BOMB})
     answer = govbot.one("/changes")
     assert not answer.ok and "govbot.yaml: line 2: YAML aliases" in answer.text
+
+
+def test_deep_nesting_is_refused_like_a_bomb(govbot: Govbot) -> None:
+    _push(govbot, {"services/dev/demo/svc-deep.yaml": "deep: " + "[" * 5000 + "]" * 5000})
+    refused = govbot.one("/status svc-deep")
+    assert not refused.ok and "nested more than" in refused.text, refused.text
+    assert "something went wrong" not in refused.text
+    govbot.one("/canary svc-user 20%")
+    merged, failed = govbot.say("/approve 1", user="bob")
+    assert "applied:" in merged.text and "apply pending" not in merged.text, merged.text
+    assert "svc-deep" in failed.text and "nested more than" in failed.text

@@ -56,3 +56,10 @@ def test_changes_keeps_to_the_env_named(govbot: Govbot) -> None:
     govbot.one("/canary svc-user 20% --env prod")
     listed = govbot.one("/changes --env prod").text.splitlines()
     assert len(listed) == 1 and "(prod/demo)" in listed[0]
+
+
+def test_a_new_name_sharing_a_prefix_is_told_how_to_onboard(govbot: Govbot) -> None:
+    told = govbot.one("/canary svc-cart 10%").text
+    assert "/onboard svc-cart" in told and "did you mean" not in told.lower()
+    typo = govbot.one("/canary svc-usr 10%").text
+    assert "Did you mean svc-user?" in typo and "/onboard svc-usr" in typo

@@ -85,6 +85,9 @@ class Origins:
         self._allowed = {origin for origin in map(_origin, bases) if origin is not None}
 
     def allows(self, url: str) -> bool:
+        # urlsplit drops tabs and newlines that urllib then refuses: none is allowed
+        if any(ord(char) < 0x21 or char == "\x7f" for char in url):
+            return False
         return _origin(url) in self._allowed
 
 

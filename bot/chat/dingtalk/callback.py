@@ -59,7 +59,7 @@ def _payload(environ: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     try:
         value = json.loads(environ["wsgi.input"].read(length))
-    except ValueError:  # not JSON, or not UTF-8
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past the stack
         return None
     return value if isinstance(value, dict) else None
 

@@ -50,7 +50,7 @@ def problem(body: bytes, content_type: str | None) -> str:
 def _json_object(text: str) -> dict[str, Any] | None:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's stack
         return None
     return value if isinstance(value, dict) else None
 
@@ -119,4 +119,8 @@ def _interaction(raw: str) -> str:
     for key in ("container", "channel", "team", "message"):
         if payload.get(key) is not None and not isinstance(payload[key], Mapping):
             return f"malformed {key}"
+    container = payload.get("container") or {}
+    for key in ("message_ts", "channel_id", "thread_ts"):
+        if container.get(key) is not None and not isinstance(container[key], str):
+            return f"malformed container.{key}"
     return ""

@@ -28,10 +28,11 @@ from functools import partial
 from typing import Literal
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot.chat import ChatRefs, Redraws
 from bot.chat.slack.blocks import card, cut, escape, summary_line
-from bot.chat.slack.post import ChannelQueues, webhook
+from bot.chat.slack.post import ChannelQueues, failure, webhook
 from bot.core.events import ChangeOpened
 from bot.core.types import ChangeView
 
@@ -77,7 +78,11 @@ class SlackSurface:
             ok: bool = True) -> None:
         message = cut(escape(text), TEXT_LIMIT)
         channel = self._card_channel(about) if about is not None else None
-        if about is None or channel is None:
+        if channel is None and origin.kind == "command" and origin.response_url:
+            # an ephemeral answer is no channel message: it skips the channel's pacing, so
+            # a burst of read-only commands never holds back the cards behind it
+            self._answer_now(origin, message)
+        elif about is None or channel is None:
             self._queues.put(origin.channel, partial(self._answer, origin, message))
         else:
             self._queues.put(channel, partial(self._in_thread, origin, about, message))
@@ -131,6 +136,13 @@ class SlackSurface:
                                  text=summary_line(view, pending),
                                  blocks=card(view, str(ref.get("asked") or ""),
                                              pending=pending))
+
+    def _answer_now(self, origin: Origin, text: str) -> None:
+        try:
+            self._answer(origin, text)
+        except (SlackClientError, OSError) as error:
+            log.error("answering a slash command in %s: %s; the answer is dropped",
+                      origin.channel, failure(error))
 
     def _answer(self, origin: Origin, text: str) -> None:
         if origin.kind == "mention":
