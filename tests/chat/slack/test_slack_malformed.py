@@ -27,6 +27,13 @@ def _click_payload(value: str, action_ts: str = "1700000100.000001") -> dict[str
 
 MALFORMED = [
     (b"payload=%7Bnot-json", "application/x-www-form-urlencoded"),
+    (b"payload=" + b"%5B" * 50000 + b"%5D" * 50000, "application/x-www-form-urlencoded"),
+    (b'{"type":"event_callback","a":' + b"[" * 50000 + b"]" * 50000 + b"}",
+     "application/json"),
+    (_form(payload=json.dumps({"type": "block_actions", "user": {"id": "U0BOB"},
+                               "actions": [{"action_id": "approve", "value": "1"}],
+                               "container": {"message_ts": {"a": 1}}})),
+     "application/x-www-form-urlencoded"),
     (b"payload=%5B1%2C2%5D", "application/x-www-form-urlencoded"),
     (b"payload=%22text%22", "application/x-www-form-urlencoded"),
     (_form(payload=json.dumps({"type": "block_actions"})), "application/x-www-form-urlencoded"),
