@@ -9,9 +9,10 @@ someone approves again a change that is already approved enough — it is merged
 
 from __future__ import annotations
 
+from bot.change import Change
 from bot.core.errors import Denied, UserError
 from bot.core.events import Answer, ApprovalRecorded, ChangeRejected, Event
-from bot.core.types import Approval, Person
+from bot.core.types import Approval, Decision, Person
 from bot.runners import Context, merging
 from bot.runners.views import needs, progress, view
 
@@ -36,26 +37,9 @@ def run(ctx: Context, person: Person, change_id: int,
             raise UserError(f"break-glass is for approving your own de-escalation; "
                             f"{change.requester} asked for #{change_id}, so approve it "
                             f"without it: /approve {change_id}")
-        approvals = ctx.approvals(change)
-        change_set = ctx.change_set(change)
-        if any(a.by == person.id for a in approvals):
-            if ctx.decide(change_set, change.requester, approvals).mergeable:
-                return merging.merge(ctx, change, note)
-            return [Answer(f"you already approved #{change_id}; {progress(ctx, change)}",
-                           change_id=change_id)]
-        before = ctx.decide(change_set, change.requester, approvals)
-        candidate = Approval(person.id, ctx.clock(), change.content_hash, break_glass or "")
-        after = ctx.decide(change_set, change.requester, [*approvals, candidate])
-        added = [reason for reason in after.deny if reason not in before.deny]
-        if added or after.approvals_valid <= before.approvals_valid:
-            reasons = added or [f"[review.not_counted] {person.id}'s approval does not count "
-                                f"for #{change_id}"]
-            if break_glass:
-                reasons = [*reasons, "break-glass counts only for a de-escalation (turning a "
-                           "risk off), approved by its requester from the groups govbot.yaml "
-                           "names for de-escalations"]
-            raise Denied(reasons, header=f"approval of #{change_id} by {person.id} refused")
-        ctx.store.add_approval(change.id, candidate)
+        if any(a.by == person.id for a in ctx.approvals(change)):
+            return _again(ctx, change, note)
+        after = _record(ctx, change, person, break_glass)
         change = ctx.store.judged(change.id, after)
         if break_glass:
             note = "\n".join(n for n in (note, f"BREAK-GLASS: {person.id} approved their own "
@@ -70,3 +54,32 @@ def run(ctx: Context, person: Person, change_id: int,
                 f"{after.approvals_required}). Still needs {needs(after)}."))]
         return merging.merge(ctx, change, note)
 
+
+def _again(ctx: Context, change: Change, note: str) -> list[Event]:
+    """A second /approve by the same person: merge when the approvals already suffice
+    (a merge a failure interrupted), else say where the change stands."""
+    approvals = ctx.approvals(change)
+    if ctx.decide(ctx.change_set(change), change.requester, approvals).mergeable:
+        return merging.merge(ctx, change, note)
+    return [Answer(f"you already approved #{change.id}; {progress(ctx, change)}",
+                   change_id=change.id)]
+
+
+def _record(ctx: Context, change: Change, person: Person, break_glass: str | None) -> Decision:
+    """Judge the approval with main's rules and store it; Denied, storing nothing, when it
+    would add a deny reason or not count. The decision with it."""
+    approvals, change_set = ctx.approvals(change), ctx.change_set(change)
+    before = ctx.decide(change_set, change.requester, approvals)
+    candidate = Approval(person.id, ctx.clock(), change.content_hash, break_glass or "")
+    after = ctx.decide(change_set, change.requester, [*approvals, candidate])
+    added = [reason for reason in after.deny if reason not in before.deny]
+    if added or after.approvals_valid <= before.approvals_valid:
+        reasons = added or [f"[review.not_counted] {person.id}'s approval does not count "
+                            f"for #{change.id}"]
+        if break_glass:
+            reasons = [*reasons, "break-glass counts only for a de-escalation (turning a risk "
+                       "off), approved by its requester from the groups govbot.yaml names "
+                       "for de-escalations"]
+        raise Denied(reasons, header=f"approval of #{change.id} by {person.id} refused")
+    ctx.store.add_approval(change.id, candidate)
+    return after
