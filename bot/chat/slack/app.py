@@ -26,13 +26,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.chat import ChatCore, ChatRefs, WsgiApp, deliver
 from bot.chat.slack import PLATFORM, SlackSettings
 from bot.chat.slack.blocks import APPROVE, REJECT, cut, escape, mention, unescape
+from bot.chat.slack.handler import BodyHandler
 from bot.chat.slack.manifest import EVENTS_PATH, UMBRELLA
 from bot.chat.slack.post import Backlog, ChannelQueues, CountingExecutor, sdk_log, web_client
 from bot.chat.slack.socket import SocketLink
@@ -112,7 +112,7 @@ class SlackChat:
         if not self._settings.signing_secret:
             return {}
         check = verifier(self._settings.signing_secret, self._clock)
-        return {EVENTS_PATH: signed(SlackRequestHandler(self.bolt), check)}
+        return {EVENTS_PATH: signed(BodyHandler(self.bolt), check)}
 
     def start(self) -> None:
         """Socket Mode when an app-level token is set, connecting in the background."""
