@@ -69,6 +69,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 10_000])
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"),
+                        help="where the results go as JSON (default: bench/results.json)")
     args = parser.parse_args()
     results = [_measure(size, args.rounds) for size in args.sizes]
     print(f"{'services':>9} {'command→PR ms':>14} {'approve→applied ms':>19} "
@@ -77,8 +79,7 @@ def main() -> None:
         print(f"{r['services']:>9} {r['command_to_pr_ms_median']:>14} "
               f"{r['approve_to_applied_ms_median']:>19} {r['first_sync_s']:>13} "
               f"{r['seed_s']:>7}")
-    out = Path(__file__).with_name("results.json")
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":
