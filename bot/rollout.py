@@ -25,7 +25,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.apply import Applied, ApplyTarget
@@ -132,6 +132,23 @@ def _plain_or_none(text: str | None, path: str) -> dict[str, Any] | None:
         return None
 
 
+def _expiry(data: Mapping[str, Any] | None, now: datetime | None) -> datetime | None:
+    """When the objects rendered from this document stop being current: the end of an
+    active time-boxed fault; None when nothing in it depends on the clock."""
+    spec = data.get("spec") if data else None
+    fault = spec.get("fault") if isinstance(spec, Mapping) else None
+    expires = fault.get("expires") if isinstance(fault, Mapping) else None
+    if not isinstance(expires, str) or (isinstance(fault, Mapping)
+                                        and fault.get("enabled") is False):
+        return None
+    try:
+        at = datetime.fromisoformat(expires.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return at if now is None or at > now else None
+
+
 def _account(text: str | None, path: str) -> object:
     data = _plain_or_none(text, path)
     spec = data.get("spec") if data else None
@@ -166,6 +183,15 @@ class Rollout:
                 self._store.set_applied(self._target.name, main, old=recorded)
             return rolled
 
+    def expire(self, main: str, config: RepoConfig) -> Rolled:
+        """Apply again, at `main`, the documents whose applied objects expired (a
+        time-boxed fault whose end has come), so the fault leaves the cluster on time."""
+        with self._applying:
+            due = self._store.expired(self._target.name, self._clock())
+            if not due:
+                return Rolled()
+            return self._apply(main, main, due, render_context(config, self._clock()))
+
     def _apply(self, base: str | None, main: str, paths: list[str],
                context: RenderContext) -> Rolled:
         lines: list[str] = []
@@ -175,28 +201,40 @@ class Rollout:
             chunk = documents[start:start + BATCH]
             befores = self._repo.read_many(base, chunk) if base else {}
             afters = self._repo.read_many(main, chunk)
-            for path in chunk:
-                try:
-                    after = afters.get(path)
-                    here = with_callers(self._repo, main, path,
-                                        plain(after, path) if after else None, context)
-                    objects = render_checked(befores.get(path), after, path, here)
-                except InvalidDocument as error:
-                    log.error("main %s holds %s, which cannot be applied: %s", main[:12],
-                              path, error)
-                    invalid.append(str(error))
-                    continue
-                except Exception:
-                    number = incident()
-                    log.exception("incident %s rendering %s at %s", number, path, main[:12])
-                    invalid.append(f"{path} cannot be rendered (incident {number})")
-                    continue
-                done = self._apply_one(path, objects)
-                if isinstance(done, str):
-                    return Rolled(tuple(lines), tuple(invalid), (done,))
-                if objects or done.deleted:
-                    lines.append(_described(path, objects))
+            expiries: dict[str, datetime | None] = {}
+            try:
+                for path in chunk:
+                    rendered = self._render(main, path, befores.get(path), afters.get(path),
+                                            context)
+                    if isinstance(rendered, str):
+                        invalid.append(rendered)
+                        continue
+                    objects, data = rendered
+                    done = self._apply_one(path, objects)
+                    if isinstance(done, str):
+                        return Rolled(tuple(lines), tuple(invalid), (done,))
+                    expiries[path] = _expiry(data, context.now)
+                    if objects or done.deleted:
+                        lines.append(_described(path, objects))
+            finally:
+                self._store.set_expiries(self._target.name, expiries)
         return Rolled(tuple(lines), tuple(invalid))
+
+    def _render(self, main: str, path: str, before: str | None, after: str | None,
+                context: RenderContext) -> tuple[list[dict[str, Any]], Any] | str:
+        """The objects of one document and its data; the problem when it cannot render
+        (permanent: reported once)."""
+        try:
+            data = plain(after, path) if after else None
+            here = with_callers(self._repo, main, path, data, context)
+            return render_checked(before, after, path, here), data
+        except InvalidDocument as error:
+            log.error("main %s holds %s, which cannot be applied: %s", main[:12], path, error)
+            return str(error)
+        except Exception:
+            number = incident()
+            log.exception("incident %s rendering %s at %s", number, path, main[:12])
+            return f"{path} cannot be rendered (incident {number})"
 
     def _apply_one(self, path: str, objects: list[dict[str, Any]]) -> Applied | str:
         """Hand one document's objects to the target: what it did, or the pending line

@@ -135,9 +135,9 @@ def _fault(spec: Mapping[str, Any], now: datetime | None, long: bool) -> str:
     state = _state(spec, "fault")
     until, expired = _until(fault.get("expires"), now)
     if state == "on" and expired:
-        # Nothing re-renders a service the moment its fault expires: the fault leaves the
-        # cluster at the service's next render; /fault off records the end in the policy.
-        return (f"expired at {until} (left out from the next render on; "
+        # govbot applies the service again once its fault has expired (at start and in
+        # serve's periodic sweep); /fault off records the end in the policy itself.
+        return (f"expired at {until} (taken out of the applied manifests; "
                 "/fault <svc> off records it)") if long else "expired"
     if not long:
         return state + (f" (until {until})" if until and state == "on" else "")

@@ -64,11 +64,26 @@ def _merge_if_ready(ctx: Context, change_id: int) -> list[Event]:
         return []
 
 
+def expire(ctx: Context) -> list[Event]:
+    """Apply again the documents whose time-boxed faults have ended, so what the target
+    holds stops injecting them on time (the document keeps the expired section until a
+    change turns it off)."""
+    main = ctx.main()
+    try:
+        rolled = ctx.rollout.expire(main, ctx.config(main))
+    except Exception:
+        log.exception("applying documents whose faults ended")
+        return []
+    return [Answer(f"fault ended, applied: {line}") for line in rolled.lines]
+
+
 def sync(ctx: Context, full: bool = False) -> list[Event]:
-    """Recover, then apply what main holds and the target lacks (everything with `full`)."""
+    """Recover, then apply what main holds and the target lacks (everything with `full`),
+    and what expired."""
     events = recover(ctx)
     rolled = merging.apply_main(ctx, ctx.main(), full)
     events += [Answer(f"applied: {line}") for line in rolled.lines]
+    events += expire(ctx)
     events += [ApplyFailed(f"apply pending: {line}") for line in rolled.pending]
     events += [ApplyFailed(f"not applied: {line}", permanent=True) for line in rolled.invalid]
     return events

@@ -23,7 +23,7 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,6 +53,7 @@ from bot.store.tables import (
     ChatRefRow,
     ClaimRow,
     EventSeenRow,
+    ExpiryRow,
     LockRow,
 )
 
@@ -224,6 +225,26 @@ class SqlStore:
             return True
         # two replicas recording a first apply race on the primary key; the second updates
         return self._retry_integrity(write)
+
+    def set_expiries(self, target: str, expiries: Mapping[str, datetime | None]) -> None:
+        """Remember when `target`'s objects of each path expire (None: they do not), in
+        one transaction."""
+        if not expiries:
+            return
+
+        def write(session: Session) -> None:
+            session.execute(delete(ExpiryRow).where(ExpiryRow.target == target,
+                                                    ExpiryRow.path.in_(list(expiries))))
+            session.add_all(ExpiryRow(target=target, path=path, at=at)
+                            for path, at in expiries.items() if at is not None)
+        self._retry_integrity(write)
+
+    def expired(self, target: str, now: datetime) -> list[str]:
+        """Documents whose objects on `target` expired by `now`."""
+        query = (select(ExpiryRow.path).where(ExpiryRow.target == target, ExpiryRow.at <= now)
+                 .order_by(ExpiryRow.path))
+        with self._transaction() as session:
+            return list(session.scalars(query))
 
     def claim(self, key: str, holder: str, seconds: float) -> bool:
         """Take the lease `key` for `seconds` (or renew it when `holder` has it); False

@@ -124,6 +124,17 @@ class ClaimRow(Base):
     until: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class ExpiryRow(Base):
+    """When what a target holds for a document stops being what main renders: the end of
+    a time-boxed fault. Past it, the document is applied again."""
+
+    __tablename__ = "expiries"
+
+    target: Mapped[str] = mapped_column(String(255), primary_key=True)
+    path: Mapped[str] = mapped_column(String(512), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
 class ChatRefRow(Base):
     """Where a chat adapter posted a change's message and card (channel, ts, ...)."""
 
