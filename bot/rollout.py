@@ -103,11 +103,14 @@ def with_callers(repo: PolicyRepo, commit: str, path: str, data: Mapping[str, An
 
 
 def render_checked(before: str | None, after: str | None, path: str,
-                   context: RenderContext) -> list[dict[str, Any]]:
+                   context: RenderContext,
+                   after_data: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """The objects a document change applies, in apply order; InvalidDocument when the
     new document cannot be rendered. Pure: the runners call it before a change is opened,
-    so nothing that cannot be applied is ever merged."""
-    after_data = plain(after) if after is not None else None
+    so nothing that cannot be applied is ever merged. `after_data` is `after` already
+    parsed, when the caller has it."""
+    if after_data is None and after is not None:
+        after_data = plain(after, path)
     if after_data is not None and (problems := validate(after_data, path)):
         raise InvalidDocument(path, problems)
     return plan(plain(before) if before is not None else None, after_data, path, context)
@@ -227,7 +230,7 @@ class Rollout:
         try:
             data = plain(after, path) if after else None
             here = with_callers(self._repo, main, path, data, context)
-            return render_checked(before, after, path, here), data
+            return render_checked(before, after, path, here, data), data
         except InvalidDocument as error:
             log.error("main %s holds %s, which cannot be applied: %s", main[:12], path, error)
             return str(error)

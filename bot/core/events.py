@@ -30,12 +30,11 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class ChangeOpened:
-    """A change was opened: its card goes to the channel where it was asked for."""
+class AboutChange:
+    """What every event about one change carries: its view after the event, and text."""
 
     change: ChangeView
     text: str
-    ok: bool = True
 
     @property
     def change_id(self) -> int:
@@ -43,46 +42,35 @@ class ChangeOpened:
 
 
 @dataclass(frozen=True)
-class ApprovalRecorded:
+class ChangeOpened(AboutChange):
+    """A change was opened: its card goes to the channel where it was asked for."""
+
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class ApprovalRecorded(AboutChange):
     """An approval was judged: recorded (and not yet enough), or not counted because the
     change's content moved under the approver (`ok` false)."""
 
-    change: ChangeView
-    text: str
     ok: bool = True
-
-    @property
-    def change_id(self) -> int:
-        return self.change.id
 
 
 @dataclass(frozen=True)
-class ChangeMerged:
+class ChangeMerged(AboutChange):
     """A change reached main; `applied` says what the apply target now holds and
     `pending` what it could not apply yet (retried later)."""
 
-    change: ChangeView
-    text: str
     applied: tuple[str, ...] = ()
     pending: tuple[str, ...] = ()
     ok: bool = True
 
-    @property
-    def change_id(self) -> int:
-        return self.change.id
-
 
 @dataclass(frozen=True)
-class ChangeRejected:
+class ChangeRejected(AboutChange):
     """A change was closed without merging (rejected, or main already held it)."""
 
-    change: ChangeView
-    text: str
     ok: bool = True
-
-    @property
-    def change_id(self) -> int:
-        return self.change.id
 
 
 @dataclass(frozen=True)

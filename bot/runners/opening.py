@@ -91,7 +91,7 @@ def check_renders(ctx: Context, change_set: ChangeSet, main: str) -> None:
     try:
         data = plain(after, change_set.path) if after is not None else None
         context = with_callers(ctx.repo, main, change_set.path, data, context)
-        render_checked(None, after, change_set.path, context)
+        render_checked(None, after, change_set.path, context, data)
     except InvalidDocument as error:
         raise UserError(f"{change_set.summary} cannot be applied, so it was not opened: "
                         f"{'; '.join(error.problems)}") from error

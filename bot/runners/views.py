@@ -87,8 +87,9 @@ def _objects(ctx: Context, commit: str, path: str, context: RenderContext) -> di
     text = ctx.repo.read(commit, path)
     if text is None:
         return {}
-    here = with_callers(ctx.repo, commit, path, plain(text, path), context)
-    objects = render_checked(None, text, path, here)
+    data = plain(text, path)
+    here = with_callers(ctx.repo, commit, path, data, context)
+    objects = render_checked(None, text, path, here, data)
     return {f"{o['kind']}/{o['metadata']['name']}":
             yaml.safe_dump(o, sort_keys=False, default_flow_style=False)
             for o in objects}
