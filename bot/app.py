@@ -28,6 +28,7 @@ from bot.rollout import Rollout
 from bot.rules import MainRules
 from bot.runners import Context
 from bot.runners.merging import GOVBOT
+from bot.runners.reviews import same_login
 from bot.settings import Settings
 from bot.store.sql import SqlStore
 from bot.workflow import Workflow
@@ -61,7 +62,10 @@ class App:
 
 
 def open_repo(settings: Settings, author: Author = GOVBOT) -> PolicyRepo:
-    """The policy repository, created from the default template when there is none yet."""
+    """The policy repository: the mirror of a hosted forge, or the local forge's bare
+    repository, created from the default template when there is none yet."""
+    if settings.forge.kind != "local":
+        return forge.open_mirror(settings.forge, settings.repo_path)
     try:
         if not PolicyRepo.exists(settings.repo_path):
             settings.repo_path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,14 +90,17 @@ def served_chats(app: App) -> list[ServedChat]:
 
 # Each chat platform brings the shape of its ids in access.yaml; adding a platform adds
 # its package's `identity` here and its `build` to served_chats.
+# Forge logins (people.<p>.ids.github|gitlab|gitea) compare without case.
 MATCHERS: dict[str, IdentityMatcher] = {"console": console.identity,
                                         "slack": slack.identity,
-                                        "dingtalk": dingtalk.identity}
+                                        "dingtalk": dingtalk.identity,
+                                        **{kind: same_login for kind in forge.KINDS
+                                           if kind != "local"}}
 
 
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     settings.home.mkdir(parents=True, exist_ok=True)
-    forge.check_kind(settings.forge)
+    settings.forge.check()
     policy_guard = guard.build(settings.guard, settings.opa_url, settings.opa_token)
     repo = open_repo(settings)
     try:

@@ -82,11 +82,13 @@ def shell(user: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
 @click.option("--port", default=8080, show_default=True, help="port to listen on")
 def serve(host: str, port: int) -> None:
-    """The HTTP server: Slack at /slack/events, DingTalk at /dingtalk/events, /healthz;
-    Slack Socket Mode and DingTalk Stream when their tokens are set. Settings come from
-    GOVBOT_* variables (and SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_APP_TOKEN)."""
+    """The HTTP server: Slack at /slack/events, DingTalk at /dingtalk/events, forge
+    webhooks at /forge/events (with GOVBOT_FORGE_WEBHOOK_SECRET), /healthz; Slack Socket
+    Mode and DingTalk Stream when their tokens are set; a hosted forge polled every
+    GOVBOT_FORGE_POLL_SECONDS. Settings come from GOVBOT_* variables (and
+    SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_APP_TOKEN)."""
     from bot.app import served_chats
-    from bot.server import make_server
+    from bot.server import forge_events, make_server
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = _start()
@@ -95,6 +97,9 @@ def serve(host: str, port: int) -> None:
     except ConfigError as error:
         raise click.ClickException(str(error)) from error
     routes = {path: handler for chat in chats for path, handler in chat.routes().items()}
+    context = app.workflow.context
+    if context.forge.webhooks:
+        routes["/forge/events"] = forge_events(context.forge, app.workflow)
     server = make_server(host, port, routes)
     for reply in app.workflow.sync():
         logging.getLogger("govbot").info("%s", reply.text)
@@ -103,8 +108,13 @@ def serve(host: str, port: int) -> None:
     stopping = threading.Event()
     threading.Thread(target=_sweep, args=(app, stopping), name="govbot-sweep",
                      daemon=True).start()
+    if context.forge.kind != "local":
+        threading.Thread(target=_poll, args=(app, stopping), name="govbot-forge-poll",
+                         daemon=True).start()
     click.echo(f"govbot serving on http://{host}:{server.server_port} "
-               f"({', '.join(sorted(routes)) or 'no chat configured'}; /healthz)")
+               f"({', '.join(sorted(routes)) or 'no chat configured'}; /healthz)"
+               + (f"; {context.forge.name} polled every {app.settings.forge.poll_seconds:g}s"
+                  if context.forge.kind != "local" else ""))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -125,6 +135,17 @@ def _sweep(app: App, stopping: threading.Event) -> None:
     while not stopping.wait(SWEEP_SECONDS):
         for event in app.workflow.sweep():
             logging.getLogger("govbot").info("%s", event.text)
+
+
+def _poll(app: App, stopping: threading.Event) -> None:
+    """Ask the forge for what webhooks would say: at start (to catch up after downtime)
+    and every GOVBOT_FORGE_POLL_SECONDS, until stopped."""
+    seconds = app.settings.forge.poll_seconds
+    while True:
+        for event in app.workflow.poll():
+            logging.getLogger("govbot").info("%s", event.text)
+        if stopping.wait(seconds):
+            return
 
 
 @main.command()

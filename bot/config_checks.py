@@ -18,6 +18,7 @@ from policies.units import duration_ms, is_dns_label, is_duration
 
 _DOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 PLATFORMS = ("console", "slack", "dingtalk")
+MERGE_MODES = ("govbot", "forge")
 VERBS = ("request", "approve")
 NUMBER_LIMITS = {"canaryMaxStep": (0, 100), "rateLimitMaxRequests": (1, 2**32 - 1),
                  "faultMaxAbortPercent": (0, 100), "retriesMax": (0, 100),
@@ -214,6 +215,11 @@ def config_problems(config: Any, access: Any) -> list[str]:
     problems += _environments(config, access)
     problems += _approvals("governance.approvals", _map(config.get("governance")).get(
         "approvals"), access, None)
+    if config.get("merge", "govbot") not in MERGE_MODES:
+        problems.append(f"govbot.yaml merge: {config.get('merge')!r} is not one of "
+                        f"{', '.join(MERGE_MODES)} (govbot merges approved pull requests; "
+                        "forge leaves people's pull requests to the forge, gated by the "
+                        "govbot/guard status)")
     problems += _channels(config)
     problems += _access(config, access)
     return problems

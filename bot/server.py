@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -25,11 +26,15 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from wsgiref.simple_server import make_server as _make_server
 
 from bot.chat import WsgiApp
+from bot.forge import Forge
+from bot.forge.api import ForgeError, Unverified
+from bot.workflow import Workflow
 
 log = logging.getLogger("govbot.server")
 
 
 LISTEN_BACKLOG = 1024
+MAX_HOOK_BYTES = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -61,6 +66,44 @@ def router(routes: Mapping[str, WsgiApp]) -> WsgiApp:
         if handler is None:
             return _json(start_response, "404 Not Found", {"error": f"no route {path}"})
         return handler(environ, start_response)
+
+    return app
+
+
+def forge_events(forge: Forge, workflow: Workflow,
+                 run: Callable[[Callable[[], object]], None] | None = None) -> WsgiApp:
+    """`/forge/events`: a webhook delivery is verified before anything else (401 when its
+    signature or token is wrong, and nothing changes), answered at once, and handled
+    after the answer (`run`, a thread by default); a repeated delivery id is dropped by
+    the workflow."""
+
+    def background(work: Callable[[], object]) -> None:
+        threading.Thread(target=work, name="govbot-forge-event", daemon=True).start()
+
+    start = run or background
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_HOOK_BYTES:
+            return _json(start_response, "413 Payload Too Large", {"error": "too large"})
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {key[5:].replace("_", "-").lower(): str(value)
+                   for key, value in environ.items() if key.startswith("HTTP_")}
+        headers["content-type"] = str(environ.get("CONTENT_TYPE") or "")
+        try:
+            hook = forge.hook(headers, body)
+        except Unverified as error:
+            log.warning("refused a %s webhook delivery: %s", forge.kind, error)
+            return _json(start_response, "401 Unauthorized", {"error": "unverified"})
+        except ForgeError as error:
+            return _json(start_response, "400 Bad Request", {"error": error.message})
+        start(lambda: workflow.forge_event(hook))
+        return _json(start_response, "202 Accepted", {"ok": True, "delivery": hook.delivery})
 
     return app
 

@@ -20,6 +20,7 @@ from bot.chat.dingtalk import DingTalkSettings
 from bot.chat.slack import SlackSettings
 from bot.core.errors import ConfigError
 from bot.core.redact import redact
+from bot.forge import ForgeSettings, mirror_path
 
 GUARDS = ("embedded", "opa")
 TRUE = ("1", "true", "yes", "on")
@@ -62,6 +63,36 @@ def dingtalk_settings(env: Mapping[str, str]) -> DingTalkSettings:
     )
 
 
+def forge_settings(env: Mapping[str, str], home: Path) -> ForgeSettings:
+    """GOVBOT_FORGE, GOVBOT_REPO_URL and GOVBOT_FORGE_*; which forges exist and what each
+    needs is the forge port's to say (ForgeSettings.check, at start-up)."""
+    return ForgeSettings(
+        kind=env.get("GOVBOT_FORGE") or "local",
+        repo_url=env.get("GOVBOT_REPO_URL") or str(home / "policy.git"),
+        url=(env.get("GOVBOT_FORGE_URL") or "").rstrip("/"),
+        token=env.get("GOVBOT_FORGE_TOKEN") or "",
+        repo=(env.get("GOVBOT_FORGE_REPO") or "").strip("/"),
+        webhook_secret=env.get("GOVBOT_FORGE_WEBHOOK_SECRET") or "",
+        poll_seconds=seconds(env, "GOVBOT_FORGE_POLL_SECONDS", 60.0),
+        backoff_seconds=seconds(env, "GOVBOT_FORGE_BACKOFF_SECONDS", 0.5),
+    )
+
+
+def seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A number of seconds; a value that is not one is refused, naming the variable."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or number == float("inf"):
+        raise ConfigError(f"{name}={value!r}: use a number of seconds, for example "
+                          f"{default:g}")
+    return number
+
+
 def flag(env: Mapping[str, str], name: str) -> bool:
     """A yes/no variable: 1/true/yes/on or 0/false/no/off (or unset); anything else is
     refused rather than guessed."""
@@ -91,7 +122,7 @@ def _passwords(*urls: str) -> list[str]:
 class Settings:
     home: Path
     repo_url: str
-    forge: str
+    forge: ForgeSettings
     guard: str
     opa_url: str
     apply: str
@@ -105,13 +136,17 @@ class Settings:
         values = (self.opa_token, self.slack.signing_secret, self.slack.bot_token,
                   self.slack.app_token, self.dingtalk.client_secret, self.dingtalk.app_secret,
                   self.dingtalk.robot_secret, self.dingtalk.robot_webhook,
+                  self.forge.token, self.forge.webhook_secret,
                   *_passwords(self.database_url, self.repo_url))
         return tuple(v for v in values if v)
 
     @property
     def repo_path(self) -> Path:
-        """The policy repository govbot works in (the local forge's bare repository)."""
-        return Path(self.repo_url)
+        """The policy repository govbot works in: the local forge's bare repository, or
+        a hosted forge's mirror under GOVBOT_HOME."""
+        if self.forge.kind == "local":
+            return Path(self.repo_url)
+        return mirror_path(self.home)
 
     @property
     def rendered_dir(self) -> Path:
@@ -124,7 +159,7 @@ class Settings:
         settings = cls(
             home=home,
             repo_url=env.get("GOVBOT_REPO_URL") or str(home / "policy.git"),
-            forge=env.get("GOVBOT_FORGE") or "local",
+            forge=forge_settings(env, home),
             guard=env.get("GOVBOT_GUARD") or "embedded",
             opa_url=env.get("GOVBOT_OPA_URL") or "",
             opa_token=env.get("GOVBOT_OPA_TOKEN") or "",
@@ -137,7 +172,6 @@ class Settings:
         return settings
 
     def check(self) -> None:
-        # which forges exist is the forge port's to say (bot.forge.build), at start-up
         for name, value, allowed in (
             ("GOVBOT_GUARD", self.guard, GUARDS),
             ("GOVBOT_APPLY", self.apply, APPLY_TARGETS),
@@ -145,8 +179,8 @@ class Settings:
             if value not in allowed:
                 raise ConfigError(
                     f"{name}={value!r} is not supported; use one of {', '.join(allowed)}")
-        if self.forge == "local" and "://" in self.repo_url:
+        if self.forge.kind == "local" and "://" in self.repo_url:
             raise ConfigError(
-                f"GOVBOT_REPO_URL={redact(self.repo_url)!r}: "
-                "the local forge needs a path to a bare repository"
+                f"GOVBOT_REPO_URL={redact(self.repo_url)!r}: the local forge needs a path "
+                "to a bare repository; set GOVBOT_FORGE=github|gitlab|gitea for a remote"
             )

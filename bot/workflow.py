@@ -14,15 +14,28 @@ parallel, in one process or several.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 
 import commands
 from bot.config import same_id
-from bot.core.errors import ConfigError, TransientError, UserError
-from bot.core.events import Answer, Event
+from bot.core.errors import ConfigError, GovbotError, TransientError, UserError
+from bot.core.events import AboutChange, Answer, Event
 from bot.core.types import Command
+from bot.forge import Comment, Hook, Pull
 from bot.rollout import incident
-from bot.runners import Context, approving, opening, queries, recovery, rejecting
+from bot.runners import (
+    Context,
+    approving,
+    merging,
+    opening,
+    pulls,
+    queries,
+    recovery,
+    rejecting,
+)
+from bot.runners.reviews import same_login
 from policies import intents
 
 log = logging.getLogger("govbot.workflow")
@@ -75,15 +88,16 @@ class Workflow:
             case intents.Show(change_id=change_id):
                 return queries.show(ctx, change_id)
         scope = config.scope(command.platform, command.channel, parsed.env, parsed.namespace)
+        origin = (command.platform, command.channel)
         match parsed.intent:
             case intents.Status(service=service):
                 return queries.status(ctx, scope, service)
             case intents.ListPolicies():
                 return queries.policies(ctx, scope)
             case intents.Rollback() as rollback:
-                return opening.rollback(ctx, person, scope, rollback)
+                return opening.rollback(ctx, person, scope, rollback, origin)
             case intent if isinstance(intent, intents.PolicyIntent):
-                return opening.run(ctx, person, scope, intent)
+                return opening.run(ctx, person, scope, intent, origin)
         raise UserError(f"/{parsed.spec.name} is not handled here yet")
 
     def sweep(self) -> list[Event]:
@@ -94,6 +108,107 @@ class Workflow:
             return recovery.merge_ready(self.context) + recovery.expire(self.context)
         except Exception:
             log.exception("incident %s sweeping approved changes", incident())
+            return []
+
+    # -- the forge ------------------------------------------------------------------------
+
+    def forge_event(self, hook: Hook) -> list[Event]:
+        """A verified webhook delivery: handled once per delivery id, whatever happens."""
+        kind = self.context.forge.kind
+        if not self.context.store.claim_event(f"{kind}:delivery:{hook.delivery}"):
+            log.info("dropping repeated %s delivery %s", kind, hook.delivery)
+            return []
+        return self._forge(f"{kind} delivery {hook.delivery}",
+                           functools.partial(self._hook, hook))
+
+    def poll(self) -> list[Event]:
+        """What webhooks would have said, asked of the forge: every open pull request's
+        new comments, reviews and pushes, and main applied. `govbot serve` runs it every
+        GOVBOT_FORGE_POLL_SECONDS, and at start to catch up after downtime."""
+        if self.context.forge.kind == "local":
+            return []
+        try:
+            open_pulls = self.context.forge.pulls()
+        except GovbotError as error:
+            log.warning("polling %s: %s", self.context.forge.name, error)
+            return []
+        found: list[Event] = []
+        for pull in open_pulls:
+            found += self._forge(f"pull request {pull.number}",
+                                 functools.partial(self._poll_pull, pull))
+        return found + self._forge("applying main", self._apply_main)
+
+    def _poll_pull(self, pull: Pull) -> list[Event]:
+        events: list[Event] = []
+        for comment in self.context.forge.comments(pull.number):
+            events += self._comment(pull.number, comment)
+        return events + self._pull(pull)
+
+    def _apply_main(self) -> list[Event]:
+        rolled = merging.apply_main(self.context, self.context.main())
+        return [Answer(f"applied: {line}") for line in rolled.lines]
+
+    def _hook(self, hook: Hook) -> list[Event]:
+        ctx = self.context
+        if hook.event == "comment" and hook.number is not None and hook.comment is not None:
+            return self._comment(hook.number, hook.comment)
+        if hook.event in ("pull", "review") and hook.number is not None:
+            pull = ctx.forge.pull(hook.number)
+            return self._pull(pull) if pull is not None else []
+        if hook.event == "push":
+            return self._apply_main()
+        return []
+
+    def _pull(self, pull: Pull) -> list[Event]:
+        change = pulls.govbot_change(self.context, pull)
+        if change is not None:
+            return recovery.merge_if_ready(self.context, change.id)
+        return pulls.refresh(self.context, pull)
+
+    def _comment(self, number: int, comment: Comment) -> list[Event]:
+        """`/approve` or `/reject <reason>` commented on a pull request, once per
+        comment; the answer is a reply on the pull request."""
+        ctx = self.context
+        text = " ".join(comment.text.split())
+        if not text.startswith(("/approve", "/reject")):
+            return []
+        if not ctx.store.claim_event(f"{ctx.forge.kind}:comment:{comment.id}"):
+            return []
+        pull = ctx.forge.pull(number)
+        if pull is None:
+            return []
+        change = pulls.govbot_change(ctx, pull)
+        if change is not None:
+            verb, _space, rest = text.partition(" ")
+            if not rest.split(" ", 1)[0].isdigit():
+                text = f"{verb} {change.id} {rest}".strip()
+            events = self.handle(Command(ctx.forge.kind, comment.login, f"pull/{number}",
+                                         text))
+        else:
+            events = self._forge(f"pull request {number}", functools.partial(
+                self._hand_command, pull, comment.login, text))
+        reply = "\n\n".join(e.text for e in events if isinstance(e, Answer | AboutChange))
+        if reply:
+            try:
+                ctx.forge.comment(number, f"@{comment.login} {reply}")
+            except GovbotError as error:
+                log.warning("replying on pull request %s: %s", number, error)
+        return events
+
+    def _hand_command(self, pull: Pull, login: str, text: str) -> list[Event]:
+        ctx = self.context
+        person = ctx.config(ctx.main()).person(ctx.forge.kind, login, matches=same_login)
+        return pulls.command(ctx, pull, person, text)
+
+    def _forge(self, what: str, work: Callable[[], list[Event]]) -> list[Event]:
+        """Run forge-driven work; a person's mistake becomes an answer, anything else is
+        logged, never raised into the server or the poller."""
+        try:
+            return work()
+        except UserError as error:
+            return [Answer(str(error), ok=False)]
+        except Exception:
+            log.exception("incident %s: %s", incident(), what)
             return []
 
     def sync(self, full: bool = False) -> list[Event]:

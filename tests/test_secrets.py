@@ -64,10 +64,36 @@ def test_a_repository_url_password_is_not_printed_at_start_up(tmp_path: Path) ->
 
 
 def test_an_unknown_forge_with_a_credentialed_url_is_one_clean_line(tmp_path: Path) -> None:
-    env = {**os.environ, "GOVBOT_HOME": str(tmp_path / "home"), "GOVBOT_FORGE": "gitlab",
+    env = {**os.environ, "GOVBOT_HOME": str(tmp_path / "home"), "GOVBOT_FORGE": "bitbucket",
            "GOVBOT_REPO_URL": "https://u:SECRETrepo17@127.0.0.1/x.git"}
     result = subprocess.run([sys.executable, "-m", "bot", "shell"], input="", text=True,
                             capture_output=True, env=env, cwd=REPO_ROOT, timeout=120)
-    assert result.returncode != 0 and "GOVBOT_FORGE='gitlab'" in result.stderr
+    assert result.returncode != 0 and "GOVBOT_FORGE='bitbucket'" in result.stderr
     assert "SECRETrepo17" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["github", "gitlab", "gitea"])
+def test_a_hosted_forge_missing_settings_names_them_and_leaks_nothing(
+        tmp_path: Path, kind: str) -> None:
+    env = {**os.environ, "GOVBOT_HOME": str(tmp_path / "home"), "GOVBOT_FORGE": kind,
+           "GOVBOT_REPO_URL": "https://u:SECRETrepo17@127.0.0.1:9/x.git"}
+    result = subprocess.run([sys.executable, "-m", "bot", "shell"], input="", text=True,
+                            capture_output=True, env=env, cwd=REPO_ROOT, timeout=120)
+    assert result.returncode != 0
+    assert "GOVBOT_FORGE_TOKEN" in result.stderr and "GOVBOT_FORGE_REPO" in result.stderr
+    assert ("GOVBOT_FORGE_URL" in result.stderr) == (kind == "gitea")
+    assert "SECRETrepo17" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_hosted_forge_that_cannot_be_reached_fails_at_start_up_without_the_token(
+        tmp_path: Path) -> None:
+    env = {**os.environ, "GOVBOT_HOME": str(tmp_path / "home"), "GOVBOT_FORGE": "github",
+           "GOVBOT_REPO_URL": str(tmp_path / "no-such-repo.git"),
+           "GOVBOT_FORGE_TOKEN": "ghp_SECRETtoken99", "GOVBOT_FORGE_REPO": "acme/policies"}
+    result = subprocess.run([sys.executable, "-m", "bot", "shell"], input="", text=True,
+                            capture_output=True, env=env, cwd=REPO_ROOT, timeout=120)
+    assert result.returncode != 0 and "GOVBOT_REPO_URL" in result.stderr, result.stderr
+    assert "ghp_SECRETtoken99" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr

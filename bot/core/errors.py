@@ -90,3 +90,7 @@ class TransientError(GovbotError):
 
 class Conflict(GovbotError):
     """A reference moved while we were updating it (compare-and-swap lost)."""
+
+
+class Refused(UserError):
+    """A forge or another system refused the request for good; its text says why."""

@@ -42,15 +42,28 @@ def _approval(approval: Approval) -> dict[str, object]:
 
 def guard_input(change_set: ChangeSet, requester: Person, approvals: Sequence[Approval],
                 now: datetime, reviewer: str = "") -> dict[str, object]:
+    return file_input(change_set.action, change_set.path, change_set.before_text,
+                      change_set.after_text, requester, approvals, now, reviewer,
+                      scope=(change_set.env, change_set.namespace, change_set.service))
+
+
+def file_input(action: str, path: str, before: str | None, after: str | None,
+               requester: Person, approvals: Sequence[Approval], now: datetime,
+               reviewer: str = "", scope: tuple[str, str, str] = ("", "", "")
+               ) -> dict[str, object]:
+    """The input for one file of a change: a policy document (its env, namespace and
+    service in `scope`) or a file of the guardrails themselves (govbot.yaml, rego/…)."""
+    env, namespace, target = scope
+    is_document = path.startswith("services/")
     data: dict[str, object] = {
-        "action": change_set.action,
+        "action": action,
         "actor": {"id": requester.id, "groups": list(requester.groups)},
-        "env": change_set.env,
-        "namespace": change_set.namespace,
-        "target": change_set.service,
-        "path": change_set.path,
-        "before": _plain(change_set.before_text),
-        "after": _plain(change_set.after_text),
+        "env": env,
+        "namespace": namespace,
+        "target": target,
+        "path": path,
+        "before": _plain(before) if is_document else None,
+        "after": _plain(after) if is_document else None,
         "approvals": [_approval(a) for a in approvals],
         "now": _time(now),
     }

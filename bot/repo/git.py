@@ -206,6 +206,11 @@ class PolicyRepo:
         headers = self._commit_object(rev)[0]
         return [line.split()[1] for line in headers if line.startswith("parent ")]
 
+    def merge_base(self, one: str, other: str) -> str:
+        """The best common ancestor of two commits ("" when they share none)."""
+        out = self._git(["merge-base", self._commit(one), self._commit(other)], ok=(0, 1))
+        return out.stdout.decode().strip()
+
     def is_ancestor(self, ancestor: str, rev: str) -> bool:
         """True when `ancestor` is reachable from `rev` (a commit is its own ancestor)."""
         out = self._git(["merge-base", "--is-ancestor", self._commit(ancestor),

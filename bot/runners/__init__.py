@@ -37,6 +37,7 @@ from bot.guard.input import guard_input
 from bot.repo.git import PolicyRepo
 from bot.rollout import Rollout
 from bot.rules import MainRules
+from bot.runners.reviews import Tally, tally
 from bot.store.sql import SqlStore
 
 CLAIM_SECONDS = 60.0  # a lease outlives any one approval or merge; a dead holder's expires
@@ -72,7 +73,17 @@ class Context:
         """Approvals of the change's current content: chat's and the forge's, once each."""
         recorded = self.store.approvals(change.id, change.content_hash)
         seen = {a.by for a in recorded}
-        return recorded + [a for a in self.forge.reviews(change) if a.by not in seen]
+        return recorded + [a for a in self.reviews(change).approvals if a.by not in seen]
+
+    def reviews(self, change: Change) -> Tally:
+        """What the reviews on the forge say of the change's current head."""
+        if self.forge.kind == "local" or change.state != "open" or not change.head_sha:
+            return Tally()
+        pull = self.forge.pull_of(change)
+        if pull is None:
+            return Tally()
+        return tally(self.forge.reviews(pull.number), change.head_sha, change.content_hash,
+                     self.config(self.main()), self.forge.kind)
 
     def decide(self, change_set: ChangeSet, requester: str, approvals: Sequence[Approval],
                reviewer: str = "") -> Decision:
@@ -88,15 +99,20 @@ class Context:
                          self.repo.read(change.base_sha, change.path),
                          self.repo.read(change.head_sha, change.path), change.intent)
 
-    @contextlib.contextmanager
-    def holding(self, change_id: int, wait: float = CLAIM_WAIT) -> Iterator[None]:
+    def holding(self, change_id: int, wait: float = CLAIM_WAIT
+                ) -> contextlib.AbstractContextManager[None]:
         """Work on one change at a time, across threads and replicas: a lease in the
         store, waited for up to `wait` seconds, then TransientError."""
-        key, holder = f"change:{change_id}", _holder()
+        return self.holding_key(f"change:{change_id}", f"#{change_id}", wait)
+
+    @contextlib.contextmanager
+    def holding_key(self, key: str, name: str, wait: float = CLAIM_WAIT) -> Iterator[None]:
+        """`holding` for anything named by a key (a pull request written by hand)."""
+        holder = _holder()
         deadline = time.monotonic() + wait
         while not self.store.claim(key, holder, CLAIM_SECONDS):
             if time.monotonic() > deadline:
-                raise TransientError(f"#{change_id} is busy with another request")
+                raise TransientError(f"{name} is busy with another request")
             time.sleep(0.02)
         try:
             yield

@@ -13,7 +13,7 @@ from bot.change import Change
 from bot.core.errors import Denied, UserError
 from bot.core.events import Answer, ApprovalRecorded, ChangeRejected, Event
 from bot.core.types import Approval, Decision, Person
-from bot.runners import Context, merging
+from bot.runners import Context, describing, merging
 from bot.runners.views import needs, progress, view
 
 
@@ -41,6 +41,8 @@ def run(ctx: Context, person: Person, change_id: int,
             return _again(ctx, change, note)
         after = _record(ctx, change, person, break_glass)
         change = ctx.store.judged(change.id, after)
+        if not after.mergeable:
+            describing.publish(ctx, change, after)
         if break_glass:
             note = "\n".join(n for n in (note, f"BREAK-GLASS: {person.id} approved their own "
                                           f"#{change_id}: {break_glass}") if n)

@@ -13,11 +13,11 @@ import random
 import time
 
 from bot.change import Change
-from bot.core.errors import Conflict, Locked, TransientError
+from bot.core.errors import Conflict, Locked, Refused, TransientError
 from bot.core.events import ApplyFailed, ApprovalRecorded, ChangeMerged, ChangeRejected, Event
 from bot.core.types import Author, Scope
 from bot.rollout import Rolled, incident
-from bot.runners import Context, changesets
+from bot.runners import Context, changesets, describing
 from bot.runners.views import progress, view
 
 log = logging.getLogger("govbot.merging")
@@ -51,6 +51,7 @@ def rebase(ctx: Context, change: Change) -> tuple[Change, str]:
     had_approvals = bool(ctx.approvals(change))
     rebased = ctx.store.rebased(change.id, change.head_sha, main, head, replay)
     ctx.forge.update(rebased, change.head_sha)
+    describing.publish(ctx, rebased, rebased.verdict)
     if replay.content_hash == change.content_hash or not had_approvals:
         return rebased, ""
     return rebased, (f"main moved since #{change.id} was opened and its diff changed; "
@@ -68,13 +69,23 @@ def merge(ctx: Context, change: Change, note: str = "") -> list[Event]:
         decision = ctx.decide(ctx.change_set(change), change.requester, approvals)
         if not decision.allow:
             change = ctx.store.judged(change.id, decision)
+            describing.publish(ctx, change, decision)
             return [ApprovalRecorded(view(ctx, change), "\n".join(
                 n for n in (note, stuck(change.id, decision.deny)) if n), ok=False)]
         if not decision.mergeable:
             change = ctx.store.judged(change.id, decision)
+            describing.publish(ctx, change, decision)
             return [ApprovalRecorded(view(ctx, change),
                                      f"{note}\n#{change.id} needs approvals again: "
                                      f"{progress(ctx, change)}".strip(), ok=False)]
+        blockers = ctx.reviews(change).blockers
+        if blockers:
+            change = ctx.store.judged(change.id, decision)
+            describing.publish(ctx, change, decision)
+            return [ApprovalRecorded(view(ctx, change), "\n".join(n for n in (
+                note, f"#{change.id} is approved but waits: {', '.join(blockers)} requested "
+                f"changes on {ctx.forge.name}; it merges once they approve or their review "
+                "is dismissed") if n), ok=False)]
         trailers = [f"Govbot-Change: {change.id}", f"Requested-by: {change.requester}",
                     *(f"Approved-by: {a.by}" for a in approvals),
                     *(f"Break-glass: {a.by}: {' '.join(a.break_glass.split())}"
@@ -82,6 +93,12 @@ def merge(ctx: Context, change: Change, note: str = "") -> list[Event]:
         message = "\n".join([f"Merge change #{change.id}: {change.summary}", "", *trailers, ""])
         try:
             merged = ctx.forge.merge(change, message, GOVBOT)
+        except Refused as refused:
+            change = ctx.store.judged(change.id, decision)
+            return [ApprovalRecorded(view(ctx, change), "\n".join(n for n in (
+                note, f"#{change.id} is approved but could not be merged: {refused}. It "
+                "stays open; govbot tries again at its next sweep, or /approve "
+                f"{change.id} again once that is fixed") if n), ok=False)]
         except Conflict:
             log.info("main moved while merging #%s; replaying", change.id)
             time.sleep(random.uniform(0.0, 0.05))

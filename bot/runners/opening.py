@@ -9,25 +9,32 @@ while commands on other services run in parallel.
 
 from __future__ import annotations
 
-from bot.change import ChangeSet
-from bot.core.errors import Denied, InvalidDocument, NotFound, UserError
+import logging
+
+from bot.change import Change, ChangeSet
+from bot.core.errors import Denied, GovbotError, InvalidDocument, NotFound, UserError
 from bot.core.events import Answer, ChangeOpened, Event
 from bot.core.types import Author, Person, Scope
 from bot.rollout import render_checked, render_context, with_callers
-from bot.runners import Context, changesets, merging
+from bot.runners import Context, changesets, describing, merging
 from bot.runners.views import opened, view
 from policies import intents
 from policies.document import closest, parse_service_path, plain, service_path
 
+log = logging.getLogger("govbot.opening")
+Origin = tuple[str, str]  # (platform, channel) where the change was asked for
 
-def run(ctx: Context, person: Person, scope: Scope, intent: intents.PolicyIntent) -> list[Event]:
-    """A policy intent (/canary, /ratelimit, …) on one service."""
+
+def run(ctx: Context, person: Person, scope: Scope, intent: intents.PolicyIntent,
+        origin: Origin = ("", "")) -> list[Event]:
+    """A policy intent (/canary, /ratelimit, …) on one service, asked for in `origin`
+    (platform, channel)."""
     merging.refuse_locked(ctx, scope, intent.service)
     main = ctx.main()
     if not isinstance(intent, intents.Onboard):
         refuse_ungoverned(ctx, scope, intent.service, main)
     change_set = changesets.for_intent(ctx.repo, intent, scope, main, ctx.clock())
-    return open_change(ctx, person, change_set, main)
+    return open_change(ctx, person, change_set, main, origin)
 
 
 def refuse_ungoverned(ctx: Context, scope: Scope, service: str, main: str) -> None:
@@ -48,15 +55,18 @@ def refuse_ungoverned(ctx: Context, scope: Scope, service: str, main: str) -> No
     raise NotFound(f"{service} is not governed in {scope} yet; {start}")
 
 
-def rollback(ctx: Context, person: Person, scope: Scope, intent: intents.Rollback) -> list[Event]:
+def rollback(ctx: Context, person: Person, scope: Scope, intent: intents.Rollback,
+             origin: Origin = ("", "")) -> list[Event]:
     """/rollback <change> or <svc>: the exact inverse of a merged change."""
     original = changesets.rollback_target(ctx.store, scope, intent.change_id, intent.service)
     merging.refuse_locked(ctx, original.scope, original.service)
     main = ctx.main()
-    return open_change(ctx, person, changesets.for_rollback(ctx.repo, original, main), main)
+    return open_change(ctx, person, changesets.for_rollback(ctx.repo, original, main), main,
+                       origin)
 
 
-def open_change(ctx: Context, person: Person, change_set: ChangeSet, main: str) -> list[Event]:
+def open_change(ctx: Context, person: Person, change_set: ChangeSet, main: str,
+                origin: Origin = ("", "")) -> list[Event]:
     if change_set.empty:
         return [Answer(f"nothing to change: {change_set.summary}")]
     config = ctx.config(main)
@@ -66,20 +76,35 @@ def open_change(ctx: Context, person: Person, change_set: ChangeSet, main: str) 
         raise Denied(decision.deny, header=f"{change_set.summary} ({change_set.scope}) denied")
     change = ctx.store.open_change(change_set, person.id, main, decision)
     try:
+        if origin[0]:
+            describing.remember_origin(ctx, change.id, *origin)
         head = ctx.repo.commit(main, {change.path: change_set.after_text},
                                Author(person.name, person.email),
                                changesets.commit_message(change_set, change.id, person.id))
         change = ctx.store.published(change.id, head)
-        change = ctx.store.published(change.id, head, ctx.forge.open(change))
+        url = ctx.forge.open(change, describing.body(ctx, change, decision, []))
+        change = ctx.store.published(change.id, head, url)
     except Exception:
-        ctx.store.discard(change.id)
+        _withdraw(ctx, change)
         raise
+    describing.set_status(ctx, change, decision)
     groups = frozenset(a for a in decision.approvers if config.is_group(a))
     events: list[Event] = [ChangeOpened(view(ctx, change), opened(change, decision, groups))]
     if decision.mergeable:
         with ctx.holding(change.id):
             events += merging.merge(ctx, change)
     return events
+
+
+def _withdraw(ctx: Context, change: Change) -> None:
+    """Forget a change that could not be opened, and its branch if it was pushed: no
+    branch without a pull request, no pull request without a change."""
+    ctx.store.discard(change.id)
+    if change.head_sha:
+        try:
+            ctx.forge.close(change)
+        except GovbotError as error:
+            log.warning("withdrawing #%s: %s", change.id, error)
 
 
 def check_renders(ctx: Context, change_set: ChangeSet, main: str) -> None:

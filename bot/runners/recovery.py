@@ -13,7 +13,7 @@ import logging
 
 from bot.core.errors import GovbotError, UserError
 from bot.core.events import Answer, ApplyFailed, ChangeMerged, Event
-from bot.runners import Context, merging
+from bot.runners import Context, describing, merging
 from bot.runners.views import view
 
 log = logging.getLogger("govbot.recovery")
@@ -33,7 +33,8 @@ def recover(ctx: Context) -> list[Event]:
             events.append(ChangeMerged(view(ctx, change), f"#{change.id} was merged when "
                                        "govbot stopped; recorded as merged"))
         elif change.branch not in branches:
-            ctx.forge.open(change)
+            ctx.forge.open(change, describing.body(ctx, change, change.verdict,
+                                                   ctx.approvals(change)))
             log.warning("restored the branch of #%s", change.id)
     return events + merge_ready(ctx)
 
@@ -44,11 +45,12 @@ def merge_ready(ctx: Context) -> list[Event]:
     events: list[Event] = []
     for change in ctx.store.changes("open"):
         if change.head_sha:
-            events += _merge_if_ready(ctx, change.id)
+            events += merge_if_ready(ctx, change.id)
     return events
 
 
-def _merge_if_ready(ctx: Context, change_id: int) -> list[Event]:
+def merge_if_ready(ctx: Context, change_id: int) -> list[Event]:
+    """Merge the change when its approvals (in chat and on the forge) suffice now."""
     try:
         with ctx.holding(change_id, wait=0):
             change = ctx.store.get(change_id)

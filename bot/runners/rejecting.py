@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.core.errors import NotAllowed, UserError
 from bot.core.events import ChangeRejected, Event
 from bot.core.types import Person
-from bot.runners import Context
+from bot.runners import Context, describing
 from bot.runners.views import view
 
 
@@ -23,10 +23,11 @@ def run(ctx: Context, person: Person, change_id: int, reason: str) -> list[Event
         if not decision.may_reject:
             raise NotAllowed(f"{person.id} may not reject #{change_id}: only its requester "
                              f"or someone who may approve it in {change.scope} may")
+        why = f": {reason}" if reason else ""
+        describing.comment(ctx, change, f"Rejected by {person.id}{why}.")
         ctx.forge.close(change)
         change = ctx.store.close(change.id, "rejected",
                                  reason=reason or f"rejected by {person.id}")
-        why = f": {reason}" if reason else ""
         return [ChangeRejected(view(ctx, change),
                                f"#{change_id} rejected by {person.id}{why}. {change.service} "
                                "is free for a new change.")]

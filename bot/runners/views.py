@@ -64,12 +64,18 @@ def when(moment: datetime) -> str:
 def manifest_diff(ctx: Context, change: Change) -> str:
     """What the change does in the cluster: the rendered objects before and after, as a
     unified diff per object (`Kind/name`)."""
-    if parse_service_path(change.path) is None:
+    return rendered_diff(ctx, change.base_sha, change.head_sha or change.base_sha, change.path)
+
+
+def rendered_diff(ctx: Context, base: str, head: str, path: str) -> str:
+    """The rendered objects of the document at `path`, from `base` to `head`, as a
+    unified diff per object; "" for a file that is not a service document."""
+    if parse_service_path(path) is None:
         return ""
     context = render_context(ctx.config(ctx.main()), ctx.clock())
     try:
-        before = _objects(ctx, change.base_sha, change.path, context)
-        after = _objects(ctx, change.head_sha or change.base_sha, change.path, context)
+        before = _objects(ctx, base, path, context)
+        after = _objects(ctx, head, path, context)
     except InvalidDocument as error:
         return f"cannot be rendered: {'; '.join(error.problems)}"
     parts: list[str] = []

@@ -107,6 +107,9 @@ def test_prod_canary_is_approved_on_the_card_merged_and_applied(rig: Rig) -> Non
     final = updates[-1].body["cardData"]["cardParamMap"]
     assert final["state"] == "merged" and final["actionsVisible"] == "false"
 
+    # replies go out from the handler threads: wait until all four are posted
+    server.seen.wait_for(lambda entries: len(
+        [e for e in entries if e.path == "/session/alice"]) >= 4)
     said = rig.said("alice")
     assert any("[review.self_approval]" in text for text in said)
     assert any(text.startswith("#1 approved by bob (1 of 2)") for text in said)
