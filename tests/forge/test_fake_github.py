@@ -44,6 +44,12 @@ def _git(cwd: Path, *args: str) -> str:
                           text=True).stdout.strip()
 
 
+def _client(url: str, token: str = TOKEN, per_page: int = 30) -> Github:
+    """A client without PyGithub's pauses between requests (1 s between writes)."""
+    return Github(base_url=url, auth=Auth.Token(token), retry=None, per_page=per_page,
+                  seconds_between_requests=None, seconds_between_writes=None)
+
+
 def _commit(work: Path, path: str, text: str, message: str) -> str:
     (work / path).parent.mkdir(parents=True, exist_ok=True)
     (work / path).write_text(text)
@@ -85,7 +91,7 @@ def env(tmp_path: Path) -> Iterator[Env]:
     _git(work, "push", "-q", "origin", "main")
     fake = FakeGitHub(bare, "owner/name", token=TOKEN)
     with fake.serve() as url:
-        client = Github(base_url=url, auth=Auth.Token(TOKEN), retry=None)
+        client = _client(url)
         setup = Env(fake, url, bare, work, client.get_repo("owner/name"))
         setup.push_branch(BRANCH, "services/dev/demo/svc-user.yaml", "weight: 20\n")
         yield setup
@@ -136,7 +142,7 @@ def test_lists_are_paginated_with_link_headers(env: Env) -> None:
     for n in range(3):
         env.push_branch(f"change/{n + 2}-svc", f"services/s{n}.yaml", "x: 1\n")
         env.repo.create_pull(base="main", head=f"change/{n + 2}-svc", title=f"pull {n}")
-    client = Github(base_url=env.url, auth=Auth.Token(TOKEN), retry=None, per_page=2)
+    client = _client(env.url, per_page=2)
     pulls = client.get_repo("owner/name").get_pulls(state="open")
     assert [p.number for p in pulls] == [3, 2, 1]
     assert len(env.fake.calls("GET", "/repos/owner/name/pulls")) == 2
@@ -270,7 +276,7 @@ def test_a_pull_for_a_missing_branch_answers_422(env: Env) -> None:
 
 
 def test_a_wrong_token_answers_401(env: Env) -> None:
-    client = Github(base_url=env.url, auth=Auth.Token("wrong"), retry=None)
+    client = _client(env.url, "wrong")
     with pytest.raises(BadCredentialsException):
         client.get_repo("owner/name")
     client.close()
@@ -307,6 +313,7 @@ def test_injected_rate_limit_carries_the_reset(env: Env) -> None:
     with pytest.raises(RateLimitExceededException) as raised:
         env.open_pull()
     assert raised.value.status == 403
+    assert raised.value.headers is not None
     assert raised.value.headers["x-ratelimit-remaining"] == "0"
     assert raised.value.headers["x-ratelimit-reset"] == str(reset)
     assert env.open_pull() == 1
@@ -320,6 +327,7 @@ def test_injected_answers_of_each_kind(env: Env) -> None:
     with pytest.raises(GithubException) as raised:
         env.repo.update()
     assert raised.value.status == 429
+    assert raised.value.headers is not None
     assert raised.value.headers["retry-after"] == "7"
     with pytest.raises(BadCredentialsException):
         env.repo.update()
@@ -337,7 +345,7 @@ def test_concurrent_comments_are_all_kept(env: Env) -> None:
     number = env.open_pull()
 
     def comment(n: int) -> int:
-        client = Github(base_url=env.url, auth=Auth.Token(TOKEN), retry=None)
+        client = _client(env.url)
         try:
             pull = client.get_repo("owner/name").get_pull(number)
             return pull.create_issue_comment(f"comment {n}").id

@@ -160,7 +160,8 @@ class FakeGitHub:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         server.daemon_threads = True
         self.url = f"http://127.0.0.1:{server.server_port}"
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        # a short poll interval: shutdown() waits for the loop's next poll
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
         try:
             yield self.url
@@ -300,7 +301,7 @@ class FakeGitHub:
             base = self.head(pull["base"]["ref"])
             if base is not None:
                 pull["base"]["sha"] = base
-        shown = json.loads(json.dumps(pull))
+        shown: dict[str, Any] = json.loads(json.dumps(pull))
         if self.protected and pull["state"] == "open":
             shown["mergeable_state"] = "blocked"
         return shown
@@ -571,7 +572,7 @@ Route = tuple[str, str, "re.Pattern[str]", Callable[..., Answer]]
 
 
 def _routes(fake: FakeGitHub) -> list[Route]:
-    table = [
+    table: list[tuple[str, str, Callable[..., Answer]]] = [
         ("GET", "", fake.get_repo),
         ("GET", "/pulls", fake.list_pulls),
         ("POST", "/pulls", fake.create_pull),
