@@ -59,6 +59,7 @@ T = TypeVar("T")
 class GitHubApi:
     """One GitHub repository's pull requests, statuses and webhooks.
 
+    `timeout` is per request, in whole seconds (PyGithub takes an int; 0.5 becomes 1).
     `write_interval` is the pause PyGithub keeps between two writes, as GitHub asks of
     clients that write much (0 turns it off, as tests against a local server do).
     """
@@ -72,14 +73,16 @@ class GitHubApi:
             raise ConfigError(f"github repository {repo!r} is not owner/name")
         if urlsplit(url).scheme not in ("http", "https"):
             raise ConfigError(f"github API base {url!r} is not an http(s) URL")
+        if not token:
+            raise ConfigError("github token is empty")
         self._token = token
         self._full_name = repo
         self._owner = owner
-        self._timeout = timeout
+        self._timeout = max(1, math.ceil(timeout))
         self._host = urlsplit(url).netloc
-        # PyGithub takes whole seconds; lazy objects make no request until a field is read
+        # lazy: no object makes a request until a field it lacks is read
         self._client = Github(
-            base_url=url.rstrip("/"), auth=Auth.Token(token), timeout=max(1, math.ceil(timeout)),
+            base_url=url.rstrip("/"), auth=Auth.Token(token), timeout=self._timeout,
             user_agent="govbot", per_page=PER_PAGE, retry=None, lazy=True,
             seconds_between_requests=None, seconds_between_writes=write_interval or None)
         self._repo = self._client.get_repo(repo)
@@ -188,13 +191,12 @@ class GitHubApi:
             raise self._refused(doing, error) from error
         except requests.Timeout as error:
             raise ForgeError(0, f"{doing}: github at {self._host} did not answer within "
-                             f"{self._timeout:g}s", transient=True) from error
-        except requests.ConnectionError as error:
+                             f"{self._timeout}s", transient=True) from error
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
             raise ForgeError(0, f"{doing}: cannot connect to github at {self._host}",
                              transient=True) from error
-        except requests.RequestException as error:
-            raise ForgeError(0, self._clean(f"{doing}: {type(error).__name__}: {error}"),
-                             ) from error
+        except requests.RequestException as error:      # a bad URL, too many redirects
+            raise ForgeError(0, self._clean(f"{doing}: {error}")) from error
         except json.JSONDecodeError as error:
             raise ForgeError(0, f"{doing}: github at {self._host} answered something that is "
                              "not JSON", transient=True) from error
