@@ -73,11 +73,13 @@ def test_the_adapter_and_the_fake_offer_their_interfaces(env: Env) -> None:
     assert fake.repo == "owner/name" and fake.url.startswith("http://127.0.0.1:")
 
 
-def test_a_repository_that_is_not_owner_slash_name_is_a_config_error() -> None:
+def test_a_bad_repository_url_or_token_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         GitHubApi("https://api.github.com", TOKEN, "just-a-name")
     with pytest.raises(ConfigError):
         GitHubApi("api.github.com", TOKEN, "owner/name")
+    with pytest.raises(ConfigError):
+        GitHubApi("https://api.github.com", "", "owner/name")
 
 
 # -- pull requests ---------------------------------------------------------------------
@@ -583,3 +585,24 @@ def test_a_form_encoded_delivery_is_read(env: Env) -> None:
     lowered = {**_lower(headers), **_lower(sign(SECRET, form)),
                "content-type": "application/x-www-form-urlencoded"}
     assert env.api.hook(lowered, form, SECRET).number == number
+
+
+def test_github_enterprise_answers_under_api_v3(tmp_path: Path) -> None:
+    bare = tmp_path / "policy.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    fake = FakeGitHub(bare, "acme/policies", token=TOKEN, prefix="/api/v3")
+    fake.push("main", {"README.md": "policies\n"}, "alice", "initial")
+    fake.push(BRANCH, {PATH: "weight: 20\n"}, "alice", "edit")
+    with fake.serve() as url:
+        assert url.endswith("/api/v3")
+        api = GitHubApi(url + "/", TOKEN, "acme/policies", write_interval=0)
+        pull = api.create_pull(BRANCH, "canary 20", "")
+        assert api.find_pull(BRANCH) == pull
+        api.comment(pull.number, "hello")
+        assert fake.comments_of(pull.number) == ["hello"]
+        api.close()
+        wrong = GitHubApi(url.removesuffix("/api/v3"), TOKEN, "acme/policies")
+        with pytest.raises(ForgeError) as raised:
+            wrong.open_pulls()
+        wrong.close()
+    assert (raised.value.status, raised.value.transient) == (404, False)

@@ -6,7 +6,7 @@ git plumbing (`merge-tree --write-tree`, `commit-tree`, `update-ref` with the ol
 Everything else (pull requests, reviews, statuses, comments) lives in memory behind a lock.
 
 Routes (as GitHub documents them):
-    GET    /repos/{owner}/{repo}
+    GET    /repos/{owner}/{repo}                            (under `prefix`: /api/v3/repos/…)
     GET    /repos/{owner}/{repo}/pulls?state=open|closed|all&head=owner:branch&base=main
     POST   /repos/{owner}/{repo}/pulls                      title, body, head, base
     GET    /repos/{owner}/{repo}/pulls/{n}
@@ -218,13 +218,14 @@ class FakeGitHub:
 
     def __init__(self, git_dir: Path | str, full_name: str = "owner/name",
                  token: str = "test-token", login: str = "govbot",
-                 default_branch: str = "main") -> None:
+                 default_branch: str = "main", prefix: str = "") -> None:
         self.git_dir = Path(git_dir)
         self.owner, self.name = full_name.split("/")
         self.repo = full_name
         self.token = token
         self.login = login
         self.default_branch = default_branch
+        self.prefix = prefix.rstrip("/")    # "/api/v3" answers as GitHub Enterprise Server
         self.url = ""
         self.lock = threading.RLock()
         self.requests: list[Recorded] = []
@@ -245,7 +246,7 @@ class FakeGitHub:
         """Serve on 127.0.0.1 and a free port; yields the base URL (no trailing slash)."""
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{server.server_port}"
+        self.url = f"http://127.0.0.1:{server.server_port}{self.prefix}"
         # a short poll interval: shutdown() waits for the loop's next poll
         thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
@@ -852,6 +853,9 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         def _handle(self, method: str) -> None:
             split = urlsplit(self.path)
             path, query = split.path.rstrip("/") or "/", parse_qs(split.query)
+            if fake.prefix:     # outside the prefix nothing matches a route: 404
+                path = path.removeprefix(fake.prefix) if path.startswith(
+                    fake.prefix + "/") else f"/outside{path}"
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:
                 body = json.loads(raw) if raw.strip() else None
