@@ -6,6 +6,9 @@ Each test gets a real bare git repository (main with one commit, and a branch
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -31,6 +34,7 @@ from tests.support.fake_github import (
     unauthorized,
     validation_failed,
 )
+from tests.support.forges import FakeForge
 
 TOKEN = "ghp_test"
 BRANCH = "change/1-svc-user"
@@ -42,6 +46,12 @@ def _git(cwd: Path, *args: str) -> str:
            "HOME": str(cwd), "PATH": "/usr/bin:/bin:/usr/local/bin"}
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
                           text=True).stdout.strip()
+
+
+def _client(url: str, token: str = TOKEN, per_page: int = 30) -> Github:
+    """A client without PyGithub's pauses between requests (1 s between writes)."""
+    return Github(base_url=url, auth=Auth.Token(token), retry=None, per_page=per_page,
+                  seconds_between_requests=None, seconds_between_writes=None)
 
 
 def _commit(work: Path, path: str, text: str, message: str) -> str:
@@ -85,7 +95,7 @@ def env(tmp_path: Path) -> Iterator[Env]:
     _git(work, "push", "-q", "origin", "main")
     fake = FakeGitHub(bare, "owner/name", token=TOKEN)
     with fake.serve() as url:
-        client = Github(base_url=url, auth=Auth.Token(TOKEN), retry=None)
+        client = _client(url)
         setup = Env(fake, url, bare, work, client.get_repo("owner/name"))
         setup.push_branch(BRANCH, "services/dev/demo/svc-user.yaml", "weight: 20\n")
         yield setup
@@ -136,7 +146,7 @@ def test_lists_are_paginated_with_link_headers(env: Env) -> None:
     for n in range(3):
         env.push_branch(f"change/{n + 2}-svc", f"services/s{n}.yaml", "x: 1\n")
         env.repo.create_pull(base="main", head=f"change/{n + 2}-svc", title=f"pull {n}")
-    client = Github(base_url=env.url, auth=Auth.Token(TOKEN), retry=None, per_page=2)
+    client = _client(env.url, per_page=2)
     pulls = client.get_repo("owner/name").get_pulls(state="open")
     assert [p.number for p in pulls] == [3, 2, 1]
     assert len(env.fake.calls("GET", "/repos/owner/name/pulls")) == 2
@@ -270,7 +280,7 @@ def test_a_pull_for_a_missing_branch_answers_422(env: Env) -> None:
 
 
 def test_a_wrong_token_answers_401(env: Env) -> None:
-    client = Github(base_url=env.url, auth=Auth.Token("wrong"), retry=None)
+    client = _client(env.url, "wrong")
     with pytest.raises(BadCredentialsException):
         client.get_repo("owner/name")
     client.close()
@@ -307,6 +317,7 @@ def test_injected_rate_limit_carries_the_reset(env: Env) -> None:
     with pytest.raises(RateLimitExceededException) as raised:
         env.open_pull()
     assert raised.value.status == 403
+    assert raised.value.headers is not None
     assert raised.value.headers["x-ratelimit-remaining"] == "0"
     assert raised.value.headers["x-ratelimit-reset"] == str(reset)
     assert env.open_pull() == 1
@@ -320,6 +331,7 @@ def test_injected_answers_of_each_kind(env: Env) -> None:
     with pytest.raises(GithubException) as raised:
         env.repo.update()
     assert raised.value.status == 429
+    assert raised.value.headers is not None
     assert raised.value.headers["retry-after"] == "7"
     with pytest.raises(BadCredentialsException):
         env.repo.update()
@@ -337,7 +349,7 @@ def test_concurrent_comments_are_all_kept(env: Env) -> None:
     number = env.open_pull()
 
     def comment(n: int) -> int:
-        client = Github(base_url=env.url, auth=Auth.Token(TOKEN), retry=None)
+        client = _client(env.url)
         try:
             pull = client.get_repo("owner/name").get_pull(number)
             return pull.create_issue_comment(f"comment {n}").id
@@ -349,3 +361,70 @@ def test_concurrent_comments_are_all_kept(env: Env) -> None:
     assert len(set(ids)) == 16
     assert sorted(c.body for c in env.repo.get_pull(number).get_issue_comments()) == sorted(
         f"comment {n}" for n in range(16))
+
+
+# -- the FakeForge interface -------------------------------------------------------------
+
+
+def test_the_fake_forge_interface_is_offered(env: Env) -> None:
+    forge: FakeForge = env.fake
+    assert (forge.kind, forge.repo, forge.token, forge.url) == ("github", "owner/name", TOKEN,
+                                                                env.url)
+
+
+def test_push_commits_files_on_a_branch_from_main(env: Env) -> None:
+    sha = env.fake.push("change/7-svc", {"a.yaml": "a: 1\n", "README.md": None}, "bob", "add a")
+    assert env.head("change/7-svc") == sha
+    tree = _git(env.bare, "--git-dir", str(env.bare), "ls-tree", "--name-only", sha)
+    assert tree.split() == ["a.yaml"]
+    assert _git(env.bare, "--git-dir", str(env.bare), "log", "-1", "--format=%an|%s", sha) \
+        == "bob|add a"
+    assert _git(env.bare, "--git-dir", str(env.bare), "rev-parse", f"{sha}^") == env.head("main")
+
+
+def test_people_open_review_dismiss_and_comment(env: Env) -> None:
+    number = env.fake.open_pull("alice", BRANCH, "canary 20", "why")
+    assert env.fake.pull(number) == {
+        "number": number, "state": "open", "title": "canary 20", "body": "why",
+        "branch": BRANCH, "head": env.head(BRANCH), "author": "alice", "merge_commit": None}
+    assert env.fake.pull_for(BRANCH) == env.fake.pull(number)
+    assert env.fake.pull_for("change/none") is None
+    env.fake.review(number, "bob", "approved")
+    env.fake.dismiss(number, "bob")
+    assert [r.state for r in env.repo.get_pull(number).get_reviews()] == ["DISMISSED"]
+    comment = env.fake.add_comment(number, "bob", "/approve")
+    assert [str(c.id) for c in env.repo.get_pull(number).get_issue_comments()] == [comment]
+    assert env.fake.comments_of(number) == ["/approve"]
+
+
+def test_fail_answers_the_operation_and_count_counts_it(env: Env) -> None:
+    number = env.open_pull()
+    env.fake.fail("close_pull", 503, times=2, retry_after=4)
+    pull = env.repo.get_pull(number)
+    pull.edit(body="edits are not closes")
+    for _ in range(2):
+        with pytest.raises(GithubException) as raised:
+            pull.edit(state="closed")
+        assert raised.value.status == 503
+        assert raised.value.headers is not None
+        assert raised.value.headers["retry-after"] == "4"
+    pull.edit(state="closed")
+    assert (env.fake.count("close_pull"), env.fake.count("edit_pull")) == (3, 1)
+    assert env.fake.pull(number)["state"] == "closed"
+    with pytest.raises(ValueError):
+        env.fake.fail("delete_everything", 500)
+
+
+def test_webhooks_are_signed_as_github_signs_them(env: Env) -> None:
+    number = env.open_pull()
+    headers, body = env.fake.webhook("pull", number, secret="s3cret", delivery="d-9")
+    digest = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert headers["X-Hub-Signature-256"] == f"sha256={digest}"
+    assert (headers["X-GitHub-Event"], headers["X-GitHub-Delivery"]) == ("pull_request", "d-9")
+    payload = json.loads(body)
+    assert (payload["action"], payload["number"]) == ("opened", number)
+    assert payload["pull_request"]["head"] == {**payload["pull_request"]["head"],
+                                               "ref": BRANCH, "sha": env.head(BRANCH)}
+    assert payload["repository"]["full_name"] == "owner/name"
+    unsigned, _ = env.fake.webhook("ping", secret="")
+    assert not any(name.startswith("X-Hub-Signature") for name in unsigned)

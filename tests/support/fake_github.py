@@ -6,7 +6,7 @@ git plumbing (`merge-tree --write-tree`, `commit-tree`, `update-ref` with the ol
 Everything else (pull requests, reviews, statuses, comments) lives in memory behind a lock.
 
 Routes (as GitHub documents them):
-    GET    /repos/{owner}/{repo}
+    GET    /repos/{owner}/{repo}                            (under `prefix`: /api/v3/repos/…)
     GET    /repos/{owner}/{repo}/pulls?state=open|closed|all&head=owner:branch&base=main
     POST   /repos/{owner}/{repo}/pulls                      title, body, head, base
     GET    /repos/{owner}/{repo}/pulls/{n}
@@ -29,23 +29,36 @@ credentials" otherwise) and is recorded in `requests`. Only merge commits are al
 repository (squash and rebase answer 405); `protected` (a reason string) or a pull's
 `mergeable = False` make merges answer 405, a `sha` other than the head answers 409.
 
-Tests act as people through helper methods (`add_review`, `dismiss_review`, `statuses`),
-and queue answers for the next calls of a route with `inject`:
+Tests act as people through the `FakeForge` interface every fake forge offers
+(tests/support/forges.py: `open_pull`, `push`, `review`, `dismiss`, `add_comment`,
+`webhook`, `fail`, `count`, …) or through GitHub-shaped helpers (`add_review`,
+`dismiss_review`, `statuses`), and queue answers for the next calls of a route with
+`inject`:
 
     fake = FakeGitHub(bare_repo_path)
     with fake.serve() as url:
         fake.inject("GET /repos/{owner}/{repo}/pulls/{number}", server_error(502), times=3)
         fake.inject("POST /repos/owner/name/pulls", rate_limited(reset=1_900_000_000))
+        fake.fail("merge", 409)                  # GitHub's "Head branch was modified"
         ...
+
+`fail` answers as GitHub documents each status: 403 is the primary rate limit
+(`X-RateLimit-Remaining: 0`, a reset a minute away) or, with `retry_after`, the secondary
+one (`Retry-After`); 429 carries `Retry-After`; 405 "Pull Request is not mergeable"; 409
+"Head branch was modified"; 422 "Validation Failed" with a reason fit for the operation.
+Webhook deliveries are built in `github_webhooks`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
+import tempfile
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,6 +68,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support import github_webhooks as hooks
 
 DOCS = "https://docs.github.com/rest"
 REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED")
@@ -79,6 +94,7 @@ class Recorded:
     query: dict[str, list[str]]
     body: Any
     headers: dict[str, str]
+    operation: str = ""     # as in `fail` and `count`; "" for other routes
 
 
 class GitError(RuntimeError):
@@ -126,21 +142,90 @@ def validation_failed(*errors: dict[str, Any]) -> Answer:
     return _error(422, "Validation Failed", list(errors))
 
 
+FAILED_VALIDATION: dict[str, dict[str, Any]] = {
+    "create_pull": {"resource": "PullRequest", "code": "custom",
+                    "message": "No commits between main and the head branch"},
+    "merge": {"resource": "PullRequest", "field": "sha", "code": "invalid",
+              "message": "sha is not a valid commit"},
+    "status": {"resource": "Status", "code": "custom",
+               "message": "This SHA and context has reached the maximum number of statuses."},
+    "comment": {"resource": "IssueComment", "field": "data", "code": "unprocessable",
+                "message": "Body is too long (maximum is 65536 characters)"},
+    "edit_pull": {"resource": "PullRequest", "field": "body", "code": "custom",
+                  "message": "body is too long (maximum is 65536 characters)"},
+}
+
+
+def failure(operation: str, status: int, retry_after: float | None = None) -> Answer:
+    """The error answer GitHub documents for `status` (see `FakeForge.fail`)."""
+    wait = {} if retry_after is None else {"Retry-After": str(math.ceil(retry_after))}
+    match status:
+        case 401:
+            return unauthorized()
+        case 403 if retry_after is not None:
+            return _error(403, "You have exceeded a secondary rate limit. Please wait a few "
+                          "minutes before you try again.", headers=wait)
+        case 403:
+            return rate_limited(reset=int(time.time()) + 60)
+        case 404:
+            return not_found()
+        case 405:
+            return _error(405, "Pull Request is not mergeable")
+        case 409:
+            return _error(409, "Head branch was modified. Review and try the merge again.")
+        case 422:
+            return validation_failed(FAILED_VALIDATION.get(operation, {
+                "resource": "PullRequest", "field": "state", "code": "invalid"}))
+        case 429:
+            return too_many_requests(math.ceil(retry_after if retry_after is not None else 60))
+        case 500 | 502 | 503 | 504:
+            return Answer(status, server_error(status).body, wait)
+    raise ValueError(f"the fake GitHub has no documented answer {status}")
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+OPERATIONS = {   # (method, route template) → operation, as in `fail` and `count`
+    ("POST", "/repos/{owner}/{repo}/pulls"): "create_pull",
+    ("GET", "/repos/{owner}/{repo}/pulls"): "list_pulls",
+    ("GET", "/repos/{owner}/{repo}/pulls/{number}"): "get_pull",
+    ("PATCH", "/repos/{owner}/{repo}/pulls/{number}"): "edit_pull",   # close_pull: closed
+    ("PUT", "/repos/{owner}/{repo}/pulls/{number}/merge"): "merge",
+    ("GET", "/repos/{owner}/{repo}/pulls/{number}/reviews"): "reviews",
+    ("POST", "/repos/{owner}/{repo}/statuses/{sha}"): "status",
+    ("POST", "/repos/{owner}/{repo}/issues/{number}/comments"): "comment",
+    ("GET", "/repos/{owner}/{repo}/issues/{number}/comments"): "comments",
+}
+
+
+def operation(method: str, template: str, body: Any) -> str:
+    """The operation a request is: a PATCH that closes a pull is `close_pull`."""
+    found = OPERATIONS.get((method, template), "")
+    if found == "edit_pull" and isinstance(body, dict) and body.get("state") == "closed":
+        return "close_pull"
+    return found
+
+
 class FakeGitHub:
-    """GitHub's REST API for one repository backed by the bare git repository `git_dir`."""
+    """GitHub's REST API for one repository backed by the bare git repository `git_dir`.
+
+    It offers the tests' `FakeForge` interface (tests/support/forges.py) too.
+    """
+
+    kind = "github"
 
     def __init__(self, git_dir: Path | str, full_name: str = "owner/name",
                  token: str = "test-token", login: str = "govbot",
-                 default_branch: str = "main") -> None:
+                 default_branch: str = "main", prefix: str = "") -> None:
         self.git_dir = Path(git_dir)
         self.owner, self.name = full_name.split("/")
+        self.repo = full_name
         self.token = token
         self.login = login
         self.default_branch = default_branch
+        self.prefix = prefix.rstrip("/")    # "/api/v3" answers as GitHub Enterprise Server
         self.url = ""
         self.lock = threading.RLock()
         self.requests: list[Recorded] = []
@@ -150,6 +235,8 @@ class FakeGitHub:
         self.commit_statuses: dict[str, list[dict[str, Any]]] = {}
         self.protected: str | None = None
         self._injected: list[tuple[str, list[Answer]]] = []
+        self._failures: dict[str, list[Answer]] = {}
+        self._opened_heads: dict[int, str] = {}
         self._ids = 1000
 
     # -- server ------------------------------------------------------------------------
@@ -159,8 +246,9 @@ class FakeGitHub:
         """Serve on 127.0.0.1 and a free port; yields the base URL (no trailing slash)."""
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{server.server_port}"
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self.url = f"http://127.0.0.1:{server.server_port}{self.prefix}"
+        # a short poll interval: shutdown() waits for the loop's next poll
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
         try:
             yield self.url
@@ -219,11 +307,142 @@ class FakeGitHub:
         with self.lock:
             return [r for r in self.requests if r.method == method and r.path == path]
 
+    # -- the FakeForge interface (tests/support/forges.py) --------------------------------
+
+    def open_pull(self, author: str, branch: str, title: str, body: str = "") -> int:
+        with self.lock:
+            answer = self._open({"head": branch, "base": self.default_branch, "title": title,
+                                 "body": body}, author)
+        if answer.status != 201:
+            raise ValueError(f"opening a pull request from {branch}: {answer.body}")
+        return int(answer.body["number"])
+
+    def push(self, branch: str, files: dict[str, str | None], author: str,
+             message: str = "edit") -> str:
+        who = {"GIT_AUTHOR_NAME": author, "GIT_COMMITTER_NAME": author,
+               "GIT_AUTHOR_EMAIL": f"{author}@users.noreply.github.com",
+               "GIT_COMMITTER_EMAIL": f"{author}@users.noreply.github.com"}
+        with self.lock, tempfile.TemporaryDirectory() as scratch:
+            old = self.head(branch)
+            parent = old or self.head(self.default_branch)
+            # an index of its own; an empty work tree, which git wants for removals only
+            env = {**who, "GIT_INDEX_FILE": str(Path(scratch) / "index"),
+                   "GIT_WORK_TREE": scratch}
+            if parent:
+                self.git("read-tree", parent, env=env)
+            for path, text in files.items():
+                if text is None:
+                    self.git("update-index", "--force-remove", path, env=env)
+                else:
+                    blob = self.git("hash-object", "-w", "--stdin", stdin=text)
+                    self.git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}",
+                             env=env)
+            tree = self.git("write-tree", env=env)
+            commit = self.git("commit-tree", tree, *(["-p", parent] if parent else []),
+                              "-m", message, env=env)
+            self.git("update-ref", f"refs/heads/{branch}", commit, old or "")
+        return commit
+
+    def review(self, number: int, login: str, state: str, commit: str | None = None) -> None:
+        states = {"approved": "APPROVED", "changes_requested": "CHANGES_REQUESTED",
+                  "commented": "COMMENTED"}
+        if state not in states:
+            raise ValueError(f"review state must be one of {tuple(states)}")
+        self.add_review(number, login, states[state], commit_id=commit)
+
+    def dismiss(self, number: int, login: str) -> None:
+        with self.lock:
+            given = [r for r in self.reviews.get(number, []) if r["user"]["login"] == login
+                     and r["state"] != "DISMISSED"]
+            if not given:
+                raise ValueError(f"{login} has no review on #{number} to dismiss")
+            given[-1]["state"] = "DISMISSED"
+
+    def add_comment(self, number: int, login: str, text: str) -> str:
+        with self.lock:
+            if number not in self.comments:
+                raise ValueError(f"no pull request #{number}")
+            return str(self._comment(number, login, text).body["id"])
+
+    def fail(self, operation: str, status: int, times: int = 1,
+             retry_after: float | None = None) -> None:
+        if operation not in {*OPERATIONS.values(), "close_pull"}:
+            raise ValueError(f"unknown operation {operation!r}")
+        answer = failure(operation, status, retry_after)
+        with self.lock:
+            self._failures.setdefault(operation, []).extend([answer] * times)
+
+    def webhook(self, event: str, number: int | None = None, *, secret: str,
+                comment_id: str | None = None, delivery: str | None = None
+                ) -> tuple[dict[str, str], bytes]:
+        """`event` is "pull", "review", "comment", "push" or "ping"; any other name is sent
+        as that X-GitHub-Event with a bare payload."""
+        with self.lock:
+            payload = self._hook_payload(event, number, comment_id)
+        return hooks.delivery(hooks.EVENTS.get(event, event), payload, secret, delivery)
+
+    def pull(self, number: int) -> dict[str, Any]:
+        with self.lock:
+            pull = self.pulls[number]
+            return {"number": number, "state": "merged" if pull["merged"] else pull["state"],
+                    "title": pull["title"], "body": pull["body"] or "",
+                    "branch": pull["head"]["ref"], "head": self._pull_head(pull),
+                    "author": pull["user"]["login"], "merge_commit": pull["merge_commit_sha"]}
+
+    def pull_for(self, branch: str) -> dict[str, Any] | None:
+        with self.lock:
+            numbers = [n for n, p in self.pulls.items() if p["head"]["ref"] == branch]
+            return self.pull(max(numbers)) if numbers else None
+
+    def statuses_of(self, sha: str) -> list[dict[str, str]]:
+        return [{"context": s["context"], "state": s["state"],
+                 "description": s["description"] or ""} for s in self.statuses(sha)]
+
+    def comments_of(self, number: int) -> list[str]:
+        with self.lock:
+            return [str(c["body"]) for c in self.comments.get(number, [])]
+
+    def count(self, operation: str) -> int:
+        with self.lock:
+            return sum(1 for r in self.requests if r.operation == operation)
+
+    def take_failure(self, operation: str) -> Answer | None:
+        with self.lock:
+            queued = self._failures.get(operation)
+            return queued.pop(0) if queued else None
+
+    def _hook_payload(self, event: str, number: int | None, comment_id: str | None
+                      ) -> dict[str, Any]:
+        repository, sender = self.repository(), self._user(self.login)
+        if event == "ping":
+            return hooks.ping(repository, sender)
+        if event == "push":
+            after = self.head(self.default_branch) or ""
+            before = self.commit_exists(f"{after}^") or "0" * 40
+            return hooks.push(f"refs/heads/{self.default_branch}", before, after,
+                              self.git("log", "-1", "--format=%B", after), repository, sender)
+        if event not in hooks.EVENTS:
+            return {"action": "created", "repository": repository, "sender": sender}
+        if number is None:
+            raise ValueError(f"a {event} webhook is about a pull request: give its number")
+        pull = self._pull_json(self.pulls[number])
+        if event == "review":
+            return hooks.pull_request_review(self.reviews[number][-1], pull, repository)
+        if event == "comment":
+            comments = self.comments[number]
+            chosen = [c for c in comments if str(c["id"]) == comment_id] if comment_id else []
+            return hooks.issue_comment((chosen or comments)[-1], pull, repository)
+        opened = self._opened_heads.get(number, pull["head"]["sha"])
+        action = ("closed" if pull["state"] == "closed" else
+                  "synchronize" if pull["head"]["sha"] != opened else "opened")
+        return hooks.pull_request(action, pull, repository, before=opened)
+
     # -- git ---------------------------------------------------------------------------
 
-    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
+    def git(self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+            ) -> str:
         done = subprocess.run(["git", "--git-dir", str(self.git_dir), *args],
-                              capture_output=True, text=True,
+                              capture_output=True, text=True, input=stdin,
                               env={**os.environ, **(env or {})}, check=False)
         if done.returncode != 0:
             raise GitError(f"git {' '.join(args)}: {done.returncode}: {done.stderr.strip()}")
@@ -300,7 +519,7 @@ class FakeGitHub:
             base = self.head(pull["base"]["ref"])
             if base is not None:
                 pull["base"]["sha"] = base
-        shown = json.loads(json.dumps(pull))
+        shown: dict[str, Any] = json.loads(json.dumps(pull))
         if self.protected and pull["state"] == "open":
             shown["mergeable_state"] = "blocked"
         return shown
@@ -331,9 +550,12 @@ class FakeGitHub:
         return Answer(200, pulls)
 
     def create_pull(self, query: dict[str, list[str]], body: Any) -> Answer:
-        doc = f"{DOCS}/pulls/pulls#create-a-pull-request"
         if not isinstance(body, dict):
             return _error(400, "Problems parsing JSON")
+        return self._open(body, self.login)
+
+    def _open(self, body: dict[str, Any], author: str) -> Answer:
+        doc = f"{DOCS}/pulls/pulls#create-a-pull-request"
         missing = [f for f in ("head", "base") if not body.get(f)]
         if not body.get("title") and not body.get("issue"):
             missing.insert(0, "title")
@@ -374,7 +596,7 @@ class FakeGitHub:
             "statuses_url": f"{self.api}/statuses/{head_sha}",
             "number": number, "state": "open", "locked": False,
             "title": body.get("title", ""), "body": body.get("body"),
-            "user": self._user(self.login), "draft": bool(body.get("draft", False)),
+            "user": self._user(author), "draft": bool(body.get("draft", False)),
             "created_at": now, "updated_at": now, "closed_at": None, "merged_at": None,
             "merge_commit_sha": None, "merged": False, "mergeable": True,
             "mergeable_state": "clean", "merged_by": None,
@@ -385,6 +607,7 @@ class FakeGitHub:
             "author_association": "MEMBER",
         }
         self.pulls[number] = pull
+        self._opened_heads[number] = head_sha
         self.reviews[number] = []
         self.comments[number] = []
         return Answer(201, self._pull_json(pull), {"Location": pull["url"]})
@@ -541,18 +764,21 @@ class FakeGitHub:
         if not isinstance(body, dict) or not body.get("body"):
             return validation_failed({"resource": "IssueComment", "field": "body",
                                       "code": "missing_field"})
+        return self._comment(int(number), self.login, str(body["body"]))
+
+    def _comment(self, number: int, login: str, text: str) -> Answer:
         comment_id = self._next_id()
         now = _now()
-        html = self.pulls[int(number)]["html_url"]
-        comment = {
+        html = self.pulls[number]["html_url"]
+        comment: dict[str, Any] = {
             "id": comment_id, "node_id": f"IC_{comment_id}",
             "url": f"{self.api}/issues/comments/{comment_id}",
             "html_url": f"{html}#issuecomment-{comment_id}",
-            "issue_url": f"{self.api}/issues/{number}", "body": body["body"],
-            "user": self._user(self.login), "created_at": now, "updated_at": now,
+            "issue_url": f"{self.api}/issues/{number}", "body": text,
+            "user": self._user(login), "created_at": now, "updated_at": now,
             "author_association": "MEMBER",
         }
-        self.comments[int(number)].append(comment)
+        self.comments[number].append(comment)
         return Answer(201, dict(comment), {"Location": comment["url"]})
 
     def delete_branch(self, query: dict[str, list[str]], body: Any, branch: str) -> Answer:
@@ -571,7 +797,7 @@ Route = tuple[str, str, "re.Pattern[str]", Callable[..., Answer]]
 
 
 def _routes(fake: FakeGitHub) -> list[Route]:
-    table = [
+    table: list[tuple[str, str, Callable[..., Answer]]] = [
         ("GET", "", fake.get_repo),
         ("GET", "/pulls", fake.list_pulls),
         ("POST", "/pulls", fake.create_pull),
@@ -627,24 +853,31 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
         def _handle(self, method: str) -> None:
             split = urlsplit(self.path)
             path, query = split.path.rstrip("/") or "/", parse_qs(split.query)
+            if fake.prefix:     # outside the prefix nothing matches a route: 404
+                path = path.removeprefix(fake.prefix) if path.startswith(
+                    fake.prefix + "/") else f"/outside{path}"
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:
                 body = json.loads(raw) if raw.strip() else None
                 bad_json = False
             except ValueError:
                 body, bad_json = raw.decode(errors="replace"), True
-            with fake.lock:
-                fake.requests.append(Recorded(method, path, query, body, dict(self.headers)))
-                answer, extra = self._answer(method, path, query, body, bad_json)
-            self._send(answer, extra)
-
-        def _answer(self, method: str, path: str, query: dict[str, list[str]], body: Any,
-                    bad_json: bool) -> tuple[Answer, dict[str, str]]:
             matched = [(template, pattern.match(path), action)
                        for m, template, pattern, action in routes if m == method]
             found = next(((t, mt, a) for t, mt, a in matched if mt), None)
             template = found[0] if found else path
-            injected = fake.take_injected(method, template, path)
+            done = operation(method, template, body)
+            with fake.lock:
+                fake.requests.append(Recorded(method, path, query, body, dict(self.headers),
+                                              done))
+                answer, extra = self._answer(method, path, query, body, bad_json, found, done)
+            self._send(answer, extra)
+
+        def _answer(self, method: str, path: str, query: dict[str, list[str]], body: Any,
+                    bad_json: bool, found: tuple[str, re.Match[str] | None, Any] | None,
+                    done: str) -> tuple[Answer, dict[str, str]]:
+            template = found[0] if found else path
+            injected = fake.take_injected(method, template, path) or fake.take_failure(done)
             if injected is not None:
                 return injected, {}
             authorization = self.headers.get("Authorization", "")
