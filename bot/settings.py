@@ -75,6 +75,7 @@ def forge_settings(env: Mapping[str, str], home: Path) -> ForgeSettings:
         webhook_secret=env.get("GOVBOT_FORGE_WEBHOOK_SECRET") or "",
         poll_seconds=seconds(env, "GOVBOT_FORGE_POLL_SECONDS", 60.0),
         backoff_seconds=seconds(env, "GOVBOT_FORGE_BACKOFF_SECONDS", 0.5),
+        pacing_seconds=seconds(env, "GOVBOT_FORGE_PACING_SECONDS", 1.0),
     )
 
 

@@ -120,6 +120,7 @@ class ForgeSettings:
     webhook_secret: str = ""    # GOVBOT_FORGE_WEBHOOK_SECRET
     poll_seconds: float = 60.0  # GOVBOT_FORGE_POLL_SECONDS
     backoff_seconds: float = 0.5  # GOVBOT_FORGE_BACKOFF_SECONDS: first retry's wait
+    pacing_seconds: float = 1.0  # GOVBOT_FORGE_PACING_SECONDS: GitHub's pause between writes
 
     @property
     def api_url(self) -> str:
@@ -166,7 +167,8 @@ def api(settings: ForgeSettings) -> ForgeApi:
     """The API adapter of a hosted forge; each imports its client library only here."""
     if settings.kind == "github":
         from bot.forge.github import GitHubApi
-        return GitHubApi(settings.api_url, settings.token, settings.repo)
+        return GitHubApi(settings.api_url, settings.token, settings.repo,
+                         write_interval=settings.pacing_seconds)
     if settings.kind == "gitlab":
         from bot.forge.gitlab import GitLabApi
         return GitLabApi(settings.api_url, settings.token, settings.repo)

@@ -72,7 +72,8 @@ def hosted(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hosted]:
             "GOVBOT_HOME": str(tmp_path / "home"), "GOVBOT_FORGE": fake.kind,
             "GOVBOT_REPO_URL": str(origin.path), "GOVBOT_FORGE_URL": api,
             "GOVBOT_FORGE_TOKEN": fake.token, "GOVBOT_FORGE_REPO": fake.repo,
-            "GOVBOT_FORGE_WEBHOOK_SECRET": SECRET, "GOVBOT_FORGE_BACKOFF_SECONDS": "0"})
+            "GOVBOT_FORGE_WEBHOOK_SECRET": SECRET, "GOVBOT_FORGE_BACKOFF_SECONDS": "0",
+            "GOVBOT_FORGE_PACING_SECONDS": "0"})
         app = build(settings, clock=lambda: FIXED_NOW)
         context = app.workflow.context
         # handled in the request's thread, so a test sees its effect when the POST returns
@@ -238,7 +239,7 @@ def test_a_forge_failing_three_times_then_answering_opens_one_pull_request(
 
 
 def test_a_forge_that_stays_down_leaves_nothing_half_done(hosted: Hosted) -> None:
-    hosted.fake.fail("create_pull", 503, times=20)
+    hosted.fake.fail("create_pull", 503, times=5)  # every attempt of one command
     [answer] = hosted.say("/canary svc-user 20%")
     assert not getattr(answer, "ok", True) and "not answering" in answer.text
     assert hosted.app.store.changes("open") == []

@@ -22,20 +22,31 @@ from bot.core.types import Author, Decision
 from bot.forge import Forge, ForgeSettings, build, mirror_path, open_mirror
 from bot.repo.git import MAIN, PolicyRepo
 from policies.intents import Canary
-from tests.support.fake_gitea import FakeGitea
-from tests.support.fake_github import FakeGitHub
-from tests.support.fake_gitlab import FakeGitLab
 from tests.support.forges import FakeForge
 
 ALICE = Author("Alice Wang", "alice@example.com")
 GOVBOT = Author("govbot", "govbot@localhost")
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 PATH = "services/dev/demo/svc-user.yaml"
+
+
+def _github(git_dir: Path) -> FakeForge:
+    from tests.support.fake_github import FakeGitHub
+    return FakeGitHub(git_dir)
+
+
+def _gitlab(git_dir: Path) -> FakeForge:
+    from tests.support.fake_gitlab import FakeGitLab
+    return FakeGitLab(git_dir)
+
+
+def _gitea(git_dir: Path) -> FakeForge:
+    from tests.support.fake_gitea import FakeGitea
+    return FakeGitea(git_dir)
+
+
 FAKES: dict[str, Callable[[Path], FakeForge]] = {
-    "github": lambda git_dir: FakeGitHub(git_dir),
-    "gitlab": lambda git_dir: FakeGitLab(git_dir),
-    "gitea": lambda git_dir: FakeGitea(git_dir),
-}
+    "github": _github, "gitlab": _gitlab, "gitea": _gitea}
 
 
 @dataclass
@@ -56,7 +67,8 @@ class Setup:
 
 def remote_settings(fake: FakeForge, **extra: object) -> ForgeSettings:
     return replace(ForgeSettings(kind=fake.kind, repo_url=str(fake.git_dir), url=fake.url,
-                                 token=fake.token, repo=fake.repo, backoff_seconds=0.0),
+                                 token=fake.token, repo=fake.repo, backoff_seconds=0.0,
+                                 pacing_seconds=0.0),
                    **extra)  # type: ignore[arg-type]
 
 
