@@ -9,7 +9,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +54,7 @@ class Hosted:
             return int(error.code)
 
     def hook(self, event: str, number: int | None = None, **extra: str) -> int:
-        headers, body = self.fake.webhook(event, number, secret=SECRET, **extra)  # type: ignore[arg-type]
+        headers, body = self.fake.webhook(event, number, secret=SECRET, **extra)
         return self.deliver(headers, body)
 
     def number(self, branch: str) -> int:
@@ -77,7 +77,10 @@ def hosted(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hosted]:
         app = build(settings, clock=lambda: FIXED_NOW)
         context = app.workflow.context
         # handled in the request's thread, so a test sees its effect when the POST returns
-        route = forge_events(context.forge, app.workflow, run=lambda work: work())
+        def now(work: Callable[[], object]) -> None:
+            work()
+
+        route = forge_events(context.forge, app.workflow, run=now)
         server = make_server("127.0.0.1", 0, {"/forge/events": route})
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

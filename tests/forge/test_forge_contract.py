@@ -150,7 +150,10 @@ def test_a_new_change_has_no_reviews(setup: Setup) -> None:
     change = setup.change()
     setup.forge.open(change, "body")
     pull = setup.forge.pull_of(change)
-    assert pull is None if setup.fake is None else setup.forge.reviews(pull.number) == []
+    if setup.fake is None:
+        assert pull is None
+    else:
+        assert pull is not None and setup.forge.reviews(pull.number) == []
 
 
 def test_merge_makes_a_merge_commit_with_the_trailers_and_drops_the_branch(
@@ -168,8 +171,8 @@ def test_merge_makes_a_merge_commit_with_the_trailers_and_drops_the_branch(
     assert setup.origin.read(MAIN, PATH) == "weight: 20\n"
     assert change.branch not in setup.origin.branches("change/")
     if setup.fake is not None:
-        assert setup.fake.pull(setup.fake.pull_for(change.branch)["number"])["state"] == \
-            "merged"  # type: ignore[index]
+        pull = setup.fake.pull_for(change.branch)
+        assert pull is not None and setup.fake.pull(pull["number"])["state"] == "merged"
 
 
 def test_merge_after_main_moved_keeps_both(setup: Setup) -> None:
@@ -195,8 +198,8 @@ def test_close_drops_the_branch_and_leaves_main(setup: Setup) -> None:
     assert change.branch not in setup.origin.branches("change/")
     assert setup.forge.main() == main
     if setup.fake is not None:
-        number = setup.fake.pull_for(change.branch)["number"]  # type: ignore[index]
-        assert setup.fake.pull(number)["state"] == "closed"
+        pull = setup.fake.pull_for(change.branch)
+        assert pull is not None and setup.fake.pull(pull["number"])["state"] == "closed"
     setup.forge.close(change)  # closing again is harmless
 
 
