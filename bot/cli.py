@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,8 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.chat import ServedChat
+    from bot.core.events import Event
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,17 +102,18 @@ def serve(host: str, port: int) -> None:
     routes = {path: handler for chat in chats for path, handler in chat.routes().items()}
     context = app.workflow.context
     if context.forge.webhooks:
-        routes["/forge/events"] = forge_events(context.forge, app.workflow)
+        routes["/forge/events"] = forge_events(
+            context.forge, lambda hook: _tell(chats, app.workflow.forge_event(hook)))
     server = make_server(host, port, routes)
     for reply in app.workflow.sync():
         logging.getLogger("govbot").info("%s", reply.text)
     for chat in chats:
         chat.start()
     stopping = threading.Event()
-    threading.Thread(target=_sweep, args=(app, stopping), name="govbot-sweep",
+    threading.Thread(target=_sweep, args=(app, chats, stopping), name="govbot-sweep",
                      daemon=True).start()
     if context.forge.kind != "local":
-        threading.Thread(target=_poll, args=(app, stopping), name="govbot-forge-poll",
+        threading.Thread(target=_poll, args=(app, chats, stopping), name="govbot-forge-poll",
                          daemon=True).start()
     click.echo(f"govbot serving on http://{host}:{server.server_port} "
                f"({', '.join(sorted(routes)) or 'no chat configured'}; /healthz)"
@@ -130,20 +134,29 @@ def serve(host: str, port: int) -> None:
 SWEEP_SECONDS = 30.0
 
 
-def _sweep(app: App, stopping: threading.Event) -> None:
+def _tell(chats: Sequence[ServedChat], events: Sequence[Event]) -> None:
+    """Events no chat command asked for: logged, and told where each change's card is."""
+    for event in events:
+        logging.getLogger("govbot").info("%s", event.text)
+    for chat in chats:
+        try:
+            chat.announce(events)
+        except Exception:
+            logging.getLogger("govbot").exception("announcing %d events", len(events))
+
+
+def _sweep(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> None:
     """Merge approved changes a failure left open, every SWEEP_SECONDS, until stopped."""
     while not stopping.wait(SWEEP_SECONDS):
-        for event in app.workflow.sweep():
-            logging.getLogger("govbot").info("%s", event.text)
+        _tell(chats, app.workflow.sweep())
 
 
-def _poll(app: App, stopping: threading.Event) -> None:
+def _poll(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> None:
     """Ask the forge for what webhooks would say: at start (to catch up after downtime)
     and every GOVBOT_FORGE_POLL_SECONDS, until stopped."""
     seconds = app.settings.forge.poll_seconds
     while True:
-        for event in app.workflow.poll():
-            logging.getLogger("govbot").info("%s", event.text)
+        _tell(chats, app.workflow.poll())
         if stopping.wait(seconds):
             return
 

@@ -26,9 +26,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from wsgiref.simple_server import make_server as _make_server
 
 from bot.chat import WsgiApp
-from bot.forge import Forge
+from bot.forge import Forge, Hook
 from bot.forge.api import ForgeError, Unverified
-from bot.workflow import Workflow
 
 log = logging.getLogger("govbot.server")
 
@@ -70,12 +69,12 @@ def router(routes: Mapping[str, WsgiApp]) -> WsgiApp:
     return app
 
 
-def forge_events(forge: Forge, workflow: Workflow,
+def forge_events(forge: Forge, handle: Callable[[Hook], object],
                  run: Callable[[Callable[[], object]], None] | None = None) -> WsgiApp:
     """`/forge/events`: a webhook delivery is verified before anything else (401 when its
-    signature or token is wrong, and nothing changes), answered at once, and handled
-    after the answer (`run`, a thread by default); a repeated delivery id is dropped by
-    the workflow."""
+    signature or token is wrong, and nothing changes), answered at once, and handled by
+    `handle` (`Workflow.forge_event`, which drops a repeated delivery id) after the
+    answer (`run`, a thread by default)."""
 
     def background(work: Callable[[], object]) -> None:
         threading.Thread(target=work, name="govbot-forge-event", daemon=True).start()
@@ -102,7 +101,7 @@ def forge_events(forge: Forge, workflow: Workflow,
             return _json(start_response, "401 Unauthorized", {"error": "unverified"})
         except ForgeError as error:
             return _json(start_response, "400 Bad Request", {"error": error.message})
-        start(lambda: workflow.forge_event(hook))
+        start(lambda: handle(hook))
         return _json(start_response, "202 Accepted", {"ok": True, "delivery": hook.delivery})
 
     return app

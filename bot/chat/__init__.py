@@ -126,6 +126,24 @@ class ServedChat(Protocol):
 
     def stop(self) -> None: ...
 
+    def announce(self, events: Sequence[Event]) -> None:
+        """Events no command of this platform asked for (a review on the forge, the
+        sweep, polling): each one about a change goes to that change's card thread and
+        redraws the card; changes without a card here, and other events, are skipped."""
+        ...
+
+
+def about_cards(events: Sequence[Event]) -> list[tuple[int, Event]]:
+    """The events of `events` that concern a change's card, with the change's id."""
+    found: list[tuple[int, Event]] = []
+    for event in events:
+        match event:
+            case ChangeMerged() | ApprovalRecorded() | ChangeRejected():
+                found.append((event.change.id, event))
+            case ApplyFailed(change=ChangeView() as change):
+                found.append((change.id, event))
+    return found
+
 
 class ChatRefs(Protocol):
     """Where an adapter remembers the messages it posted for a change (the store)."""

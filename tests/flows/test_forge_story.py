@@ -80,7 +80,7 @@ def hosted(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hosted]:
         def now(work: Callable[[], object]) -> None:
             work()
 
-        route = forge_events(context.forge, app.workflow, run=now)
+        route = forge_events(context.forge, app.workflow.forge_event, run=now)
         server = make_server("127.0.0.1", 0, {"/forge/events": route})
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

@@ -25,11 +25,11 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bot.chat import ChatCore, ChatRefs, WsgiApp, deliver
+from bot.chat import ChatCore, ChatRefs, WsgiApp, about_cards, deliver
 from bot.chat.dingtalk import PLATFORM, DingTalkSettings
 from bot.chat.dingtalk.api import Http, OpenApi
 from bot.chat.dingtalk.callback import callback_app, message_key
@@ -39,6 +39,7 @@ from bot.chat.dingtalk.sign import strip_mention
 from bot.chat.dingtalk.stream import StreamRunner, Work
 from bot.chat.dingtalk.surface import CardMode, DingTalkSurface, Place, change_key
 from bot.core.errors import UserError
+from bot.core.events import Event
 from bot.core.types import Command
 from commands import approve, grammar, lookup, reject
 
@@ -149,6 +150,12 @@ class DingTalkChat:
                           place.conversation_id, text,
                           team=str(payload.get("senderCorpId") or ""), event_id=msg_id)
         deliver(self.surface, place, self._core.handle(command))
+
+    def announce(self, events: Sequence[Event]) -> None:
+        for change_id, event in about_cards(events):
+            ref = self._refs.chat_ref(change_key(change_id))
+            if ref:
+                deliver(self.surface, Place.of_card(ref), [event])
 
     def handle_click(self, payload: Mapping[str, Any], delivery: str) -> None:
         """An Approve / Reject press on a card; the clicker is the one who decides."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -29,7 +29,7 @@ from slack_bolt import Ack, App
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
-from bot.chat import ChatCore, ChatRefs, WsgiApp, deliver
+from bot.chat import ChatCore, ChatRefs, WsgiApp, about_cards, deliver
 from bot.chat.slack import PLATFORM, SlackSettings
 from bot.chat.slack.blocks import APPROVE, REJECT, cut, escape, mention, unescape
 from bot.chat.slack.handler import BodyHandler
@@ -38,6 +38,7 @@ from bot.chat.slack.post import Backlog, ChannelQueues, CountingExecutor, sdk_lo
 from bot.chat.slack.socket import SocketLink
 from bot.chat.slack.surface import Origin, SlackSurface, change_key
 from bot.chat.slack.verify import signed, verifier
+from bot.core.events import Event
 from bot.core.types import Command
 
 log = logging.getLogger("govbot.slack")
@@ -179,6 +180,13 @@ class SlackChat:
             Command(PLATFORM, user, channel, f"/{verb} {value}", team=team,
                     event_id=f"action:{action.get('action_ts', '')}:{user}"),
             Origin("click", channel, user, thread_ts=thread))
+
+    def announce(self, events: Sequence[Event]) -> None:
+        for change_id, event in about_cards(events):
+            ref = self._refs.chat_ref(change_key(change_id))
+            if ref is not None:
+                deliver(self.surface, Origin("mention", str(ref["channel"]), "",
+                                             thread_ts=str(ref["thread_ts"])), [event])
 
     def _submit(self, command: Command, origin: Origin) -> None:
         self._backlog.add()
