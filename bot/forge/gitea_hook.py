@@ -5,7 +5,8 @@ webhook's secret. Gitea signs the raw body with the secret (HMAC-SHA256, hex) in
 `X-Gitea-Signature`, and again as `X-Hub-Signature-256: sha256=<hex>`. It names each event
 twice: `X-Gitea-Event` is the coarse name (`pull_request`, `issue_comment`,
 `pull_request_approved` …), `X-Gitea-Event-Type` the precise one (`pull_request_sync`,
-`pull_request_review_approved`, `pull_request_comment` …), which decides when present:
+`pull_request_review_approved`, `pull_request_comment` …), which decides when present.
+Forgejo, Gitea's fork, sends the same headers named `X-Forgejo-*` as well; either is read.
 
     pull_request, pull_request_sync                          → "pull"
     pull_request_review_approved | _rejected | _comment      → "review"
@@ -48,11 +49,10 @@ def read_hook(headers: Mapping[str, str], body: bytes, secret: str) -> Hook:
     """A verified delivery as a Hook; Unverified when it is not signed with `secret`."""
     lower = {name.lower(): value for name, value in headers.items()}
     verify(lower, body, secret)
-    delivery = (lower.get("x-gitea-delivery") or lower.get("x-gogs-delivery")
-                or f"sha256:{hashlib.sha256(body).hexdigest()}")
-    precise = lower.get("x-gitea-event-type", "").strip()
+    delivery = _header(lower, "delivery") or f"sha256:{hashlib.sha256(body).hexdigest()}"
+    precise = _header(lower, "event-type")
     event = (PRECISE.get(precise, "other") if precise
-             else COARSE.get(lower.get("x-gitea-event", "").strip(), "other"))
+             else COARSE.get(_header(lower, "event"), "other"))
     try:
         payload = json.loads(body)
     except ValueError as error:
@@ -74,7 +74,7 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
     `headers` have lower-case names."""
     if not secret:
         raise Unverified("gitea webhook: no secret is set, so no delivery can be verified")
-    signed = headers.get("x-gitea-signature", "").strip()
+    signed = _header(headers, "signature")
     if not signed:
         hub = headers.get("x-hub-signature-256", "").strip()
         signed = hub.removeprefix("sha256=") if hub.startswith("sha256=") else ""
@@ -83,6 +83,15 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str) -> None:
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(signed.lower().encode(), expected.encode()):
         raise Unverified("gitea webhook: the signature does not match the secret")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    """`X-Gitea-<name>`, else Forgejo's `X-Forgejo-<name>`; "" when neither is sent."""
+    for vendor in ("gitea", "forgejo"):
+        value = headers.get(f"x-{vendor}-{name}", "").strip()
+        if value:
+            return value
+    return ""
 
 
 def _comment(delivery: str, payload: Any) -> Hook:

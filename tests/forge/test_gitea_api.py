@@ -492,6 +492,16 @@ def test_the_hub_signature_alone_is_accepted_and_headers_may_have_any_case(env: 
     assert env.api.hook(headers, body, SECRET).event == "pull"
 
 
+def test_forgejo_s_own_header_names_are_read(env: Env) -> None:
+    pull = env.pull()
+    env.fake.review(pull.number, "bob", "approved")
+    headers, body = env.fake.webhook("review", pull.number, secret=SECRET, delivery="d-3")
+    forgejo = {name.replace("X-Gitea-", "X-Forgejo-"): value for name, value in headers.items()
+               if not name.startswith(("X-Hub-", "X-Gogs-", "X-GitHub-"))}
+    hook = env.api.hook(_lower(forgejo), body, SECRET)
+    assert (hook.delivery, hook.event, hook.number) == ("d-3", "review", pull.number)
+
+
 @pytest.mark.parametrize("case", ["wrong secret", "tampered", "unsigned", "no secret here"])
 def test_deliveries_that_cannot_be_verified_are_refused(env: Env, case: str) -> None:
     pull = env.pull()
