@@ -27,7 +27,8 @@ log = logging.getLogger("govbot.forge")
 
 T = TypeVar("T")
 ATTEMPTS = 5
-MAX_WAIT = 60.0  # a rate limit that lasts longer is reported, not slept through
+MAX_WAIT = 60.0
+MERGE_TRIES = 3  # a rate limit that lasts longer is reported, not slept through
 NAMES = {"github": "GitHub", "gitlab": "GitLab", "gitea": "Gitea"}
 
 
@@ -109,8 +110,20 @@ class RemoteForge:
     def merge_pull(self, pull: Pull, message: str, head: str = "") -> str:
         title, _blank, rest = message.partition("\n")
         head = head or pull.head_sha
-        self._call(f"merging pull request {pull.number}",
-                   lambda: self.api.merge_pull(pull.number, head, title, rest.strip("\n")))
+        for attempt in range(MERGE_TRIES):
+            try:
+                self._call(f"merging pull request {pull.number}",
+                           lambda: self.api.merge_pull(pull.number, head, title,
+                                                       rest.strip("\n")))
+                break
+            except Refused as refused:
+                # right after a push, forges answer 405/406/422 while they still work out
+                # whether the branch can merge; a real refusal says so every time
+                cause = refused.__cause__
+                if attempt + 1 >= MERGE_TRIES or not isinstance(cause, ForgeError) or \
+                        cause.status not in (405, 406, 422):
+                    raise
+                self._sleep(self._backoff * 2 ** (attempt + 1))
         self.mirror.main(fresh=True)
         return self.mirror.merge_of(head) or self.mirror.main()
 

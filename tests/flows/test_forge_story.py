@@ -254,7 +254,7 @@ def test_a_forge_that_stays_down_leaves_nothing_half_done(hosted: Hosted) -> Non
 def test_a_merge_the_forge_refuses_keeps_the_change_open_and_says_why(
         hosted: Hosted) -> None:
     hosted.say("/canary svc-user 20%")
-    hosted.fake.fail("merge", 405, times=1)
+    hosted.fake.fail("merge", 405, times=3)
     replies = hosted.say("/approve 1", user="bob")
     text = " ".join(r.text for r in replies)
     assert "could not be merged" in text and hosted.app.workflow.context.forge.name in text

@@ -246,11 +246,22 @@ def test_a_refused_merge_names_the_forge_and_its_reason(hosted: Setup) -> None:
     assert hosted.fake is not None
     change = hosted.change()
     hosted.forge.open(change, "body")
-    hosted.fake.fail("merge", 405, times=1)
+    hosted.fake.fail("merge", 405, times=3)  # a refusal that stays, not a forge still checking
     with pytest.raises(Refused) as refused:
         hosted.forge.merge(change, "Merge change #1\n", GOVBOT)
     assert hosted.forge.name in str(refused.value)
     assert change.branch in hosted.origin.branches("change/")  # the change stays open
+
+
+def test_a_merge_refused_while_the_forge_still_checks_mergeability_is_tried_again(
+        hosted: Setup) -> None:
+    assert hosted.fake is not None
+    change = hosted.change()
+    hosted.forge.open(change, "body")
+    hosted.fake.fail("merge", 405, times=1)
+    merged = hosted.forge.merge(change, "Merge change #1\n", GOVBOT)
+    assert hosted.origin.head(MAIN) == merged
+    assert hosted.fake.count("merge") == 2
 
 
 def test_a_wrong_token_is_refused_not_retried(hosted: Setup, tmp_path: Path) -> None:
