@@ -266,3 +266,48 @@ def test_a_merge_the_forge_refuses_keeps_the_change_open_and_says_why(
 def test_hook_json_is_dropped_when_unsigned(hosted: Hosted) -> None:
     body = json.dumps({"zen": "x"}).encode()
     assert hosted.deliver({"Content-Type": "application/json"}, body) == 401
+
+
+def test_a_hand_written_change_to_access_yaml_needs_two_approvals_from_sre(
+        hosted: Hosted) -> None:
+    text = hosted.origin.read(MAIN, "access.yaml")
+    assert text is not None
+    edited = text.replace("  team: [alice]", "  team: [alice, dave]")
+    assert edited != text
+    hosted.fake.push("hand/team", {"access.yaml": edited}, author="alice")
+    number = hosted.fake.open_pull("alice", "hand/team", "dave joins the team")
+    hosted.app.workflow.poll()
+    head = hosted.fake.pull(number)["head"]
+    [status] = [s for s in hosted.fake.statuses_of(head) if s["context"] == "govbot/guard"][-1:]
+    assert status["state"] == "pending" and "2 approvals" in status["description"], status
+    hosted.fake.review(number, "bob", "approved")
+    hosted.hook("review", number)
+    assert hosted.fake.pull(number)["state"] == "open"           # one of two
+    hosted.fake.review(number, "carol", "approved")
+    hosted.hook("review", number)
+    assert hosted.fake.pull(number)["state"] == "merged"
+    assert hosted.origin.read(MAIN, "access.yaml") == edited
+
+
+def test_with_merge_forge_the_status_is_the_gate_and_people_merge(hosted: Hosted) -> None:
+    config = hosted.origin.read(MAIN, "govbot.yaml")
+    assert config is not None and "merge: govbot" in config
+    hosted.origin.set_ref(MAIN, hosted.origin.commit(
+        hosted.origin.head(MAIN), {"govbot.yaml": config.replace("merge: govbot",
+                                                                 "merge: forge")},
+        GOVBOT, "people merge on the forge"))
+    path = "services/dev/demo/svc-order.yaml"
+    text = hosted.origin.read(MAIN, path)
+    assert text is not None
+    hosted.fake.push("hand/order", {path: text + "  release:\n    strategy: canary\n"
+                                           "    canaryWeight: 5\n"}, author="alice")
+    number = hosted.fake.open_pull("alice", "hand/order", "svc-order canary 5%")
+    import time
+    time.sleep(2.1)  # govbot fetches main at most every 2 s
+    hosted.fake.review(number, "bob", "approved")
+    hosted.app.workflow.poll()
+    head = hosted.fake.pull(number)["head"]
+    [status] = [s for s in hosted.fake.statuses_of(head) if s["context"] == "govbot/guard"][-1:]
+    assert status["state"] == "success"
+    assert hosted.fake.pull(number)["state"] == "open"            # left to people
+    assert "People merge it on the forge" in hosted.fake.comments_of(number)[0]
