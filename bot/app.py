@@ -12,12 +12,15 @@ Example:
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot import apply, forge, guard, resources
 from bot.chat import ServedChat, console, dingtalk, slack
+from bot.check import check_repository
 from bot.config import IdentityMatcher
 from bot.core.errors import ConfigError
 from bot.core.redact import redact
@@ -98,6 +101,22 @@ MATCHERS: dict[str, IdentityMatcher] = {"console": console.identity,
                                            if kind != "local"}}
 
 
+def guardrail_checker(repo: PolicyRepo) -> Callable[[str], list[str]]:
+    """What `govbot check` says of the guardrails (govbot.yaml, access.yaml, rego/) at a
+    commit: a pull request that breaks them must never merge."""
+
+    def check(commit: str) -> list[str]:
+        files = [p for p in repo.list_files(commit) if not p.startswith("services/")]
+        with tempfile.TemporaryDirectory(prefix="govbot-check-") as folder:
+            root = Path(folder)
+            for path, text in repo.read_many(commit, files).items():
+                (root / path).parent.mkdir(parents=True, exist_ok=True)
+                (root / path).write_text(text, encoding="utf-8")
+            return check_repository(root).problems
+
+    return check
+
+
 def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.forge.check()
@@ -110,6 +129,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
                           f"{redact(str(error), settings.secrets())}") from error
     rules = MainRules(repo)
     rollout = Rollout(repo, store, apply.build(settings.apply, settings.rendered_dir), clock)
-    context = Context(repo, store, policy_guard, forge.build(settings.forge, repo), rollout,
-                      rules, clock, MATCHERS)
+    hosted = forge.build(settings.forge, repo)
+    hosted.verify()
+    context = Context(repo, store, policy_guard, hosted, rollout, rules, clock, MATCHERS,
+                      check_commit=guardrail_checker(repo))
     return App(settings, repo, store, rules, Workflow(context))

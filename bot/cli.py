@@ -48,11 +48,14 @@ def _start() -> App:
     install_redaction(settings.secrets())
     try:
         app = build(settings)
+    except ConfigError as error:
+        raise click.ClickException(redact(str(error), settings.secrets())) from error
+    try:
         app.check_main()
     except ConfigError as error:
         raise click.ClickException(redact(
-            f"{error}\nfix main of the policy repository ({settings.repo_url}) or the "
-            "GOVBOT_* settings, then start again", settings.secrets())) from error
+            f"{error}\nfix main of the policy repository ({settings.repo_url}), then start "
+            "again", settings.secrets())) from error
     return app
 
 

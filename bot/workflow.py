@@ -41,6 +41,15 @@ from policies import intents
 log = logging.getLogger("govbot.workflow")
 
 
+def _command_line(text: str) -> str:
+    """The first line of a comment that is `/approve …` or `/reject …`, spaces folded."""
+    for line in text.splitlines():
+        words = " ".join(line.split())
+        if words.split(" ", 1)[0] in ("/approve", "/reject"):
+            return words
+    return ""
+
+
 class Workflow:
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -52,6 +61,15 @@ class Workflow:
             log.info("dropping repeated delivery %s", command.event_id)
             return []
         try:
+            return self._answer(command)
+        except TransientError as error:
+            log.warning("transient problem handling %r: %s", command.text[:200], error)
+            return [Answer(f"{error}; please try again in a moment", ok=False)]
+
+    def _answer(self, command: Command) -> list[Event]:
+        """Run a command: a person's mistake, a configuration problem or a bug becomes an
+        answer; only TransientError is raised, for the caller to retry or report."""
+        try:
             return self._run(command)
         except UserError as error:
             return [Answer(str(error), ok=False)]
@@ -59,9 +77,8 @@ class Workflow:
             log.error("configuration problem handling %r: %s", command.text[:200], error)
             return [Answer(f"govbot cannot do this until its configuration is fixed: {error}",
                            ok=False)]
-        except TransientError as error:
-            log.warning("transient problem handling %r: %s", command.text[:200], error)
-            return [Answer(f"{error}; please try again in a moment", ok=False)]
+        except TransientError:
+            raise
         except Exception:
             number = incident()
             log.exception("incident %s handling %r from %s", number, command.text[:200],
@@ -136,6 +153,8 @@ class Workflow:
         for pull in open_pulls:
             found += self._forge(f"pull request {pull.number}",
                                  functools.partial(self._poll_pull, pull))
+        found += self._forge("changes closed on the forge",
+                             functools.partial(recovery.reconcile, self.context))
         return found + self._forge("applying main", self._apply_main)
 
     def _poll_pull(self, pull: Pull) -> list[Event]:
@@ -154,7 +173,8 @@ class Workflow:
             return self._comment(hook.number, hook.comment)
         if hook.event in ("pull", "review") and hook.number is not None:
             pull = ctx.forge.pull(hook.number)
-            return self._pull(pull) if pull is not None else []
+            # a pull request closed or merged by a person: its change is closed with it
+            return self._pull(pull) if pull is not None else recovery.reconcile(ctx)
         if hook.event == "push":
             return self._apply_main()
         return []
@@ -162,31 +182,28 @@ class Workflow:
     def _pull(self, pull: Pull) -> list[Event]:
         change = pulls.govbot_change(self.context, pull)
         if change is not None:
-            return recovery.merge_if_ready(self.context, change.id)
+            return recovery.reviewed(self.context, change.id)
         return pulls.refresh(self.context, pull)
 
     def _comment(self, number: int, comment: Comment) -> list[Event]:
-        """`/approve` or `/reject <reason>` commented on a pull request, once per
-        comment; the answer is a reply on the pull request."""
+        """`/approve` or `/reject <reason>` commented on a pull request (the comment's
+        first line that starts with one), once per comment; the answer is a reply on the
+        pull request. A forge that fails meanwhile un-sees the comment, so the next poll
+        runs it again."""
         ctx = self.context
-        text = " ".join(comment.text.split())
-        if not text.startswith(("/approve", "/reject")):
+        text = _command_line(comment.text)
+        if not text:
             return []
-        if not ctx.store.claim_event(f"{ctx.forge.kind}:comment:{comment.id}"):
+        key = f"{ctx.forge.kind}:comment:{comment.id}"
+        if not ctx.store.claim_event(key):
             return []
-        pull = ctx.forge.pull(number)
-        if pull is None:
+        try:
+            events = self._comment_command(number, comment, text)
+        except TransientError as error:
+            ctx.store.forget_event(key)
+            log.warning("comment %s on pull request %s: %s; tried again at the next poll",
+                        comment.id, number, error)
             return []
-        change = pulls.govbot_change(ctx, pull)
-        if change is not None:
-            verb, _space, rest = text.partition(" ")
-            if not rest.split(" ", 1)[0].isdigit():
-                text = f"{verb} {change.id} {rest}".strip()
-            events = self.handle(Command(ctx.forge.kind, comment.login, f"pull/{number}",
-                                         text))
-        else:
-            events = self._forge(f"pull request {number}", functools.partial(
-                self._hand_command, pull, comment.login, text))
         reply = "\n\n".join(e.text for e in events if isinstance(e, Answer | AboutChange))
         if reply:
             try:
@@ -194,6 +211,28 @@ class Workflow:
             except GovbotError as error:
                 log.warning("replying on pull request %s: %s", number, error)
         return events
+
+    def _comment_command(self, number: int, comment: Comment, text: str) -> list[Event]:
+        ctx = self.context
+        pull = ctx.forge.pull(number)
+        if pull is None:
+            return []
+        change = pulls.govbot_change(ctx, pull)
+        if change is None:
+            try:
+                return self._hand_command(pull, comment.login, text)
+            except UserError as error:
+                return [Answer(str(error), ok=False)]
+        verb, _space, rest = text.partition(" ")
+        named = rest.split(" ", 1)[0].lstrip("#")
+        if named.isdigit():
+            if int(named) != change.id:
+                return [Answer(f"this pull request is change #{change.id}; a comment here "
+                               f"approves or rejects only it: write {verb} without a number "
+                               f"(use chat for #{named})", ok=False)]
+            rest = rest.split(" ", 1)[1] if " " in rest else ""
+        return self._answer(Command(ctx.forge.kind, comment.login, f"pull/{number}",
+                                    f"{verb} {change.id} {rest}".strip()))
 
     def _hand_command(self, pull: Pull, login: str, text: str) -> list[Event]:
         ctx = self.context

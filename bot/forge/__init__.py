@@ -39,6 +39,11 @@ class Forge(Protocol):
         """The commit main points to now."""
         ...
 
+    def verify(self) -> None:
+        """ConfigError, at start-up, when the forge's API cannot be used as configured
+        (a wrong token, repository or URL)."""
+        ...
+
     def open(self, change: Change, body: str) -> str:
         """Publish `change.head_sha` as branch `change.branch` and open its pull request
         (title: the summary, description: `body`); returns the pull request's URL.
@@ -79,6 +84,10 @@ class Forge(Protocol):
     def merge_pull(self, pull: Pull, message: str, head: str = "") -> str:
         """Merge a pull request (only while its head is `head`); returns the merge
         commit on main."""
+        ...
+
+    def close_pull(self, number: int) -> None:
+        """Close a pull request without merging it."""
         ...
 
     def describe(self, number: int, body: str) -> None:
@@ -145,15 +154,17 @@ class ForgeSettings:
                               f"(for example GOVBOT_FORGE_REPO={example}"
                               + (", GOVBOT_FORGE_URL=https://gitea.example.com"
                                  if self.kind == "gitea" else "") + ")")
-        if self.kind != "gitlab" and self.repo.count("/") != 1:
-            raise ConfigError(f"GOVBOT_FORGE_REPO={self.repo!r}: use owner/name, for "
-                              "example acme/policies")
+        if (self.kind != "gitlab" and self.repo.count("/") != 1) or "/" not in self.repo \
+                or self.repo != self.repo.strip() or "//" in self.repo:
+            example = "group/name" if self.kind == "gitlab" else "owner/name"
+            raise ConfigError(f"GOVBOT_FORGE_REPO={self.repo!r}: use {example}, for "
+                              f"example acme/policies")
         if not self.api_url.startswith(("http://", "https://")):
             raise ConfigError(f"GOVBOT_FORGE_URL={self.api_url!r}: use an http(s) URL, for "
                               "example https://gitea.example.com")
-        if self.poll_seconds <= 0:
-            raise ConfigError(f"GOVBOT_FORGE_POLL_SECONDS={self.poll_seconds}: use a "
-                              "positive number of seconds, for example 60")
+        if self.poll_seconds < 1:
+            raise ConfigError(f"GOVBOT_FORGE_POLL_SECONDS={self.poll_seconds:g}: use at "
+                              "least 1 second, for example 60")
 
 
 def check_kind(kind: str) -> None:

@@ -27,6 +27,9 @@ class LocalForge:
     def main(self) -> str:
         return self._repo.head(MAIN)
 
+    def verify(self) -> None:
+        return None
+
     def open(self, change: Change, body: str) -> str:
         if change.branch not in self._repo.branches(change.branch) or \
                 self._repo.head(change.branch) != change.head_sha:
@@ -62,6 +65,9 @@ class LocalForge:
 
     def merge_pull(self, pull: Pull, message: str, head: str = "") -> str:
         raise NotImplementedError("the local forge has no pull requests of people")
+
+    def close_pull(self, number: int) -> None:
+        return None
 
     def describe(self, number: int, body: str) -> None:
         return None

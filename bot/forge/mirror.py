@@ -4,10 +4,11 @@ govbot writes commits in the mirror with plumbing (no working tree, as with the 
 forge), fetches main from the remote before it judges or merges, and pushes change
 branches with a lease, so a branch someone else moved is never overwritten.
 
-The token never lands on disk or in a URL: for http(s) remotes it is passed to each git
-call as an `http.extraHeader` (HTTP basic, which GitHub, GitLab and Gitea all accept
-for tokens). Failures to reach the remote are `ForgeError(transient=True)`; a push the
-remote refuses because the branch moved is `Conflict`.
+The token never lands on disk, in a URL or on a command line: for http(s) remotes it is
+passed to each git call through the environment as an `http.extraHeader` (HTTP basic,
+which GitHub, GitLab and Gitea all accept for tokens). Failures to reach the remote are
+`ForgeError(transient=True)`; a push the remote refuses because the branch moved is
+`Conflict`.
 
 Example:
     mirror = Mirror(home / "mirror.git", "https://github.com/acme/policies.git", token)
@@ -121,12 +122,14 @@ class Mirror:
 
     def _remote(self, args: list[str]) -> str:
         """Run a git command that talks to the remote, with the token as a header."""
-        config: list[str] = []
+        env: dict[str, str] = {}
         if self._token and self.url.startswith(("http://", "https://")):
+            # through the environment, not `-c`: a command line is visible to other users
             basic = base64.b64encode(f"{self._user}:{self._token}".encode()).decode()
-            config = ["-c", f"http.extraHeader=Authorization: Basic {basic}"]
+            env = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
+                   "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}"}
         try:
-            out = run([*config, *args], cwd=self.path, ok=(0, 1, 128))
+            out = run(args, cwd=self.path, ok=(0, 1, 128), env=env)
         except GitError as error:  # git could not even start
             raise ForgeError(0, _clean(str(error), self._token), transient=True) from error
         if out.returncode == 0:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from bot.change import Change
-from bot.core.errors import Refused, TransientError
+from bot.core.errors import ConfigError, Conflict, Refused, TransientError
 from bot.core.types import Author
 from bot.forge.api import Comment, ForgeApi, ForgeError, Hook, Pull, Review, StatusState
 from bot.forge.mirror import Mirror
@@ -52,13 +52,32 @@ class RemoteForge:
     def main(self) -> str:
         return self._call("fetching main", self.mirror.main)
 
+    def verify(self) -> None:
+        try:
+            self.api.open_pulls()
+        except ForgeError as error:
+            status = error.status or "no answer"
+            raise ConfigError(
+                f"{self.name} at GOVBOT_FORGE_URL answered {error.message} ({status}) when "
+                "asked for the pull requests of GOVBOT_FORGE_REPO; check GOVBOT_FORGE_URL, "
+                "GOVBOT_FORGE_REPO and GOVBOT_FORGE_TOKEN") from error
+
     def open(self, change: Change, body: str) -> str:
-        self._call(f"pushing {change.branch}",
-                   lambda: self.mirror.push(change.branch, change.head_sha, old=""))
+        self._call(f"pushing {change.branch}", lambda: self._publish(change))
         pull = self._call(f"opening the pull request of #{change.id}",
                           lambda: self._find_or_create(change, body))
         self._numbers[change.branch] = pull.number
         return pull.url
+
+    def _publish(self, change: Change) -> None:
+        """Push the change's branch. A branch of that name that no open pull request
+        uses is what an earlier, failed attempt with the same change id left behind
+        (ids of changes that could not be opened are used again): replaced."""
+        stale = self.mirror.remote_head(change.branch)
+        if stale and stale != change.head_sha and self.api.find_pull(change.branch):
+            raise Conflict(f"{change.branch} already has an open pull request on "
+                           f"{self.name} with other content")
+        self.mirror.push(change.branch, change.head_sha, old=stale or "")
 
     def _find_or_create(self, change: Change, body: str) -> Pull:
         return (self.api.find_pull(change.branch)
@@ -85,16 +104,26 @@ class RemoteForge:
         if pull is None:
             raise Refused(f"the pull request of #{change.id} is no longer open on "
                           f"{self.name}; /reject {change.id} and ask again")
+        if pull.head_sha != change.head_sha:
+            raise Refused(f"someone pushed to {change.branch} on {self.name}, and govbot "
+                          f"merges only what was approved: push {change.head_sha[:12]} "
+                          f"back to the branch, or /reject {change.id} and ask again")
         merged = self.merge_pull(pull, message, change.head_sha)
         self._call(f"deleting {change.branch}", lambda: self.mirror.delete(change.branch))
         return merged
 
     def close(self, change: Change) -> None:
-        pull = self.pull_of(change)
-        if pull is not None:
-            self._call(f"closing the pull request of #{change.id}",
-                       lambda: self.api.close_pull(pull.number))
-        self._call(f"deleting {change.branch}", lambda: self.mirror.delete(change.branch))
+        """Close the pull request, and delete the branch whatever happens to the first."""
+        try:
+            pull = self.pull_of(change)
+            if pull is not None:
+                self.close_pull(pull.number)
+        finally:
+            self._call(f"deleting {change.branch}",
+                       lambda: self.mirror.delete(change.branch))
+
+    def close_pull(self, number: int) -> None:
+        self._call(f"closing pull request {number}", lambda: self.api.close_pull(number))
 
     # -- any pull request -------------------------------------------------------------
 

@@ -56,6 +56,9 @@ class Context:
     rules: MainRules
     clock: Callable[[], datetime]
     matchers: Mapping[str, IdentityMatcher] = field(default_factory=dict)
+    # the problems `govbot check` finds in the guardrails at a commit (the composition
+    # root provides it; the runners cannot reach bot.check)
+    check_commit: Callable[[str], list[str]] = field(default=lambda _commit: [])
 
     def main(self) -> str:
         """Where main is now: the forge's answer."""
@@ -70,10 +73,20 @@ class Context:
         return found or Person(person_id, person_id, "", ())
 
     def approvals(self, change: Change) -> list[Approval]:
-        """Approvals of the change's current content: chat's and the forge's, once each."""
+        """Approvals of the change's current content: chat's and the forge's, once each.
+
+        A review on the forge counts only where `/approve` in chat would: one that would
+        add a deny reason (the requester's own, someone who may not approve) is left
+        out, never turned into a deny."""
         recorded = self.store.approvals(change.id, change.content_hash)
         seen = {a.by for a in recorded}
-        return recorded + [a for a in self.reviews(change).approvals if a.by not in seen]
+        given = [a for a in self.reviews(change).approvals if a.by not in seen]
+        if not given:
+            return recorded
+        change_set = self.change_set(change)
+        return recorded + counted(
+            lambda approvals: self.decide(change_set, change.requester, approvals),
+            recorded, given)
 
     def reviews(self, change: Change) -> Tally:
         """What the reviews on the forge say of the change's current head."""
@@ -118,6 +131,13 @@ class Context:
             yield
         finally:
             self.store.release(key, holder)
+
+
+def counted(decide: Callable[[Sequence[Approval]], Decision], recorded: Sequence[Approval],
+            given: Sequence[Approval]) -> list[Approval]:
+    """Those of `given` that add no deny reason to what `recorded` alone decides."""
+    before = set(decide(recorded).deny)
+    return [a for a in given if set(decide([*recorded, a]).deny) <= before]
 
 
 def _holder() -> str:

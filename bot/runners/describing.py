@@ -36,7 +36,11 @@ def remember_origin(ctx: Context, change_id: int, platform: str, channel: str) -
 def origin(ctx: Context, change_id: int) -> str:
     found = ctx.store.chat_ref(ORIGIN.format(change_id)) or {}
     platform, channel = str(found.get("platform", "")), str(found.get("channel", ""))
-    return f" in {platform} {channel}".rstrip() if platform else ""
+    if not platform:
+        return ""
+    if platform == "console" or not channel:
+        return f" in the {platform}" if platform == "console" else f" in {platform}"
+    return f" in {platform.capitalize()} channel {channel}"
 
 
 def status(decision: Decision, blockers: tuple[str, ...] = ()) -> tuple[StatusState, str]:

@@ -17,19 +17,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.change import Change
-from bot.core.errors import InvalidDocument, NotAllowed, NotFound, UserError
+from bot.core.errors import Denied, InvalidDocument, NotAllowed, NotFound, UserError
 from bot.core.events import Answer, Event
 from bot.core.types import Approval, Decision, Person
 from bot.forge import Pull
 from bot.guard.input import file_input
 from bot.rollout import render_checked, render_context, with_callers
-from bot.runners import Context, describing, merging
+from bot.runners import Context, counted, describing, merging
 from bot.runners.reviews import person_id, tally
 from bot.runners.views import rendered_diff
 from policies.document import parse_service_path, plain
@@ -69,31 +69,56 @@ def requester(ctx: Context, pull: Pull) -> Person:
     return ctx.person(found)
 
 
-def judge(ctx: Context, pull: Pull, reviewer: str = "") -> Judged:
-    """Every file the pull request changes, judged by main's rules with its approvals."""
+def judge(ctx: Context, pull: Pull, reviewer: str = "",
+          extra: Sequence[Approval] = ()) -> Judged:
+    """Every file the pull request changes, judged by main's rules with its approvals
+    (reviews on the head, `/approve` comments, and `extra`); an approval that would add
+    a deny reason (the author's own, someone who may not approve) is left out."""
     ctx.forge.fetch(pull)
     main = ctx.main()
     base = ctx.repo.merge_base(main, pull.head_sha)
     paths = tuple(ctx.repo.changed_paths(base, pull.head_sha)) if base else ()
     config = ctx.config(main)
     author = requester(ctx, pull)
-    counted = tally(ctx.forge.reviews(pull.number), pull.head_sha, _content(pull), config,
-                    ctx.forge.kind)
-    approvals = _merge_approvals(counted.approvals, _comment_approvals(ctx, pull))
+    counted_reviews = tally(ctx.forge.reviews(pull.number), pull.head_sha, _content(pull),
+                            config, ctx.forge.kind)
     rules, _config = ctx.rules.at(main)
-    decisions: list[tuple[str, Decision]] = []
+    problems = _problems(ctx, main, pull.head_sha, paths)
+    texts = {p: (ctx.repo.read(base, p), ctx.repo.read(pull.head_sha, p)) for p in paths
+             if not any(problem.startswith(f"{p}: ") for problem in problems)}
+
+    def decide(approvals: Sequence[Approval]) -> Decision:
+        decided = [(path, ctx.guard.decide(rules, file_input(
+            "edit", path, before, after, author, approvals, ctx.clock(), reviewer,
+            parse_service_path(path) or ("", "", ""))))
+            for path, (before, after) in texts.items()]
+        return _combine(decided, problems)
+
+    candidates = _merge_approvals(counted_reviews.approvals, _comment_approvals(ctx, pull),
+                                  list(extra))
+    approvals = counted(decide, [], candidates)
+    return Judged(decide(approvals), paths, approvals, counted_reviews.blockers, author)
+
+
+def _problems(ctx: Context, main: str, head: str, paths: Sequence[str]) -> list[str]:
+    """Why files of the pull request could never be applied or loaded: documents that do
+    not render, and guardrails (govbot.yaml, access.yaml, rego/) that do not pass what
+    `govbot check` checks — merging those would leave govbot unable to judge anything."""
     problems: list[str] = []
     for path in paths:
-        before, after = ctx.repo.read(base, path), ctx.repo.read(pull.head_sha, path)
-        scope = parse_service_path(path) or ("", "", "")
+        if parse_service_path(path) is None:
+            continue
         try:
-            _check_renders(ctx, main, path, after)
-            decisions.append((path, ctx.guard.decide(rules, file_input(
-                "edit", path, before, after, author, approvals, ctx.clock(), reviewer,
-                scope))))
+            _check_renders(ctx, main, path, ctx.repo.read(head, path))
         except InvalidDocument as error:
             problems += [f"{path}: [document.invalid] {p}" for p in error.problems]
-    return Judged(_combine(decisions, problems), paths, approvals, counted.blockers, author)
+    if any(_is_guardrail(p) for p in paths):
+        problems += [f"[governance.invalid] {p}" for p in ctx.check_commit(head)]
+    return problems
+
+
+def _is_guardrail(path: str) -> bool:
+    return path in ("govbot.yaml", "access.yaml") or path.startswith("rego/")
 
 
 def refresh(ctx: Context, pull: Pull) -> list[Event]:
@@ -127,13 +152,22 @@ def command(ctx: Context, pull: Pull, person: Person, text: str) -> list[Event]:
         if not judged.decision.may_reject:
             raise NotAllowed(f"{person.id} may not reject pull request {pull.number}: only "
                              "its author or someone who may approve it may")
-        ctx.forge.comment(pull.number, f"Rejected by {person.id}"
-                          + (f": {reason.strip()}" if reason.strip() else "") + ".")
-        ctx.forge.set_status(pull.head_sha, "failure", f"rejected by {person.id}")
-        return [Answer(f"pull request {pull.number} rejected by {person.id}")]
+        why = f": {reason.strip()}" if reason.strip() else ""
+        ctx.forge.set_status(pull.head_sha, "failure", f"rejected by {person.id}{why}"[:140])
+        ctx.forge.comment(pull.number, f"Rejected by {person.id}{why}; govbot closed this "
+                          "pull request.")
+        ctx.forge.close_pull(pull.number)
+        return [Answer(f"pull request {pull.number} rejected by {person.id}{why}")]
     if person.id == requester(ctx, pull).id:
         raise UserError(f"{person.id} wrote pull request {pull.number}; someone else must "
                         "approve it")
+    candidate = Approval(person.id, ctx.clock(), _content(pull))
+    judged = judge(ctx, pull, extra=[candidate])
+    if person.id not in {a.by for a in judged.approvals}:
+        reasons = list(judge_with(ctx, pull, candidate)) or [
+            f"[review.not_counted] {person.id}'s approval does not count here"]
+        raise Denied(reasons, header=f"approval of pull request {pull.number} by "
+                                     f"{person.id} refused")
     with ctx.holding_key(key, f"pull request {pull.number}"):
         record = ctx.store.chat_ref(key) or {}
         given = [a for a in record.get("approvals", []) if a.get("head") == pull.head_sha]
@@ -144,6 +178,24 @@ def command(ctx: Context, pull: Pull, person: Person, text: str) -> list[Event]:
         ctx.store.set_chat_ref(key, record)
     return [Answer(f"pull request {pull.number}: approval by {person.id} recorded for "
                    f"{pull.head_sha[:12]}"), *refresh(ctx, pull)]
+
+
+def judge_with(ctx: Context, pull: Pull, approval: Approval) -> tuple[str, ...]:
+    """The deny reasons when `approval` is forced in, to say why it does not count."""
+    main = ctx.main()
+    base = ctx.repo.merge_base(main, pull.head_sha)
+    rules, _config = ctx.rules.at(main)
+    author = requester(ctx, pull)
+    reasons: list[str] = []
+    for path in ctx.repo.changed_paths(base, pull.head_sha) if base else []:
+        try:
+            decision = ctx.guard.decide(rules, file_input(
+                "edit", path, ctx.repo.read(base, path), ctx.repo.read(pull.head_sha, path),
+                author, [approval], ctx.clock(), "", parse_service_path(path) or ("", "", "")))
+        except InvalidDocument:
+            continue
+        reasons += [r for r in decision.deny if r.startswith("[review.")]
+    return tuple(dict.fromkeys(reasons))
 
 
 def comment(ctx: Context, pull: Pull, judged: Judged) -> str:
@@ -163,8 +215,8 @@ def comment(ctx: Context, pull: Pull, judged: Judged) -> str:
                   describing.cut(rendered).rstrip("\n"), "```", ""]
     how = ("People merge it on the forge once the `govbot/guard` status passes."
            if _merged_by_forge(ctx) else "govbot merges it once it is approved.")
-    lines += [f"Approve with an approving review or a comment `/approve`; `/reject <reason>` "
-              f"closes the verdict. {how}"]
+    lines += [f"Approve with an approving review or a comment `/approve`; a comment "
+              f"`/reject <reason>` closes the pull request. {how}"]
     return "\n".join(lines) + "\n"
 
 
@@ -216,7 +268,7 @@ def _comment_approvals(ctx: Context, pull: Pull) -> list[Approval]:
             for a in record.get("approvals", []) if a.get("head") == pull.head_sha]
 
 
-def _merge_approvals(*groups: list[Approval]) -> list[Approval]:
+def _merge_approvals(*groups: Sequence[Approval]) -> list[Approval]:
     seen: dict[str, Approval] = {}
     for group in groups:
         for approval in group:

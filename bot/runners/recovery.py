@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.errors import GovbotError, UserError
-from bot.core.events import Answer, ApplyFailed, ChangeMerged, Event
+from bot.core.events import Answer, ApplyFailed, ChangeMerged, ChangeRejected, Event
 from bot.runners import Context, describing, merging
 from bot.runners.views import view
 
@@ -64,6 +64,48 @@ def merge_if_ready(ctx: Context, change_id: int) -> list[Event]:
     except (UserError, GovbotError) as error:
         log.warning("merging #%s at start: %s", change_id, error)
         return []
+
+
+def reviewed(ctx: Context, change_id: int) -> list[Event]:
+    """Something happened on the change's pull request (a review, a push): merge it when
+    its approvals suffice now, else rewrite its description and status so reviewers see
+    where it stands."""
+    with ctx.holding(change_id):
+        change = ctx.store.get(change_id)
+        if change.state != "open":
+            return []
+        decision = ctx.decide(ctx.change_set(change), change.requester, ctx.approvals(change))
+        if decision.mergeable:
+            return merging.merge(ctx, change)
+        change = ctx.store.judged(change.id, decision)
+        describing.publish(ctx, change, decision)
+        return []
+
+
+def reconcile(ctx: Context) -> list[Event]:
+    """Open changes whose pull request was closed or merged on the forge by a person:
+    recorded as such, so their service is free again."""
+    if ctx.forge.kind == "local":
+        return []
+    events: list[Event] = []
+    main = ctx.main()
+    for change in ctx.store.changes("open"):
+        if not change.head_sha or ctx.forge.pull_of(change) is not None:
+            continue
+        with ctx.holding(change.id):
+            if ctx.store.get(change.id).state != "open":
+                continue
+            if ctx.repo.is_ancestor(change.head_sha, main):
+                closed = ctx.store.close(change.id, "merged", merged_sha=main)
+                events += merging.applied(ctx, closed, main, f"#{change.id} was merged on "
+                                          f"{ctx.forge.name} by a person")
+            else:
+                closed = ctx.store.close(change.id, "rejected", reason=(
+                    f"its pull request was closed on {ctx.forge.name}"))
+                events.append(ChangeRejected(view(ctx, closed), (
+                    f"#{change.id} closed: its pull request was closed on {ctx.forge.name}. "
+                    f"{change.service} is free for a new change.")))
+    return events
 
 
 def expire(ctx: Context) -> list[Event]:

@@ -279,6 +279,11 @@ class SqlStore:
             return False
         return True
 
+    def forget_event(self, key: str) -> None:
+        """Un-see `key`: its handling failed for a reason worth retrying."""
+        with self._transaction() as session:
+            session.execute(delete(EventSeenRow).where(EventSeenRow.key == key))
+
     def chat_ref(self, key: str) -> dict[str, Any] | None:
         """What a chat adapter remembered under `key` (e.g. the message of a change)."""
         with self._transaction() as session:
