@@ -84,7 +84,8 @@ def verdict(decision: Decision, approvals: list[Approval],
         lines.append(f"⏳ **Allowed**; needs {needs(decision)}.")
     lines += [f"- ⚠️ `{w}`" for w in decision.warn]
     given = ", ".join(f"{a.by}" for a in approvals) or "none yet"
-    lines += ["", f"Approvals ({len(approvals)}/{decision.approvals_required}): {given}."]
+    if decision.approvals_required or approvals:
+        lines += ["", f"Approvals ({len(approvals)}/{decision.approvals_required}): {given}."]
     if blockers:
         lines.append(f"Changes requested by {', '.join(blockers)}: the merge waits until "
                      "they approve or their review is dismissed.")

@@ -45,6 +45,12 @@ test_guardrail_changes_use_governance_settings if {
 	}
 }
 
+test_files_outside_services_are_governance_changes if {
+	every path in ["README.md", ".github/workflows/check.yml"] {
+		required(fixtures.at_path(dev, path)) == 2
+	}
+}
+
 test_self_approval_is_refused_and_not_counted if {
 	doc := fixtures.approved_by(dev, ["alice"])
 	"[review.self_approval]" in fixtures.deny_ids("review", doc)
