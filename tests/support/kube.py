@@ -6,9 +6,11 @@ No authentication, no TLS. The emulator is kmock's `KubernetesEmulator` with wha
 API server does and kmock does not:
 
 - server-side apply (PATCH, `application/apply-patch+yaml`) creates an absent object
-  (kmock answers 404); on a present one the applied top-level fields replace the live
-  ones and labels/annotations are merged; `fieldManager` is required (400 without);
-- `dryRun=All` on apply and delete answers what would happen and changes nothing;
+  (kmock answers 404; `KubeCluster(apply_creates=False)` keeps that answer, to test a
+  client's fallback); on a present one the applied top-level fields replace the live
+  ones and labels/annotations are merged; an apply that changes nothing keeps the
+  `resourceVersion`; `fieldManager` is required (400 without);
+- `dryRun=All` on apply, create and delete answers what would happen and changes nothing;
 - lists honour `labelSelector` (`k=v`, `k!=v`, `k`, `!k`, comma-separated);
 - created objects get `uid`, `resourceVersion`, `creationTimestamp` and `generation`.
 
@@ -174,6 +176,7 @@ def _selected(labels: Mapping[str, str], selector: str) -> bool:
 class _Emulator(kmock.KubernetesEmulator):
     """kmock's emulator plus server-side apply, dry runs, label selectors and failures."""
 
+    apply_creates: bool = True
     failures: list[_Failure] = attrs.field(factory=list)
     sent: list[Sent] = attrs.field(factory=list)
     guard: threading.Lock = attrs.field(factory=threading.Lock)
@@ -204,6 +207,10 @@ class _Emulator(kmock.KubernetesEmulator):
         if failure is not None:
             return aiohttp.web.json_response(failure.body, status=failure.status,
                                              headers=failure.headers)
+        if request.resource is not None and sent.method == "POST" and sent.dry_run \
+                and isinstance(body, dict) and (body.get("metadata") or {}).get("name"):
+            return aiohttp.web.json_response(self._merged(None, body, request.namespace),
+                                             status=201)
         if request.resource is not None and request.name is not None:
             if sent.method == "PATCH" and content_type == APPLY_PATCH:
                 return await self._apply(request, sent)
@@ -242,6 +249,9 @@ class _Emulator(kmock.KubernetesEmulator):
                                f"({request.name})")
         async with self._lock:
             live = self._live(request.resource, request.namespace, request.name)
+            if live is None and not self.apply_creates:
+                return self._error(404, "NotFound", f'{request.resource.plural} '
+                                   f'"{request.name}" not found')
             result = self._merged(live, applied, request.namespace)
             if not sent.dry_run:
                 self.objects[request.resource, request.namespace, request.name] = result
@@ -268,6 +278,8 @@ class _Emulator(kmock.KubernetesEmulator):
         if live is None:
             meta.update(uid=str(uuid.uuid4()), generation=1,
                         creationTimestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        elif result == live:
+            return result  # nothing changed: no new resourceVersion
         elif {k: v for k, v in result.items() if k not in ("metadata", "status")} != \
                 {k: v for k, v in live.items() if k not in ("metadata", "status")}:
             meta["generation"] = int(meta.get("generation", 1)) + 1
@@ -290,8 +302,9 @@ class _Emulator(kmock.KubernetesEmulator):
 class KubeCluster:
     """One fake cluster's API server; a context manager yielding itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, apply_creates: bool = True) -> None:
         self.url = ""
+        self._apply_creates = apply_creates
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="kube-cluster")
@@ -321,7 +334,8 @@ class KubeCluster:
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
-        async with _Emulator() as handler, kmock.Server(handler) as server:
+        async with _Emulator(apply_creates=self._apply_creates) as handler, \
+                kmock.Server(handler) as server:
             self._handler, self.url = handler, str(server.url).rstrip("/")
             self._ready.set()
             await self._stop.wait()
@@ -341,7 +355,9 @@ class KubeCluster:
         resource = kmock.resource(group, version, plural or plural_of(str(obj["kind"])))
         body = copy.deepcopy(dict(obj))
         body["metadata"].setdefault("uid", str(uuid.uuid4()))
-        body["metadata"].setdefault("resourceVersion", "1")
+        with self.handler.guard:
+            self.handler.counter[0] += 1
+            body["metadata"].setdefault("resourceVersion", str(self.handler.counter[0]))
 
         async def put() -> None:
             async with self.handler._lock:
