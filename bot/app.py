@@ -128,9 +128,16 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
         raise ConfigError("opening the store at GOVBOT_DATABASE_URL: "
                           f"{redact(str(error), settings.secrets())}") from error
     rules = MainRules(repo)
-    rollout = Rollout(repo, store, apply.build(settings.apply, settings.rendered_dir), clock)
+    target = apply.build(settings.apply_target)
+    rollout = Rollout(repo, store, target, clock)
     hosted = forge.build(settings.forge, repo)
     hosted.verify()
     context = Context(repo, store, policy_guard, hosted, rollout, rules, clock, MATCHERS,
                       check_commit=guardrail_checker(repo))
+    if settings.apply == "kubernetes":  # a context missing from the kubeconfig stops here
+        try:
+            target.prepare(context.config(context.main()).environments())
+        except ConfigError:
+            store.dispose()
+            raise
     return App(settings, repo, store, rules, Workflow(context))
