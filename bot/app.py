@@ -131,7 +131,11 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     target = apply.build(settings.apply_target)
     rollout = Rollout(repo, store, target, clock)
     hosted = forge.build(settings.forge, repo)
-    hosted.verify()
+    try:
+        hosted.verify()
+    except ConfigError:
+        store.dispose()
+        raise
     context = Context(repo, store, policy_guard, hosted, rollout, rules, clock, MATCHERS,
                       check_commit=guardrail_checker(repo))
     if settings.apply == "kubernetes":  # a context missing from the kubeconfig stops here

@@ -247,7 +247,7 @@ class Rollout:
                     rendered = self._render(main, path, befores.get(path), afters.get(path),
                                             context)
                     if isinstance(rendered, str):
-                        invalid.append(rendered)
+                        invalid.append(f"{rendered}; fix the document with a new change")
                         continue
                     objects, data = rendered
                     force = base is not None and forced(befores.get(path), afters.get(path),

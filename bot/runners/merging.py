@@ -130,12 +130,14 @@ def applied(ctx: Context, change: Change, merged: str, headline: str,
                   + "; ".join(rolled.pending) + ")")
     elif rolled.lines:
         status = "applied: " + "; ".join(rolled.lines) + "."
+    elif rolled.invalid:
+        status = "not applied (below)."
     else:
         status = "applied."
     text = "\n".join(n for n in (note, f"{headline}, {status}") if n)
     events: list[Event] = [ChangeMerged(card, text, rolled.lines, rolled.pending)]
-    events += [ApplyFailed(f"not applied: {problem}; fix the document with a new change",
-                           card, permanent=True) for problem in rolled.invalid]
+    events += [ApplyFailed(f"not applied: {problem}", card, permanent=True)
+               for problem in rolled.invalid]
     return events
 
 
