@@ -110,6 +110,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
                           f"{redact(str(error), settings.secrets())}") from error
     rules = MainRules(repo)
     rollout = Rollout(repo, store, apply.build(settings.apply, settings.rendered_dir), clock)
-    context = Context(repo, store, policy_guard, forge.build(settings.forge, repo), rollout,
-                      rules, clock, MATCHERS)
+    the_forge = forge.build(settings.forge, repo)
+    live = apply.build_live(settings.apply)
+    context = Context(repo, store, policy_guard, the_forge, rollout, rules, clock, MATCHERS,
+                      live)
     return App(settings, repo, store, rules, Workflow(context))

@@ -9,6 +9,7 @@ In the order a reader follows a change:
     merging.py     approvals suffice → replay → merge → apply       ChangeMerged, ApplyFailed
     rejecting.py   /reject → guard says who may → close                  ChangeRejected
     queries.py     /status, /policies, /changes, /help                          Answer
+    drift.py       /drift: the cluster against what main renders                Answer
     recovery.py    at start: finish what a stop interrupted, apply what main holds
 
 `Context` carries the ports they share; the composition root builds it. Runners return
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.apply import Live, NoLive
 from bot.change import Change, ChangeSet
 from bot.config import IdentityMatcher, RepoConfig
 from bot.core.errors import TransientError
@@ -46,7 +48,8 @@ CLAIM_WAIT = 30.0
 
 @dataclass(frozen=True)
 class Context:
-    """The ports every runner may use, and the one clock."""
+    """The ports every runner may use, and the one clock. `live` reads what the cluster
+    runs (nothing, with the directory target)."""
 
     repo: PolicyRepo
     store: SqlStore
@@ -56,6 +59,7 @@ class Context:
     rules: MainRules
     clock: Callable[[], datetime]
     matchers: Mapping[str, IdentityMatcher] = field(default_factory=dict)
+    live: Live = field(default_factory=NoLive)
 
     def main(self) -> str:
         """Where main is now: the forge's answer."""
