@@ -34,6 +34,7 @@ from commands import (
     scale,
     show,
     status,
+    sync,
     timeout,
     whitelist,
 )
@@ -51,6 +52,7 @@ REGISTRY: tuple[CommandSpec, ...] = (
     timeout.SPEC,
     scale.SPEC,
     onboard.SPEC,
+    sync.SPEC,
     rollback.SPEC,
     approve.SPEC,
     reject.SPEC,

@@ -26,6 +26,7 @@ from policies.intents import (
     Scale,
     Show,
     Status,
+    Sync,
     Timeout,
     Whitelist,
 )
@@ -41,6 +42,7 @@ INTENT_OF = {
     "timeout": Timeout,
     "scale": Scale,
     "onboard": Onboard,
+    "sync": Sync,
     "rollback": Rollback,
     "policies": ListPolicies,
     "approve": Approve,
@@ -106,6 +108,8 @@ def test_spec_is_written_from_its_module_docstring(spec: CommandSpec) -> None:
         ("/reject 12", Reject(12, ""), None, None),
         ("/changes --env prod", ListChanges(), "prod", None),
         ("状态 svc-user --env prod", Status("svc-user"), "prod", None),
+        ("/sync svc-user", Sync("svc-user"), None, None),
+        ("同步 svc-user --ns demo", Sync("svc-user"), None, "demo"),
         ("/help", Help(None), None, None),
         ("帮助 灰度", Help("canary"), None, None),
     ],
@@ -130,6 +134,7 @@ def test_only_policy_changing_commands_are_mutating() -> None:
         "fault",
         "timeout",
         "scale",
+        "sync",
     }
 
 
