@@ -22,6 +22,7 @@ from commands import (
     canary,
     changes,
     circuitbreak,
+    drift,
     fault,
     grammar,
     help,
@@ -59,6 +60,7 @@ REGISTRY: tuple[CommandSpec, ...] = (
     changes.SPEC,
     show.SPEC,
     status.SPEC,
+    drift.SPEC,
     policies.SPEC,
     help.SPEC,
 )

@@ -218,6 +218,15 @@ class Status:
 
 
 @dataclass(frozen=True)
+class Drift:
+    """Where the cluster differs from what main renders: one service, or every service
+    of the namespace."""
+
+    service: str | None = None
+    action = "drift"
+
+
+@dataclass(frozen=True)
 class Rollback:
     """Revert a merged change (by id) or the last merged change to a service, through a
     new pull request whose diff is the exact inverse."""
@@ -241,7 +250,7 @@ class Help:
 
 
 Intent = (PolicyIntent | Approve | Reject | ListChanges | Show | Status | Help | Rollback
-          | ListPolicies)
+          | ListPolicies | Drift)
 
 
 def to_json(intent: PolicyIntent) -> dict[str, Any]:
