@@ -109,9 +109,17 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
         raise ConfigError("opening the store at GOVBOT_DATABASE_URL: "
                           f"{redact(str(error), settings.secrets())}") from error
     rules = MainRules(repo)
-    rollout = Rollout(repo, store, apply.build(settings.apply, settings.rendered_dir), clock)
+    target = apply.build(settings.apply_target)
+    rollout = Rollout(repo, store, target, clock)
     the_forge = forge.build(settings.forge, repo)
-    live = apply.build_live(settings.apply)
+    live = apply.build_live(settings.apply_target,
+                            lambda: rules.at(the_forge.main())[1].environments())
     context = Context(repo, store, policy_guard, the_forge, rollout, rules, clock, MATCHERS,
                       live)
+    if settings.apply == "kubernetes":  # a context missing from the kubeconfig stops here
+        try:
+            target.prepare(context.config(context.main()).environments())
+        except ConfigError:
+            store.dispose()
+            raise
     return App(settings, repo, store, rules, Workflow(context))

@@ -19,6 +19,7 @@ from policies.units import duration_ms, is_dns_label, is_duration
 _DOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 PLATFORMS = ("console", "slack", "dingtalk")
 MERGE_MODES = ("govbot", "forge")
+CLUSTER_KEYS = ("context", "kubeconfig")
 VERBS = ("request", "approve")
 NUMBER_LIMITS = {"canaryMaxStep": (0, 100), "rateLimitMaxRequests": (1, 2**32 - 1),
                  "faultMaxAbortPercent": (0, 100), "retriesMax": (0, 100),
@@ -127,6 +128,22 @@ def _limits(where: str, value: Any) -> list[str]:
     return problems
 
 
+def _cluster(where: str, value: Any) -> list[str]:
+    """Problems of an environment's cluster mapping: {context, kubeconfig (optional)}."""
+    if not isinstance(value, Mapping):
+        return [f"govbot.yaml {where}: not a mapping such as {{context: prod-east}}"]
+    problems = [f"govbot.yaml {where}.{key}: unknown; use context and kubeconfig"
+                for key in value if key not in CLUSTER_KEYS]
+    context = value.get("context")
+    if not isinstance(context, str) or not context.strip():
+        problems.append(f"govbot.yaml {where}.context: {context!r} does not name a kubeconfig "
+                        "context (for example prod-east)")
+    kubeconfig = value.get("kubeconfig", "")
+    if not isinstance(kubeconfig, str):
+        problems.append(f"govbot.yaml {where}.kubeconfig: {kubeconfig!r} is not a path")
+    return problems
+
+
 def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[str]:
     problems = []
     environments = _map(config.get("environments"))
@@ -139,6 +156,8 @@ def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[
         problems += _approvals(f"{where}.approvals", _map(body).get("approvals"), access,
                                str(env))
         problems += _limits(f"{where}.limits", _map(body).get("limits"))
+        if "cluster" in _map(body):
+            problems += _cluster(f"{where}.cluster", _map(body)["cluster"])
         for namespace, settings in _map(_map(body).get("namespaces")).items():
             if not is_dns_label(str(namespace)):
                 problems.append(f"govbot.yaml {where}.namespaces.{namespace}: not a DNS-1123 "

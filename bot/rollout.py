@@ -10,8 +10,15 @@ Failures have two kinds:
   of main, so trying again cannot help: the document is reported once (with the reason
   or, for a bug, an incident id in the log), the rest of the merge is applied and the
   applied marker moves on.
+- refused: the target took the document's objects for invalid (`Rejected`: an admission
+  webhook, a schema, RBAC, a field another manager holds). Trying the same objects again
+  cannot help either: reported once like an invalid document, and the marker moves on.
 - temporary: the target failed (I/O, an API that is down). Nothing is marked applied; the
   next `sync` (the next merge, or the next start) tries again from the same commit.
+
+A document whose `metadata.annotations["govbot.dev/sync"]` changed since the applied
+commit (an approved `/sync`) is applied with `force`: it takes back the fields another
+manager took.
 
 Applies to one target run one at a time in this process, and the applied marker only
 moves forward (compare-and-set), so two merges finishing together never leave an older
@@ -28,9 +35,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.apply import Applied, ApplyTarget
+from bot.apply import Applied, ApplyTarget, Rejected
 from bot.config import RepoConfig
-from bot.core.errors import InvalidDocument
+from bot.core.errors import ConfigError, InvalidDocument, TransientError
 from bot.repo.git import PolicyRepo
 from bot.store.sql import SqlStore
 from policies.document import parse_service_path, plain, service_path, validate
@@ -40,6 +47,7 @@ from policies.render_security import service_accounts
 
 log = logging.getLogger("govbot.rollout")
 BATCH = 500  # documents read per `cat-file --batch`
+SYNC = "govbot.dev/sync"  # a document annotation an approved /sync changes: apply with force
 
 
 def incident() -> str:
@@ -152,6 +160,20 @@ def _expiry(data: Mapping[str, Any] | None, now: datetime | None) -> datetime | 
     return at if now is None or at > now else None
 
 
+def _sync_mark(text: str | None, path: str) -> object:
+    data = _plain_or_none(text, path)
+    meta = data.get("metadata") if data else None
+    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    return annotations.get(SYNC) if isinstance(annotations, Mapping) else None
+
+
+def forced(before: str | None, after: str | None, path: str) -> bool:
+    """Whether an approved `/sync` asks to take fields back: the document's sync
+    annotation changed between the applied commit and main."""
+    mark = _sync_mark(after, path)
+    return mark is not None and mark != _sync_mark(before, path)
+
+
 def _account(text: str | None, path: str) -> object:
     data = _plain_or_none(text, path)
     spec = data.get("spec") if data else None
@@ -176,6 +198,8 @@ class Rollout:
                 last = None
             elif last == main or (last is not None and self._newer(last, main)):
                 return Rolled()
+            if (unready := self._prepare(config)) is not None:
+                return unready
             base, paths = self._paths_since(last, main)
             if base is None:
                 paths = self._with_orphans(paths)
@@ -193,7 +217,20 @@ class Rollout:
             due = self._store.expired(self._target.name, self._clock())
             if not due:
                 return Rolled()
+            if (unready := self._prepare(config)) is not None:
+                return unready
             return self._apply(main, main, due, render_context(config, self._clock()))
+
+    def _prepare(self, config: RepoConfig) -> Rolled | None:
+        """Tell the target main's environments; a pending outcome when it cannot serve
+        them (a kubeconfig context that is not there: fixing it lets the next sync on)."""
+        try:
+            self._target.prepare(config.environments())
+        except ConfigError as error:
+            log.error("the %s target cannot serve main's environments: %s",
+                      self._target.name, error)
+            return Rolled(pending=(str(error),))
+        return None
 
     def _apply(self, base: str | None, main: str, paths: list[str],
                context: RenderContext) -> Rolled:
@@ -213,7 +250,12 @@ class Rollout:
                         invalid.append(rendered)
                         continue
                     objects, data = rendered
-                    done = self._apply_one(path, objects)
+                    force = base is not None and forced(befores.get(path), afters.get(path),
+                                                        path)
+                    done = self._apply_one(path, objects, force)
+                    if isinstance(done, Rejected):
+                        invalid.extend(done.problems)
+                        continue
                     if isinstance(done, str):
                         return Rolled(tuple(lines), tuple(invalid), (done,))
                     expiries[path] = _expiry(data, context.now)
@@ -239,12 +281,19 @@ class Rollout:
             log.exception("incident %s rendering %s at %s", number, path, main[:12])
             return f"{path} cannot be rendered (incident {number})"
 
-    def _apply_one(self, path: str, objects: list[dict[str, Any]]) -> Applied | str:
-        """Hand one document's objects to the target: what it did, or the pending line
-        when it failed."""
+    def _apply_one(self, path: str, objects: list[dict[str, Any]],
+                   force: bool) -> Applied | Rejected | str:
+        """Hand one document's objects to the target: what it did, its refusal (reported
+        once), or the pending line when it failed for now."""
         env, namespace, _service = parse_service_path(path) or ("", "", "")
         try:
-            return self._target.apply(env, namespace, path, objects)
+            return self._target.apply(env, namespace, path, objects, force=force)
+        except Rejected as refused:
+            log.error("the %s target refused %s: %s", self._target.name, path, refused)
+            return refused
+        except (TransientError, ConfigError) as error:
+            log.warning("applying %s to %s: %s", path, self._target.name, error)
+            return f"{path}: {error}"
         except Exception:
             number = incident()
             log.exception("incident %s applying %s to %s", number, path, self._target.name)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.apply import ApplySettings
 from bot.chat.dingtalk import DingTalkSettings
 from bot.chat.slack import SlackSettings
 from bot.core.errors import ConfigError
@@ -25,7 +26,7 @@ from bot.forge import ForgeSettings, mirror_path
 GUARDS = ("embedded", "opa")
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("", "0", "false", "no", "off")
-APPLY_TARGETS = ("directory",)
+APPLY_TARGETS = ("directory", "kubernetes")
 
 
 def slack_settings(env: Mapping[str, str]) -> SlackSettings:
@@ -129,6 +130,8 @@ class Settings:
     apply: str
     database_url: str
     opa_token: str = ""
+    kubeconfig: str = ""
+    apply_backoff_seconds: float = 0.5
     slack: SlackSettings = field(default_factory=SlackSettings)
     dingtalk: DingTalkSettings = field(default_factory=DingTalkSettings)
 
@@ -153,6 +156,12 @@ class Settings:
     def rendered_dir(self) -> Path:
         return self.home / "rendered"
 
+    @property
+    def apply_target(self) -> ApplySettings:
+        """GOVBOT_APPLY and what its target needs."""
+        return ApplySettings(self.apply, self.rendered_dir, self.kubeconfig,
+                             self.apply_backoff_seconds)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
@@ -165,6 +174,8 @@ class Settings:
             opa_url=env.get("GOVBOT_OPA_URL") or "",
             opa_token=env.get("GOVBOT_OPA_TOKEN") or "",
             apply=env.get("GOVBOT_APPLY") or "directory",
+            kubeconfig=env.get("GOVBOT_KUBECONFIG") or "",
+            apply_backoff_seconds=seconds(env, "GOVBOT_APPLY_BACKOFF_SECONDS", 0.5),
             database_url=env.get("GOVBOT_DATABASE_URL") or f"sqlite:///{home / 'govbot.db'}",
             slack=slack_settings(env),
             dingtalk=dingtalk_settings(env),

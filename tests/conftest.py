@@ -16,6 +16,7 @@ from bot.core.types import Author, ChangeView, Command
 from bot.runners.views import view
 from bot.settings import Settings
 from policies.document import new_document, service_path
+from tests.support.kube import clusters  # noqa: F401  (the fixture, for every test)
 from tests.support.postgres import session_database
 
 FIXED_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

@@ -22,6 +22,13 @@ def test_the_template_is_clean() -> None:
     assert config_problems(CONFIG, ACCESS) == []
 
 
+def test_a_cluster_per_environment_is_clean() -> None:
+    config = _with(CONFIG, "environments.prod.cluster",
+                   {"context": "prod-east", "kubeconfig": "/etc/govbot/kubeconfig"})
+    assert config_problems(_with(config, "environments.dev.cluster", {"context": "dev"}),
+                           ACCESS) == []
+
+
 def _with(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     changed = copy.deepcopy(document)
     *parents, last = dotted.split(".")
@@ -48,6 +55,13 @@ def _with(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     ("console.defaultUser", "nobody", "defaultUser"),
     ("environments.prod.limits.timeoutMin", "2m", "timeoutMax"),
     ("clusterDomain", "bad domain!", "clusterDomain"),
+    ("environments.prod.cluster", "prod-east", "environments.prod.cluster"),
+    ("environments.prod.cluster", {"kubeconfig": "/etc/kc"}, "cluster.context"),
+    ("environments.prod.cluster", {"context": 7}, "cluster.context"),
+    ("environments.prod.cluster", {"context": "prod-east", "kubeconfig": ["a"]},
+     "cluster.kubeconfig"),
+    ("environments.prod.cluster", {"context": "prod-east", "namespace": "x"},
+     "cluster.namespace: unknown"),
 ])
 def test_each_config_problem_names_its_field(dotted: str, value: Any, named: str) -> None:
     problems = config_problems(_with(CONFIG, dotted, value), ACCESS)

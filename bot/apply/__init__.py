@@ -1,12 +1,17 @@
-"""The apply target port: where rendered manifests go after a merge, and what is live.
+"""The apply target port: where rendered manifests go after a merge.
 
 Adapters: `DirectoryTarget` (one YAML file per object under `rendered/<env>/<namespace>/`,
-for Argo CD or Flux to sync). A Kubernetes adapter (server-side apply) plugs in here.
+for Argo CD or Flux to sync) and `KubernetesTarget` (server-side apply to each
+environment's cluster, `bot.apply.kube`).
+
+Failures have two kinds, as the rollout treats them: any exception is temporary (nothing
+is marked applied; the next sync tries again), except `Rejected`, which says the target
+refused the objects for good (reported once; the rollout moves on).
 
 `Live` is the read side: what the cluster of an environment runs now, for `/drift`, for
 the controllers that own a service's traffic (Flagger, Argo Rollouts) and for onboarding a
-service from its Kubernetes `Service` and `Deployment`s. `KubeLive` reads a cluster;
-`NoLive` serves the directory target, which has no cluster to read.
+service from its Kubernetes `Service` and `Deployment`s. `KubeLive` (`bot.apply.kube.live`)
+reads a cluster; `NoLive` goes with the directory target, which has no cluster to read.
 """
 
 from __future__ import annotations
@@ -14,12 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from bot.core.errors import ConfigError
-
-if TYPE_CHECKING:  # the kubernetes client is imported only when a cluster is used
-    from bot.apply.kube import Clusters
+from bot.core.errors import ConfigError, GovbotError
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,41 @@ class Applied:
     unchanged: tuple[str, ...] = ()
 
 
+class Rejected(GovbotError):
+    """The target refused a document's objects for a reason that trying again cannot fix
+    (an admission webhook, a schema, RBAC, a field another manager owns). Nothing of the
+    document was applied. `problems`: one line each, `Kind/name in <where>: <why>`."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(self.problems))
+
+
+@dataclass(frozen=True)
+class ApplySettings:
+    """GOVBOT_APPLY and what its target needs."""
+
+    kind: str = "directory"
+    rendered_dir: Path = Path("rendered")
+    kubeconfig: str = ""            # GOVBOT_KUBECONFIG; "" = $KUBECONFIG or ~/.kube/config
+    backoff_seconds: float = 0.5    # the first retry's wait after a temporary failure
+
+
 class ApplyTarget(Protocol):
     """Makes the objects rendered from one policy document the live state."""
 
     name: str
 
+    def prepare(self, environments: Mapping[str, Any]) -> None:
+        """Take main's govbot.yaml `environments` before applying (where each one's objects
+        go); ConfigError when they cannot be served."""
+        ...
+
     def apply(self, env: str, namespace: str, source: str,
-              objects: Sequence[dict[str, Any]]) -> Applied:
-        """Apply `objects` in order; delete what `source` rendered before but no longer does."""
+              objects: Sequence[dict[str, Any]], force: bool = False) -> Applied:
+        """Apply `objects` in order; delete what `source` rendered before but no longer does.
+        `force`: take fields another manager holds (an approved `/sync`). Raises Rejected
+        when the target refuses them for good, anything else when it failed for now."""
         ...
 
     def intact(self) -> bool:
@@ -97,27 +126,32 @@ class NoLive:
         return None
 
 
-def build(kind: str, rendered_dir: Path) -> ApplyTarget:
-    from bot.apply.directory import DirectoryTarget
-
-    match kind:
+def build(settings: ApplySettings) -> ApplyTarget:
+    match settings.kind:
         case "directory":
-            return DirectoryTarget(rendered_dir)
-    raise ConfigError(f"unknown apply target {kind!r}")
+            from bot.apply.directory import DirectoryTarget
+
+            return DirectoryTarget(settings.rendered_dir)
+        case "kubernetes":
+            from bot.apply.kube import Clusters
+            from bot.apply.kube.target import KubernetesTarget, Retry
+
+            return KubernetesTarget(Clusters(settings.kubeconfig),
+                                    Retry(first=settings.backoff_seconds))
+    raise ConfigError(f"unknown apply target {settings.kind!r}")
 
 
-def build_live(kind: str, clusters: Clusters | None = None,
-               environments: Callable[[], Mapping[str, Any]] | None = None) -> Live:
-    """The live reads that go with the apply target `kind`: for `kubernetes`, over the
-    target's `clusters`, with `environments` giving main's govbot.yaml `environments`,
-    read before each question so that a cluster mapping merged to main counts at once."""
-    match kind:
+def build_live(settings: ApplySettings,
+               environments: Callable[[], Mapping[str, Any]]) -> Live:
+    """The live reads that go with the apply target: for `kubernetes`, clients of the same
+    clusters (kept apart from the target's), with `environments` giving main's govbot.yaml
+    `environments`, read before each question so that a mapping merged to main counts."""
+    match settings.kind:
         case "directory":
             return NoLive()
         case "kubernetes":
+            from bot.apply.kube import Clusters
             from bot.apply.kube.live import KubeLive
 
-            if clusters is None or environments is None:
-                raise ConfigError("reading the cluster needs its clusters and govbot.yaml")
-            return KubeLive(clusters, environments)
-    raise ConfigError(f"unknown apply target {kind!r}")
+            return KubeLive(Clusters(settings.kubeconfig), environments)
+    raise ConfigError(f"unknown apply target {settings.kind!r}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +58,12 @@ class DirectoryTarget:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def prepare(self, environments: Mapping[str, Any]) -> None:
+        """Nothing to prepare: every environment is a folder."""
+
     def apply(self, env: str, namespace: str, source: str,
-              objects: Sequence[dict[str, Any]]) -> Applied:
+              objects: Sequence[dict[str, Any]], force: bool = False) -> Applied:
+        # `force` means nothing here: a file has no other field managers.
         folder = self.root / env / namespace
         written: list[str] = []
         unchanged: list[str] = []

@@ -11,10 +11,11 @@ The runners ask it three things (the `bot.apply.Live` port):
   `version` labels and service accounts), to onboard a service from the cluster.
 
 Only reads: list and get. A kind whose API the cluster does not serve (Flagger not
-installed) answers 404 and reads as none. 401/403 are configuration (govbot's account
-lacks a grant); 429, 5xx and an API server that does not answer are temporary; any other
-answer is refused with the API server's message. Labels are checked again here, so a
-server that ignores the label selector cannot hand over someone else's object.
+installed) answers 404 and reads as none. 403 is configuration (govbot's account lacks a
+grant); what `answers.temporary` calls temporary (no answer, 401, 408, 429, 5xx) is said
+to be tried again; any other answer is refused with the API server's message. Labels are
+checked again here, so a server that ignores the label selector cannot hand over someone
+else's object.
 
 Example:
     live = KubeLive(clusters, lambda: config.environments())
@@ -33,24 +34,17 @@ from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
 from bot.apply import Workload
-from bot.apply.kube import Clusters
+from bot.apply.kube import Clusters, answers
+from bot.apply.kube.kinds import GOVERNED, Resource
 from bot.core.errors import ConfigError, Refused, TransientError
 
 MANAGED_BY: Final = "app.kubernetes.io/managed-by"
 SOURCE: Final = "govbot.dev/source"
 TIMEOUT: Final = (5.0, 20.0)  # seconds to connect, to read an answer
 
-# (group, version, plural, kind) of each object govbot renders, in apply order.
-RENDERED: Final = (
-    ("networking.istio.io", "v1", "destinationrules", "DestinationRule"),
-    ("networking.istio.io", "v1", "virtualservices", "VirtualService"),
-    ("networking.istio.io", "v1alpha3", "envoyfilters", "EnvoyFilter"),
-    ("security.istio.io", "v1", "authorizationpolicies", "AuthorizationPolicy"),
-    ("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler"),
-)
-CANARIES: Final = ("flagger.app", "v1beta1", "canaries", "Canary")
-ROLLOUTS: Final = ("argoproj.io", "v1alpha1", "rollouts", "Rollout")
-DEPLOYMENTS: Final = ("apps", "v1", "deployments", "Deployment")
+CANARIES: Final = Resource("flagger.app", "v1beta1", "canaries", "Canary")
+ROLLOUTS: Final = Resource("argoproj.io", "v1alpha1", "rollouts", "Rollout")
+DEPLOYMENTS: Final = Resource("apps", "v1", "deployments", "Deployment")
 _DIGITS = re.compile(r"(\d+)")
 _T = TypeVar("_T")
 
@@ -68,7 +62,7 @@ class KubeLive:
     def objects(self, env: str, namespace: str, source_label: str | None) -> list[dict[str, Any]]:
         selector = f"{MANAGED_BY}=govbot" + (f",{SOURCE}={source_label}" if source_label else "")
         found: list[dict[str, Any]] = []
-        for resource in RENDERED:
+        for resource in GOVERNED:
             found += [obj for obj in self._list(env, namespace, resource, selector)
                       if _labelled(obj, source_label)]
         return found
@@ -107,18 +101,17 @@ class KubeLive:
         self._clusters.configure(self._environments())
         return self._clusters.client(env)
 
-    def _list(self, env: str, namespace: str, resource: tuple[str, str, str, str],
+    def _list(self, env: str, namespace: str, resource: Resource,
               selector: str | None = None) -> list[dict[str, Any]]:
         """Every object of one kind in the namespace; [] when the cluster does not serve
         the kind. Each carries its apiVersion and kind (a list's items may not)."""
-        group, version, plural, kind = resource
         api = k8s.CustomObjectsApi(self._api(env))
-        answer = self._read(f"{plural} in {env}/{namespace}", lambda: (
-            api.list_namespaced_custom_object(group, version, namespace, plural,
-                                              label_selector=selector,
+        answer = self._read(f"{resource.plural} in {env}/{namespace}", lambda: (
+            api.list_namespaced_custom_object(resource.group, resource.version, namespace,
+                                              resource.plural, label_selector=selector,
                                               _request_timeout=TIMEOUT)))
         items = answer.get("items") if isinstance(answer, Mapping) else None
-        return [{**item, "apiVersion": f"{group}/{version}", "kind": kind}
+        return [{**item, "apiVersion": resource.api_version, "kind": resource.kind}
                 for item in (items if isinstance(items, list) else [])
                 if isinstance(item, dict)]
 
@@ -138,29 +131,16 @@ class KubeLive:
             status = int(error.status or 0)
             if status == 404:
                 return None
-            said = _message(error)
-            if status in (401, 403):
-                raise ConfigError(f"reading {what}: the API server answered {status} ({said}); "
-                                  "govbot's account needs get and list on it") from error
-            if status == 429 or status >= 500:
-                raise TransientError(f"reading {what}: the API server answered {status} "
-                                     f"({said})") from error
-            raise Refused(f"reading {what}: the API server answered {status} ({said})") \
-                from error
+            said = answers.message(error)
+            if status == 403:
+                raise ConfigError(f"reading {what}: {said}; govbot's account needs get and "
+                                  "list on it (docs/kubernetes.md)") from error
+            if answers.temporary(status):
+                raise TransientError(f"reading {what}: {said}") from error
+            raise Refused(f"reading {what}: {said}") from error
         except (HTTPError, OSError) as error:
             raise TransientError(f"reading {what}: the API server did not answer "
-                                 f"({type(error).__name__})") from error
-
-
-def _message(error: ApiException) -> str:
-    """The API server's own message of a refusal, else its reason phrase."""
-    try:
-        body = json.loads(error.body or "")
-    except (TypeError, ValueError):
-        body = None
-    message = body.get("message") if isinstance(body, dict) else None
-    text = str(message or error.reason or "no reason given")
-    return text if len(text) <= 300 else text[:299] + "…"
+                                 f"({answers.unreachable(error)})") from error
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

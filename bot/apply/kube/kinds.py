@@ -1,0 +1,66 @@
+"""The object kinds govbot applies, and the resource (URL) of any object's kind.
+
+`GOVERNED` are the kinds the renderers emit (tests hold the two in step); the target
+looks among them for objects a document no longer renders. Any other kind a document's
+objects have is mapped by Kubernetes' own plural rule.
+
+Example:
+    >>> resource_of({"apiVersion": "networking.istio.io/v1alpha3", "kind": "EnvoyFilter"}).plural
+    'envoyfilters'
+    >>> plural_of("AuthorizationPolicy")
+    'authorizationpolicies'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Where objects of one kind live in the API: /apis/<group>/<version>/.../<plural>."""
+
+    group: str
+    version: str
+    plural: str
+    kind: str
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+GOVERNED = (
+    Resource("networking.istio.io", "v1", "destinationrules", "DestinationRule"),
+    Resource("networking.istio.io", "v1", "virtualservices", "VirtualService"),
+    Resource("security.istio.io", "v1", "authorizationpolicies", "AuthorizationPolicy"),
+    Resource("networking.istio.io", "v1alpha3", "envoyfilters", "EnvoyFilter"),
+    Resource("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler"),
+)
+
+
+def plural_of(kind: str) -> str:
+    """The resource name Kubernetes derives from a kind (Policy → policies)."""
+    lower = kind.lower()
+    if lower.endswith("y") and lower[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return lower[:-1] + "ies"
+    if lower.endswith(("s", "x", "ch", "sh")):
+        return lower + "es"
+    return lower + "s"
+
+
+def resource_of(obj: Mapping[str, Any]) -> Resource:
+    """The resource of an object, from its apiVersion and kind."""
+    group, _, version = str(obj["apiVersion"]).rpartition("/")
+    kind = str(obj["kind"])
+    for known in GOVERNED:
+        if (known.group, known.version, known.kind) == (group, version, kind):
+            return known
+    return Resource(group, version, plural_of(kind), kind)
+
+
+def name_of(obj: Mapping[str, Any]) -> str:
+    """`Kind/name`, as messages and `Applied` name an object."""
+    return f"{obj.get('kind')}/{(obj.get('metadata') or {}).get('name')}"

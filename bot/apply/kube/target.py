@@ -1,0 +1,259 @@
+"""`KubernetesTarget`: a document's objects applied to its environment's cluster.
+
+For one document (`apply`), in this order:
+1. list what the document has in the namespace: objects of the governed kinds (and of any
+   kind among `objects`) labelled `app.kubernetes.io/managed-by=govbot` and
+   `govbot.dev/source=<env>.<namespace>.<service>`; those no longer rendered are stale;
+2. dry run: every object server-side applied with `dryRun=All`, every stale one deleted
+   with `dryRun=All` — the API server runs its schemas, admission webhooks (istiod's
+   validation), quota and RBAC on exactly what follows; any refusal stops here, with
+   nothing applied;
+3. server-side apply of each object in the given (make-before-break) order:
+   `PATCH …?fieldManager=govbot`, `Content-Type: application/apply-patch+yaml`, never
+   `force` unless the rollout asks (an approved `/sync`);
+4. prune: the stale objects deleted. Nothing without both labels is ever deleted.
+
+Every call is retried on temporary failures (no connection, timeouts, 429, 5xx) with a
+doubling wait (`Retry`, honouring `Retry-After`), then `TransientError` (the rollout keeps
+"apply pending"); permanent ones raise `Rejected` naming the object, the cluster and the
+API server's message. A server that answers 404 to server-side apply of an absent object
+(some emulators) gets a create instead.
+
+Example:
+    target = KubernetesTarget(Clusters("~/.kube/config"), Retry(first=0.5))
+    target.prepare(config.environments())
+    target.apply("dev", "demo", "services/dev/demo/svc-user.yaml", objects)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar, cast
+
+import urllib3
+from kubernetes import client as k8s
+from kubernetes.client.exceptions import ApiException
+
+from bot.apply import Applied, Rejected
+from bot.apply.kube import Cluster, Clusters, answers
+from bot.apply.kube.kinds import GOVERNED, Resource, name_of, resource_of
+from bot.core.errors import ConfigError, TransientError
+from policies.document import parse_service_path
+from policies.rendering import MANAGED_BY, SOURCE, source_label
+
+log = logging.getLogger("govbot.apply.kubernetes")
+APPLY_PATCH = "application/apply-patch+yaml"
+MANAGER = "govbot"
+PAGE = 500
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How temporary failures are retried: `attempts` calls in all, waiting `first`
+    seconds, then twice as long each time (at most 16 × `first`), or what Retry-After
+    asks within that bound."""
+
+    attempts: int = 4
+    first: float = 0.5
+
+    def wait(self, attempt: int, asked: float | None) -> float:
+        longest = self.first * 16
+        return float(min(longest, max(self.first * 2.0 ** attempt, asked or 0.0)))
+
+
+def where(cluster: Cluster) -> str:
+    """How messages name a cluster: its kubeconfig context."""
+    return cluster.context or "the in-cluster API server"
+
+
+def _labelled(obj: Mapping[str, Any], label: str) -> bool:
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    return labels.get(MANAGED_BY) == MANAGER and labels.get(SOURCE) == label
+
+
+class KubernetesTarget:
+    name = "kubernetes"
+
+    def __init__(self, clusters: Clusters, retry: Retry = Retry(),
+                 sleep: Callable[[float], None] = time.sleep,
+                 timeout: tuple[float, float] = (5.0, 30.0)) -> None:
+        self._clusters = clusters
+        self._retry = retry
+        self._sleep = sleep
+        self.timeout = timeout
+
+    def prepare(self, environments: Mapping[str, Any]) -> None:
+        """Each environment's cluster from govbot.yaml; ConfigError when a context is not
+        in the kubeconfig."""
+        self._clusters.configure(environments)
+        self._clusters.check()
+
+    def intact(self) -> bool:
+        return True  # the cluster is the state; nothing local to lose
+
+    def apply(self, env: str, namespace: str, source: str,
+              objects: Sequence[dict[str, Any]], force: bool = False) -> Applied:
+        api = k8s.CustomObjectsApi(self._clusters.client(env))
+        place = where(self._clusters.cluster(env))
+        service = (parse_service_path(source) or ("", "", source))[2]
+        label = source_label(source)
+        kinds = dict.fromkeys([*GOVERNED, *(resource_of(o) for o in objects)])
+        rendered = {(resource_of(o).kind, o["metadata"]["name"]) for o in objects}
+        live = [item for resource in kinds
+                for item in self._list(api, place, resource, namespace, label)]
+        stale = [o for o in live if (o.get("kind"), o["metadata"]["name"]) not in rendered
+                 and _labelled(o, label)]
+        call = _Calls(self, api, place, service, namespace, force)
+        for obj in objects:
+            call.apply(obj, dry_run=True)
+        for obj in stale:
+            call.delete(obj, dry_run=True)
+        versions = {name_of(o): o["metadata"].get("resourceVersion") for o in live}
+        written: dict[str, None] = {}
+        unchanged: dict[str, None] = {}
+        for obj in objects:
+            result = call.apply(obj, dry_run=False)
+            version = (result or {}).get("metadata", {}).get("resourceVersion")
+            same = version is not None and version == versions.get(name_of(obj))
+            (unchanged if same else written)[name_of(obj)] = None
+        for obj in stale:
+            call.delete(obj, dry_run=False)
+        return Applied(tuple(written), tuple(name_of(o) for o in stale),
+                       tuple(n for n in unchanged if n not in written))
+
+    def sources(self) -> list[str]:
+        """The documents whose objects the configured clusters hold: the
+        `govbot.dev/source` annotation of govbot-labelled objects, counted only in the
+        cluster their environment maps to."""
+        by_cluster: dict[Cluster, list[str]] = {}
+        for env, cluster in self._clusters.environments().items():
+            by_cluster.setdefault(cluster, []).append(env)
+        found: set[str] = set()
+        for cluster, envs in by_cluster.items():
+            try:
+                api = k8s.CustomObjectsApi(self._clusters.client(envs[0]))
+            except ConfigError as error:
+                log.warning("listing what govbot applied to %s: %s", where(cluster), error)
+                continue
+            for resource in GOVERNED:
+                for item in self._list(api, where(cluster), resource, None, None):
+                    path = ((item.get("metadata") or {}).get("annotations") or {}).get(SOURCE)
+                    parts = parse_service_path(str(path)) if path else None
+                    if parts is not None and parts[0] in envs:
+                        found.add(str(path))
+        return sorted(found)
+
+    def _list(self, api: k8s.CustomObjectsApi, place: str, resource: Resource,
+              namespace: str | None, label: str | None) -> list[dict[str, Any]]:
+        """Govbot's objects of one kind (of one source, in one namespace), page by page;
+        [] when the cluster does not serve the kind."""
+        selector = f"{MANAGED_BY}={MANAGER}" + (f",{SOURCE}={label}" if label else "")
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page = self.call(f"listing {resource.plural}", place, "",
+                             partial(self._page, api, resource, namespace, selector, token))
+            for item in page.get("items") or ():
+                item.setdefault("kind", resource.kind)
+                item.setdefault("apiVersion", resource.api_version)
+                items.append(item)
+            token = (page.get("metadata") or {}).get("continue") or None
+            if not token:
+                return items
+
+    def _page(self, api: k8s.CustomObjectsApi, resource: Resource, namespace: str | None,
+              selector: str, token: str | None) -> dict[str, Any]:
+        query: dict[str, Any] = {"label_selector": selector, "limit": PAGE,
+                                 "_request_timeout": self.timeout}
+        if token:
+            query["_continue"] = token
+        try:
+            if namespace is None:
+                page = api.list_cluster_custom_object(resource.group, resource.version,
+                                                      resource.plural, **query)
+            else:
+                page = api.list_namespaced_custom_object(resource.group, resource.version,
+                                                         namespace, resource.plural, **query)
+        except ApiException as error:
+            if error.status == 404:  # the cluster does not serve this kind (no CRD)
+                return {}
+            raise
+        return cast(dict[str, Any], page or {})
+
+    def call(self, what: str, place: str, service: str, work: Callable[[], T]) -> T:
+        """`work()`, retried on temporary failures; Rejected on permanent ones."""
+        last = ""
+        for attempt in range(self._retry.attempts):
+            asked: float | None = None
+            try:
+                return work()
+            except ApiException as error:
+                if not answers.temporary(error.status):
+                    raise Rejected([answers.problem(error, what, place, service)]) from error
+                asked = answers.retry_after(error)
+                last = f"{what} in {place}: {answers.message(error)}"
+            except (urllib3.exceptions.HTTPError, OSError) as error:
+                last = f"{what} in {place}: the API server did not answer " \
+                       f"({answers.unreachable(error)})"
+            log.warning("%s (attempt %d of %d)", last, attempt + 1, self._retry.attempts)
+            if attempt + 1 < self._retry.attempts:
+                self._sleep(self._retry.wait(attempt, asked))
+        raise TransientError(last)
+
+
+class _Calls:
+    """The object calls of one `apply`: one cluster, one namespace, one service."""
+
+    def __init__(self, target: KubernetesTarget, api: k8s.CustomObjectsApi, place: str,
+                 service: str, namespace: str, force: bool) -> None:
+        self._target, self._api, self._place = target, api, place
+        self._service, self._namespace, self._force = service, namespace, force
+
+    def apply(self, obj: dict[str, Any], dry_run: bool) -> dict[str, Any] | None:
+        resource = resource_of(obj)
+        namespace = obj["metadata"].get("namespace") or self._namespace
+        options: dict[str, Any] = {"field_manager": MANAGER,
+                                   "_request_timeout": self._target.timeout}
+        if dry_run:
+            options["dry_run"] = "All"
+        forced: dict[str, Any] = {"force": True} if self._force else {}
+
+        def send() -> object:
+            try:
+                return self._api.patch_namespaced_custom_object(
+                    resource.group, resource.version, namespace, resource.plural,
+                    obj["metadata"]["name"], obj, _content_type=APPLY_PATCH,
+                    **forced, **options)
+            except ApiException as error:
+                if error.status != 404:
+                    raise
+            # a server that does not create on apply: create it, as apply would have
+            return self._api.create_namespaced_custom_object(
+                resource.group, resource.version, namespace, resource.plural, obj, **options)
+
+        result = self._target.call(name_of(obj), self._place, self._service, send)
+        return cast(dict[str, Any], result) if isinstance(result, dict) else None
+
+    def delete(self, obj: Mapping[str, Any], dry_run: bool) -> None:
+        resource = resource_of(obj)
+        options: dict[str, Any] = {"_request_timeout": self._target.timeout}
+        if dry_run:
+            options["dry_run"] = "All"
+
+        def send() -> None:
+            try:
+                self._api.delete_namespaced_custom_object(
+                    resource.group, resource.version, obj["metadata"].get("namespace")
+                    or self._namespace, resource.plural, obj["metadata"]["name"], **options)
+            except ApiException as error:
+                if error.status != 404:  # gone already: what pruning wants
+                    raise
+
+        what = ("dry run of deleting " if dry_run else "deleting ") + name_of(obj)
+        self._target.call(what, self._place, self._service, send)
+

@@ -1,0 +1,201 @@
+"""Stories with GOVBOT_APPLY=kubernetes: a merged change reaches its environment's cluster
+through a dry run and server-side apply; refusals are told once, busy clusters retried."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.app import App, build
+from bot.core.errors import ConfigError
+from bot.core.events import Answer, ApplyFailed, ChangeMerged, Event
+from bot.settings import Settings
+from tests.conftest import FIXED_NOW, SEEDER, Govbot
+from tests.support.kube import KubeCluster, KubeClusters, Sent
+from tests.support.schemas import validate_object
+
+APPLY = "application/apply-patch+yaml"
+DEV = "/apis/networking.istio.io/v1/namespaces/demo"
+VS = ("networking.istio.io", "v1", "virtualservices")
+EF = ("networking.istio.io", "v1alpha3", "envoyfilters")
+CONTEXTS = {"dev": "dev-ctx", "prod": "prod-ctx"}
+
+
+def settings(home: Path, kubeconfig: Path) -> Settings:
+    return Settings.from_env({"GOVBOT_HOME": str(home), "GOVBOT_APPLY": "kubernetes",
+                              "GOVBOT_KUBECONFIG": str(kubeconfig),
+                              "GOVBOT_APPLY_BACKOFF_SECONDS": "0"})
+
+
+def map_clusters(app: App, contexts: dict[str, str]) -> None:
+    """Commit to main a govbot.yaml whose environments name their clusters, as a
+    reviewed pull request would."""
+    repo = app.repo
+    old = repo.head("main")
+    config = yaml.safe_load(repo.read_many(old, ["govbot.yaml"])["govbot.yaml"] or "")
+    for env, context in contexts.items():
+        config["environments"][env]["cluster"] = {"context": context}
+    text = yaml.safe_dump(config, sort_keys=False)
+    repo.set_ref("main", repo.commit(old, {"govbot.yaml": text}, SEEDER, "map clusters"),
+                 old=old)
+
+
+@pytest.fixture
+def govbot(tmp_path: Path, clusters: KubeClusters) -> Iterator[Govbot]:
+    home = tmp_path / "home"
+    app = build(settings(home, clusters.kubeconfig), clock=lambda: FIXED_NOW)
+    map_clusters(app, CONTEXTS)
+    yield Govbot(app, home)
+    app.close()
+
+
+def writes(cluster: KubeCluster) -> list[Sent]:
+    return [s for s in cluster.requests() if s.method != "GET"]
+
+
+def merged(events: list[Event]) -> ChangeMerged:
+    (event,) = [e for e in events if isinstance(e, ChangeMerged)]
+    return event
+
+
+def failures(events: list[Event]) -> list[ApplyFailed]:
+    return [e for e in events if isinstance(e, ApplyFailed)]
+
+
+def test_an_approved_canary_is_dry_run_then_applied_to_dev(govbot: Govbot,
+                                                           clusters: KubeClusters) -> None:
+    assert govbot.one("/canary svc-user 20%").change_id == 1
+    events = govbot.say("/approve 1", user="bob")
+
+    assert merged(events).ok and "applied" in merged(events).text
+    assert failures(events) == []
+    assert [(s.method, s.kind, s.path) for s in writes(clusters.dev)] == [
+        ("PATCH", "dry-run", f"{DEV}/destinationrules/svc-user"),
+        ("PATCH", "dry-run", f"{DEV}/virtualservices/svc-user"),
+        ("PATCH", "apply", f"{DEV}/destinationrules/svc-user"),
+        ("PATCH", "apply", f"{DEV}/virtualservices/svc-user"),
+    ]
+    for sent in writes(clusters.dev):
+        assert (sent.content_type, sent.field_manager, sent.force) == (APPLY, "govbot", False)
+        assert sent.params.get("dryRun") == ("All" if sent.kind == "dry-run" else None)
+        assert validate_object(sent.body) == []
+    live = clusters.dev.get(*VS, "demo", "svc-user")
+    assert live is not None
+    weights = {d["destination"]["subset"]: d["weight"] for d in live["spec"]["http"][-1]["route"]}
+    assert weights == {"v1": 80, "v2": 20}
+    assert live["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "govbot",
+                                          "govbot.dev/source": "dev.demo.svc-user"}
+    assert writes(clusters.prod) == []
+
+
+def test_a_prod_change_goes_to_prods_context(govbot: Govbot, clusters: KubeClusters) -> None:
+    assert govbot.one("/canary svc-user 20% --env prod").change_id == 1
+    assert not any(isinstance(e, ChangeMerged) for e in govbot.say("/approve 1", user="bob"))
+    events = govbot.say("/approve 1", user="carol")
+
+    assert merged(events).ok and failures(events) == []
+    assert [s.path.rsplit("/", 2)[-2] for s in writes(clusters.prod)] == [
+        "destinationrules", "virtualservices", "destinationrules", "virtualservices"]
+    assert clusters.prod.get(*VS, "demo", "svc-user") is not None
+    assert writes(clusters.dev) == [] and clusters.dev.objects(*VS) == []
+
+
+def test_a_refused_dry_run_applies_nothing_and_is_told_once(govbot: Govbot,
+                                                            clusters: KubeClusters) -> None:
+    clusters.dev.fail("dry-run", 422, plural="virtualservices", message=(
+        'admission webhook "validation.istio.io" denied the request: configuration is '
+        "invalid: total destination weight 120 != 100"))
+    govbot.one("/canary svc-user 20%")
+    events = govbot.say("/approve 1", user="bob")
+
+    (failed,) = failures(events)
+    assert failed.permanent and failed.change_id == 1
+    assert failed.text.startswith("not applied: VirtualService/svc-user in dev-ctx: "
+                                  'admission webhook "validation.istio.io" denied the request')
+    assert "total destination weight 120" in failed.text
+    assert all(s.kind == "dry-run" for s in writes(clusters.dev))
+    assert clusters.dev.objects(*VS) == []
+    assert not any(isinstance(e, ApplyFailed) for e in govbot.app.workflow.sync())
+
+
+def test_a_field_another_manager_holds_stops_the_apply(govbot: Govbot,
+                                                       clusters: KubeClusters) -> None:
+    clusters.dev.fail("ssa", 409, plural="virtualservices", manager="kubectl-edit",
+                      fields=(".spec.http",), api_version="networking.istio.io/v1")
+    govbot.one("/canary svc-user 20%")
+    (failed,) = failures(govbot.say("/approve 1", user="bob"))
+
+    assert '"kubectl-edit" holds .spec.http' in failed.text
+    assert "/sync svc-user" in failed.text
+    assert not any(s.force for s in clusters.dev.requests())
+    assert all(s.kind == "dry-run" for s in writes(clusters.dev))
+
+
+def test_a_policy_turned_off_is_pruned_and_a_stranger_is_kept(govbot: Govbot,
+                                                              clusters: KubeClusters) -> None:
+    govbot.one("/ratelimit svc-user 500/5s")
+    assert merged(govbot.say("/approve 1", user="bob")).ok
+    (limit,) = clusters.dev.objects(*EF, "demo")
+    hand_made = {**limit, "metadata": {"name": "svc-user-by-hand", "namespace": "demo",
+                                       "labels": {"app": "svc-user"}}}
+    clusters.dev.seed(hand_made)
+    clusters.dev.clear_requests()
+
+    govbot.one("/ratelimit svc-user off")
+    assert merged(govbot.say("/approve 2", user="bob")).ok
+
+    deletes = [(s.kind, s.name) for s in writes(clusters.dev) if s.method == "DELETE"]
+    assert deletes == [("dry-run", limit["metadata"]["name"]),
+                       ("delete", limit["metadata"]["name"])]
+    assert [o["metadata"]["name"] for o in clusters.dev.objects(*EF)] == ["svc-user-by-hand"]
+
+
+def test_a_busy_cluster_leaves_the_apply_pending_until_the_next_sync(
+        govbot: Govbot, clusters: KubeClusters) -> None:
+    clusters.dev.fail("apply", 429, retry_after=0, times=4)
+    govbot.one("/canary svc-user 20%")
+    events = govbot.say("/approve 1", user="bob")
+    assert "apply pending" in merged(events).text, merged(events).text
+    assert clusters.dev.objects(*VS) == []
+
+    clusters.dev.fail("list", 503, times=4)
+    later = govbot.app.workflow.sync()
+    assert [e.permanent for e in later if isinstance(e, ApplyFailed)] == [False]
+    assert clusters.dev.objects(*VS) == []
+
+    applied = govbot.app.workflow.sync()
+    assert any(isinstance(e, Answer) and "VirtualService svc-user" in e.text for e in applied)
+    assert clusters.dev.get(*VS, "demo", "svc-user") is not None
+
+
+def test_an_approved_sync_annotation_applies_with_force(govbot: Govbot,
+                                                        clusters: KubeClusters) -> None:
+    govbot.one("/canary svc-user 20%")
+    govbot.say("/approve 1", user="bob")
+    clusters.dev.clear_requests()
+    repo, old = govbot.app.repo, govbot.app.repo.head("main")
+    path = "services/dev/demo/svc-user.yaml"
+    document = yaml.safe_load(repo.read_many(old, [path])[path] or "")
+    document["metadata"]["annotations"] = {"govbot.dev/sync": "change-2"}
+    repo.set_ref("main", repo.commit(old, {path: yaml.safe_dump(document, sort_keys=False)},
+                                     SEEDER, "sync svc-user"), old=old)
+
+    govbot.app.workflow.sync()
+
+    assert [s.force for s in writes(clusters.dev)] == [True] * 4
+    clusters.dev.clear_requests()
+    govbot.app.workflow.sync(full=True)
+    assert writes(clusters.dev) and not any(s.force for s in writes(clusters.dev))
+
+
+def test_start_up_fails_when_a_context_is_not_in_the_kubeconfig(
+        tmp_path: Path, clusters: KubeClusters) -> None:
+    home = tmp_path / "home"
+    first = build(settings(home, clusters.kubeconfig), clock=lambda: FIXED_NOW)
+    map_clusters(first, {"dev": "dev-ctx", "prod": "prod-east"})
+    first.close()
+    with pytest.raises(ConfigError, match="environment prod: context 'prod-east' is not in"):
+        build(settings(home, clusters.kubeconfig), clock=lambda: FIXED_NOW)
