@@ -57,8 +57,8 @@ def test_an_edited_weight_is_named_by_its_path_with_both_values() -> None:
 
 
 def test_a_list_counts_whole_an_extra_live_item_is_drift() -> None:
-    main = {"kind": "VirtualService", "metadata": {"name": "a"},
-            "spec": {"http": [{"route": [{"weight": 100}]}]}}
+    main: dict[str, Any] = {"kind": "VirtualService", "metadata": {"name": "a"},
+                            "spec": {"http": [{"route": [{"weight": 100}]}]}}
     live = copy.deepcopy(main)
     live["spec"]["http"].append({"route": [{"weight": 0}]})
     assert compare(main, live) == [
@@ -71,7 +71,7 @@ def test_a_list_counts_whole_an_extra_live_item_is_drift() -> None:
 def test_a_field_removed_live_or_of_another_type_is_drift() -> None:
     main = {"kind": "DestinationRule", "metadata": {"name": "a"},
             "spec": {"trafficPolicy": {"outlierDetection": {"consecutive5xxErrors": 5}}}}
-    live = {"kind": "DestinationRule", "metadata": {"name": "a"}, "spec": {}}
+    live: dict[str, Any] = {"kind": "DestinationRule", "metadata": {"name": "a"}, "spec": {}}
     assert compare(main, live) == [Difference(
         "DestinationRule/a", ".spec.trafficPolicy", ABSENT,
         {"outlierDetection": {"consecutive5xxErrors": 5}})]
