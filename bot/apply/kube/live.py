@@ -68,17 +68,17 @@ class KubeLive:
         return found
 
     def owner(self, env: str, namespace: str, service: str) -> str | None:
-        found = self._service(env, namespace, service)
-        selector = _selector(found)
-        deployments = [d for d in self._list(env, namespace, DEPLOYMENTS)
+        canaries = self._list(env, namespace, CANARIES)
+        rollouts = self._list(env, namespace, ROLLOUTS)
+        if not canaries and not rollouts:  # the common case: two reads, nothing to match
+            return None
+        selector = _selector(self._service(env, namespace, service))
+        deployments = [_name(d) for d in self._list(env, namespace, DEPLOYMENTS)
                        if _selects(selector, _pod_labels(d))]
-        names = {service} | {_name(d) for d in deployments} | \
-            {_name(d).removesuffix("-primary") for d in deployments}
-        if any(_targets(canary, service, names)
-               for canary in self._list(env, namespace, CANARIES)):
+        names = {service, *deployments, *(d.removesuffix("-primary") for d in deployments)}
+        if any(_targets(canary, service, names) for canary in canaries):
             return "flagger"
-        if any(_steers(rollout, service, selector)
-               for rollout in self._list(env, namespace, ROLLOUTS)):
+        if any(_steers(rollout, service, selector) for rollout in rollouts):
             return "argo-rollouts"
         return None
 
