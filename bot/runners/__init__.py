@@ -4,6 +4,7 @@ In the order a reader follows a change:
 
     opening.py     a policy intent or a rollback → edit → render check → guard → lock →
                    commit → pull request                                    ChangeOpened
+    onboarding.py  a service without a document: onboarded from the cluster, or refused
     approving.py   /approve → replay if main moved → guard with the approval → record
                                                                  ApprovalRecorded | …
     merging.py     approvals suffice → replay → merge → apply       ChangeMerged, ApplyFailed

@@ -42,9 +42,12 @@ def base(ctx: Context, scope: Scope, intent: intents.PolicyIntent,
     return from_cluster(intent, workload)
 
 
-def filled(ctx: Context, scope: Scope, intent: intents.Onboard) -> intents.Onboard:
+def filled(ctx: Context, scope: Scope, intent: intents.Onboard, main: str) -> intents.Onboard:
     """/onboard with what it leaves out read from the cluster, when the cluster runs the
-    service; what the command names wins."""
+    service; what the command names wins. A service that has its document is left to
+    the /onboard edit to refuse, without asking the cluster."""
+    if ctx.repo.object_id(main, service_path(scope.env, scope.namespace, intent.service)):
+        return intent
     workload = ctx.live.workload(scope.env, scope.namespace, intent.service)
     return intent if workload is None else from_cluster(intent, workload)
 

@@ -35,7 +35,7 @@ def run(ctx: Context, person: Person, scope: Scope, intent: intents.PolicyIntent
     main = ctx.main()
     created = None
     if isinstance(intent, intents.Onboard):
-        intent = onboarding.filled(ctx, scope, intent)
+        intent = onboarding.filled(ctx, scope, intent, main)
     else:
         created = onboarding.base(ctx, scope, intent, main)
     change_set = changesets.for_intent(ctx.repo, intent, scope, main, ctx.clock(), created,
