@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
 
 from bot.apply import Rejected
@@ -225,6 +226,21 @@ def test_a_context_missing_from_the_kubeconfig_is_a_config_error(
     target = KubernetesTarget(Clusters(str(clusters.kubeconfig)))
     with pytest.raises(ConfigError, match="'staging-ctx' is not in"):
         target.prepare({**ENVIRONMENTS, "staging": {"cluster": {"context": "staging-ctx"}}})
+
+
+def test_every_kind_goes_to_its_own_api_path(clusters: KubeClusters) -> None:
+    objects = plan(None, valid(), PROD)
+    target_for(clusters).apply("prod", "demo", PROD, objects)
+    applied = [s for s in writes(clusters.prod) if s.kind == "apply"]
+    assert [s.path for s in applied] == [
+        f"/apis/{resource_of(o).api_version}/namespaces/demo/{resource_of(o).plural}/"
+        f"{o['metadata']['name']}" for o in objects]
+    assert "/apis/autoscaling/v2/namespaces/demo/horizontalpodautoscalers/svc-user" in \
+        [s.path for s in applied]
+    for sent in applied:
+        assert validate_object(sent.body) == []
+        if sent.body["kind"] == "HorizontalPodAutoscaler":  # a built-in kind
+            kubernetes_validate.validate(sent.body, "1.37", strict=True)
 
 
 def test_the_governed_kinds_are_every_kind_govbot_renders() -> None:
