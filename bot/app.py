@@ -136,8 +136,10 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     except ConfigError:
         store.dispose()
         raise
+    live = apply.build_live(settings.apply_target,
+                            lambda: rules.at(hosted.main())[1].environments())
     context = Context(repo, store, policy_guard, hosted, rollout, rules, clock, MATCHERS,
-                      check_commit=guardrail_checker(repo))
+                      live, check_commit=guardrail_checker(repo))
     if settings.apply == "kubernetes":  # a context missing from the kubeconfig stops here
         try:
             target.prepare(context.config(context.main()).environments())

@@ -4,6 +4,7 @@
       └─ one `match` from the intent to its runner (bot/runners/):
            policy intent, /rollback → opening      /approve → approving
            /reject → rejecting                     /status, /policies, /changes, /help → queries
+           /drift → drift
 
 Every chat adapter calls `Workflow.handle`; it never raises. A `UserError` becomes an
 answer to the person; anything else is logged with a short incident id that the answer
@@ -28,6 +29,7 @@ from bot.rollout import incident
 from bot.runners import (
     Context,
     approving,
+    drift,
     merging,
     opening,
     pulls,
@@ -111,6 +113,8 @@ class Workflow:
                 return queries.status(ctx, scope, service)
             case intents.ListPolicies():
                 return queries.policies(ctx, scope)
+            case intents.Drift(service=service):
+                return drift.run(ctx, scope, service)
             case intents.Rollback() as rollback:
                 return opening.rollback(ctx, person, scope, rollback, origin)
             case intent if isinstance(intent, intents.PolicyIntent):

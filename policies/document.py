@@ -236,4 +236,10 @@ def _metadata(meta: Any, parts: tuple[str, str, str] | None, path: str) -> list[
                 f"metadata.{key}: {value!r} disagrees with the path {path}, "
                 f"which says {expected[key]!r}; the path decides"
             )
+    annotations = meta.get("annotations")
+    if annotations is not None and not (
+            isinstance(annotations, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in annotations.items())):
+        problems.append("metadata.annotations: must be a mapping of texts, like "
+                        "{govbot.dev/sync: \"2026-11-27T10:00:00Z\"}")
     return problems

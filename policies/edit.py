@@ -37,11 +37,15 @@ class Edit:
     summary: str
 
 
-def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: str) -> Edit:
+def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: str,
+          live_owner: str | None = None) -> Edit:
     """Apply `intent` to the document of its service in env/namespace.
 
     No clock is read: a time-boxed fault (`/fault ... for 30m`) writes the expiry that
     `policies.intents.resolve` put in the intent, and raises ValueError without one.
+    `live_owner` is the controller the cluster shows steering the service (`flagger`,
+    `argo-rollouts`): what it owns is refused as for a `spec.managedBy`, whatever the
+    document says, since the controller rewrites it either way.
     """
     kind = kinds.of(intent)
     path = document.service_path(env, namespace, intent.service)
@@ -56,10 +60,12 @@ def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: st
     if not isinstance(spec, CommentedMap):
         raise InvalidDocument(path, ["spec: required, a mapping of the service's settings"])
     refused = owners.refusal(spec.get("managedBy"), kind.owned_by, intent.service)
+    if refused is None and live_owner is not None:
+        refused = owners.refusal(live_owner, kind.owned_by, intent.service, live=True)
     if refused is not None:
         raise UserError(refused)
     before = document.to_plain(doc)
-    summary = _edit(kind, spec, intent, Where(path, namespace))
+    summary = _edit(kind, doc if kind.whole_document else spec, intent, Where(path, namespace))
     if before_text is not None and document.same(before, doc):
         return Edit(before_text, summary)
     after_text = document.dump(doc, like=text)
@@ -69,12 +75,13 @@ def apply(intent: PolicyIntent, before_text: str | None, env: str, namespace: st
     return Edit(after_text, summary)
 
 
-def _edit(kind: kinds.PolicyKind[PolicyIntent], spec: CommentedMap, intent: PolicyIntent,
+def _edit(kind: kinds.PolicyKind[PolicyIntent], target: CommentedMap, intent: PolicyIntent,
           where: Where) -> str:
-    """Change `spec` in place by the kind's edit; the one-line summary of what changed.
-    An incomplete intent's UsageError gets the kind's usage line."""
+    """Change `target` (the spec, or the document for a `whole_document` kind) in place by
+    the kind's edit; the one-line summary of what changed. An incomplete intent's
+    UsageError gets the kind's usage line."""
     try:
-        return kind.edit(spec, intent, where)
+        return kind.edit(target, intent, where)
     except UsageError as error:
         if error.usage:
             raise

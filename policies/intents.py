@@ -157,9 +157,21 @@ class Onboard:
     action = "onboard"
 
 
+@dataclass(frozen=True)
+class Sync:
+    """Apply main's document of a service again, overwriting what drifted in the cluster:
+    the change stamps `metadata.annotations["govbot.dev/sync"]` with `requested_at`
+    (RFC 3339 UTC, fixed once by `resolve`), and a merged stamp makes the apply target
+    re-apply the document's objects."""
+
+    service: str
+    requested_at: str | None = None
+    action = "sync"
+
+
 # The one list of policy intents; `policies.kinds.KINDS` says what each one does.
 PolicyIntent = (Canary | RateLimit | BlueGreen | Route | CircuitBreak | Whitelist | Fault
-                | Timeout | Scale | Onboard)
+                | Timeout | Scale | Onboard | Sync)
 POLICY_INTENTS: tuple[type, ...] = get_args(PolicyIntent)
 
 
@@ -206,6 +218,15 @@ class Status:
 
 
 @dataclass(frozen=True)
+class Drift:
+    """Where the cluster differs from what main renders: one service, or every service
+    of the namespace."""
+
+    service: str | None = None
+    action = "drift"
+
+
+@dataclass(frozen=True)
 class Rollback:
     """Revert a merged change (by id) or the last merged change to a service, through a
     new pull request whose diff is the exact inverse."""
@@ -229,7 +250,7 @@ class Help:
 
 
 Intent = (PolicyIntent | Approve | Reject | ListChanges | Show | Status | Help | Rollback
-          | ListPolicies)
+          | ListPolicies | Drift)
 
 
 def to_json(intent: PolicyIntent) -> dict[str, Any]:
@@ -252,17 +273,20 @@ def from_json(data: dict[str, Any]) -> PolicyIntent:
 
 def resolve(intent: _I, now: datetime) -> _I:
     """The intent with its clock fixed at `now`: a Fault gets `requested_at` and, with a
-    `duration`, the absolute `expires`; every other intent comes back unchanged. Pure;
-    a Fault already resolved keeps its times, so resolving again never moves them.
+    `duration`, the absolute `expires`; a Sync gets `requested_at`; every other intent
+    comes back unchanged. Pure; an intent already resolved keeps its times, so resolving
+    again never moves them.
 
     Example:
         >>> fault = Fault("svc-user", "abort", 10, http_status=503, duration="30m")
         >>> resolve(fault, datetime(2026, 11, 27, 10, 0, tzinfo=UTC)).expires
         '2026-11-27T10:30:00Z'
     """
+    at = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    if isinstance(intent, Sync):
+        return cast(_I, replace(intent, requested_at=intent.requested_at or _rfc3339(at)))
     if not isinstance(intent, Fault):
         return intent
-    at = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
     expires = intent.expires
     if expires is None and intent.duration is not None and units.is_duration(intent.duration):
         until = at + timedelta(milliseconds=units.duration_ms(intent.duration))

@@ -24,7 +24,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from policies import status_lines
 from policies.checks import fields, resilience, service, traffic
-from policies.edits import access, faults, onboard, release, routing
+from policies.edits import access, faults, onboard, release, routing, sync
 from policies.edits import resilience as resilience_edits
 from policies.edits.owners import ARGO_ROLLOUTS, FLAGGER
 from policies.edits.section import Where
@@ -37,6 +37,7 @@ from policies.intents import (
     RateLimit,
     Route,
     Scale,
+    Sync,
     Timeout,
     Whitelist,
 )
@@ -59,7 +60,8 @@ class PolicyKind(Generic[_I]):
     `renders` are the objects it contributes to, in apply order; `status` its line in
     /status (None: it owns no policy section); `owned_by` names the controllers
     (`spec.managedBy`) that own the kind, so govbot refuses it there. A kind that
-    `creates` makes a service's document and is refused where one exists.
+    `creates` makes a service's document and is refused where one exists. A kind with
+    `whole_document` edits the document itself (its metadata), not its spec.
     """
 
     intent: type[_I]
@@ -70,6 +72,7 @@ class PolicyKind(Generic[_I]):
     status: StatusLine | None
     owned_by: frozenset[str] = frozenset()
     creates: bool = False
+    whole_document: bool = False
 
     @property
     def action(self) -> str:
@@ -122,11 +125,12 @@ SCALE = PolicyKind(
 ONBOARD = PolicyKind(
     Onboard, "/onboard <svc> [port <p>] [versions <v1>,<v2>] [account <sa>]", onboard.onboard,
     {}, (), None, creates=True)
+SYNC = PolicyKind(Sync, "/sync <svc>", sync.sync, {}, (), None, whole_document=True)
 
 # In the order a document shows their sections; the objects render in this order too.
 KINDS: tuple[PolicyKind[Any], ...] = (
     CANARY, BLUEGREEN, ROUTE, RATELIMIT, CIRCUITBREAK, WHITELIST, FAULT, TIMEOUT, SCALE,
-    ONBOARD)
+    ONBOARD, SYNC)
 
 # The service's own fields, which no policy kind owns, in the order a document shows them.
 SERVICE_FIELDS: dict[str, Check] = {

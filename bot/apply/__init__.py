@@ -7,11 +7,16 @@ environment's cluster, `bot.apply.kube`).
 Failures have two kinds, as the rollout treats them: any exception is temporary (nothing
 is marked applied; the next sync tries again), except `Rejected`, which says the target
 refused the objects for good (reported once; the rollout moves on).
+
+`Live` is the read side: what the cluster of an environment runs now, for `/drift`, for
+the controllers that own a service's traffic (Flagger, Argo Rollouts) and for onboarding a
+service from its Kubernetes `Service` and `Deployment`s. `KubeLive` (`bot.apply.kube.live`)
+reads a cluster; `NoLive` goes with the directory target, which has no cluster to read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -74,6 +79,53 @@ class ApplyTarget(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Workload:
+    """A service as the cluster runs it: its `Service`'s first port (None: it has none),
+    the `version` labels of the pods of the Deployments it selects (sorted, v2 before
+    v10) and their service accounts (sorted; `default` where a pod names none)."""
+
+    port: int | None
+    versions: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+
+
+class Live(Protocol):
+    """Read-only: what the cluster of an environment runs now."""
+
+    reads_cluster: bool  # False: there is no cluster to read, and every answer is empty
+
+    def objects(self, env: str, namespace: str, source_label: str | None) -> list[dict[str, Any]]:
+        """The live objects govbot labelled with `govbot.dev/source: <source_label>`, of
+        every kind govbot renders (all of govbot's objects of the namespace with None)."""
+        ...
+
+    def owner(self, env: str, namespace: str, service: str) -> str | None:
+        """`flagger` when a Flagger Canary targets the service, `argo-rollouts` when an
+        Argo Rollout steers it, else None."""
+        ...
+
+    def workload(self, env: str, namespace: str, service: str) -> Workload | None:
+        """The service's port, versions and accounts; None when it has no `Service`."""
+        ...
+
+
+class NoLive:
+    """No cluster to read (the directory target): nothing is live, nobody owns anything,
+    so commands behave as without live reads."""
+
+    reads_cluster = False
+
+    def objects(self, env: str, namespace: str, source_label: str | None) -> list[dict[str, Any]]:
+        return []
+
+    def owner(self, env: str, namespace: str, service: str) -> str | None:
+        return None
+
+    def workload(self, env: str, namespace: str, service: str) -> Workload | None:
+        return None
+
+
 def build(settings: ApplySettings) -> ApplyTarget:
     match settings.kind:
         case "directory":
@@ -86,4 +138,20 @@ def build(settings: ApplySettings) -> ApplyTarget:
 
             return KubernetesTarget(Clusters(settings.kubeconfig),
                                     Retry(first=settings.backoff_seconds))
+    raise ConfigError(f"unknown apply target {settings.kind!r}")
+
+
+def build_live(settings: ApplySettings,
+               environments: Callable[[], Mapping[str, Any]]) -> Live:
+    """The live reads that go with the apply target: for `kubernetes`, clients of the same
+    clusters (kept apart from the target's), with `environments` giving main's govbot.yaml
+    `environments`, read before each question so that a mapping merged to main counts."""
+    match settings.kind:
+        case "directory":
+            return NoLive()
+        case "kubernetes":
+            from bot.apply.kube import Clusters
+            from bot.apply.kube.live import KubeLive
+
+            return KubeLive(Clusters(settings.kubeconfig), environments)
     raise ConfigError(f"unknown apply target {settings.kind!r}")

@@ -4,11 +4,13 @@ In the order a reader follows a change:
 
     opening.py     a policy intent or a rollback → edit → render check → guard → lock →
                    commit → pull request                                    ChangeOpened
+    onboarding.py  a service without a document: onboarded from the cluster, or refused
     approving.py   /approve → replay if main moved → guard with the approval → record
                                                                  ApprovalRecorded | …
     merging.py     approvals suffice → replay → merge → apply       ChangeMerged, ApplyFailed
     rejecting.py   /reject → guard says who may → close                  ChangeRejected
     queries.py     /status, /policies, /changes, /help                          Answer
+    drift.py       /drift: the cluster against what main renders                Answer
     recovery.py    at start: finish what a stop interrupted, apply what main holds
 
 `Context` carries the ports they share; the composition root builds it. Runners return
@@ -27,6 +29,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.apply import Live, NoLive
 from bot.change import Change, ChangeSet
 from bot.config import IdentityMatcher, RepoConfig
 from bot.core.errors import TransientError
@@ -46,7 +49,8 @@ CLAIM_WAIT = 30.0
 
 @dataclass(frozen=True)
 class Context:
-    """The ports every runner may use, and the one clock."""
+    """The ports every runner may use, and the one clock. `live` reads what the cluster
+    runs (nothing, with the directory target)."""
 
     repo: PolicyRepo
     store: SqlStore
@@ -56,6 +60,7 @@ class Context:
     rules: MainRules
     clock: Callable[[], datetime]
     matchers: Mapping[str, IdentityMatcher] = field(default_factory=dict)
+    live: Live = field(default_factory=NoLive)
     # the problems `govbot check` finds in the guardrails at a commit (the composition
     # root provides it; the runners cannot reach bot.check)
     check_commit: Callable[[str], list[str]] = field(default=lambda _commit: [])

@@ -4,8 +4,10 @@ The same functions open a change and replay it when main moved, so a replay is e
 the original request applied to the newer document:
 
 - a policy intent is applied to the document (`policies.edit.apply`); a time-boxed
-  intent carries its absolute expiry, resolved once when the command was given, so a
-  replay keeps the same expiry;
+  intent (and a /sync's stamp) carries its absolute time, resolved once when the command
+  was given, so a replay keeps the same time;
+- a command on a service onboarded from the cluster applies to the /onboard document of
+  what runs; its replay, while main still has no document, is the document it made;
 - a rollback restores the document as it was before the merged change it reverts, and is
   refused when the document changed since that merge (roll back the later change first).
 """
@@ -25,15 +27,22 @@ from policies.edit import apply as apply_intent
 
 
 def for_intent(repo: PolicyRepo, intent: intents.PolicyIntent, scope: Scope, main: str,
-               now: datetime) -> ChangeSet:
+               now: datetime, created: intents.Onboard | None = None,
+               live_owner: str | None = None) -> ChangeSet:
     """The intent applied to its document on `main`. `now` resolves a time-boxed intent
-    once; an intent already resolved (a replay) keeps the time it was asked with."""
+    once; an intent already resolved (a replay) keeps the time it was asked with. Where
+    main has no document, `created` (the cluster's /onboard) makes it first; `live_owner`
+    is the controller the cluster shows steering the service."""
     resolved = intents.resolve(intent, now)
     path = service_path(scope.env, scope.namespace, intent.service)
-    before = repo.read(main, path)
-    edit = apply_intent(resolved, before, scope.env, scope.namespace)
+    before = start = repo.read(main, path)
+    made = ""
+    if before is None and created is not None:
+        onboarded = apply_intent(created, None, scope.env, scope.namespace)
+        start, made = onboarded.after_text, f"; {onboarded.summary}, read from the cluster"
+    edit = apply_intent(resolved, start, scope.env, scope.namespace, live_owner)
     return ChangeSet(scope.env, scope.namespace, intent.service, path, intent.action,
-                     edit.summary, before, edit.after_text, resolved)
+                     edit.summary + made, before, edit.after_text, resolved)
 
 
 def commit_message(change_set: ChangeSet, change_id: int, requester: str) -> str:
@@ -82,4 +91,10 @@ def replay(repo: PolicyRepo, store: SqlStore, change: Change, main: str,
     intent = change.intent
     if isinstance(intent, intents.Rollback):
         return for_rollback(repo, store.get(int(intent.change_id or 0)), main)
+    if (not isinstance(intent, intents.Onboard) and repo.read(main, change.path) is None
+            and repo.read(change.base_sha, change.path) is None):
+        # it made its document from what the cluster ran: the same document again
+        made = repo.read(change.head_sha, change.path)
+        return ChangeSet(change.env, change.namespace, change.service, change.path,
+                         change.action, change.summary, None, made, intent)
     return for_intent(repo, intent, change.scope, main, now)

@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 
 from bot.change import Change, ChangeSet
-from bot.core.errors import Denied, GovbotError, InvalidDocument, NotFound, UserError
+from bot.core.errors import Denied, GovbotError, InvalidDocument, UserError
 from bot.core.events import Answer, ChangeOpened, Event
 from bot.core.types import Author, Person, Scope
 from bot.rollout import render_checked, render_context, with_callers
-from bot.runners import Context, changesets, describing, merging
+from bot.runners import Context, changesets, describing, merging, onboarding
 from bot.runners.views import opened, view
-from policies import intents
-from policies.document import closest, parse_service_path, plain, service_path
+from policies import intents, kinds
+from policies.document import parse_service_path, plain
 
 log = logging.getLogger("govbot.opening")
 Origin = tuple[str, str]  # (platform, channel) where the change was asked for
@@ -28,31 +28,27 @@ Origin = tuple[str, str]  # (platform, channel) where the change was asked for
 def run(ctx: Context, person: Person, scope: Scope, intent: intents.PolicyIntent,
         origin: Origin = ("", "")) -> list[Event]:
     """A policy intent (/canary, /ratelimit, …) on one service, asked for in `origin`
-    (platform, channel)."""
+    (platform, channel). A service without a document is onboarded from the cluster in
+    the same change, or refused (`onboarding`); what a controller in the cluster owns is
+    refused as if the document named it (`live_owner`)."""
     merging.refuse_locked(ctx, scope, intent.service)
     main = ctx.main()
-    if not isinstance(intent, intents.Onboard):
-        refuse_ungoverned(ctx, scope, intent.service, main)
-    change_set = changesets.for_intent(ctx.repo, intent, scope, main, ctx.clock())
+    created = None
+    if isinstance(intent, intents.Onboard):
+        intent = onboarding.filled(ctx, scope, intent, main)
+    else:
+        created = onboarding.base(ctx, scope, intent, main)
+    change_set = changesets.for_intent(ctx.repo, intent, scope, main, ctx.clock(), created,
+                                       live_owner(ctx, scope, intent))
     return open_change(ctx, person, change_set, main, origin)
 
 
-def refuse_ungoverned(ctx: Context, scope: Scope, service: str, main: str) -> None:
-    """NotFound, with a "did you mean" or how to start, for a service without a document:
-    a typo must never create one with guessed settings."""
-    if ctx.repo.object_id(main, service_path(scope.env, scope.namespace, service)):
-        return
-    folder = f"services/{scope.env}/{scope.namespace}/"
-    known = [p.removeprefix(folder).removesuffix(".yaml")
-             for p in ctx.repo.list_files(main, folder)]
-    # names share prefixes such as `svc-`, so only a close match is a likely typo
-    near = closest(service, known, cutoff=0.8)
-    start = (f"start governing it with /onboard {service} [port <p>] [versions <v1>,<v2>] "
-             f"[account <sa>], for example /onboard {service} port 8080 versions v1,v2")
-    if near is not None:
-        raise NotFound(f"{service} is not governed in {scope}. Did you mean {near}? "
-                       f"If {service} is a new service, {start}")
-    raise NotFound(f"{service} is not governed in {scope} yet; {start}")
+def live_owner(ctx: Context, scope: Scope, intent: intents.PolicyIntent) -> str | None:
+    """The controller the cluster shows steering the service, asked only for a kind that
+    a controller may own."""
+    if not kinds.of(intent).owned_by:
+        return None
+    return ctx.live.owner(scope.env, scope.namespace, intent.service)
 
 
 def rollback(ctx: Context, person: Person, scope: Scope, intent: intents.Rollback,

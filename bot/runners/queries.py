@@ -1,4 +1,6 @@
-"""Read-only commands: /status, /policies, /changes, /help. They change nothing."""
+"""Read-only commands: /status, /policies, /changes, /help. They change nothing.
+
+/status adds a line when the cluster drifted from main (`bot.runners.drift`)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from bot.core.errors import UserError
 from bot.core.events import Answer, Event
 from bot.core.types import Scope
 from bot.runners import Context
+from bot.runners.drift import drift_line
 from bot.runners.views import manifest_diff, progress, view, when
 from commands.help import help_text
 from policies.document import plain, service_path
@@ -88,8 +91,9 @@ def status(ctx: Context, scope: Scope, service: str) -> list[Event]:
     if text is None:
         return [Answer(f"{service} has no policy document in {scope} yet; "
                        f"a command such as /canary {service} 10% creates it")]
-    return [Answer("\n".join(n for n in (status_text(plain(text), now=ctx.clock()), pending)
-                             if n))]
+    drifted = drift_line(ctx, scope, service, text)
+    return [Answer("\n".join(n for n in (status_text(plain(text), now=ctx.clock()), drifted,
+                                         pending) if n))]
 
 
 def policies(ctx: Context, scope: Scope) -> list[Event]:

@@ -56,6 +56,15 @@ test_dropping_the_release_is_no_deescalation if {
 	not deescalation(fixtures.change("rollback", "prod", canary(20, v12), fixtures.service({})))
 }
 
+# /sync stamps the document's metadata and changes no setting.
+synced(doc) := object.union(doc, {"metadata": {"annotations": {"govbot.dev/sync": "2026-11-27T10:00:00Z"}}})
+
+test_a_sync_moves_nothing_and_is_no_deescalation if {
+	doc := fixtures.change("sync", "prod", canary(20, v12), synced(canary(20, v12)))
+	moved(doc) == 0
+	not deescalation(doc)
+}
+
 test_moving_traffic_out_is_no_deescalation if {
 	not deescalation(fixtures.change("canary", "prod", canary(20, v12), canary(30, v12)))
 	not deescalation(fixtures.change("canary", "prod", canary(20, v12), canary(0, {"stable": "v2"})))

@@ -177,6 +177,8 @@ test_the_deescalation_path_keeps_its_groups if {
 
 test_anything_else_in_prod_still_needs_two if {
 	required(raise_prod) == 2
+	synced := object.union(canary_of(20), {"metadata": {"annotations": {"govbot.dev/sync": "2026-11-27T10:00:00Z"}}})
+	required(fixtures.change("sync", "prod", canary_of(20), synced)) == 2
 }
 
 test_without_a_deescalation_setting_a_deescalation_needs_the_usual if {

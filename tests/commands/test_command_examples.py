@@ -14,6 +14,7 @@ from policies.intents import (
     BlueGreen,
     Canary,
     CircuitBreak,
+    Drift,
     Fault,
     Help,
     ListChanges,
@@ -26,6 +27,7 @@ from policies.intents import (
     Scale,
     Show,
     Status,
+    Sync,
     Timeout,
     Whitelist,
 )
@@ -41,6 +43,7 @@ INTENT_OF = {
     "timeout": Timeout,
     "scale": Scale,
     "onboard": Onboard,
+    "sync": Sync,
     "rollback": Rollback,
     "policies": ListPolicies,
     "approve": Approve,
@@ -48,6 +51,7 @@ INTENT_OF = {
     "changes": ListChanges,
     "show": Show,
     "status": Status,
+    "drift": Drift,
     "help": Help,
 }
 
@@ -106,6 +110,10 @@ def test_spec_is_written_from_its_module_docstring(spec: CommandSpec) -> None:
         ("/reject 12", Reject(12, ""), None, None),
         ("/changes --env prod", ListChanges(), "prod", None),
         ("状态 svc-user --env prod", Status("svc-user"), "prod", None),
+        ("/drift", Drift(), None, None),
+        ("漂移 svc-user --env prod", Drift("svc-user"), "prod", None),
+        ("/sync svc-user", Sync("svc-user"), None, None),
+        ("同步 svc-user --ns demo", Sync("svc-user"), None, "demo"),
         ("/help", Help(None), None, None),
         ("帮助 灰度", Help("canary"), None, None),
     ],
@@ -130,6 +138,7 @@ def test_only_policy_changing_commands_are_mutating() -> None:
         "fault",
         "timeout",
         "scale",
+        "sync",
     }
 
 

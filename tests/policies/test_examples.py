@@ -7,10 +7,10 @@ from types import ModuleType
 
 import pytest
 
-from policies import document, edit, render, status, units
+from policies import document, drift, edit, render, status, units
 
 
-@pytest.mark.parametrize("module", [document, edit, render, status, units])
+@pytest.mark.parametrize("module", [document, drift, edit, render, status, units])
 def test_docstring_examples_hold(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0, f"{module.__name__} has no example"
