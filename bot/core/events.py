@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.core.types import ChangeView
 
@@ -88,6 +89,46 @@ class ApplyFailed:
     def change_id(self) -> int | None:
         return self.change.id if self.change is not None else None
 
+
+@dataclass(frozen=True)
+class GovernanceEvent:
+    """Something the mesh did because of a policy, or an alert about a service: what the
+    sources (Prometheus, Alertmanager, Kubernetes events) hand to the one funnel
+    (stored → routed → grouped → posted).
+
+    `kind` is one of KINDS; `count` how many times it happened in `window` seconds
+    ending at `at`. `key` identifies what one message is about when it is not the
+    service and kind (an alert's fingerprint); `resolved` marks an alert that ended.
+    """
+
+    kind: str                 # circuit_break | rate_limit | denied | timeout | retry | fault
+    #                           | no_healthy_upstream | alert | kubernetes
+    env: str
+    namespace: str
+    service: str
+    at: datetime
+    count: int = 1
+    window: float = 0.0       # seconds
+    code: int | None = None   # the HTTP response code, when there is one
+    source_service: str = ""  # the caller
+    source_namespace: str = ""
+    severity: str = "warning"  # info | warning | critical
+    title: str = ""           # a one-line summary from the source (an alert's summary)
+    key: str = ""
+    resolved: bool = False
+    ok: bool = False
+
+    @property
+    def text(self) -> str:
+        caller = (f" (caller {self.source_service}.{self.source_namespace})"
+                  if self.source_service else "")
+        code = f" {self.code}" if self.code is not None else ""
+        return (self.title or f"{self.kind}{code} on {self.service} in {self.env}/"
+                f"{self.namespace}: {self.count}×{caller}")
+
+
+GOVERNANCE_KINDS = ("circuit_break", "rate_limit", "denied", "timeout", "retry", "fault",
+                    "no_healthy_upstream", "alert", "kubernetes")
 
 ChangeEvent = ChangeOpened | ApprovalRecorded | ChangeMerged | ChangeRejected
 Event = Answer | ChangeOpened | ApprovalRecorded | ChangeMerged | ChangeRejected | ApplyFailed
