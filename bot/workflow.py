@@ -122,11 +122,13 @@ class Workflow:
         raise UserError(f"/{parsed.spec.name} is not handled here yet")
 
     def sweep(self) -> list[Event]:
-        """Merge open changes whose approvals suffice, and apply again what expired
-        (`govbot serve` runs this periodically, so nothing approved stays unmerged after a
-        failure or a stop, and a time-boxed fault leaves the cluster on time)."""
+        """Merge open changes whose approvals suffice, apply what is still pending, and
+        apply again what expired (`govbot serve` runs this periodically, so nothing
+        approved stays unmerged or unapplied after a failure or a stop, and a time-boxed
+        fault leaves the cluster on time)."""
         try:
-            return recovery.merge_ready(self.context) + recovery.expire(self.context)
+            return (recovery.merge_ready(self.context) + recovery.catch_up(self.context)
+                    + recovery.expire(self.context))
         except Exception:
             log.exception("incident %s sweeping approved changes", incident())
             return []

@@ -19,10 +19,12 @@ from bot.rollout import render_checked, render_context, with_callers
 from bot.runners import Context, changesets, describing, merging, onboarding
 from bot.runners.views import opened, view
 from policies import intents, kinds
-from policies.document import parse_service_path, plain
+from policies.document import parse_service_path, plain, service_path
+from policies.edits import owners
 
 log = logging.getLogger("govbot.opening")
 Origin = tuple[str, str]  # (platform, channel) where the change was asked for
+KINDS_OWNED = (owners.FLAGGER, owners.ARGO_ROLLOUTS)
 
 
 def run(ctx: Context, person: Person, scope: Scope, intent: intents.PolicyIntent,
@@ -33,6 +35,8 @@ def run(ctx: Context, person: Person, scope: Scope, intent: intents.PolicyIntent
     refused as if the document named it (`live_owner`)."""
     merging.refuse_locked(ctx, scope, intent.service)
     main = ctx.main()
+    if isinstance(intent, intents.Sync):
+        refuse_taken(ctx, scope, intent.service, frozenset(KINDS_OWNED), main, "/sync")
     created = None
     if isinstance(intent, intents.Onboard):
         intent = onboarding.filled(ctx, scope, intent, main)
@@ -51,12 +55,30 @@ def live_owner(ctx: Context, scope: Scope, intent: intents.PolicyIntent) -> str 
     return ctx.live.owner(scope.env, scope.namespace, intent.service)
 
 
+def refuse_taken(ctx: Context, scope: Scope, service: str, owned_by: frozenset[str],
+                 main: str, verb: str) -> None:
+    """Refuse what would take fields a controller in the cluster owns, when the document
+    does not record that controller (then govbot renders those objects and would
+    overwrite the controller's fields, with force for /sync)."""
+    owner = ctx.live.owner(scope.env, scope.namespace, service)
+    if owner is None or owner not in owned_by:
+        return
+    text = ctx.repo.read(main, service_path(scope.env, scope.namespace, service)) or ""
+    if f"managedBy: {owner}" in text:
+        return
+    why = owners.refusal(owner, frozenset({owner}), service, live=True)
+    raise UserError(f"{verb} {service} would overwrite what {owner} owns in the cluster. "
+                    f"{why}")
+
+
 def rollback(ctx: Context, person: Person, scope: Scope, intent: intents.Rollback,
              origin: Origin = ("", "")) -> list[Event]:
     """/rollback <change> or <svc>: the exact inverse of a merged change."""
     original = changesets.rollback_target(ctx.store, scope, intent.change_id, intent.service)
     merging.refuse_locked(ctx, original.scope, original.service)
     main = ctx.main()
+    owned = next((k.owned_by for k in kinds.KINDS if k.action == original.action), frozenset())
+    refuse_taken(ctx, original.scope, original.service, owned, main, "/rollback")
     return open_change(ctx, person, changesets.for_rollback(ctx.repo, original, main), main,
                        origin)
 

@@ -9,6 +9,7 @@ lacks is applied.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from bot.core.errors import GovbotError, UserError
@@ -118,7 +119,21 @@ def expire(ctx: Context) -> list[Event]:
     except Exception:
         log.exception("applying documents whose faults ended")
         return []
-    return [Answer(f"fault ended, applied: {line}") for line in rolled.lines]
+    events: list[Event] = [Answer(f"fault ended, applied: {line}") for line in rolled.lines]
+    # a fault the target would not take out keeps injecting: say so, once per problem
+    for line in rolled.invalid + rolled.pending:
+        digest = hashlib.sha256(line.encode()).hexdigest()[:24]
+        if ctx.store.claim_event(f"expire:{digest}"):
+            events.append(ApplyFailed(f"a fault that ended is still in the cluster: {line}",
+                                      permanent=line in rolled.invalid))
+    return events
+
+
+def catch_up(ctx: Context) -> list[Event]:
+    """Apply what main holds and the target still lacks (an apply left pending by a
+    target that was down), so it lands without waiting for the next merge."""
+    rolled = merging.apply_main(ctx, ctx.main())
+    return [Answer(f"applied: {line}") for line in rolled.lines]
 
 
 def sync(ctx: Context, full: bool = False) -> list[Event]:

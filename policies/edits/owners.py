@@ -50,8 +50,9 @@ def refusal(owner: object, owned_by: frozenset[str], service: str,
         f"{service} is managed by Argo Rollouts ({seen}): its Rollout's "
         "canary.steps (setWeight) own the traffic weights and rewrite "
         "spec.http[].route[].weight, so /canary and /bluegreen do not apply. Move the release "
-        f"with the Rollout instead: `kubectl argo rollouts promote {service}` to go on, "
-        f"`kubectl argo rollouts abort {service}` to go back. Routes, timeouts and faults stay "
+        "with the Rollout that steers it instead: `kubectl argo rollouts promote <rollout>` to "
+        "go on, `kubectl argo rollouts abort <rollout>` to go back. Routes, timeouts and faults "
+        "stay "
         "govbot's" + (_RECORD.format(owner=owner) if live else "")
     )
 

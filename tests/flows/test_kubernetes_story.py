@@ -161,7 +161,9 @@ def test_a_busy_cluster_leaves_the_apply_pending_until_the_next_sync(
     assert "apply pending" in merged(events).text, merged(events).text
     assert clusters.dev.objects(*VS) == []
 
-    clusters.dev.fail("list", 503, times=4)
+    # the full listing of what govbot holds gives up on the busy cluster (its orphans
+    # wait), and the document's own listing leaves it pending
+    clusters.dev.fail("list", 503, times=8)
     later = govbot.app.workflow.sync()
     assert [e.permanent for e in later if isinstance(e, ApplyFailed)] == [False]
     assert clusters.dev.objects(*VS) == []
@@ -199,3 +201,54 @@ def test_start_up_fails_when_a_context_is_not_in_the_kubeconfig(
     first.close()
     with pytest.raises(ConfigError, match="environment prod: context 'prod-east' is not in"):
         build(settings(home, clusters.kubeconfig), clock=lambda: FIXED_NOW)
+
+
+def test_a_cluster_that_cannot_be_listed_does_not_hold_back_the_others(
+        govbot: Govbot, clusters: KubeClusters) -> None:
+    clusters.prod.fail("list", 403, times=50)   # a namespace-scoped Role, or prod down
+    govbot.one("/canary svc-user 20%")
+    events = govbot.say("/approve 1", user="bob")
+    assert merged(events).ok and "pending" not in merged(events).text, merged(events).text
+    assert clusters.dev.get(*VS, "demo", "svc-user") is not None
+
+
+def test_someone_elses_object_of_the_same_name_is_never_taken_over(
+        govbot: Govbot, clusters: KubeClusters) -> None:
+    theirs = {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+              "metadata": {"name": "svc-pay", "namespace": "demo",
+                           "labels": {"team": "payments"}},
+              "spec": {"hosts": ["pay.example.com"], "gateways": ["public"],
+                       "http": [{"route": [{"destination": {"host": "svc-pay"}}]}]}}
+    clusters.dev.seed(theirs)
+    govbot.one("/canary svc-pay 20%")
+    events = govbot.say("/approve 1", user="bob")
+    [failure] = failures(events)
+    assert "VirtualService/svc-pay" in failure.text and "not govbot's" in failure.text
+    live = clusters.dev.get(*VS, "demo", "svc-pay")
+    assert live is not None and live["spec"]["hosts"] == ["pay.example.com"]
+    assert not [s for s in writes(clusters.dev) if s.kind == "apply"]
+
+
+def test_a_removed_route_goes_before_the_subsets_it_used(govbot: Govbot,
+                                                         clusters: KubeClusters) -> None:
+    govbot.one("/canary svc-user 20%")
+    assert merged(govbot.say("/approve 1", user="bob")).ok
+    app = govbot.app
+    old = app.repo.head("main")
+    app.repo.set_ref("main", app.repo.commit(
+        old, {"services/dev/demo/svc-user.yaml": None}, SEEDER, "retire svc-user"), old=old)
+    clusters.dev.clear_requests()
+    app.workflow.sync()
+    kinds = [s.path.split("/")[-2] for s in writes(clusters.dev) if s.kind == "delete"]
+    assert kinds.index("virtualservices") < kinds.index("destinationrules"), kinds
+
+
+def test_the_sweep_applies_what_a_busy_cluster_left_pending(govbot: Govbot,
+                                                            clusters: KubeClusters) -> None:
+    clusters.dev.fail("apply", 503, times=4)
+    govbot.one("/canary svc-user 20%")
+    assert "apply pending" in merged(govbot.say("/approve 1", user="bob")).text
+    assert clusters.dev.get(*VS, "demo", "svc-user") is None
+    swept = govbot.app.workflow.sweep()
+    assert any(isinstance(e, Answer) and "svc-user" in e.text for e in swept), swept
+    assert clusters.dev.get(*VS, "demo", "svc-user") is not None

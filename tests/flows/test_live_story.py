@@ -202,7 +202,7 @@ def test_an_argo_rollout_refuses_only_the_weights(govbot: Govbot,
     answer = govbot.one("/canary svc-user 20%")
     assert not answer.ok
     assert "an Argo Rollout in the cluster steers it" in answer.text
-    assert "kubectl argo rollouts promote svc-user" in answer.text
+    assert "kubectl argo rollouts promote <rollout>" in answer.text
     assert govbot.one("/route svc-user header user=w_shenyu -> v2").ok
 
 
@@ -306,3 +306,14 @@ def test_a_change_made_from_the_cluster_replays_as_it_was_when_main_moves(
     events = govbot.say("/approve 1", user="bob")
     assert any(isinstance(e, ChangeMerged) and e.ok for e in events), events
     assert govbot.git("show", "main:services/dev/demo/svc-new.yaml") == made
+
+
+def test_sync_and_rollback_never_take_what_a_controller_in_the_cluster_owns(
+        govbot: Govbot, clusters: KubeClusters) -> None:
+    merge(govbot, "/canary svc-user 20%")
+    clusters.dev.seed(canary("svc-user"))
+    refused = govbot.one("/sync svc-user")
+    assert not refused.ok and "would overwrite what flagger owns" in refused.text
+    refused = govbot.one("/rollback svc-user")
+    assert not refused.ok and "Flagger" in refused.text
+    assert govbot.app.store.changes("open") == []

@@ -114,8 +114,12 @@ class Clusters:
                     f"environment {env} has no cluster in govbot.yaml and govbot is not "
                     f"running in a pod ({error}); set environments.{env}.cluster.context"
                 ) from error
+            configuration.retries = False  # govbot's retries are the only ones
             return k8s.ApiClient(configuration)
         path = self._kubeconfig(cluster)
+        if not Path(path).is_file():
+            raise ConfigError(f"environment {env}: the kubeconfig {path} does not exist (set "
+                              f"GOVBOT_KUBECONFIG or environments.{env}.cluster.kubeconfig)")
         try:
             contexts, _active = kube_config.list_kube_config_contexts(config_file=path)
         except (ConfigException, OSError) as error:
@@ -127,6 +131,7 @@ class Clusters:
         try:
             built: k8s.ApiClient = kube_config.new_client_from_config(
                 config_file=path, context=cluster.context)
+            built.configuration.retries = False  # govbot's retries are the only ones
             return built
         except (ConfigException, OSError) as error:
             raise ConfigError(f"environment {env}: {cluster}: {error}") from error

@@ -71,6 +71,12 @@ def where(cluster: Cluster) -> str:
     return cluster.context or "the in-cluster API server"
 
 
+def _deletion_order(obj: Mapping[str, Any]) -> int:
+    """Routes go before the subsets they use (break nothing while deleting)."""
+    return {"VirtualService": 0, "HTTPRoute": 0, "DestinationRule": 2}.get(
+        str(obj.get("kind")), 1)
+
+
 def _labelled(obj: Mapping[str, Any], label: str) -> bool:
     labels = (obj.get("metadata") or {}).get("labels") or {}
     return labels.get(MANAGED_BY) == MANAGER and labels.get(SOURCE) == label
@@ -106,9 +112,10 @@ class KubernetesTarget:
         rendered = {(resource_of(o).kind, o["metadata"]["name"]) for o in objects}
         live = [item for resource in kinds
                 for item in self._list(api, place, resource, namespace, label)]
-        stale = [o for o in live if (o.get("kind"), o["metadata"]["name"]) not in rendered
-                 and _labelled(o, label)]
+        stale = sorted((o for o in live if (o.get("kind"), o["metadata"]["name"]) not in
+                        rendered and _labelled(o, label)), key=_deletion_order)
         call = _Calls(self, api, place, service, namespace, force)
+        self._refuse_foreign(call, objects, live, place)
         for obj in objects:
             call.apply(obj, dry_run=True)
         for obj in stale:
@@ -126,6 +133,18 @@ class KubernetesTarget:
         return Applied(tuple(written), tuple(name_of(o) for o in stale),
                        tuple(n for n in unchanged if n not in written))
 
+    def _refuse_foreign(self, call: _Calls, objects: Sequence[dict[str, Any]],
+                        live: Sequence[Mapping[str, Any]], place: str) -> None:
+        """Rejected when an object of the document exists without govbot's labels:
+        someone else's object is never taken over by an ordinary change."""
+        ours = {name_of(o) for o in live}
+        foreign = [name_of(o) for o in objects if name_of(o) not in ours
+                   and call.exists(o)]
+        if foreign:
+            raise Rejected([f"{name} in {place} exists and is not govbot's (it lacks the "
+                            f"{MANAGED_BY}={MANAGER} label): add govbot's labels to adopt "
+                            "it, or delete it, then /sync the service" for name in foreign])
+
     def sources(self) -> list[str]:
         """The documents whose objects the configured clusters hold: the
         `govbot.dev/source` annotation of govbot-labelled objects, counted only in the
@@ -140,12 +159,19 @@ class KubernetesTarget:
             except ConfigError as error:
                 log.warning("listing what govbot applied to %s: %s", where(cluster), error)
                 continue
-            for resource in GOVERNED:
-                for item in self._list(api, where(cluster), resource, None, None):
-                    path = ((item.get("metadata") or {}).get("annotations") or {}).get(SOURCE)
-                    parts = parse_service_path(str(path)) if path else None
-                    if parts is not None and parts[0] in envs:
-                        found.add(str(path))
+            try:
+                for resource in GOVERNED:
+                    for item in self._list(api, where(cluster), resource, None, None):
+                        annotations = (item.get("metadata") or {}).get("annotations") or {}
+                        path = annotations.get(SOURCE)
+                        parts = parse_service_path(str(path)) if path else None
+                        if parts is not None and parts[0] in envs:
+                            found.add(str(path))
+            except (TransientError, Rejected) as error:
+                # one cluster that cannot be listed (down, or a namespace-scoped Role) only
+                # leaves its orphans for a later full sync; the others are still applied
+                log.warning("listing what govbot applied to %s (orphans there are kept "
+                            "until it can be listed): %s", where(cluster), error)
         return sorted(found)
 
     def _list(self, api: k8s.CustomObjectsApi, place: str, resource: Resource,
@@ -238,6 +264,25 @@ class _Calls:
 
         result = self._target.call(name_of(obj), self._place, self._service, send)
         return cast(dict[str, Any], result) if isinstance(result, dict) else None
+
+    def exists(self, obj: Mapping[str, Any]) -> bool:
+        """Whether an object of that kind and name is in the cluster already."""
+        resource = resource_of(obj)
+        namespace = obj["metadata"].get("namespace") or self._namespace
+
+        def send() -> bool:
+            try:
+                self._api.get_namespaced_custom_object(
+                    resource.group, resource.version, namespace, resource.plural,
+                    obj["metadata"]["name"], _request_timeout=self._target.timeout)
+            except ApiException as error:
+                if error.status == 404:
+                    return False
+                raise
+            return True
+
+        return bool(self._target.call(f"reading {name_of(obj)}", self._place, self._service,
+                                      send))
 
     def delete(self, obj: Mapping[str, Any], dry_run: bool) -> None:
         resource = resource_of(obj)
