@@ -57,7 +57,13 @@ def from_cluster(intent: intents.PolicyIntent, workload: Workload) -> intents.On
     what to do, when what runs does not fit a policy document."""
     given = intent if isinstance(intent, intents.Onboard) else intents.Onboard(intent.service)
     port = given.port if given.port is not None else workload.port
-    hint = f"/onboard {intent.service}" + (f" port {port}" if port is not None else "")
+    if port is None:
+        raise UserError(
+            f"{intent.service} runs in the cluster, but its Service has no port (an "
+            "ExternalName Service, or one without ports), so govbot cannot tell which port "
+            f"to govern. Say it: /onboard {intent.service} port <port>, for example "
+            f"/onboard {intent.service} port 8080")
+    hint = f"/onboard {intent.service} port {port}"
     versions = given.versions
     if versions is None:
         versions = _versions(intent.service, workload.versions, hint,

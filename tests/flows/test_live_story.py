@@ -317,3 +317,14 @@ def test_sync_and_rollback_never_take_what_a_controller_in_the_cluster_owns(
     refused = govbot.one("/rollback svc-user")
     assert not refused.ok and "Flagger" in refused.text
     assert govbot.app.store.changes("open") == []
+
+
+def test_a_service_without_a_port_is_not_onboarded_with_a_guessed_one(
+        govbot: Govbot, clusters: KubeClusters) -> None:
+    clusters.dev.seed({"apiVersion": "v1", "kind": "Service",
+                       "metadata": {"name": "svc-ext", "namespace": "demo"},
+                       "spec": {"type": "ExternalName", "externalName": "ext.example.com"}})
+    answer = govbot.one("/ratelimit svc-ext 10/1s")
+    assert not answer.ok and "has no port" in answer.text
+    assert "/onboard svc-ext port" in answer.text
+    assert govbot.branches() == ["main"]
