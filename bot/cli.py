@@ -90,7 +90,8 @@ def shell(user: str | None) -> None:
 def serve(host: str, port: int) -> None:
     """The HTTP server: Slack at /slack/events, DingTalk at /dingtalk/events, forge
     webhooks at /forge/events (with GOVBOT_FORGE_WEBHOOK_SECRET), Alertmanager at /alerts
-    (with GOVBOT_ALERTMANAGER_TOKEN), /healthz; Slack Socket
+    (with GOVBOT_ALERTMANAGER_TOKEN), /healthz; Kubernetes events about govbot's objects
+    every GOVBOT_KUBE_EVENTS_SECONDS with GOVBOT_APPLY=kubernetes; Slack Socket
     Mode and DingTalk Stream when their tokens are set; a hosted forge polled every
     GOVBOT_FORGE_POLL_SECONDS. Settings come from GOVBOT_* variables (and
     SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_APP_TOKEN)."""
@@ -121,6 +122,9 @@ def serve(host: str, port: int) -> None:
     if context.forge.kind != "local":
         threading.Thread(target=_poll, args=(app, chats, stopping), name="govbot-forge-poll",
                          daemon=True).start()
+    if app.settings.apply == "kubernetes":
+        threading.Thread(target=_kube_events, args=(app, chats, stopping),
+                         name="govbot-kube-events", daemon=True).start()
     click.echo(f"govbot serving on http://{host}:{server.server_port} "
                f"({', '.join(sorted(routes)) or 'no chat configured'}; /healthz)"
                + (f"; {context.forge.name} polled every {app.settings.forge.poll_seconds:g}s"
@@ -190,6 +194,21 @@ def _poll(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> N
         _tell(chats, app.workflow.poll())
         if stopping.wait(seconds):
             return
+
+
+def _kube_events(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> None:
+    """What the clusters say about govbot's objects, into the funnel, every
+    GOVBOT_KUBE_EVENTS_SECONDS, until stopped."""
+    from bot.apply import build_events
+
+    context = app.workflow.context
+    source = build_events(app.settings.apply_target,
+                          lambda: context.config(context.main()).environments())
+    while source is not None and not stopping.wait(app.settings.kube_events_seconds):
+        try:
+            _tell(chats, app.workflow.ingest(source.poll()))
+        except Exception:
+            logging.getLogger("govbot").exception("reading Kubernetes events")
 
 
 @main.command()
