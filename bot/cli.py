@@ -26,8 +26,8 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.chat import ServedChat
-    from bot.core.events import Event
+    from bot.chat import ServedChat, WsgiApp
+    from bot.core.events import Event, GovernanceEvent
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,7 +89,9 @@ def shell(user: str | None) -> None:
 @click.option("--port", default=8080, show_default=True, help="port to listen on")
 def serve(host: str, port: int) -> None:
     """The HTTP server: Slack at /slack/events, DingTalk at /dingtalk/events, forge
-    webhooks at /forge/events (with GOVBOT_FORGE_WEBHOOK_SECRET), /healthz; Slack Socket
+    webhooks at /forge/events (with GOVBOT_FORGE_WEBHOOK_SECRET), Alertmanager at /alerts
+    (with GOVBOT_ALERTMANAGER_TOKEN), /healthz; Kubernetes events about govbot's objects
+    every GOVBOT_KUBE_EVENTS_SECONDS with GOVBOT_APPLY=kubernetes; Slack Socket
     Mode and DingTalk Stream when their tokens are set; a hosted forge polled every
     GOVBOT_FORGE_POLL_SECONDS. Settings come from GOVBOT_* variables (and
     SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_APP_TOKEN)."""
@@ -107,6 +109,8 @@ def serve(host: str, port: int) -> None:
     if context.forge.webhooks:
         routes["/forge/events"] = forge_events(
             context.forge, lambda hook: _tell(chats, app.workflow.forge_event(hook)))
+    if app.settings.alertmanager_token:
+        routes["/alerts"] = _alerts(app, chats)
     server = make_server(host, port, routes)
     for reply in app.workflow.sync():
         logging.getLogger("govbot").info("%s", reply.text)
@@ -118,6 +122,9 @@ def serve(host: str, port: int) -> None:
     if context.forge.kind != "local":
         threading.Thread(target=_poll, args=(app, chats, stopping), name="govbot-forge-poll",
                          daemon=True).start()
+    if app.settings.apply == "kubernetes":
+        threading.Thread(target=_kube_events, args=(app, chats, stopping),
+                         name="govbot-kube-events", daemon=True).start()
     click.echo(f"govbot serving on http://{host}:{server.server_port} "
                f"({', '.join(sorted(routes)) or 'no chat configured'}; /healthz)"
                + (f"; {context.forge.name} polled every {app.settings.forge.poll_seconds:g}s"
@@ -148,6 +155,31 @@ def _tell(chats: Sequence[ServedChat], events: Sequence[Event]) -> None:
             logging.getLogger("govbot").exception("announcing %d events", len(events))
 
 
+def _alerts(app: App, chats: Sequence[ServedChat]) -> WsgiApp:
+    """`/alerts`: Alertmanager's webhook (bearer GOVBOT_ALERTMANAGER_TOKEN) into the
+    funnel, each alert placed in the environment of main's govbot.yaml that holds its
+    namespace when its labels name none."""
+    from bot.server import alert_events
+    from bot.sources import alertmanager
+
+    def handle(events: Sequence[GovernanceEvent]) -> None:
+        context = app.workflow.context
+        try:
+            environments = context.config(context.main()).environments()
+        except Exception:  # the alerts still count; they go where unplaced ones go
+            logging.getLogger("govbot").exception("reading govbot.yaml for %d alerts",
+                                                  len(events))
+            environments = {}
+        placed = alertmanager.placed(
+            events, lambda namespace: alertmanager.environment_of(environments, namespace))
+        try:
+            _tell(chats, app.workflow.ingest(placed))
+        except Exception:
+            logging.getLogger("govbot").exception("ingesting %d alerts", len(events))
+
+    return alert_events(app.settings.alertmanager_token, alertmanager.parse, handle)
+
+
 def _sweep(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> None:
     """Merge approved changes a failure left open, every SWEEP_SECONDS, until stopped."""
     while not stopping.wait(SWEEP_SECONDS):
@@ -162,6 +194,21 @@ def _poll(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> N
         _tell(chats, app.workflow.poll())
         if stopping.wait(seconds):
             return
+
+
+def _kube_events(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> None:
+    """What the clusters say about govbot's objects, into the funnel, every
+    GOVBOT_KUBE_EVENTS_SECONDS, until stopped."""
+    from bot.apply import build_events
+
+    context = app.workflow.context
+    source = build_events(app.settings.apply_target,
+                          lambda: context.config(context.main()).environments())
+    while source is not None and not stopping.wait(app.settings.kube_events_seconds):
+        try:
+            _tell(chats, app.workflow.ingest(source.poll()))
+        except Exception:
+            logging.getLogger("govbot").exception("reading Kubernetes events")
 
 
 @main.command()

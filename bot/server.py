@@ -2,7 +2,9 @@
 
 A small WSGI router over the standard library's threading server: each request runs in
 its own thread, so a slow handler never delays another platform's acknowledgement.
-Adapters bring their own routes (`/slack/events`, `/dingtalk/events`, …).
+Adapters bring their own routes (`/slack/events`, `/dingtalk/events`, …); webhooks from
+the forge (`/forge/events`) and from Alertmanager (`/alerts`) are answered at once and
+handled after.
 
 The listen backlog is `LISTEN_BACKLOG` (the standard library's default is 5): a burst of
 slash commands arrives at once, a connection the kernel cannot queue is reset, and Slack
@@ -16,18 +18,21 @@ Example:
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from wsgiref.simple_server import make_server as _make_server
 
 from bot.chat import WsgiApp
+from bot.core.events import GovernanceEvent
 from bot.forge import Forge, Hook
 from bot.forge.api import ForgeError, Unverified
+from bot.sources.alertmanager import PayloadError
 
 log = logging.getLogger("govbot.server")
 
@@ -103,6 +108,50 @@ def forge_events(forge: Forge, handle: Callable[[Hook], object],
             return _json(start_response, "400 Bad Request", {"error": error.message})
         start(lambda: handle(hook))
         return _json(start_response, "202 Accepted", {"ok": True, "delivery": hook.delivery})
+
+    return app
+
+
+def alert_events(token: str, parse: Callable[[bytes], Sequence[GovernanceEvent]],
+                 handle: Callable[[Sequence[GovernanceEvent]], object],
+                 run: Callable[[Callable[[], object]], None] | None = None) -> WsgiApp:
+    """`/alerts`: Alertmanager's webhook. The bearer token is checked before anything else
+    (401 when it is missing or wrong, and nothing changes); a body `parse` refuses is a
+    400; the events are handed to `handle` (the funnel) after the answer (`run`, a thread
+    by default)."""
+    expected = f"Bearer {token}".encode()
+
+    def background(work: Callable[[], object]) -> None:
+        threading.Thread(target=work, name="govbot-alerts", daemon=True).start()
+
+    start = run or background
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        given = str(environ.get("HTTP_AUTHORIZATION") or "").strip()
+        scheme, _space, credentials = given.partition(" ")
+        presented = f"Bearer {credentials.strip()}".encode() \
+            if scheme.lower() == "bearer" else b""
+        if not token or not hmac.compare_digest(presented, expected):
+            log.warning("refused an alert delivery: %s bearer token",
+                        "wrong" if presented else "no")
+            return _json(start_response, "401 Unauthorized", {"error": "unauthorized"})
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_HOOK_BYTES:
+            return _json(start_response, "413 Payload Too Large", {"error": "too large"})
+        body = environ["wsgi.input"].read(length) if length else b""
+        try:
+            events = list(parse(body))
+        except PayloadError as error:
+            log.warning("refused an alert delivery: %s", error)
+            return _json(start_response, "400 Bad Request", {"error": str(error)})
+        if events:
+            start(lambda: handle(events))
+        return _json(start_response, "202 Accepted", {"ok": True, "alerts": len(events)})
 
     return app
 

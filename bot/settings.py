@@ -132,6 +132,8 @@ class Settings:
     opa_token: str = ""
     kubeconfig: str = ""
     apply_backoff_seconds: float = 0.5
+    alertmanager_token: str = ""     # GOVBOT_ALERTMANAGER_TOKEN; /alerts is served with it
+    kube_events_seconds: float = 30.0
     slack: SlackSettings = field(default_factory=SlackSettings)
     dingtalk: DingTalkSettings = field(default_factory=DingTalkSettings)
 
@@ -140,7 +142,7 @@ class Settings:
         values = (self.opa_token, self.slack.signing_secret, self.slack.bot_token,
                   self.slack.app_token, self.dingtalk.client_secret, self.dingtalk.app_secret,
                   self.dingtalk.robot_secret, self.dingtalk.robot_webhook,
-                  self.forge.token, self.forge.webhook_secret,
+                  self.forge.token, self.forge.webhook_secret, self.alertmanager_token,
                   *_passwords(self.database_url, self.repo_url))
         return tuple(v for v in values if v)
 
@@ -176,6 +178,8 @@ class Settings:
             apply=env.get("GOVBOT_APPLY") or "directory",
             kubeconfig=env.get("GOVBOT_KUBECONFIG") or "",
             apply_backoff_seconds=seconds(env, "GOVBOT_APPLY_BACKOFF_SECONDS", 0.5),
+            alertmanager_token=env.get("GOVBOT_ALERTMANAGER_TOKEN") or "",
+            kube_events_seconds=seconds(env, "GOVBOT_KUBE_EVENTS_SECONDS", 30.0),
             database_url=env.get("GOVBOT_DATABASE_URL") or f"sqlite:///{home / 'govbot.db'}",
             slack=slack_settings(env),
             dingtalk=dingtalk_settings(env),

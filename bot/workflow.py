@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import commands
 from bot.config import same_id
 from bot.core.errors import ConfigError, GovbotError, TransientError, UserError
-from bot.core.events import AboutChange, Answer, Event
+from bot.core.events import AboutChange, Answer, Event, GovernanceEvent
 from bot.core.types import Command
 from bot.forge import Comment, Hook, Pull
 from bot.rollout import incident
@@ -132,6 +132,17 @@ class Workflow:
         except Exception:
             log.exception("incident %s sweeping approved changes", incident())
             return []
+
+    # -- governance events ----------------------------------------------------------------
+
+    def ingest(self, events: Sequence[GovernanceEvent]) -> list[Event]:
+        """Stand-in for the governance-event funnel (branch ev-funnel replaces it): logs
+        what the sources hand over and posts nothing yet."""
+        for event in events:
+            log.info("governance event %s %s/%s %s: %s%s", event.kind, event.env or "-",
+                     event.namespace or "-", event.service or "-", event.text,
+                     " (resolved)" if event.resolved else "")
+        return []
 
     # -- the forge ------------------------------------------------------------------------
 

@@ -12,6 +12,10 @@ refused the objects for good (reported once; the rollout moves on).
 the controllers that own a service's traffic (Flagger, Argo Rollouts) and for onboarding a
 service from its Kubernetes `Service` and `Deployment`s. `KubeLive` (`bot.apply.kube.live`)
 reads a cluster; `NoLive` goes with the directory target, which has no cluster to read.
+
+`build_events` gives the Kubernetes target's governance-event source (`KubeEvents`,
+`bot.apply.kube.events`): what the clusters say about govbot's objects (autoscaler
+decisions, objects they could not take).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.core.errors import ConfigError, GovbotError
+from bot.core.events import GovernanceEvent
 
 
 @dataclass(frozen=True)
@@ -154,4 +159,26 @@ def build_live(settings: ApplySettings,
             from bot.apply.kube.live import KubeLive
 
             return KubeLive(Clusters(settings.kubeconfig), environments)
+    raise ConfigError(f"unknown apply target {settings.kind!r}")
+
+
+class EventSource(Protocol):
+    """Governance events read since the last poll."""
+
+    def poll(self) -> list[GovernanceEvent]: ...
+
+
+def build_events(settings: ApplySettings,
+                 environments: Callable[[], Mapping[str, Any]]) -> EventSource | None:
+    """The events of the apply target's clusters; None for the directory target, which
+    has none to read. `environments` gives main's govbot.yaml `environments`, read at
+    each poll."""
+    match settings.kind:
+        case "directory":
+            return None
+        case "kubernetes":
+            from bot.apply.kube import Clusters
+            from bot.apply.kube.events import KubeEvents
+
+            return KubeEvents(Clusters(settings.kubeconfig), environments)
     raise ConfigError(f"unknown apply target {settings.kind!r}")
