@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import commands
 from bot.config import same_id
 from bot.core.errors import ConfigError, GovbotError, TransientError, UserError
-from bot.core.events import AboutChange, Answer, Event
+from bot.core.events import AboutChange, Answer, Event, GovernanceEvent
 from bot.core.types import Command
 from bot.forge import Comment, Hook, Pull
 from bot.rollout import incident
@@ -130,6 +130,16 @@ class Workflow:
         except Exception:
             log.exception("incident %s sweeping approved changes", incident())
             return []
+
+    def ingest(self, events: Sequence[GovernanceEvent]) -> list[Event]:
+        """Governance events from the sources into the funnel (stored, routed, grouped,
+        posted).
+
+        STUB until the funnel lands (branch ev-funnel): it only logs what came in and
+        returns nothing to post; the integrator replaces it with the funnel's."""
+        for event in events:
+            log.info("governance event: %s", event.text)
+        return []
 
     # -- the forge ------------------------------------------------------------------------
 
