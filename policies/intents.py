@@ -34,13 +34,17 @@ class Canary:
 
 @dataclass(frozen=True)
 class RateLimit:
-    """Envoy local rate limit: `requests` per `per` (a duration), optionally for one header."""
+    """Envoy local rate limit: `requests` per `per` (a duration), optionally for one header.
+
+    `shadow` counts what the limit would reject without rejecting it; `enforce` turns a
+    shadow limit into one that rejects."""
 
     service: str
-    mode: Literal["set", "off", "on"]
+    mode: Literal["set", "off", "on", "enforce"]
     requests: int | None = None
     per: str | None = None
     header: tuple[str, str] | None = None
+    shadow: bool = False
     action = "ratelimit"
 
 
