@@ -222,6 +222,17 @@ class Status:
 
 
 @dataclass(frozen=True)
+class WhatIf:
+    """What a rate limit of `requests` per `per` would have rejected in the service's
+    recent traffic; changes nothing."""
+
+    service: str
+    requests: int
+    per: str
+    action = "whatif"
+
+
+@dataclass(frozen=True)
 class Drift:
     """Where the cluster differs from what main renders: one service, or every service
     of the namespace."""
@@ -254,7 +265,7 @@ class Help:
 
 
 Intent = (PolicyIntent | Approve | Reject | ListChanges | Show | Status | Help | Rollback
-          | ListPolicies | Drift)
+          | ListPolicies | Drift | WhatIf)
 
 
 def to_json(intent: PolicyIntent) -> dict[str, Any]:
