@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.sources.istio import events, flags, kind_of
+from bot.core.errors import ConfigError
+from bot.settings import Settings
+from bot.sources.istio import events, flags, kind_of, shadow_events
 
 AT = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -59,3 +61,28 @@ def test_series_of_one_kind_and_caller_add_up_and_zero_is_dropped() -> None:
         ("rate_limit", "dev", "svc-pay", 7, 429, "svc-order"),
         ("circuit_break", "prod", "svc-user", 42, 503, "svc-order")]
     assert all(e.window == 30.0 and e.at == AT for e in found)
+
+
+def test_a_shadow_limit_reports_what_it_would_have_rejected_apart() -> None:
+    rows = [({"namespace": "demo", "app": "svc-user"}, 12.4),
+            ({"namespace": "demo", "app": "svc-pay"}, 0.2)]
+    (event,) = shadow_events(rows, {"demo": "prod"}, "dev", AT, 30.0)
+    assert (event.kind, event.env, event.service, event.count, event.code) == (
+        "rate_limit", "prod", "svc-user", 12, None)
+    assert event.key == "shadow:prod/demo/svc-user" and "would have rejected" in event.text
+
+
+@pytest.mark.parametrize(("variables", "named"), [
+    ({"GOVBOT_PROMETHEUS_INTERVAL_SECONDS": "0"}, "GOVBOT_PROMETHEUS_INTERVAL_SECONDS"),
+    ({"GOVBOT_PROMETHEUS_INTERVAL_SECONDS": "soon"}, "GOVBOT_PROMETHEUS_INTERVAL_SECONDS"),
+    ({"GOVBOT_PROMETHEUS_URL": "prometheus:9090"}, "GOVBOT_PROMETHEUS_URL"),
+])
+def test_prometheus_settings_are_refused_naming_the_variable(variables: dict[str, str],
+                                                             named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        Settings.from_env({"GOVBOT_HOME": "/tmp/unused", **variables})
+
+
+def test_prometheus_settings_default_to_30_seconds_and_no_url() -> None:
+    settings = Settings.from_env({"GOVBOT_HOME": "/tmp/unused"}).prometheus
+    assert (settings.url, settings.interval_seconds) == ("", 30.0)
