@@ -33,6 +33,7 @@ from bot.runners import Context
 from bot.runners.merging import GOVBOT
 from bot.runners.reviews import same_login
 from bot.settings import Settings
+from bot.sources.prometheus import PrometheusSource, targets
 from bot.store.sql import SqlStore
 from bot.workflow import Workflow
 
@@ -48,6 +49,7 @@ class App:
     store: SqlStore
     rules: MainRules
     workflow: Workflow
+    prometheus: PrometheusSource
 
     def default_console_user(self) -> str:
         """govbot.yaml's console.defaultUser; ConfigError when main's files are broken."""
@@ -138,12 +140,15 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
         raise
     live = apply.build_live(settings.apply_target,
                             lambda: rules.at(hosted.main())[1].environments())
+    prometheus = PrometheusSource(
+        lambda: targets(settings.prometheus.url, rules.at(hosted.main())[1].environments()),
+        settings.prometheus.interval_seconds, clock)
     context = Context(repo, store, policy_guard, hosted, rollout, rules, clock, MATCHERS,
-                      live, check_commit=guardrail_checker(repo))
+                      live, check_commit=guardrail_checker(repo), history=prometheus)
     if settings.apply == "kubernetes":  # a context missing from the kubeconfig stops here
         try:
             target.prepare(context.config(context.main()).environments())
         except ConfigError:
             store.dispose()
             raise
-    return App(settings, repo, store, rules, Workflow(context))
+    return App(settings, repo, store, rules, Workflow(context), prometheus)

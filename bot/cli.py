@@ -93,7 +93,8 @@ def serve(host: str, port: int) -> None:
     (with GOVBOT_ALERTMANAGER_TOKEN), /healthz; Kubernetes events about govbot's objects
     every GOVBOT_KUBE_EVENTS_SECONDS with GOVBOT_APPLY=kubernetes; Slack Socket
     Mode and DingTalk Stream when their tokens are set; a hosted forge polled every
-    GOVBOT_FORGE_POLL_SECONDS. Settings come from GOVBOT_* variables (and
+    GOVBOT_FORGE_POLL_SECONDS; Prometheus asked for governance events every
+    GOVBOT_PROMETHEUS_INTERVAL_SECONDS. Settings come from GOVBOT_* variables (and
     SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_APP_TOKEN)."""
     from bot.app import served_chats
     from bot.server import forge_events, make_server
@@ -118,6 +119,8 @@ def serve(host: str, port: int) -> None:
         chat.start()
     stopping = threading.Event()
     threading.Thread(target=_sweep, args=(app, chats, stopping), name="govbot-sweep",
+                     daemon=True).start()
+    threading.Thread(target=_watch, args=(app, chats, stopping), name="govbot-prometheus",
                      daemon=True).start()
     if context.forge.kind != "local":
         threading.Thread(target=_poll, args=(app, chats, stopping), name="govbot-forge-poll",
@@ -209,6 +212,23 @@ def _kube_events(app: App, chats: Sequence[ServedChat], stopping: threading.Even
             _tell(chats, app.workflow.ingest(source.poll()))
         except Exception:
             logging.getLogger("govbot").exception("reading Kubernetes events")
+
+
+def _watch(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> None:
+    """Ask each environment's Prometheus (GOVBOT_PROMETHEUS_URL or govbot.yaml's
+    `environments.<env>.prometheus`) every GOVBOT_PROMETHEUS_INTERVAL_SECONDS and hand
+    the governance events to the funnel, until stopped. With no Prometheus anywhere a
+    poll asks nothing."""
+    source = app.prometheus
+    while not stopping.wait(source.interval_seconds):
+        found = source.poll()
+        if not found:
+            continue
+        try:
+            _tell(chats, app.workflow.ingest(found))
+        except Exception:
+            logging.getLogger("govbot").exception("ingesting %d governance events",
+                                                  len(found))
 
 
 @main.command()

@@ -17,6 +17,7 @@ from typing import Any
 from policies.units import duration_ms, is_dns_label, is_duration
 
 _DOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
 PLATFORMS = ("console", "slack", "dingtalk")
 MERGE_MODES = ("govbot", "forge")
 CLUSTER_KEYS = ("context", "kubeconfig")
@@ -158,6 +159,8 @@ def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[
         problems += _limits(f"{where}.limits", _map(body).get("limits"))
         if "cluster" in _map(body):
             problems += _cluster(f"{where}.cluster", _map(body)["cluster"])
+        if "prometheus" in _map(body):
+            problems += _prometheus(f"{where}.prometheus", _map(body)["prometheus"])
         for namespace, settings in _map(_map(body).get("namespaces")).items():
             if not is_dns_label(str(namespace)):
                 problems.append(f"govbot.yaml {where}.namespaces.{namespace}: not a DNS-1123 "
@@ -167,6 +170,15 @@ def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[
                 problems.append(f"govbot.yaml {where}.namespaces.{namespace}.maxReplicas: "
                                 f"{replicas!r} is not a whole number ≥ 1")
     return problems
+
+
+def _prometheus(where: str, value: Any) -> list[str]:
+    """The address of an environment's Prometheus: http(s)://host[:port][/path]."""
+    if (isinstance(value, str) and _URL.fullmatch(value)
+            and "@" not in value.split("://", 1)[1].split("/", 1)[0]):
+        return []
+    return [f"govbot.yaml {where}: {value!r} is not an http:// or https:// address such as "
+            "http://prometheus.monitoring:9090 (credentials do not belong in govbot.yaml)"]
 
 
 def _channels(config: Mapping[str, Any]) -> list[str]:

@@ -22,6 +22,7 @@ from bot.chat.slack import SlackSettings
 from bot.core.errors import ConfigError
 from bot.core.redact import redact
 from bot.forge import ForgeSettings, mirror_path
+from bot.sources import PrometheusSettings
 
 GUARDS = ("embedded", "opa")
 TRUE = ("1", "true", "yes", "on")
@@ -80,6 +81,19 @@ def forge_settings(env: Mapping[str, str], home: Path) -> ForgeSettings:
     )
 
 
+def prometheus_settings(env: Mapping[str, str]) -> PrometheusSettings:
+    """GOVBOT_PROMETHEUS_URL and GOVBOT_PROMETHEUS_INTERVAL_SECONDS (more than 0)."""
+    interval = seconds(env, "GOVBOT_PROMETHEUS_INTERVAL_SECONDS", 30.0)
+    if interval <= 0:
+        raise ConfigError("GOVBOT_PROMETHEUS_INTERVAL_SECONDS=0: use a number of seconds "
+                          "above 0, for example 30")
+    url = (env.get("GOVBOT_PROMETHEUS_URL") or "").strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"GOVBOT_PROMETHEUS_URL={redact(url)!r}: use an http:// or "
+                          "https:// address, for example http://prometheus:9090")
+    return PrometheusSettings(url, interval)
+
+
 def seconds(env: Mapping[str, str], name: str, default: float) -> float:
     """A number of seconds; a value that is not one is refused, naming the variable."""
     value = (env.get(name) or "").strip()
@@ -136,6 +150,7 @@ class Settings:
     kube_events_seconds: float = 30.0
     slack: SlackSettings = field(default_factory=SlackSettings)
     dingtalk: DingTalkSettings = field(default_factory=DingTalkSettings)
+    prometheus: PrometheusSettings = field(default_factory=PrometheusSettings)
 
     def secrets(self) -> tuple[str, ...]:
         """Every credential in the settings, for `bot.core.redact` (logs and messages)."""
@@ -143,7 +158,7 @@ class Settings:
                   self.slack.app_token, self.dingtalk.client_secret, self.dingtalk.app_secret,
                   self.dingtalk.robot_secret, self.dingtalk.robot_webhook,
                   self.forge.token, self.forge.webhook_secret, self.alertmanager_token,
-                  *_passwords(self.database_url, self.repo_url))
+                  *_passwords(self.database_url, self.repo_url, self.prometheus.url))
         return tuple(v for v in values if v)
 
     @property
@@ -183,6 +198,7 @@ class Settings:
             database_url=env.get("GOVBOT_DATABASE_URL") or f"sqlite:///{home / 'govbot.db'}",
             slack=slack_settings(env),
             dingtalk=dingtalk_settings(env),
+            prometheus=prometheus_settings(env),
         )
         settings.check()
         return settings

@@ -36,6 +36,7 @@ from bot.runners import (
     queries,
     recovery,
     rejecting,
+    whatif,
 )
 from bot.runners.reviews import same_login
 from policies import intents
@@ -115,6 +116,8 @@ class Workflow:
                 return queries.policies(ctx, scope)
             case intents.Drift(service=service):
                 return drift.run(ctx, scope, service)
+            case intents.WhatIf() as what_if:
+                return whatif.run(ctx, scope, what_if)
             case intents.Rollback() as rollback:
                 return opening.rollback(ctx, person, scope, rollback, origin)
             case intent if isinstance(intent, intents.PolicyIntent):

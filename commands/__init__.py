@@ -37,6 +37,7 @@ from commands import (
     status,
     sync,
     timeout,
+    whatif,
     whitelist,
 )
 from commands.spec import CommandSpec
@@ -61,6 +62,7 @@ REGISTRY: tuple[CommandSpec, ...] = (
     show.SPEC,
     status.SPEC,
     drift.SPEC,
+    whatif.SPEC,
     policies.SPEC,
     help.SPEC,
 )

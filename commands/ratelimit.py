@@ -1,18 +1,21 @@
-"""/ratelimit <svc> <n>/<duration> [header <k>=<v>] | off | on — limit requests per pod.
+"""/ratelimit <svc> <n>/<duration> [header <k>=<v>] [shadow] | enforce | off | on — limit requests per pod.
 
 `500/5s` lets each pod of the service take 500 requests per 5 seconds (Envoy's local
 rate limit); with `header user=w_shenyu` only requests carrying that header count. The
 window is from 50ms (the shortest interval Envoy refills at) to 24h.
-`off` keeps the settings but stops limiting, `on` starts again.
+`shadow` only counts what the limit would reject (nothing is rejected); `enforce` turns
+a shadow limit on for real. `off` keeps the settings but stops limiting, `on` starts again.
 
 Alias: 限流
 Examples:
     /ratelimit svc-user 500/5s
     /ratelimit svc-user 100/1m header user=w_shenyu
+    /ratelimit svc-user 500/5s shadow
+    /ratelimit svc-user enforce
     /ratelimit svc-user off
     /ratelimit svc-user on
     限流 svc-user 20/1s --env prod --ns demo
-"""
+"""  # noqa: E501 -- the first line is the usage /help shows, whole
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from policies import kinds
 from policies.intents import RateLimit
 
 USAGE = kinds.RATELIMIT.usage
-_MODES = ("off", "on")
+_MODES = ("off", "on", "enforce")
 
 
 def parse(words: list[str]) -> RateLimit:
@@ -33,12 +36,17 @@ def parse(words: list[str]) -> RateLimit:
     if len(words) == 1:
         raise grammar.missing("the rate: <n>/<duration> like 500/5s, or off or on")
     if not any(char.isdigit() or char == "/" for char in words[1]):
-        mode = grammar.keyword(words[1], _MODES, "a rate like 500/5s, off or on")
+        mode = grammar.keyword(words[1], _MODES, "a rate like 500/5s, enforce, off or on")
         if len(words) > 2:
             raise grammar.unexpected(words[2:])
-        return RateLimit(service, "off" if mode == "off" else "on")
+        return RateLimit(service, "off" if mode == "off" else
+                         "enforce" if mode == "enforce" else "on")
     requests, per = grammar.rate(words[1])
-    return RateLimit(service, "set", requests, per, header=_header(words[2:]))
+    rest = words[2:]
+    shadow = bool(rest) and rest[-1].lower() == "shadow"
+    if shadow:
+        rest = rest[:-1]
+    return RateLimit(service, "set", requests, per, header=_header(rest), shadow=shadow)
 
 
 def _header(words: list[str]) -> tuple[str, str] | None:

@@ -34,13 +34,17 @@ class Canary:
 
 @dataclass(frozen=True)
 class RateLimit:
-    """Envoy local rate limit: `requests` per `per` (a duration), optionally for one header."""
+    """Envoy local rate limit: `requests` per `per` (a duration), optionally for one header.
+
+    `shadow` counts what the limit would reject without rejecting it; `enforce` turns a
+    shadow limit into one that rejects."""
 
     service: str
-    mode: Literal["set", "off", "on"]
+    mode: Literal["set", "off", "on", "enforce"]
     requests: int | None = None
     per: str | None = None
     header: tuple[str, str] | None = None
+    shadow: bool = False
     action = "ratelimit"
 
 
@@ -218,6 +222,17 @@ class Status:
 
 
 @dataclass(frozen=True)
+class WhatIf:
+    """What a rate limit of `requests` per `per` would have rejected in the service's
+    recent traffic; changes nothing."""
+
+    service: str
+    requests: int
+    per: str
+    action = "whatif"
+
+
+@dataclass(frozen=True)
 class Drift:
     """Where the cluster differs from what main renders: one service, or every service
     of the namespace."""
@@ -250,7 +265,7 @@ class Help:
 
 
 Intent = (PolicyIntent | Approve | Reject | ListChanges | Show | Status | Help | Rollback
-          | ListPolicies | Drift)
+          | ListPolicies | Drift | WhatIf)
 
 
 def to_json(intent: PolicyIntent) -> dict[str, Any]:

@@ -99,7 +99,7 @@ ROUTE = PolicyKind(
     "cookie <k>=<v> -> <version> | clear", routing.route,
     {"routes": traffic.routes}, _TRAFFIC, status_lines.ROUTES, _FLAGGER)
 RATELIMIT = PolicyKind(
-    RateLimit, "/ratelimit <svc> <n>/<duration> [header <k>=<v>] | off | on",
+    RateLimit, "/ratelimit <svc> <n>/<duration> [header <k>=<v>] [shadow] | enforce | off | on",
     resilience_edits.rate_limit, {"rateLimit": traffic.rate_limit}, (ENVOY_FILTER,),
     status_lines.RATE_LIMIT)
 CIRCUITBREAK = PolicyKind(

@@ -42,7 +42,7 @@ def envoy_filter(
             _route_patch(spec["port"], header, rule["exact"], bucket, limit),
         ]
     else:
-        patches = [_filter_patch({"token_bucket": bucket, **_ENFORCED})]
+        patches = [_filter_patch({"token_bucket": bucket, **_enforcement(limit)})]
     return {
         "apiVersion": "networking.istio.io/v1alpha3",
         "kind": "EnvoyFilter",
@@ -72,15 +72,17 @@ def _bucket(requests: int, per: str) -> dict[str, Any]:
     return {"max_tokens": requests, "tokens_per_fill": requests, "fill_interval": interval}
 
 
-def _percent(key: str) -> dict[str, Any]:
-    return {"runtime_key": key, "default_value": {"numerator": 100, "denominator": "HUNDRED"}}
+def _percent(key: str, numerator: int) -> dict[str, Any]:
+    return {"runtime_key": key,
+            "default_value": {"numerator": numerator, "denominator": "HUNDRED"}}
 
 
-# Both default to 0 %: without them Envoy counts but never limits.
-_ENFORCED = {
-    "filter_enabled": _percent("local_rate_limit_enabled"),
-    "filter_enforced": _percent("local_rate_limit_enforced"),
-}
+def _enforcement(limit: Mapping[str, Any]) -> dict[str, Any]:
+    """Both default to 0 %: without them Envoy neither counts nor limits. A shadow limit
+    is enabled (counted: `http_local_rate_limit.rate_limited`) and enforced at 0 %."""
+    enforced = 0 if limit.get("mode") == "shadow" else 100
+    return {"filter_enabled": _percent("local_rate_limit_enabled", 100),
+            "filter_enforced": _percent("local_rate_limit_enforced", enforced)}
 
 
 def _local_ratelimit(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,7 +125,7 @@ def _route_patch(
         "token_bucket": default,
         "always_consume_default_token_bucket": False,
         "descriptors": [{"entries": [{"key": header, "value": value}], "token_bucket": bucket}],
-        **_ENFORCED,
+        **_enforcement(limit),
     }
     action = {"request_headers": {"header_name": header, "descriptor_key": header}}
     return {

@@ -103,6 +103,8 @@ def _limit(spec: Mapping[str, Any]) -> str:
     headers = _mapping(_mapping(limit.get("match")).get("headers"))
     for header, rule in headers.items():
         text += f", only header {header}={_mapping(rule).get('exact', '?')}"
+    if limit.get("mode") == "shadow":
+        text += ", shadow (counted, not enforced)"
     return text
 
 

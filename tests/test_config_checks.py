@@ -29,6 +29,12 @@ def test_a_cluster_per_environment_is_clean() -> None:
                            ACCESS) == []
 
 
+def test_a_prometheus_per_environment_is_clean() -> None:
+    config = _with(CONFIG, "environments.prod.prometheus", "http://prometheus.monitoring:9090")
+    assert config_problems(_with(config, "environments.dev.prometheus",
+                                 "https://metrics.example.com/prom"), ACCESS) == []
+
+
 def _with(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     changed = copy.deepcopy(document)
     *parents, last = dotted.split(".")
@@ -62,6 +68,9 @@ def _with(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
      "cluster.kubeconfig"),
     ("environments.prod.cluster", {"context": "prod-east", "namespace": "x"},
      "cluster.namespace: unknown"),
+    ("environments.prod.prometheus", "prometheus:9090", "environments.prod.prometheus"),
+    ("environments.prod.prometheus", 9090, "environments.prod.prometheus"),
+    ("environments.prod.prometheus", "http://user:pw@prom:9090", "credentials"),
 ])
 def test_each_config_problem_names_its_field(dotted: str, value: Any, named: str) -> None:
     problems = config_problems(_with(CONFIG, dotted, value), ACCESS)

@@ -88,11 +88,13 @@ class ApplyTarget(Protocol):
 class Workload:
     """A service as the cluster runs it: its `Service`'s first port (None: it has none),
     the `version` labels of the pods of the Deployments it selects (sorted, v2 before
-    v10) and their service accounts (sorted; `default` where a pod names none)."""
+    v10), their service accounts (sorted; `default` where a pod names none) and their
+    replicas added up."""
 
     port: int | None
     versions: tuple[str, ...] = ()
     accounts: tuple[str, ...] = ()
+    replicas: int | None = None  # the pods its Deployments ask for (None: none found)
 
 
 class Live(Protocol):

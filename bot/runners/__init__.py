@@ -41,6 +41,7 @@ from bot.repo.git import PolicyRepo
 from bot.rollout import Rollout
 from bot.rules import MainRules
 from bot.runners.reviews import Tally, tally
+from bot.sources import NoHistory, RequestHistory
 from bot.store.sql import SqlStore
 
 CLAIM_SECONDS = 60.0  # a lease outlives any one approval or merge; a dead holder's expires
@@ -50,7 +51,7 @@ CLAIM_WAIT = 30.0
 @dataclass(frozen=True)
 class Context:
     """The ports every runner may use, and the one clock. `live` reads what the cluster
-    runs (nothing, with the directory target)."""
+    runs (nothing, with the directory target); `history` what traffic a service had."""
 
     repo: PolicyRepo
     store: SqlStore
@@ -64,6 +65,8 @@ class Context:
     # the problems `govbot check` finds in the guardrails at a commit (the composition
     # root provides it; the runners cannot reach bot.check)
     check_commit: Callable[[str], list[str]] = field(default=lambda _commit: [])
+    # a service's past request rate, for /whatif (nothing without a Prometheus)
+    history: RequestHistory = field(default_factory=NoHistory)
 
     def main(self) -> str:
         """Where main is now: the forge's answer."""

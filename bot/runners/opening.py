@@ -16,7 +16,7 @@ from bot.core.errors import Denied, GovbotError, InvalidDocument, UserError
 from bot.core.events import Answer, ChangeOpened, Event
 from bot.core.types import Author, Person, Scope
 from bot.rollout import render_checked, render_context, with_callers
-from bot.runners import Context, changesets, describing, merging, onboarding
+from bot.runners import Context, changesets, describing, merging, onboarding, whatif
 from bot.runners.views import opened, view
 from policies import intents, kinds
 from policies.document import parse_service_path, plain, service_path
@@ -107,11 +107,22 @@ def open_change(ctx: Context, person: Person, change_set: ChangeSet, main: str,
         raise
     describing.set_status(ctx, change, decision)
     groups = frozenset(a for a in decision.approvers if config.is_group(a))
-    events: list[Event] = [ChangeOpened(view(ctx, change), opened(change, decision, groups))]
+    text = "\n".join(t for t in (opened(change, decision, groups),
+                                  _whatif_line(ctx, change_set)) if t)
+    events: list[Event] = [ChangeOpened(view(ctx, change), text)]
     if decision.mergeable:
         with ctx.holding(change.id):
             events += merging.merge(ctx, change)
     return events
+
+
+def _whatif_line(ctx: Context, change_set: ChangeSet) -> str:
+    """For a new rate limit, what it would have rejected in the last 24h (Prometheus)."""
+    intent = change_set.intent
+    if not (isinstance(intent, intents.RateLimit) and intent.mode == "set"
+            and intent.requests is not None and intent.per is not None):
+        return ""
+    return whatif.line(ctx, change_set.scope, intent.service, intent.requests, intent.per)
 
 
 def _withdraw(ctx: Context, change: Change) -> None:

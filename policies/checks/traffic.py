@@ -103,10 +103,18 @@ def _cookie(value: Any, field: str) -> list[str]:
     return problems
 
 
+# shadow: Envoy counts what the limit would reject and rejects nothing
+RATE_LIMIT_MODES = ("shadow", "enforce")
+
+
 def rate_limit(value: Any, field: str) -> list[str]:
     if not isinstance(value, Mapping):
         return [f"{field}: must be a mapping, e.g. {{enabled: true, requests: 500, per: 5s}}"]
-    problems = fields.unknown(value, ("enabled", "requests", "per", "match"), f"{field}.")
+    problems = fields.unknown(value, ("enabled", "requests", "per", "match", "mode"),
+                              f"{field}.")
+    if value.get("mode", "enforce") not in RATE_LIMIT_MODES:
+        problems.append(f"{field}.mode: {value['mode']!r} is not one of "
+                        f"{', '.join(RATE_LIMIT_MODES)}")
     problems += fields.enabled(value, field)
     problems += fields.required(value, ("requests", "per"), field)
     if "requests" in value:

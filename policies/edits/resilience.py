@@ -31,6 +31,8 @@ _SCALE = Names("scale", "autoscaling", "/scale {svc} min 2 max 10 cpu 70%")
 
 
 def rate_limit(spec: CommentedMap, intent: RateLimit, where: Where) -> str:
+    if intent.mode == "enforce":
+        return _enforce(spec, intent.service)
     if intent.mode != "set":
         return toggle(spec, "rateLimit", intent.mode, intent.service, _RATELIMIT)
     if intent.requests is None or intent.per is None:
@@ -43,7 +45,23 @@ def rate_limit(spec: CommentedMap, intent: RateLimit, where: Where) -> str:
         exact = CommentedMap(exact=value)
         wanted["match"] = CommentedMap(headers=CommentedMap([(header, exact)]))
         rate += f" header {header}={value}"
-    return _put(spec, "rateLimit", wanted, ("match",), f"ratelimit {intent.service} {rate}")
+    if intent.shadow:
+        wanted["mode"] = "shadow"
+        rate += " shadow"
+    return _put(spec, "rateLimit", wanted, ("match", "mode"),
+                f"ratelimit {intent.service} {rate}")
+
+
+def _enforce(spec: CommentedMap, service: str) -> str:
+    """A shadow limit starts rejecting: `mode: shadow` goes (enforcing is the default)."""
+    found = section(spec, "rateLimit")
+    if found is None:
+        raise UserError(f"{service} has no rate limit to enforce; set one first, e.g. "
+                        f"{_RATELIMIT.example.format(svc=service)} shadow")
+    if found.get("mode", "enforce") != "shadow":
+        return f"ratelimit {service} already enforce"
+    keep.delete_key(found, "mode")
+    return f"ratelimit {service} enforce"
 
 
 def circuit_break(spec: CommentedMap, intent: CircuitBreak, where: Where) -> str:

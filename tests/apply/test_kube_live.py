@@ -87,8 +87,9 @@ def test_workload_reads_the_services_first_port_and_its_deployments(
     clusters.dev.seed(deployment("other", {"app": "other", "version": "v9"}, "other"))
     live = live_for(clusters.kubeconfig)
 
+    # three Deployments select it, none setting replicas (Kubernetes' default is 1)
     assert live.workload("dev", "demo", "svc-new") == Workload(9090, ("v2", "v10"),
-                                                              ("default", "runner"))
+                                                              ("default", "runner"), 3)
     assert live.workload("dev", "demo", "svc-gone") is None
     assert [(s.method, s.path) for s in clusters.dev.requests()] == [
         ("GET", "/api/v1/namespaces/demo/services/svc-new"),

@@ -29,6 +29,7 @@ from policies.intents import (
     Status,
     Sync,
     Timeout,
+    WhatIf,
     Whitelist,
 )
 
@@ -52,6 +53,7 @@ INTENT_OF = {
     "show": Show,
     "status": Status,
     "drift": Drift,
+    "whatif": WhatIf,
     "help": Help,
 }
 

@@ -93,7 +93,7 @@ class KubeLive:
                     if isinstance(v := _pod_labels(d).get("version"), str) and v}
         accounts = {_account(d) for d in deployments}
         return Workload(_port(found), tuple(sorted(versions, key=_natural)),
-                        tuple(sorted(accounts)))
+                        tuple(sorted(accounts)), _replicas(deployments))
 
     # -- reading --------------------------------------------------------------------------
 
@@ -215,3 +215,11 @@ def _steers(rollout: Mapping[str, Any], service: str, selector: Mapping[str, str
             **_pod_labels(rollout)}
     return (_name(rollout) == service or service in services or service in named
             or _selects(selector, pods))
+
+
+def _replicas(deployments: list[dict[str, Any]]) -> int | None:
+    """The pods the Deployments ask for (`spec.replicas`, 1 when unset); None for none."""
+    if not deployments:
+        return None
+    counts = [_mapping(d.get("spec")).get("replicas", 1) for d in deployments]
+    return sum(c for c in counts if isinstance(c, int) and not isinstance(c, bool))
