@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,7 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from bot.app import App
     from bot.chat import ServedChat
-    from bot.core.events import Event
+    from bot.core.events import Event, GovernanceEvent
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -146,6 +146,13 @@ def _tell(chats: Sequence[ServedChat], events: Sequence[Event]) -> None:
             chat.announce(events)
         except Exception:
             logging.getLogger("govbot").exception("announcing %d events", len(events))
+
+
+def funnel(app: App, chats: Sequence[ServedChat]
+           ) -> Callable[[Sequence[GovernanceEvent]], None]:
+    """Where a governance-event source hands its events in `govbot serve`: the one
+    funnel (stored, grouped, routed), then each chat posts or updates its messages."""
+    return lambda events: _tell(chats, app.workflow.ingest(events))
 
 
 def _sweep(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> None:

@@ -95,6 +95,20 @@ def seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return number
 
 
+def days(env: Mapping[str, str], name: str, default: float) -> float:
+    """A number of days above 0; a value that is not one is refused, naming the variable."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0 or number == float("inf"):
+        raise ConfigError(f"{name}={value!r}: use a number of days, for example {default:g}")
+    return number
+
+
 def flag(env: Mapping[str, str], name: str) -> bool:
     """A yes/no variable: 1/true/yes/on or 0/false/no/off (or unset); anything else is
     refused rather than guessed."""
@@ -132,6 +146,7 @@ class Settings:
     opa_token: str = ""
     kubeconfig: str = ""
     apply_backoff_seconds: float = 0.5
+    events_retention_days: float = 30.0
     slack: SlackSettings = field(default_factory=SlackSettings)
     dingtalk: DingTalkSettings = field(default_factory=DingTalkSettings)
 
@@ -177,6 +192,7 @@ class Settings:
             kubeconfig=env.get("GOVBOT_KUBECONFIG") or "",
             apply_backoff_seconds=seconds(env, "GOVBOT_APPLY_BACKOFF_SECONDS", 0.5),
             database_url=env.get("GOVBOT_DATABASE_URL") or f"sqlite:///{home / 'govbot.db'}",
+            events_retention_days=days(env, "GOVBOT_EVENTS_RETENTION_DAYS", 30.0),
             slack=slack_settings(env),
             dingtalk=dingtalk_settings(env),
         )

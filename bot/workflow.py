@@ -4,7 +4,9 @@
       └─ one `match` from the intent to its runner (bot/runners/):
            policy intent, /rollback → opening      /approve → approving
            /reject → rejecting                     /status, /policies, /changes, /help → queries
-           /drift → drift
+           /drift → drift                          /events → audit
+    Governance events (Prometheus, Alertmanager, Kubernetes) → `ingest` → the funnel
+      (bot/runners/funnel.py): stored, grouped, routed; `EventsReported` out
 
 Every chat adapter calls `Workflow.handle`; it never raises. A `UserError` becomes an
 answer to the person; anything else is logged with a short incident id that the answer
@@ -17,19 +19,22 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 
 import commands
 from bot.config import same_id
 from bot.core.errors import ConfigError, GovbotError, TransientError, UserError
-from bot.core.events import AboutChange, Answer, Event
+from bot.core.events import AboutChange, Answer, Event, GovernanceEvent
 from bot.core.types import Command
 from bot.forge import Comment, Hook, Pull
 from bot.rollout import incident
 from bot.runners import (
     Context,
     approving,
+    audit,
     drift,
+    funnel,
     merging,
     opening,
     pulls,
@@ -41,6 +46,7 @@ from bot.runners.reviews import same_login
 from policies import intents
 
 log = logging.getLogger("govbot.workflow")
+UNRECORDED_KEPT = 100_000  # events held while the store is down, retried with the next ones
 
 
 def _command_line(text: str) -> str:
@@ -55,6 +61,8 @@ def _command_line(text: str) -> str:
 class Workflow:
     def __init__(self, context: Context) -> None:
         self.context = context
+        self._unrecorded: list[GovernanceEvent] = []
+        self._unrecorded_lock = threading.Lock()
 
     def handle(self, command: Command) -> list[Event]:
         """Run one command; always returns events, never raises."""
@@ -106,6 +114,11 @@ class Workflow:
                 return queries.changes(ctx, listing, parsed.env, parsed.namespace)
             case intents.Show(change_id=change_id):
                 return queries.show(ctx, change_id)
+            case intents.ListEvents() as listing:
+                bound = config.binding(command.platform, command.channel)
+                return audit.events(ctx, listing,
+                                    parsed.env or (bound.env if bound else None),
+                                    parsed.namespace or (bound.namespace if bound else None))
         scope = config.scope(command.platform, command.channel, parsed.env, parsed.namespace)
         origin = (command.platform, command.channel)
         match parsed.intent:
@@ -126,9 +139,40 @@ class Workflow:
         (`govbot serve` runs this periodically, so nothing approved stays unmerged after a
         failure or a stop, and a time-boxed fault leaves the cluster on time)."""
         try:
+            funnel.prune(self.context)
+        except Exception:
+            log.exception("incident %s deleting governance events past their retention",
+                          incident())
+        try:
             return recovery.merge_ready(self.context) + recovery.expire(self.context)
         except Exception:
             log.exception("incident %s sweeping approved changes", incident())
+            return []
+
+    # -- governance events ----------------------------------------------------------------
+
+    def ingest(self, events: Sequence[GovernanceEvent]) -> list[Event]:
+        """The one funnel for governance events from every source: stored in the audit
+        log, grouped, routed; returns an `EventsReported` per group and channel to tell
+        (`ServedChat.announce` posts or updates its message). Never raises. Events the
+        store could not take are kept here and recorded with the next call."""
+        with self._unrecorded_lock:
+            batch, self._unrecorded = [*self._unrecorded, *events], []
+        if not batch:
+            return []
+        try:
+            self.context.store.events.record(batch)
+        except Exception:
+            log.exception("incident %s recording %d governance events; kept for the next "
+                          "ones", incident(), len(batch))
+            with self._unrecorded_lock:
+                self._unrecorded = [*batch, *self._unrecorded][-UNRECORDED_KEPT:]
+            return []
+        try:
+            return funnel.report(self.context, batch)
+        except Exception:
+            log.exception("incident %s grouping %d governance events (they are in the audit "
+                          "log)", incident(), len(batch))
             return []
 
     # -- the forge ------------------------------------------------------------------------

@@ -10,6 +10,9 @@ In the order a reader follows a change:
     merging.py     approvals suffice → replay → merge → apply       ChangeMerged, ApplyFailed
     rejecting.py   /reject → guard says who may → close                  ChangeRejected
     queries.py     /status, /policies, /changes, /help                          Answer
+    audit.py       /events: the governance-event audit log                      Answer
+    funnel.py      governance events from the sources → stored, grouped, routed
+                                                                          EventsReported
     drift.py       /drift: the cluster against what main renders                Answer
     recovery.py    at start: finish what a stop interrupted, apply what main holds
 
@@ -27,7 +30,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.apply import Live, NoLive
 from bot.change import Change, ChangeSet
@@ -64,6 +67,8 @@ class Context:
     # the problems `govbot check` finds in the guardrails at a commit (the composition
     # root provides it; the runners cannot reach bot.check)
     check_commit: Callable[[str], list[str]] = field(default=lambda _commit: [])
+    # how long governance events stay in the audit log (GOVBOT_EVENTS_RETENTION_DAYS)
+    events_retention: timedelta = timedelta(days=30)
 
     def main(self) -> str:
         """Where main is now: the forge's answer."""
