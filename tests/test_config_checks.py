@@ -29,6 +29,14 @@ def test_a_cluster_per_environment_is_clean() -> None:
                            ACCESS) == []
 
 
+def test_events_settings_are_clean() -> None:
+    events = {"defaultChannel": {"platform": "slack", "channel": "C0456"},
+              "groupWindow": "10m",
+              "kinds": {"rate_limit": {"threshold": 10, "severity": "warning"},
+                        "alert": {"severity": "critical"}}}
+    assert config_problems(_with(CONFIG, "events", events), ACCESS) == []
+
+
 def _with(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     changed = copy.deepcopy(document)
     *parents, last = dotted.split(".")
@@ -62,6 +70,17 @@ def _with(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
      "cluster.kubeconfig"),
     ("environments.prod.cluster", {"context": "prod-east", "namespace": "x"},
      "cluster.namespace: unknown"),
+    ("events", "slack", "events: not a mapping"),
+    ("events", {"defaultChannel": {"platform": "teams", "channel": "C1"}},
+     "events.defaultChannel.platform"),
+    ("events", {"defaultChannel": {"platform": "slack", "channel": "*"}},
+     "events.defaultChannel.channel"),
+    ("events", {"groupWindow": "soon"}, "events.groupWindow"),
+    ("events", {"kinds": {"circuit_breaker": {"threshold": 3}}},
+     "events.kinds.circuit_breaker: unknown kind"),
+    ("events", {"kinds": {"rate_limit": {"threshold": 0}}}, "rate_limit.threshold"),
+    ("events", {"kinds": {"rate_limit": {"severity": "loud"}}}, "rate_limit.severity"),
+    ("events", {"group_window": "5m"}, "events.group_window: unknown"),
 ])
 def test_each_config_problem_names_its_field(dotted: str, value: Any, named: str) -> None:
     problems = config_problems(_with(CONFIG, dotted, value), ACCESS)

@@ -160,6 +160,8 @@ class DingTalkChat:
         for notice in notices(events, PLATFORM):
             # posting waits on DingTalk: never in the caller's thread (a source's poller)
             self._submit(functools.partial(self.surface.post_notice, notice))
+        # `govbot serve` announces every sweep, so what the robot held back goes out then
+        self._submit(self.surface.flush)
 
     def handle_click(self, payload: Mapping[str, Any], delivery: str) -> None:
         """An Approve / Reject press on a card; the clicker is the one who decides."""

@@ -176,6 +176,11 @@ class DingTalkSurface:
                 self._refs.set_chat_ref(key, {"count": notice.count,
                                               "resolved": notice.resolved})
 
+    def flush(self) -> None:
+        """Send what the custom robot holds back over its budget, if the budget allows."""
+        if self._robot is not None and self._robot.waiting:
+            self._robot.flush()
+
     # -- posting ------------------------------------------------------------------------
 
     def send(self, place: Place, text: str) -> bool:
