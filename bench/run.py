@@ -1,7 +1,9 @@
-"""Benchmarks: command → pull request, and approve → merge → apply, at 10 and 10,000 services.
+"""Benchmarks: command → pull request, and approve → merge → apply, at 10 and 10,000 services;
+and a burst of governance events through the funnel (`Workflow.ingest`).
 
 The cost of a command must not grow with the policy repository: both sizes should give
-nearly the same figures. Prints a table and writes bench/results.json.
+nearly the same figures. Prints a table and writes bench/results.json (the events figure
+to bench/events-results.json, beside it).
 
     make bench                       # or: .venv/bin/python bench/run.py --sizes 10 10000
 """
@@ -14,12 +16,14 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot import resources  # noqa: E402
 from bot.app import build  # noqa: E402
+from bot.core.events import GovernanceEvent  # noqa: E402
 from bot.core.types import Author, Command  # noqa: E402
 from bot.repo.git import PolicyRepo  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -65,10 +69,37 @@ def _measure(services: int, rounds: int) -> dict[str, float]:
             "approve_to_applied_ms_median": round(statistics.median(merged), 1)}
 
 
+def _measure_events(count: int) -> dict[str, float]:
+    """One burst of `count` events over 100 services of a bound namespace: recorded,
+    grouped and routed in one `ingest` call; then `/events` of one service."""
+    now = datetime.now(UTC)
+    burst = [GovernanceEvent("circuit_break", "prod", "demo", f"svc-{n % 100:03d}",
+                             now - timedelta(seconds=n % 300), code=503,
+                             source_service=f"caller-{n % 7}", source_namespace="demo")
+             for n in range(count)]
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        _seed(home, 0)
+        app = build(Settings.from_env({"GOVBOT_HOME": str(home)}))
+        started = time.perf_counter()
+        told = app.workflow.ingest(burst)
+        ingest_s = time.perf_counter() - started
+        started = time.perf_counter()
+        app.workflow.handle(Command("console", "alice", "console",
+                                    "/events svc-001 since 1h --env prod --ns demo"))
+        query_s = time.perf_counter() - started
+        app.close()
+    return {"events": count, "ingest_ms": round(ingest_s * 1000, 1),
+            "events_per_s": round(count / ingest_s), "messages": len(told),
+            "events_query_ms": round(query_s * 1000, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 10_000])
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--events", type=int, default=10_000,
+                        help="governance events in the funnel's burst (default 10000)")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"),
                         help="where the results go as JSON (default: bench/results.json)")
     args = parser.parse_args()
@@ -80,6 +111,11 @@ def main() -> None:
               f"{r['approve_to_applied_ms_median']:>19} {r['first_sync_s']:>13} "
               f"{r['seed_s']:>7}")
     args.out.write_text(json.dumps(results, indent=2) + "\n")
+    events = _measure_events(args.events)
+    print(f"{events['events']} governance events ingested in one burst: "
+          f"{events['ingest_ms']} ms ({events['events_per_s']}/s), told as "
+          f"{events['messages']} messages; /events of one service {events['events_query_ms']} ms")
+    args.out.with_name("events-results.json").write_text(json.dumps(events, indent=2) + "\n")
 
 
 if __name__ == "__main__":

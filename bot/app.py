@@ -15,7 +15,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot import apply, forge, guard, resources
@@ -144,7 +144,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
         lambda: targets(settings.prometheus.url, rules.at(hosted.main())[1].environments()),
         settings.prometheus.interval_seconds, clock)
     context = Context(repo, store, policy_guard, hosted, rollout, rules, clock, MATCHERS,
-                      live, check_commit=guardrail_checker(repo), history=prometheus)
+                      live, check_commit=guardrail_checker(repo), history=prometheus,
+                      events_retention=timedelta(days=settings.events_retention_days))
     if settings.apply == "kubernetes":  # a context missing from the kubeconfig stops here
         try:
             target.prepare(context.config(context.main()).environments())

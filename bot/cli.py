@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -181,6 +181,13 @@ def _alerts(app: App, chats: Sequence[ServedChat]) -> WsgiApp:
             logging.getLogger("govbot").exception("ingesting %d alerts", len(events))
 
     return alert_events(app.settings.alertmanager_token, alertmanager.parse, handle)
+
+
+def funnel(app: App, chats: Sequence[ServedChat]
+           ) -> Callable[[Sequence[GovernanceEvent]], None]:
+    """Where a governance-event source hands its events in `govbot serve`: the one
+    funnel (stored, grouped, routed), then each chat posts or updates its messages."""
+    return lambda events: _tell(chats, app.workflow.ingest(events))
 
 
 def _sweep(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> None:

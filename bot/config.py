@@ -15,11 +15,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.errors import ConfigError, NotAllowed, UsageError
 from bot.core.types import Person, Scope
+from policies.units import duration_ms, is_duration
+
+GROUP_WINDOW = "5m"
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,28 @@ class Binding:
     channel: str
     env: str
     namespace: str
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """govbot.yaml `events.kinds.<kind>`: a group is posted once its count reaches
+    `threshold` (below it, only stored); `severity` overrides the source's."""
+
+    threshold: int = 1
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class EventRules:
+    """govbot.yaml `events:` — where unbound namespaces' events go, how long a group
+    stays open after its last event, and the rules per kind."""
+
+    default_channel: tuple[str, str] | None = None
+    group_window_s: float = duration_ms(GROUP_WINDOW) / 1000
+    kinds: Mapping[str, KindRule] = field(default_factory=dict)
+
+    def kind(self, name: str) -> KindRule:
+        return self.kinds.get(name, KindRule())
 
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:
@@ -111,6 +136,41 @@ class RepoConfig:
                 result.append(Binding(str(entry.get("platform")), str(entry.get("channel")),
                                       str(entry.get("env")), str(entry.get("namespace"))))
         return result
+
+    def event_rules(self) -> EventRules:
+        """`events:` of govbot.yaml; what `govbot check` refuses is taken as unset here."""
+        events = self.config.get("events")
+        events = events if isinstance(events, Mapping) else {}
+        default = events.get("defaultChannel")
+        channel = None
+        if isinstance(default, Mapping) and default.get("platform") and default.get("channel"):
+            channel = (str(default["platform"]), str(default["channel"]))
+        window = events.get("groupWindow", GROUP_WINDOW)
+        window_s = (duration_ms(window) / 1000 if isinstance(window, str) and is_duration(window)
+                    else EventRules.group_window_s)
+        kinds = {}
+        for kind, rule in (events.get("kinds") or {}).items():
+            if isinstance(rule, Mapping):
+                threshold = rule.get("threshold", 1)
+                severity = rule.get("severity")
+                kinds[str(kind)] = KindRule(
+                    threshold if isinstance(threshold, int) and threshold >= 1 else 1,
+                    str(severity) if severity else None)
+        return EventRules(channel, window_s, kinds)
+
+    def owners(self, env: str, namespace: str) -> list[tuple[str, str]]:
+        """The (platform, channel) of every binding of `env`/`namespace` that names one
+        channel (a `*` binding names none, except the console's one conversation)."""
+        found: list[tuple[str, str]] = []
+        for bound in self.bindings():
+            if bound.env != env or bound.namespace != namespace:
+                continue
+            channel = bound.channel
+            if channel == "*" and bound.platform != "console":
+                continue
+            if (bound.platform, channel) not in found:
+                found.append((bound.platform, channel))
+        return found
 
     def binding(self, platform: str, channel: str) -> Binding | None:
         exact = [b for b in self.bindings() if b.platform == platform and b.channel == channel]

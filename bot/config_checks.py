@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core.events import GOVERNANCE_KINDS
 from policies.units import duration_ms, is_dns_label, is_duration
 
 _DOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -22,6 +23,9 @@ PLATFORMS = ("console", "slack", "dingtalk")
 MERGE_MODES = ("govbot", "forge")
 CLUSTER_KEYS = ("context", "kubeconfig")
 VERBS = ("request", "approve")
+EVENT_KEYS = ("defaultChannel", "groupWindow", "kinds")
+KIND_KEYS = ("threshold", "severity")
+SEVERITIES = ("info", "warning", "critical")
 NUMBER_LIMITS = {"canaryMaxStep": (0, 100), "rateLimitMaxRequests": (1, 2**32 - 1),
                  "faultMaxAbortPercent": (0, 100), "retriesMax": (0, 100),
                  "maxEjectionPercent": (0, 100)}
@@ -197,6 +201,43 @@ def _channels(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _events(value: Any) -> list[str]:
+    """Problems of `events:`: the default channel, the group window, the kinds' rules."""
+    if not isinstance(value, Mapping):
+        return ["govbot.yaml events: not a mapping of defaultChannel, groupWindow and kinds"]
+    problems = [f"govbot.yaml events.{key}: unknown; use {', '.join(EVENT_KEYS)}"
+                for key in value if key not in EVENT_KEYS]
+    if "defaultChannel" in value:
+        default = _map(value["defaultChannel"])
+        if default.get("platform") not in PLATFORMS:
+            problems.append(f"govbot.yaml events.defaultChannel.platform: "
+                            f"{default.get('platform')!r} is not one of {', '.join(PLATFORMS)}")
+        channel = default.get("channel")
+        if not isinstance(channel, str) or not channel.strip() or channel == "*":
+            problems.append(f"govbot.yaml events.defaultChannel.channel: {channel!r} does not "
+                            "name one channel (a Slack channel id, a DingTalk conversation id)")
+    window = value.get("groupWindow", "5m")
+    if not (isinstance(window, str) and is_duration(window) and duration_ms(window) > 0):
+        problems.append(f"govbot.yaml events.groupWindow: {window!r} is not a duration like "
+                        "5m")
+    for kind, rule in _map(value.get("kinds")).items():
+        where = f"govbot.yaml events.kinds.{kind}"
+        if kind not in GOVERNANCE_KINDS:
+            problems.append(f"{where}: unknown kind; use {', '.join(GOVERNANCE_KINDS)}")
+        if not isinstance(rule, Mapping):
+            problems.append(f"{where}: not a mapping of threshold and severity")
+            continue
+        problems += [f"{where}.{key}: unknown; use threshold and severity"
+                     for key in rule if key not in KIND_KEYS]
+        if "threshold" in rule and not _whole(rule["threshold"], 1):
+            problems.append(f"{where}.threshold: {rule['threshold']!r} is not a whole number "
+                            "≥ 1")
+        if "severity" in rule and rule["severity"] not in SEVERITIES:
+            problems.append(f"{where}.severity: {rule['severity']!r} is not one of "
+                            f"{', '.join(SEVERITIES)}")
+    return problems
+
+
 def _access(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[str]:
     problems = []
     people, groups = _map(access.get("people")), _map(access.get("groups"))
@@ -252,6 +293,8 @@ def config_problems(config: Any, access: Any) -> list[str]:
                         "forge leaves people's pull requests to the forge, gated by the "
                         "govbot/guard status)")
     problems += _channels(config)
+    if "events" in config:
+        problems += _events(config["events"])
     problems += _access(config, access)
     return problems
 

@@ -109,6 +109,20 @@ def seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return number
 
 
+def days(env: Mapping[str, str], name: str, default: float) -> float:
+    """A number of days above 0; a value that is not one is refused, naming the variable."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0 or number == float("inf"):
+        raise ConfigError(f"{name}={value!r}: use a number of days, for example {default:g}")
+    return number
+
+
 def flag(env: Mapping[str, str], name: str) -> bool:
     """A yes/no variable: 1/true/yes/on or 0/false/no/off (or unset); anything else is
     refused rather than guessed."""
@@ -148,6 +162,7 @@ class Settings:
     apply_backoff_seconds: float = 0.5
     alertmanager_token: str = ""     # GOVBOT_ALERTMANAGER_TOKEN; /alerts is served with it
     kube_events_seconds: float = 30.0
+    events_retention_days: float = 30.0
     slack: SlackSettings = field(default_factory=SlackSettings)
     dingtalk: DingTalkSettings = field(default_factory=DingTalkSettings)
     prometheus: PrometheusSettings = field(default_factory=PrometheusSettings)
@@ -196,6 +211,7 @@ class Settings:
             alertmanager_token=env.get("GOVBOT_ALERTMANAGER_TOKEN") or "",
             kube_events_seconds=seconds(env, "GOVBOT_KUBE_EVENTS_SECONDS", 30.0),
             database_url=env.get("GOVBOT_DATABASE_URL") or f"sqlite:///{home / 'govbot.db'}",
+            events_retention_days=days(env, "GOVBOT_EVENTS_RETENTION_DAYS", 30.0),
             slack=slack_settings(env),
             dingtalk=dingtalk_settings(env),
             prometheus=prometheus_settings(env),

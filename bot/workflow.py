@@ -4,7 +4,9 @@
       └─ one `match` from the intent to its runner (bot/runners/):
            policy intent, /rollback → opening      /approve → approving
            /reject → rejecting                     /status, /policies, /changes, /help → queries
-           /drift → drift
+           /drift → drift                          /events → audit
+    Governance events (Prometheus, Alertmanager, Kubernetes) → `ingest` → the funnel
+      (bot/runners/funnel.py): stored, grouped, routed; `EventsReported` out
 
 Every chat adapter calls `Workflow.handle`; it never raises. A `UserError` becomes an
 answer to the person; anything else is logged with a short incident id that the answer
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable, Sequence
 
 import commands
@@ -29,7 +32,9 @@ from bot.rollout import incident
 from bot.runners import (
     Context,
     approving,
+    audit,
     drift,
+    funnel,
     merging,
     opening,
     pulls,
@@ -42,6 +47,7 @@ from bot.runners.reviews import same_login
 from policies import intents
 
 log = logging.getLogger("govbot.workflow")
+UNRECORDED_KEPT = 100_000  # events held while the store is down, retried with the next ones
 
 
 def _command_line(text: str) -> str:
@@ -56,6 +62,8 @@ def _command_line(text: str) -> str:
 class Workflow:
     def __init__(self, context: Context) -> None:
         self.context = context
+        self._unrecorded: list[GovernanceEvent] = []
+        self._unrecorded_lock = threading.Lock()
 
     def handle(self, command: Command) -> list[Event]:
         """Run one command; always returns events, never raises."""
@@ -107,6 +115,11 @@ class Workflow:
                 return queries.changes(ctx, listing, parsed.env, parsed.namespace)
             case intents.Show(change_id=change_id):
                 return queries.show(ctx, change_id)
+            case intents.ListEvents() as listing:
+                bound = config.binding(command.platform, command.channel)
+                return audit.events(ctx, listing,
+                                    parsed.env or (bound.env if bound else None),
+                                    parsed.namespace or (bound.namespace if bound else None))
         scope = config.scope(command.platform, command.channel, parsed.env, parsed.namespace)
         origin = (command.platform, command.channel)
         match parsed.intent:
@@ -130,6 +143,11 @@ class Workflow:
         approved stays unmerged or unapplied after a failure or a stop, and a time-boxed
         fault leaves the cluster on time)."""
         try:
+            funnel.prune(self.context)
+        except Exception:
+            log.exception("incident %s deleting governance events past their retention",
+                          incident())
+        try:
             return (recovery.merge_ready(self.context) + recovery.catch_up(self.context)
                     + recovery.expire(self.context))
         except Exception:
@@ -139,13 +157,28 @@ class Workflow:
     # -- governance events ----------------------------------------------------------------
 
     def ingest(self, events: Sequence[GovernanceEvent]) -> list[Event]:
-        """Stand-in for the governance-event funnel (branch ev-funnel replaces it): logs
-        what the sources hand over and posts nothing yet."""
-        for event in events:
-            log.info("governance event %s %s/%s %s: %s%s", event.kind, event.env or "-",
-                     event.namespace or "-", event.service or "-", event.text,
-                     " (resolved)" if event.resolved else "")
-        return []
+        """The one funnel for governance events from every source: stored in the audit
+        log, grouped, routed; returns an `EventsReported` per group and channel to tell
+        (`ServedChat.announce` posts or updates its message). Never raises. Events the
+        store could not take are kept here and recorded with the next call."""
+        with self._unrecorded_lock:
+            batch, self._unrecorded = [*self._unrecorded, *events], []
+        if not batch:
+            return []
+        try:
+            self.context.store.events.record(batch)
+        except Exception:
+            log.exception("incident %s recording %d governance events; kept for the next "
+                          "ones", incident(), len(batch))
+            with self._unrecorded_lock:
+                self._unrecorded = [*batch, *self._unrecorded][-UNRECORDED_KEPT:]
+            return []
+        try:
+            return funnel.report(self.context, batch)
+        except Exception:
+            log.exception("incident %s grouping %d governance events (they are in the audit "
+                          "log)", incident(), len(batch))
+            return []
 
     # -- the forge ------------------------------------------------------------------------
 

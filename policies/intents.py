@@ -207,6 +207,19 @@ class ListChanges:
 
 
 @dataclass(frozen=True)
+class ListEvents:
+    """The governance-event audit log, filtered: a service, how far back (`since`, a
+    duration such as `1h`), a kind, a response code, a calling service."""
+
+    service: str | None = None
+    since: str | None = None
+    kind: str | None = None
+    code: int | None = None
+    caller: str | None = None
+    action = "events"
+
+
+@dataclass(frozen=True)
 class Show:
     """One change in full: what it does to the document and to the cluster, its verdict
     and its approvals."""
@@ -265,7 +278,7 @@ class Help:
 
 
 Intent = (PolicyIntent | Approve | Reject | ListChanges | Show | Status | Help | Rollback
-          | ListPolicies | Drift | WhatIf)
+          | ListPolicies | Drift | WhatIf | ListEvents)
 
 
 def to_json(intent: PolicyIntent) -> dict[str, Any]:

@@ -35,6 +35,14 @@ def test_a_prometheus_per_environment_is_clean() -> None:
                                  "https://metrics.example.com/prom"), ACCESS) == []
 
 
+def test_events_settings_are_clean() -> None:
+    events = {"defaultChannel": {"platform": "slack", "channel": "C0456"},
+              "groupWindow": "10m",
+              "kinds": {"rate_limit": {"threshold": 10, "severity": "warning"},
+                        "alert": {"severity": "critical"}}}
+    assert config_problems(_with(CONFIG, "events", events), ACCESS) == []
+
+
 def _with(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     changed = copy.deepcopy(document)
     *parents, last = dotted.split(".")
@@ -71,6 +79,17 @@ def _with(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     ("environments.prod.prometheus", "prometheus:9090", "environments.prod.prometheus"),
     ("environments.prod.prometheus", 9090, "environments.prod.prometheus"),
     ("environments.prod.prometheus", "http://user:pw@prom:9090", "credentials"),
+    ("events", "slack", "events: not a mapping"),
+    ("events", {"defaultChannel": {"platform": "teams", "channel": "C1"}},
+     "events.defaultChannel.platform"),
+    ("events", {"defaultChannel": {"platform": "slack", "channel": "*"}},
+     "events.defaultChannel.channel"),
+    ("events", {"groupWindow": "soon"}, "events.groupWindow"),
+    ("events", {"kinds": {"circuit_breaker": {"threshold": 3}}},
+     "events.kinds.circuit_breaker: unknown kind"),
+    ("events", {"kinds": {"rate_limit": {"threshold": 0}}}, "rate_limit.threshold"),
+    ("events", {"kinds": {"rate_limit": {"severity": "loud"}}}, "rate_limit.severity"),
+    ("events", {"group_window": "5m"}, "events.group_window: unknown"),
 ])
 def test_each_config_problem_names_its_field(dotted: str, value: Any, named: str) -> None:
     problems = config_problems(_with(CONFIG, dotted, value), ACCESS)

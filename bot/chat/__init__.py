@@ -9,6 +9,9 @@ goes where, so Slack, DingTalk and the console cannot drift apart:
     ApprovalRecorded / ChangeMerged / Rejected → say in the change's thread, update_card
     ApplyFailed of a change                   → say in the change's thread
     Answer (queries, refusals)                → say to the person who asked
+    EventsReported (governance events)        → post_notice in its channel: posted once
+                                                per group, then updated (or re-posted at
+                                                steps where the platform cannot edit)
 
 `origin` is the platform's own handle of where a command came from (a Slack channel and
 thread, a DingTalk conversation and session webhook, the console); only its surface
@@ -30,6 +33,7 @@ from bot.core.events import (
     ChangeOpened,
     ChangeRejected,
     Event,
+    EventsReported,
 )
 from bot.core.types import ChangeView, Command
 
@@ -56,6 +60,13 @@ class Surface(Protocol[Origin]):
         `pending` is what a merge could not apply yet: the card says `apply pending`."""
         ...
 
+    def post_notice(self, notice: EventsReported) -> None:
+        """Show a group of governance events in `notice.channel`: post a message the
+        first time its `key` is seen there, later update that message to `notice.text`
+        (a platform that cannot edit posts again when `count` crosses a step). Never
+        blocks on the platform and never raises: a failed post is retried and logged."""
+        ...
+
 
 def deliver(surface: Surface[Origin], origin: Origin, events: Sequence[Event]) -> None:
     """Map each event to calls on `surface`, in order."""
@@ -73,6 +84,8 @@ def deliver(surface: Surface[Origin], origin: Origin, events: Sequence[Event]) -
                 surface.say(origin, event.text, about=change.id, ok=False)
             case ApplyFailed() | Answer():
                 surface.say(origin, event.text, ok=event.ok)
+            case EventsReported():
+                surface.post_notice(event)
 
 
 _TOKENISH = re.compile(r"[A-Za-z0-9+/=_~%-]{16,}")
@@ -128,8 +141,10 @@ class ServedChat(Protocol):
 
     def announce(self, events: Sequence[Event]) -> None:
         """Events no command of this platform asked for (a review on the forge, the
-        sweep, polling): each one about a change goes to that change's card thread and
-        redraws the card; changes without a card here, and other events, are skipped."""
+        sweep, polling, governance events): each one about a change goes to that
+        change's card thread and redraws the card; each `EventsReported` of this
+        platform goes to its channel (`Surface.post_notice`); changes without a card
+        here, and other events, are skipped. Returns without waiting for the platform."""
         ...
 
 
@@ -143,6 +158,11 @@ def about_cards(events: Sequence[Event]) -> list[tuple[int, Event]]:
             case ApplyFailed(change=ChangeView() as change):
                 found.append((change.id, event))
     return found
+
+
+def notices(events: Sequence[Event], platform: str) -> list[EventsReported]:
+    """The governance-event messages of `events` bound for `platform`."""
+    return [e for e in events if isinstance(e, EventsReported) and e.platform == platform]
 
 
 class ChatRefs(Protocol):

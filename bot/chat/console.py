@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from bot.chat import Handler, deliver
-from bot.core.events import ChangeOpened
+from bot.core.events import ChangeOpened, EventsReported
 from bot.core.types import ChangeView, Command
 
 PLATFORM = "console"
@@ -63,6 +63,10 @@ class ConsoleSurface:
 
     def update_card(self, change: ChangeView, *, pending: Sequence[str] = ()) -> None:
         """Nothing to redraw: the follow-up line already said what happened."""
+
+    def post_notice(self, notice: EventsReported) -> None:
+        """A terminal cannot edit a line: each update of a group is a new one."""
+        self.say(None, notice.text)
 
 
 class ConsoleChat:

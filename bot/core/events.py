@@ -127,8 +127,26 @@ class GovernanceEvent:
                 f"{self.namespace}: {self.count}×{caller}")
 
 
+@dataclass(frozen=True)
+class EventsReported:
+    """A group of governance events told to one channel (`Workflow.ingest` returns
+    these): the first one for a group posts a message, later ones update the message
+    `key` names. `count` is the group's running count: a platform that cannot edit a
+    message posts again only when it crosses a step, or when the group resolves."""
+
+    platform: str
+    channel: str
+    key: str
+    text: str
+    count: int = 1
+    severity: str = "warning"
+    resolved: bool = False
+    ok: bool = True
+
+
 GOVERNANCE_KINDS = ("circuit_break", "rate_limit", "denied", "timeout", "retry", "fault",
                     "no_healthy_upstream", "alert", "kubernetes")
 
 ChangeEvent = ChangeOpened | ApprovalRecorded | ChangeMerged | ChangeRejected
-Event = Answer | ChangeOpened | ApprovalRecorded | ChangeMerged | ChangeRejected | ApplyFailed
+Event = (Answer | ChangeOpened | ApprovalRecorded | ChangeMerged | ChangeRejected | ApplyFailed
+         | EventsReported)

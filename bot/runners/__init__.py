@@ -10,6 +10,9 @@ In the order a reader follows a change:
     merging.py     approvals suffice → replay → merge → apply       ChangeMerged, ApplyFailed
     rejecting.py   /reject → guard says who may → close                  ChangeRejected
     queries.py     /status, /policies, /changes, /help                          Answer
+    audit.py       /events: the governance-event audit log                      Answer
+    funnel.py      governance events from the sources → stored, grouped, routed
+                                                                          EventsReported
     drift.py       /drift: the cluster against what main renders                Answer
     recovery.py    at start: finish what a stop interrupted, apply what main holds
 
@@ -27,7 +30,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.apply import Live, NoLive
 from bot.change import Change, ChangeSet
@@ -67,6 +70,8 @@ class Context:
     check_commit: Callable[[str], list[str]] = field(default=lambda _commit: [])
     # a service's past request rate, for /whatif (nothing without a Prometheus)
     history: RequestHistory = field(default_factory=NoHistory)
+    # how long governance events stay in the audit log (GOVBOT_EVENTS_RETENTION_DAYS)
+    events_retention: timedelta = timedelta(days=30)
 
     def main(self) -> str:
         """Where main is now: the forge's answer."""

@@ -33,7 +33,7 @@ def changes(ctx: Context, intent: ListChanges, env: str | None = None,
     only those of `env` / `namespace` when the command named them."""
     found = ctx.store.changes(None if intent.state == "all" else intent.state, env, namespace)
     if intent.since is not None:
-        start = ctx.clock() - _span(intent.since)
+        start = ctx.clock() - span(intent.since)
         found = [c for c in found if c.updated_at >= start]
     if not found:
         since = f" since {intent.since}" if intent.since else ""
@@ -52,7 +52,8 @@ def _line(ctx: Context, change: Change) -> str:
     return f"{where}, rejected {when(change.updated_at)}: {change.reason}"
 
 
-def _span(since: str) -> timedelta:
+def span(since: str) -> timedelta:
+    """`7d`, `24h`, `30m` as a timedelta."""
     amount, unit = int(since[:-1]), since[-1]
     return timedelta(days=amount) if unit == "d" else (
         timedelta(hours=amount) if unit == "h" else timedelta(minutes=amount))

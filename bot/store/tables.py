@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -143,3 +146,57 @@ class ChatRefRow(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class GovernanceEventRow(Base):
+    """One governance event as its source reported it: the audit log (`/events`)."""
+
+    __tablename__ = "governance_events"
+    __table_args__ = (
+        Index("ix_governance_events_service_at", "service", "at"),
+        Index("ix_governance_events_code_at", "code", "at"),
+        Index("ix_governance_events_caller_at", "source_service", "at"),
+        Index("ix_governance_events_kind_at", "kind", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    env: Mapped[str] = mapped_column(String(63))
+    namespace: Mapped[str] = mapped_column(String(63))
+    service: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    window: Mapped[float] = mapped_column(Float)
+    code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_service: Mapped[str] = mapped_column(String(255))
+    source_namespace: Mapped[str] = mapped_column(String(63))
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(String(255))
+    resolved: Mapped[bool] = mapped_column(Boolean)
+
+
+class EventGroupRow(Base):
+    """Governance events of one (env, namespace, service, kind, key) close in time: what
+    one chat message is about. `callers` and `codes` are JSON counts; where each channel's
+    message went is a chat ref of the platform (`<platform>:notice:<channel>:<id>`)."""
+
+    __tablename__ = "event_groups"
+    __table_args__ = (
+        Index("ix_event_groups_subject", "env", "namespace", "service", "kind", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    env: Mapped[str] = mapped_column(String(63))
+    namespace: Mapped[str] = mapped_column(String(63))
+    service: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(255))
+    first_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    callers: Mapped[str] = mapped_column(Text)
+    codes: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    resolved: Mapped[bool] = mapped_column(Boolean)

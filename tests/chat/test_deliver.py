@@ -16,6 +16,7 @@ from bot.core.events import (
     ChangeOpened,
     ChangeRejected,
     Event,
+    EventsReported,
 )
 from bot.core.types import ChangeView
 
@@ -39,6 +40,9 @@ class RecordingSurface:
     def update_card(self, change: ChangeView, *, pending: Sequence[str] = ()) -> None:
         self.calls.append(("update_card", change.id, change.state, *pending))
 
+    def post_notice(self, notice: EventsReported) -> None:
+        self.calls.append(("post_notice", notice.channel, notice.key, notice.text))
+
 
 def test_each_event_goes_to_the_method_that_shows_it() -> None:
     events: list[Event] = [
@@ -52,6 +56,7 @@ def test_each_event_goes_to_the_method_that_shows_it() -> None:
         ApplyFailed("apply pending: svc-other"),
         Answer("no open changes"),
         Answer("you already approved #7", ok=False, change_id=7),
+        EventsReported("slack", "C0123", "events:1", "circuit breaker on svc-user tripped"),
     ]
     surface = RecordingSurface()
     deliver(surface, "here", events)
@@ -69,6 +74,7 @@ def test_each_event_goes_to_the_method_that_shows_it() -> None:
         ("say", "here", "apply pending: svc-other", None, False),
         ("say", "here", "no open changes", None, True),
         ("say", "here", "you already approved #7", None, False),
+        ("post_notice", "C0123", "events:1", "circuit breaker on svc-user tripped"),
     ]
 
 

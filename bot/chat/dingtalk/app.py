@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -29,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bot.chat import ChatCore, ChatRefs, WsgiApp, about_cards, deliver
+from bot.chat import ChatCore, ChatRefs, WsgiApp, about_cards, deliver, notices
 from bot.chat.dingtalk import PLATFORM, DingTalkSettings
 from bot.chat.dingtalk.api import Http, OpenApi
 from bot.chat.dingtalk.callback import callback_app, message_key
@@ -156,6 +157,11 @@ class DingTalkChat:
             ref = self._refs.chat_ref(change_key(change_id))
             if ref:
                 deliver(self.surface, Place.of_card(ref), [event])
+        for notice in notices(events, PLATFORM):
+            # posting waits on DingTalk: never in the caller's thread (a source's poller)
+            self._submit(functools.partial(self.surface.post_notice, notice))
+        # `govbot serve` announces every sweep, so what the robot held back goes out then
+        self._submit(self.surface.flush)
 
     def handle_click(self, payload: Mapping[str, Any], delivery: str) -> None:
         """An Approve / Reject press on a card; the clicker is the one who decides."""

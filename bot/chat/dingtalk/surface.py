@@ -16,6 +16,13 @@ An opened change is announced, then its card is posted:
 Where a card went is remembered under `dingtalk:change:<id>`. Delivery failures are
 logged; the change never depends on a message being delivered.
 
+A group of governance events (`post_notice`) goes to its conversation by the group API,
+else the custom robot (which keeps DingTalk's 20 messages a minute). Neither can edit a
+message, so a group is posted when it is new, again each time its count gains a digit
+(10, 100, 1000 …) and when it resolves; what was told is kept under
+`dingtalk:notice:<conversation>:<key>`. A post that found no way out is tried again with
+the group's next events.
+
 Example:
     surface = DingTalkSurface(settings, refs, http, api=None, robot=None)
     deliver(surface, Place("cidXXXX", webhook, expires_ms), events)
@@ -35,7 +42,7 @@ from bot.chat.dingtalk import DingTalkSettings
 from bot.chat.dingtalk.api import DeliveryError, Http, OpenApi, Origins, host_of, post_session
 from bot.chat.dingtalk.cards import card_params, standard_card, text_card, track_id
 from bot.chat.dingtalk.robot import DingTalkRobot
-from bot.core.events import ChangeOpened
+from bot.core.events import ChangeOpened, EventsReported
 from bot.core.types import ChangeView
 
 log = logging.getLogger("govbot.dingtalk")
@@ -73,6 +80,21 @@ def change_key(change_id: int) -> str:
     return f"dingtalk:change:{change_id}"
 
 
+def notice_key(conversation_id: str, key: str) -> str:
+    return f"dingtalk:notice:{conversation_id}:{key}"
+
+
+def news(told: Mapping[str, Any] | None, notice: EventsReported) -> bool:
+    """Whether a group's message is worth a new post: it is new, its count gained a
+    digit since the last post, or it resolved (or fired again)."""
+    if not told:
+        return True
+    count = told.get("count")
+    before = count if isinstance(count, int) else 0
+    return (len(str(notice.count)) > len(str(before))
+            or bool(told.get("resolved")) != notice.resolved)
+
+
 def named(text: str, change_id: int | None) -> str:
     """`text`, starting with `#N` when it is about change N and does not name it."""
     if change_id is None or f"#{change_id}" in text:
@@ -97,6 +119,7 @@ class DingTalkSurface:
         self._robot = robot
         self._clock = clock
         self._cards = threading.Lock()  # one card call at a time
+        self._notices = threading.Lock()  # one governance-event post at a time
         self._redraws = Redraws()
 
     @property
@@ -142,6 +165,21 @@ class DingTalkSurface:
                                                    standard_card(change, pending=pending))
             except DeliveryError as error:
                 log.error("updating the card of #%s: %s", change.id, error)
+
+    def post_notice(self, notice: EventsReported) -> None:
+        key = notice_key(notice.channel, notice.key)
+        with self._notices:
+            if not news(self._refs.chat_ref(key), notice):
+                return
+            # DingTalk's markdown joins single line breaks
+            if self.send(Place(notice.channel), notice.text.replace("\n", "\n\n")):
+                self._refs.set_chat_ref(key, {"count": notice.count,
+                                              "resolved": notice.resolved})
+
+    def flush(self) -> None:
+        """Send what the custom robot holds back over its budget, if the budget allows."""
+        if self._robot is not None and self._robot.waiting:
+            self._robot.flush()
 
     # -- posting ------------------------------------------------------------------------
 

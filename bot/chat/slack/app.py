@@ -29,7 +29,7 @@ from slack_bolt import Ack, App
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
-from bot.chat import ChatCore, ChatRefs, WsgiApp, about_cards, deliver
+from bot.chat import ChatCore, ChatRefs, WsgiApp, about_cards, deliver, notices
 from bot.chat.slack import PLATFORM, SlackSettings
 from bot.chat.slack.blocks import APPROVE, REJECT, cut, escape, mention, unescape
 from bot.chat.slack.handler import BodyHandler
@@ -187,6 +187,8 @@ class SlackChat:
             if ref is not None:
                 deliver(self.surface, Origin("mention", str(ref["channel"]), "",
                                              thread_ts=str(ref["thread_ts"])), [event])
+        for notice in notices(events, PLATFORM):
+            self.surface.post_notice(notice)
 
     def _submit(self, command: Command, origin: Origin) -> None:
         self._backlog.add()

@@ -8,6 +8,10 @@
     update_card  the card redrawn in place with `chat.update`
     say          slash command: ephemeral through `response_url`; mention: its thread;
                  button click: ephemeral to the clicker (`chat.postEphemeral`)
+    post_notice  a group of governance events: `chat.postMessage` once, then `chat.update`
+                 of the same ts (kept under `slack:notice:<channel>:<key>`); while an
+                 update waits in the channel's queue, newer ones replace its text, so a
+                 storm costs one call per pacing interval, not one per event
 
 Every message goes through the channel's paced queue (`post.ChannelQueues`), so a card
 is posted before the thread replies that need its ts: a change opened earlier in the
@@ -28,21 +32,27 @@ from functools import partial
 from typing import Literal
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.chat import ChatRefs, Redraws
 from bot.chat.slack.blocks import card, cut, escape, summary_line
 from bot.chat.slack.post import ChannelQueues, failure, webhook
-from bot.core.events import ChangeOpened
+from bot.core.events import ChangeOpened, EventsReported
 from bot.core.types import ChangeView
 
 log = logging.getLogger("govbot.slack")
 
 TEXT_LIMIT = 3900
+NOTICE_ATTEMPTS = 5  # beyond the Web API client's own retries of 429, 5xx and dropped links
+GONE = ("message_not_found", "cant_update_message", "edit_window_closed")
 
 
 def change_key(change_id: int) -> str:
     return f"slack:change:{change_id}"
+
+
+def notice_key(channel: str, key: str) -> str:
+    return f"slack:notice:{channel}:{key}"
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ class SlackSurface:
         self._queues = queues
         self._lock = threading.Lock()
         self._posting: dict[int, str] = {}  # change id → channel of a card still queued
+        self._notices: dict[tuple[str, str], EventsReported] = {}  # waiting, the latest
         self._redraws = Redraws()
 
     # -- bot.chat.Surface ---------------------------------------------------------------
@@ -97,7 +108,56 @@ class SlackSurface:
         if channel is not None:
             self._queues.put(channel, partial(self._update_card, change, tuple(pending)))
 
+    def post_notice(self, notice: EventsReported) -> None:
+        slot = (notice.channel, notice.key)
+        with self._lock:
+            waiting = slot in self._notices
+            self._notices[slot] = notice
+        if not waiting:
+            self._queues.put(notice.channel, partial(self._notice, slot, 1))
+
     # -- jobs, run in order on the channel's queue --------------------------------------
+
+    def _notice(self, slot: tuple[str, str], attempt: int) -> None:
+        """Post or update the group's message with the latest text; on failure, queue
+        itself again (unless a newer text is already queued) up to NOTICE_ATTEMPTS."""
+        with self._lock:
+            notice = self._notices.pop(slot, None)
+        if notice is None:
+            return
+        try:
+            self._show_notice(notice)
+        except (SlackClientError, OSError) as error:
+            if attempt >= NOTICE_ATTEMPTS:
+                log.error("posting governance events to slack channel %s: %s; given up after "
+                          "%d attempts (the events stay in the audit log)", notice.channel,
+                          failure(error), attempt)
+                return
+            log.warning("posting governance events to slack channel %s: %s; trying again",
+                        notice.channel, failure(error))
+            with self._lock:
+                newer = slot in self._notices
+                self._notices.setdefault(slot, notice)
+            if not newer:
+                self._queues.put(notice.channel, partial(self._notice, slot, attempt + 1))
+
+    def _show_notice(self, notice: EventsReported) -> None:
+        key = notice_key(notice.channel, notice.key)
+        text = cut(escape(notice.text), TEXT_LIMIT)
+        ref = self._refs.chat_ref(key)
+        if ref and ref.get("ts"):
+            try:
+                self._client.chat_update(channel=str(ref["channel"]), ts=str(ref["ts"]),
+                                         text=text)
+                return
+            except SlackApiError as error:
+                if error.response.get("error") not in GONE:
+                    raise
+                log.info("the events message in %s is gone (%s); posting it again",
+                         notice.channel, error.response.get("error"))
+        posted = self._client.chat_postMessage(channel=notice.channel, text=text,
+                                               unfurl_links=False)
+        self._refs.set_chat_ref(key, {"channel": notice.channel, "ts": str(posted["ts"])})
 
     def _card_channel(self, change_id: int) -> str | None:
         """The channel of the change's card: posted, or still waiting in a queue."""
