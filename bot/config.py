@@ -160,10 +160,12 @@ class RepoConfig:
 
     def owners(self, env: str, namespace: str) -> list[tuple[str, str]]:
         """The (platform, channel) of every binding of `env`/`namespace` that names one
-        channel (a `*` binding names none, except the console's one conversation)."""
+        channel (a `*` binding names none, except the console's one conversation). An
+        empty `env` (an alert naming only its namespace, which several environments
+        hold) matches the namespace in every environment."""
         found: list[tuple[str, str]] = []
         for bound in self.bindings():
-            if bound.env != env or bound.namespace != namespace:
+            if (env and bound.env != env) or bound.namespace != namespace:
                 continue
             channel = bound.channel
             if channel == "*" and bound.platform != "console":
