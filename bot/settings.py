@@ -198,6 +198,10 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         home = Path(env.get("GOVBOT_HOME") or "./.govbot").expanduser().absolute()
+        raw_token = env.get("GOVBOT_ALERTMANAGER_TOKEN") or ""
+        if raw_token and not raw_token.strip():
+            raise ConfigError("GOVBOT_ALERTMANAGER_TOKEN is blank: set the token Alertmanager "
+                              "sends, or unset it to turn /alerts off")
         settings = cls(
             home=home,
             repo_url=env.get("GOVBOT_REPO_URL") or str(home / "policy.git"),
@@ -208,7 +212,8 @@ class Settings:
             apply=env.get("GOVBOT_APPLY") or "directory",
             kubeconfig=env.get("GOVBOT_KUBECONFIG") or "",
             apply_backoff_seconds=seconds(env, "GOVBOT_APPLY_BACKOFF_SECONDS", 0.5),
-            alertmanager_token=env.get("GOVBOT_ALERTMANAGER_TOKEN") or "",
+            # a secret mounted from a file often ends in a newline: not part of the token
+            alertmanager_token=(env.get("GOVBOT_ALERTMANAGER_TOKEN") or "").strip(),
             kube_events_seconds=seconds(env, "GOVBOT_KUBE_EVENTS_SECONDS", 30.0),
             database_url=env.get("GOVBOT_DATABASE_URL") or f"sqlite:///{home / 'govbot.db'}",
             events_retention_days=days(env, "GOVBOT_EVENTS_RETENTION_DAYS", 30.0),

@@ -162,17 +162,45 @@ class Workflow:
         (`ServedChat.announce` posts or updates its message). Never raises. Events the
         store could not take are kept here and recorded with the next call."""
         with self._unrecorded_lock:
-            batch, self._unrecorded = [*self._unrecorded, *events], []
+            batch = [*self._unrecorded, *(e.fitted() for e in events)]
+            self._unrecorded = []
         if not batch:
             return []
         try:
             self.context.store.events.record(batch)
         except Exception:
+            batch = self._record_each(batch)
+            if not batch:
+                return []
+        try:
+            return funnel.report(self.context, batch)
+        except Exception:
+            log.exception("incident %s grouping %d governance events (they are in the audit "
+                          "log)", incident(), len(batch))
+            return []
+
+    def _record_each(self, batch: list[GovernanceEvent]) -> list[GovernanceEvent]:
+        """After a batch failed: record its events one by one. A store that takes none
+        is down — all are kept for the next call; an event it refuses while it takes
+        others can never be stored and is dropped, loudly, instead of blocking the rest."""
+        stored: list[GovernanceEvent] = []
+        refused: list[GovernanceEvent] = []
+        for event in batch:
+            try:
+                self.context.store.events.record([event])
+                stored.append(event)
+            except Exception:
+                refused.append(event)
+        if not stored:
             log.exception("incident %s recording %d governance events; kept for the next "
                           "ones", incident(), len(batch))
             with self._unrecorded_lock:
                 self._unrecorded = [*batch, *self._unrecorded][-UNRECORDED_KEPT:]
             return []
+        for event in refused:
+            log.error("incident %s: a governance event the store refuses was dropped: %r",
+                      incident(), event)
+        return stored
         try:
             return funnel.report(self.context, batch)
         except Exception:

@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.types import ChangeView
@@ -117,6 +117,23 @@ class GovernanceEvent:
     key: str = ""
     resolved: bool = False
     ok: bool = False
+
+    def fitted(self) -> GovernanceEvent:
+        """The event as the audit log can always keep it: names cut to what Kubernetes
+        allows, one-line text, a response code only when it is an HTTP status, a count
+        that fits a 32-bit column."""
+        def name(value: object, limit: int) -> str:
+            return " ".join(str(value or "").split())[:limit]
+
+        code = self.code if isinstance(self.code, int) and 100 <= self.code <= 599 else None
+        return replace(
+            self, kind=name(self.kind, 32), env=name(self.env, 63),
+            namespace=name(self.namespace, 63), service=name(self.service, 253),
+            source_service=name(self.source_service, 253),
+            source_namespace=name(self.source_namespace, 63),
+            severity=name(self.severity, 16) or "warning", title=name(self.title, 1000),
+            key=name(self.key, 255), code=code,
+            count=max(0, min(int(self.count), 2**31 - 1)))
 
     @property
     def text(self) -> str:

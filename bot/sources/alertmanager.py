@@ -64,6 +64,8 @@ def parse(body: bytes, now: Callable[[], datetime] = lambda: datetime.now(UTC),
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PayloadError(f"reading the alerts: not JSON ({error})") from error
+    except RecursionError as error:
+        raise PayloadError("reading the alerts: JSON nested too deeply") from error
     if not isinstance(payload, Mapping):
         raise PayloadError("reading the alerts: the body is not a JSON object")
     version = str(payload.get("version", VERSION))
@@ -124,7 +126,7 @@ def _event(alert: Any, index: int, now: Callable[[], datetime]) -> GovernanceEve
     return GovernanceEvent(
         kind="alert", env=labels.get("env", ""), namespace=namespace, service=service,
         at=at or now(),
-        code=int(code) if code.isdigit() else None,
+        code=int(code) if code.isascii() and code.isdigit() else None,
         source_service=labels.get("source_workload") or labels.get("source_app", ""),
         source_namespace=labels.get("source_workload_namespace", ""),
         severity=SEVERITIES.get(labels.get("severity", "").lower(), "warning"),
