@@ -217,9 +217,12 @@ def _events(value: Any) -> list[str]:
             problems.append(f"govbot.yaml events.defaultChannel.channel: {channel!r} does not "
                             "name one channel (a Slack channel id, a DingTalk conversation id)")
     window = value.get("groupWindow", "5m")
-    if not (isinstance(window, str) and is_duration(window) and duration_ms(window) > 0):
+    if not (isinstance(window, str) and is_duration(window)):
         problems.append(f"govbot.yaml events.groupWindow: {window!r} is not a duration like "
                         "5m")
+    elif duration_ms(window) <= 0:
+        problems.append(f"govbot.yaml events.groupWindow: {window!r} groups nothing; use a "
+                        "window longer than 0, like 5m")
     for kind, rule in _map(value.get("kinds")).items():
         where = f"govbot.yaml events.kinds.{kind}"
         if kind not in GOVERNANCE_KINDS:

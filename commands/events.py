@@ -43,7 +43,8 @@ def parse(words: list[str]) -> ListEvents:
     return ListEvents(
         service=service,
         since=_since(found["since"]) if "since" in found else None,
-        kind=grammar.keyword(found["kind"], GOVERNANCE_KINDS, "a kind of event")
+        kind=grammar.keyword(found["kind"], GOVERNANCE_KINDS,
+                             f"a kind of event ({', '.join(GOVERNANCE_KINDS)})")
         if "kind" in found else None,
         code=grammar.count(code, "a response code", 100, 599) if code is not None else None,
         caller=grammar.service(caller) if caller is not None else None)

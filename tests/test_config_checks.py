@@ -155,3 +155,8 @@ def test_approvers_are_counted_where_their_grant_applies() -> None:
     assert any("environments.prod.approvals.required" in p and "only 0 people" in p
                for p in problems), problems
     assert not any("environments.dev" in p for p in problems), problems
+
+
+def test_a_zero_group_window_says_it_groups_nothing() -> None:
+    [problem] = config_problems(_with(CONFIG, "events", {"groupWindow": "0s"}), ACCESS)
+    assert "groups nothing" in problem and "events.groupWindow" in problem

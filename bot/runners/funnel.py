@@ -32,6 +32,7 @@ from bot.core.events import Event, EventsReported, GovernanceEvent
 from bot.runners import Context
 from bot.runners.notices import SECTIONS, Responsible, is_live_canary, text
 from bot.store.audit import EventGroup
+from policies.intents import RateLimit
 
 log = logging.getLogger("govbot.events")
 Subject = tuple[str, str, str]  # env, namespace, service
@@ -88,12 +89,16 @@ def _last(history: Sequence[Change], actions: Sequence[str]) -> Change | None:
 
 
 def _responsible(ctx: Context, history: Sequence[Change], kind: str) -> Responsible | None:
-    """The last merged change that set the section `kind` reports on, and its approvers."""
+    """The last merged change that set the section `kind` reports on, its approvers, and
+    the last rate limit set with numbers (an `enforce` or `on` change carries none)."""
     change = _last(history, SECTIONS.get(kind, ()))
     if change is None:
         return None
+    limit = next((c.intent for c in reversed(history) if isinstance(c.intent, RateLimit)
+                  and c.intent.requests), None)
     return Responsible(change, tuple(a.by for a in ctx.store.approvals(change.id,
-                                                                        change.content_hash)))
+                                                                        change.content_hash)),
+                       limit)
 
 
 def prune(ctx: Context) -> int:

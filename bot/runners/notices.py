@@ -48,6 +48,7 @@ class Responsible:
 
     change: Change
     approvers: tuple[str, ...]
+    limit: RateLimit | None = None  # the last rate limit set with numbers, for /whatif
 
 
 def text(group: EventGroup, severity: str, responsible: Responsible | None,
@@ -134,8 +135,8 @@ def next_step(group: EventGroup, responsible: Responsible | None, canary_live: b
 
 def _looser(responsible: Responsible | None) -> str:
     """Twice the limit the responsible change set, or placeholders."""
-    intent = responsible.change.intent if responsible is not None else None
-    if isinstance(intent, RateLimit) and intent.requests and intent.per:
+    intent = responsible.limit if responsible is not None else None
+    if intent is not None and intent.requests and intent.per:
         return f"{intent.requests * 2}/{intent.per}"
     return "<n>/<d>"
 

@@ -86,6 +86,15 @@ def test_the_message_names_the_change_that_set_the_policy(govbot: Govbot) -> Non
     assert "set by change" not in fault.text
 
 
+def test_an_enforced_shadow_limit_still_suggests_from_its_numbers(govbot: Govbot) -> None:
+    _merge(govbot, "/ratelimit svc-user 100/1s shadow")
+    number = _merge(govbot, "/ratelimit svc-user enforce")
+    [limit] = reported(govbot.app.workflow.ingest([event(env="dev", kind="rate_limit",
+                                                         code=429)]))
+    assert f"set by change #{number}" in limit.text
+    assert "next: /whatif ratelimit svc-user 200/1s" in limit.text
+
+
 def test_the_next_step_is_the_obvious_command(govbot: Govbot) -> None:
     _merge(govbot, "/ratelimit svc-user 100/1s")
     _merge(govbot, "/canary svc-user 20%")
@@ -142,3 +151,8 @@ def test_the_sweep_deletes_events_past_their_retention(govbot: Govbot) -> None:
     govbot.app.workflow.sweep()
     kept, total = govbot.app.store.events.find(EventQuery())
     assert total == 1 and kept[0].at == FIXED_NOW - timedelta(days=29)
+
+
+def test_an_unknown_kind_lists_the_kinds(govbot: Govbot) -> None:
+    answer = govbot.one("/events kind nope")
+    assert not answer.ok and "circuit_break" in answer.text and "rate_limit" in answer.text
