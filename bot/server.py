@@ -74,6 +74,24 @@ def router(routes: Mapping[str, WsgiApp]) -> WsgiApp:
     return app
 
 
+def _body(environ: dict[str, Any]) -> bytes | None:
+    """A webhook's body; None when it is larger than MAX_HOOK_BYTES."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_HOOK_BYTES:
+        return None
+    return environ["wsgi.input"].read(length) if length else b""
+
+
+def _in_thread(name: str) -> Callable[[Callable[[], object]], None]:
+    """Run work after the answer, in a daemon thread of its own."""
+    def start(work: Callable[[], object]) -> None:
+        threading.Thread(target=work, name=name, daemon=True).start()
+    return start
+
+
 def forge_events(forge: Forge, handle: Callable[[Hook], object],
                  run: Callable[[Callable[[], object]], None] | None = None) -> WsgiApp:
     """`/forge/events`: a webhook delivery is verified before anything else (401 when its
@@ -81,21 +99,14 @@ def forge_events(forge: Forge, handle: Callable[[Hook], object],
     `handle` (`Workflow.forge_event`, which drops a repeated delivery id) after the
     answer (`run`, a thread by default)."""
 
-    def background(work: Callable[[], object]) -> None:
-        threading.Thread(target=work, name="govbot-forge-event", daemon=True).start()
-
-    start = run or background
+    start = run or _in_thread("govbot-forge-event")
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
             return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_HOOK_BYTES:
+        body = _body(environ)
+        if body is None:
             return _json(start_response, "413 Payload Too Large", {"error": "too large"})
-        body = environ["wsgi.input"].read(length) if length else b""
         headers = {key[5:].replace("_", "-").lower(): str(value)
                    for key, value in environ.items() if key.startswith("HTTP_")}
         headers["content-type"] = str(environ.get("CONTENT_TYPE") or "")
@@ -121,10 +132,7 @@ def alert_events(token: str, parse: Callable[[bytes], Sequence[GovernanceEvent]]
     by default)."""
     expected = f"Bearer {token}".encode()
 
-    def background(work: Callable[[], object]) -> None:
-        threading.Thread(target=work, name="govbot-alerts", daemon=True).start()
-
-    start = run or background
+    start = run or _in_thread("govbot-alerts")
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         given = str(environ.get("HTTP_AUTHORIZATION") or "").strip()
@@ -137,13 +145,9 @@ def alert_events(token: str, parse: Callable[[bytes], Sequence[GovernanceEvent]]
             return _json(start_response, "401 Unauthorized", {"error": "unauthorized"})
         if environ.get("REQUEST_METHOD") != "POST":
             return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > MAX_HOOK_BYTES:
+        body = _body(environ)
+        if body is None:
             return _json(start_response, "413 Payload Too Large", {"error": "too large"})
-        body = environ["wsgi.input"].read(length) if length else b""
         try:
             events = list(parse(body))
         except PayloadError as error:

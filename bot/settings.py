@@ -12,7 +12,7 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,31 +95,28 @@ def prometheus_settings(env: Mapping[str, str]) -> PrometheusSettings:
 
 
 def seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    """A number of seconds; a value that is not one is refused, naming the variable."""
-    value = (env.get(name) or "").strip()
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not number >= 0 or number == float("inf"):
-        raise ConfigError(f"{name}={value!r}: use a number of seconds, for example "
-                          f"{default:g}")
-    return number
+    """A number of seconds (0 or more); a value that is not one is refused, naming the
+    variable."""
+    return _number(env, name, default, "seconds", lambda n: n >= 0)
 
 
 def days(env: Mapping[str, str], name: str, default: float) -> float:
     """A number of days above 0; a value that is not one is refused, naming the variable."""
+    return _number(env, name, default, "days", lambda n: n > 0)
+
+
+def _number(env: Mapping[str, str], name: str, default: float, unit: str,
+            allowed: Callable[[float], bool]) -> float:
     value = (env.get(name) or "").strip()
     if not value:
         return default
     try:
         number = float(value)
     except ValueError:
-        number = -1.0
-    if not number > 0 or number == float("inf"):
-        raise ConfigError(f"{name}={value!r}: use a number of days, for example {default:g}")
+        number = float("nan")
+    if number != number or number == float("inf") or not allowed(number):
+        raise ConfigError(f"{name}={value!r}: use a number of {unit}, for example "
+                          f"{default:g}")
     return number
 
 
