@@ -23,6 +23,7 @@ from bot.core.errors import ConfigError
 from bot.core.redact import redact
 from bot.forge import ForgeSettings, mirror_path
 from bot.sources import PrometheusSettings
+from policies import units
 
 GUARDS = ("embedded", "opa")
 TRUE = ("1", "true", "yes", "on")
@@ -94,6 +95,36 @@ def prometheus_settings(env: Mapping[str, str]) -> PrometheusSettings:
     return PrometheusSettings(url, interval)
 
 
+def schedule_settings(env: Mapping[str, str]) -> ScheduleSettings:
+    """GOVBOT_LEADER, GOVBOT_LEASE_*, GOVBOT_*_SECONDS of the jobs, the reminder and stale
+    delays, GOVBOT_DIGEST_AT and GOVBOT_TIMEZONE."""
+    leader = (env.get("GOVBOT_LEADER") or "auto").strip()
+    if leader not in LEADERS:
+        raise ConfigError(f"GOVBOT_LEADER={leader!r} is not supported; use one of "
+                          f"{', '.join(LEADERS)}")
+    positive = {name: seconds(env, f"GOVBOT_{name}", default) for name, default in (
+        ("LEASE_SECONDS", 15.0), ("TICK_SECONDS", 5.0), ("SWEEP_SECONDS", 30.0),
+        ("RECONCILE_SECONDS", 300.0))}
+    for name, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"GOVBOT_{name}=0: use a number of seconds above 0")
+    return ScheduleSettings(
+        leader=leader,
+        lease_seconds=positive["LEASE_SECONDS"],
+        lease_namespace=(env.get("GOVBOT_LEASE_NAMESPACE") or "").strip(),
+        lease_name=(env.get("GOVBOT_LEASE_NAME") or "govbot-leader").strip(),
+        tick_seconds=positive["TICK_SECONDS"],
+        sweep_seconds=positive["SWEEP_SECONDS"],
+        reconcile_seconds=positive["RECONCILE_SECONDS"],
+        remind_after_seconds=duration_seconds(env, "GOVBOT_REMIND_AFTER", 4 * 3600.0),
+        remind_approvers_after_seconds=duration_seconds(
+            env, "GOVBOT_REMIND_APPROVERS_AFTER", 24 * 3600.0),
+        stale_after_seconds=duration_seconds(env, "GOVBOT_STALE_AFTER", 7 * 86400.0),
+        digest_at=(env.get("GOVBOT_DIGEST_AT") or "09:00").strip(),
+        timezone=(env.get("GOVBOT_TIMEZONE") or "UTC").strip(),
+    )
+
+
 def seconds(env: Mapping[str, str], name: str, default: float) -> float:
     """A number of seconds (0 or more); a value that is not one is refused, naming the
     variable."""
@@ -145,6 +176,46 @@ def _passwords(*urls: str) -> list[str]:
     return found
 
 
+LEADERS = ("auto", "database", "kubernetes")
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """The scheduler (bot.scheduler) and its leader: which replica runs the jobs, and how
+    often each job runs."""
+
+    leader: str = "auto"              # GOVBOT_LEADER: auto | database | kubernetes
+    lease_seconds: float = 15.0       # GOVBOT_LEASE_SECONDS: a dead leader's successor waits
+    lease_namespace: str = ""         # GOVBOT_LEASE_NAMESPACE (Kubernetes Lease; the pod's)
+    lease_name: str = "govbot-leader"  # GOVBOT_LEASE_NAME
+    tick_seconds: float = 5.0         # GOVBOT_TICK_SECONDS: expiries and canary steps
+    sweep_seconds: float = 30.0       # GOVBOT_SWEEP_SECONDS: approved changes left unmerged
+    reconcile_seconds: float = 300.0  # GOVBOT_RECONCILE_SECONDS: main against the target
+    remind_after_seconds: float = 4 * 3600.0            # GOVBOT_REMIND_AFTER, e.g. 4h
+    remind_approvers_after_seconds: float = 24 * 3600.0  # GOVBOT_REMIND_APPROVERS_AFTER
+    stale_after_seconds: float = 7 * 86400.0            # GOVBOT_STALE_AFTER, e.g. 7d
+    digest_at: str = "09:00"          # GOVBOT_DIGEST_AT: HH:MM in GOVBOT_TIMEZONE; off: none
+    timezone: str = "UTC"             # GOVBOT_TIMEZONE: an IANA name, e.g. Asia/Shanghai
+
+
+def duration_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A duration like `30m`, `4h` or `7d` (or a number of seconds), above 0; anything else
+    is refused, naming the variable."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    text = value
+    try:
+        if text.endswith("d") and text[:-1].isdigit():
+            return float(text[:-1]) * 86400
+        number = units.duration_ms(text) / 1000 if units.is_duration(text) else float(text)
+    except ValueError:
+        number = 0.0
+    if not number > 0 or number == float("inf"):
+        raise ConfigError(f"{name}={value!r}: use a duration above 0 such as 30m, 4h or 7d")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -163,6 +234,7 @@ class Settings:
     slack: SlackSettings = field(default_factory=SlackSettings)
     dingtalk: DingTalkSettings = field(default_factory=DingTalkSettings)
     prometheus: PrometheusSettings = field(default_factory=PrometheusSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
     def secrets(self) -> tuple[str, ...]:
         """Every credential in the settings, for `bot.core.redact` (logs and messages)."""
@@ -217,6 +289,7 @@ class Settings:
             slack=slack_settings(env),
             dingtalk=dingtalk_settings(env),
             prometheus=prometheus_settings(env),
+            schedule=schedule_settings(env),
         )
         settings.check()
         return settings

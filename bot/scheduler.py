@@ -1,0 +1,1 @@
+"""The scheduler: APScheduler 3 running govbot's jobs on the leader replica."""
