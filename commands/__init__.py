@@ -6,8 +6,9 @@ the `--env` / `--ns` flags) or a UsageError that says what was wrong, with the u
 and an example, ready for chat.
 
 Example:
-    >>> parse("灰度 svc-user 20% --env prod").intent
-    Canary(service='svc-user', step='set', weight=20, version=None)
+    >>> parsed = parse("灰度 svc-user 20% --env prod")
+    >>> parsed.intent.service, parsed.intent.weight, parsed.env
+    ('svc-user', 20, 'prod')
 """
 
 from __future__ import annotations

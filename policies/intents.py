@@ -6,8 +6,8 @@ intent round-trips through `to_json`/`from_json`, so a stored change can be repl
 newer main.
 
 Example:
-    >>> from_json(to_json(Canary("svc-user", "set", 20)))
-    Canary(service='svc-user', step='set', weight=20, version=None)
+    >>> from_json(to_json(Canary("svc-user", "set", 20))) == Canary("svc-user", "set", 20)
+    True
 """
 
 from __future__ import annotations
@@ -23,12 +23,26 @@ _I = TypeVar("_I")
 
 @dataclass(frozen=True)
 class Canary:
-    """Steer `weight` percent of traffic to the canary version, or promote / abort it."""
+    """Steer `weight` percent of traffic to the canary version, or promote / abort it.
+
+    `duration` (`for 30m`) time-boxes the weight: `resolve` fixes `expires`, and when it
+    comes govbot reverts the release through a change of its own. A progressive canary
+    (`step 10 every 15m until 50%`) starts at `weight` and moves `step_by` more every
+    `every` up to `until`, while its gate holds: at least `gate_success` percent of the
+    canary's requests succeed and their p99 latency stays under `gate_p99` (a duration).
+    """
 
     service: str
     step: Literal["set", "promote", "abort"]
     weight: int | None = None
     version: str | None = None
+    duration: str | None = None
+    expires: str | None = None
+    step_by: int | None = None
+    every: str | None = None
+    until: int | None = None
+    gate_success: float | None = None
+    gate_p99: str | None = None
     action = "canary"
 
 
@@ -45,6 +59,8 @@ class RateLimit:
     per: str | None = None
     header: tuple[str, str] | None = None
     shadow: bool = False
+    duration: str | None = None
+    expires: str | None = None
     action = "ratelimit"
 
 
@@ -72,6 +88,8 @@ class Route:
     value: str | None = None
     match: Literal["exact", "prefix", "regex"] = "exact"
     version: str | None = None
+    duration: str | None = None
+    expires: str | None = None
     action = "route"
 
 
@@ -265,6 +283,24 @@ class Rollback:
 
 
 @dataclass(frozen=True)
+class CanaryControl:
+    """Pause or resume a progressive canary: its steps stop (or go on) without a change;
+    the weight stays where it is."""
+
+    service: str
+    op: Literal["pause", "resume"]
+    action = "canary"
+
+
+@dataclass(frozen=True)
+class ListFreezes:
+    """The change freezes (封网) of govbot.yaml: the current and the next windows of the
+    channel's environment, or of `env`."""
+
+    action = "freeze"
+
+
+@dataclass(frozen=True)
 class ListPolicies:
     """Every service of the channel's namespace with its policies and their state."""
 
@@ -278,7 +314,7 @@ class Help:
 
 
 Intent = (PolicyIntent | Approve | Reject | ListChanges | Show | Status | Help | Rollback
-          | ListPolicies | Drift | WhatIf | ListEvents)
+          | ListPolicies | Drift | WhatIf | ListEvents | CanaryControl | ListFreezes)
 
 
 def to_json(intent: PolicyIntent) -> dict[str, Any]:
@@ -300,10 +336,10 @@ def from_json(data: dict[str, Any]) -> PolicyIntent:
 
 
 def resolve(intent: _I, now: datetime) -> _I:
-    """The intent with its clock fixed at `now`: a Fault gets `requested_at` and, with a
-    `duration`, the absolute `expires`; a Sync gets `requested_at`; every other intent
-    comes back unchanged. Pure; an intent already resolved keeps its times, so resolving
-    again never moves them.
+    """The intent with its clock fixed at `now`: a Fault gets `requested_at`; a Fault,
+    Canary, RateLimit or Route with a `duration` gets the absolute `expires`; a Sync gets
+    `requested_at`; every other intent comes back unchanged. Pure; an intent already
+    resolved keeps its times, so resolving again never moves them.
 
     Example:
         >>> fault = Fault("svc-user", "abort", 10, http_status=503, duration="30m")
@@ -313,14 +349,16 @@ def resolve(intent: _I, now: datetime) -> _I:
     at = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
     if isinstance(intent, Sync):
         return cast(_I, replace(intent, requested_at=intent.requested_at or _rfc3339(at)))
-    if not isinstance(intent, Fault):
+    if not isinstance(intent, Fault | Canary | RateLimit | Route):
         return intent
     expires = intent.expires
     if expires is None and intent.duration is not None and units.is_duration(intent.duration):
         until = at + timedelta(milliseconds=units.duration_ms(intent.duration))
         expires = _rfc3339(until)
-    resolved = replace(intent, expires=expires, requested_at=intent.requested_at or _rfc3339(at))
-    return cast(_I, resolved)  # a Fault, as given
+    if isinstance(intent, Fault):
+        return cast(_I, replace(intent, expires=expires,
+                                requested_at=intent.requested_at or _rfc3339(at)))
+    return cast(_I, replace(intent, expires=expires))  # the same kind, as given
 
 
 def _rfc3339(moment: datetime) -> str:

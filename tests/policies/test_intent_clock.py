@@ -10,7 +10,7 @@ import pytest
 
 from policies import document
 from policies.edit import apply
-from policies.intents import Canary, Fault, from_json, resolve, to_json
+from policies.intents import Canary, Fault, Scale, from_json, resolve, to_json
 
 NOW = datetime(2026, 11, 27, 10, 0, 30, 999_000, tzinfo=UTC)
 TIMED = Fault("svc-user", "abort", 10, http_status=503, duration="30m")
@@ -31,8 +31,18 @@ def test_a_naive_clock_counts_as_utc_and_another_offset_is_converted() -> None:
 
 
 def test_other_intents_come_back_unchanged() -> None:
+    scale = Scale("svc-user", "set", 2, 10, 70)
+    assert resolve(scale, NOW) is scale
+
+
+def test_an_untimed_canary_gets_no_end() -> None:
     canary = Canary("svc-user", "set", 20)
-    assert resolve(canary, NOW) is canary
+    assert resolve(canary, NOW) == canary
+
+
+def test_a_timed_canary_ends_its_duration_after_the_request() -> None:
+    canary = resolve(Canary("svc-user", "set", 20, duration="30m"), NOW)
+    assert canary.expires == "2026-11-27T10:30:30Z"
 
 
 def test_resolving_again_keeps_the_first_clock() -> None:
