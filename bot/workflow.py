@@ -34,14 +34,17 @@ from bot.runners import (
     Context,
     approving,
     audit,
+    digest,
     drift,
     funnel,
     merging,
     opening,
     pulls,
     queries,
+    reconciling,
     recovery,
     rejecting,
+    reminding,
     whatif,
 )
 from bot.runners.reviews import same_login
@@ -170,18 +173,35 @@ class Workflow:
     def remind(self, after: timedelta, approvers_after: timedelta,
                stale_after: timedelta) -> list[Event]:
         """Changes waiting for approval: posted again to their channel after `after`,
-        to their approvers after `approvers_after`, closed as stale after `stale_after`."""
-        return []
+        to their approvers after `approvers_after`, closed as stale after `stale_after`
+        (bot/runners/reminding.py); each told once, on any replica. Never raises."""
+        return self._scheduled("reminding about changes that wait for approval",
+                               functools.partial(reminding.run, self.context, after,
+                                                 approvers_after, stale_after))
 
     def digest(self, since: timedelta) -> list[Event]:
         """Per channel: what was merged, pending and rejected, and the top governance
-        events, over the last `since`."""
-        return []
+        events, over the last `since` (bot/runners/digest.py); one message per channel
+        and day, on any replica. Never raises."""
+        return self._scheduled("building the digest",
+                               functools.partial(digest.run, self.context, since))
 
     def reconcile(self) -> list[Event]:
         """Level-based: apply what main renders where the target lacks it, and report
-        drift between the cluster and main (Kubernetes target)."""
-        return []
+        drift between the cluster and main (Kubernetes target), once per distinct drift
+        (bot/runners/reconciling.py). Never raises."""
+        return self._scheduled("reconciling main with the apply target",
+                               functools.partial(reconciling.run, self.context))
+
+    @staticmethod
+    def _scheduled(what: str, work: Callable[[], list[Event]]) -> list[Event]:
+        """Run scheduled work; a failure is logged with an incident id, never raised into
+        the scheduler (the next run tries again)."""
+        try:
+            return work()
+        except Exception:
+            log.exception("incident %s %s", incident(), what)
+            return []
 
     # -- governance events ----------------------------------------------------------------
 
