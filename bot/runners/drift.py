@@ -141,3 +141,28 @@ def _listed(found: Sequence[Difference]) -> list[str]:
     if len(found) > FIELDS_SHOWN:
         lines.append(f"  … and {len(found) - FIELDS_SHOWN} more")
     return lines
+
+
+def drifted(ctx: Context, main: str, scope: Scope) -> dict[str, str]:
+    """Each service of `scope` whose live objects differ from what main renders, with
+    what /drift <svc> says of it (reconcile reports these); one read of the cluster for
+    the namespace, nothing without a cluster to read. A document main cannot render is
+    left to its apply, which reports it."""
+    if not ctx.live.reads_cluster:
+        return {}
+    folder = f"services/{scope.env}/{scope.namespace}/"
+    paths = ctx.repo.list_files(main, folder)
+    if not paths:
+        return {}
+    live = _by_source(ctx.live.objects(scope.env, scope.namespace, None))
+    texts = ctx.repo.read_many(main, paths)
+    found: dict[str, str] = {}
+    for path in paths:
+        name = path.removeprefix(folder).removesuffix(".yaml")
+        differences = _compare(ctx, main, path, texts.get(path),
+                               live.get(source_label(path), []))
+        if differences and not isinstance(differences, str):
+            found[name] = "\n".join([f"{name} in {scope}: {_count(differences)} from main; "
+                                     f"/sync {name} applies main again",
+                                     *_listed(differences)])
+    return found
