@@ -202,6 +202,23 @@ class AuditLog:
                                    .limit(query.limit))
             return [_to_event(row) for row in rows], total
 
+    def top(self, env: str, namespace: str, since: datetime, until: datetime,
+            limit: int = 5) -> list[tuple[str, str, int]]:
+        """The (service, kind, count) of env/namespace with the most events between `since`
+        and `until`, counts added up, most first (the daily digest); ties by name."""
+        total = func.sum(GovernanceEventRow.count)
+        query = (select(GovernanceEventRow.service, GovernanceEventRow.kind, total)
+                 .where(GovernanceEventRow.env == env,
+                        GovernanceEventRow.namespace == namespace,
+                        GovernanceEventRow.at >= since, GovernanceEventRow.at <= until)
+                 .group_by(GovernanceEventRow.service, GovernanceEventRow.kind)
+                 .order_by(total.desc(), GovernanceEventRow.service,
+                           GovernanceEventRow.kind)
+                 .limit(limit))
+        with self._transaction() as session:
+            return [(service, kind, int(count or 0))
+                    for service, kind, count in session.execute(query)]
+
     def prune(self, before: datetime) -> int:
         """Delete events (and groups last seen) before `before`; how many events went."""
         with self._transaction() as session:
