@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from bot import resources
 from bot.core.events import ChangeRejected, EventsReported
-from bot.core.types import Command
+from bot.core.types import Author, Command
+from bot.repo.git import PolicyRepo
 from tests.conftest import Govbot, seed
 from tests.ops.support import Clock, remind, timed_govbot, told
+from tests.support.fake_github import FakeGitHub
 from tests.support.postgres import empty_postgres
 
 STALE = ("closed as stale: no approval in 7 d; ask again with /canary svc-user … "
@@ -154,3 +157,29 @@ def test_two_replicas_on_one_database_tell_each_reminder_once(
         first.app.close()
         second.app.close()
 
+
+
+def test_on_a_hosted_forge_the_stale_pull_request_is_commented_and_closed(
+        tmp_path: Path, clock: Clock) -> None:
+    origin = PolicyRepo.init(tmp_path / "origin.git", resources.template_files(),
+                             Author("govbot", "govbot@localhost"))
+    fake = FakeGitHub(origin.path)
+    with fake.serve() as api:
+        bot = timed_govbot(tmp_path / "home", clock, GOVBOT_FORGE="github",
+                           GOVBOT_REPO_URL=str(origin.path), GOVBOT_FORGE_URL=api,
+                           GOVBOT_FORGE_TOKEN=fake.token, GOVBOT_FORGE_REPO=fake.repo,
+                           GOVBOT_FORGE_BACKOFF_SECONDS="0", GOVBOT_FORGE_PACING_SECONDS="0")
+        try:
+            assert bot.one("/canary svc-user 20%").ok
+            pull = fake.pull_for("change/1-svc-user")
+            assert pull is not None and pull["state"] == "open"
+            clock.advance(timedelta(days=7))
+            closed = [e for e in remind(bot.app) if isinstance(e, ChangeRejected)]
+            assert [e.change.id for e in closed] == [1]
+            assert fake.pull(pull["number"])["state"] == "closed"
+            assert fake.comments_of(pull["number"]) == [
+                "Closed by govbot: closed as stale: no approval in 7 d; ask again with "
+                "/canary svc-user … --env dev --ns demo if it is still wanted."]
+            assert bot.app.store.get(1).state == "rejected"
+        finally:
+            bot.app.close()
