@@ -15,6 +15,10 @@ In the order a reader follows a change:
                                                                           EventsReported
     drift.py       /drift: the cluster against what main renders                Answer
     recovery.py    at start: finish what a stop interrupted, apply what main holds
+    reminding.py   changes waiting for approval: reminded, then closed as stale
+                                                       EventsReported, ChangeRejected
+    reconciling.py main applied where the target lacks it; drift told once
+    digest.py      the daily summary per channel                        EventsReported
 
 `Context` carries the ports they share; the composition root builds it. Runners return
 events and never talk to chat.
