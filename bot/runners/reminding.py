@@ -32,9 +32,10 @@ from datetime import timedelta
 
 from bot.change import Change
 from bot.config import RepoConfig
-from bot.core.errors import Conflict, TransientError
+from bot.core.errors import Conflict, GovbotError, TransientError
 from bot.core.events import ChangeRejected, Event, EventsReported
 from bot.core.types import Decision
+from bot.rollout import incident
 from bot.runners import Context, describing, telling
 from bot.runners.notices import duration
 from bot.runners.views import needs, view
@@ -62,8 +63,12 @@ def run(ctx: Context, after: timedelta, approvers_after: timedelta,
                 events += _remind(ctx, change, 2, age, stale_after)
             elif age >= after:
                 events += _remind(ctx, change, 1, age, stale_after)
-        except TransientError as error:
+        except TransientError as error:  # busy: someone approves or merges it right now
             log.info("reminding about #%s: %s; tried again at the next run", change.id, error)
+        except Exception:
+            # one change that cannot be judged or closed must not keep the others waiting
+            log.exception("incident %s reminding about #%s; tried again at the next run",
+                          incident(), change.id)
     return events
 
 
@@ -143,8 +148,11 @@ def close_stale(ctx: Context, change: Change, stale_after: timedelta) -> list[Ev
         if not waiting(decision):
             return []
         note = stale_note(change, stale_after)
-        describing.comment(ctx, change, f"Closed by govbot: {note}.")
+        pull = ctx.forge.pull_of(change) if ctx.forge.kind != "local" else None
         ctx.forge.close(change)
+        # after the close: a forge that refuses it leaves no comment to repeat next time
+        if pull is not None:
+            _comment(ctx, pull.number, f"Closed by govbot: {note}.")
         try:
             closed = ctx.store.close(change.id, "rejected", reason=note)
         except Conflict:
@@ -155,6 +163,13 @@ def close_stale(ctx: Context, change: Change, stale_after: timedelta) -> list[Ev
     places = [*telling.channels(config, change.env, change.namespace), *_origin(ctx, change)]
     return [ChangeRejected(view(ctx, closed), text),
             *_told(f"stale:{change.id}", text, places)]
+
+
+def _comment(ctx: Context, number: int, text: str) -> None:
+    try:
+        ctx.forge.comment(number, text)
+    except GovbotError as error:
+        log.warning("commenting on pull request %s on %s: %s", number, ctx.forge.name, error)
 
 
 def stale_note(change: Change, stale_after: timedelta) -> str:

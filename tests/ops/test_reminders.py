@@ -171,9 +171,16 @@ def test_on_a_hosted_forge_the_stale_pull_request_is_commented_and_closed(
                            GOVBOT_FORGE_BACKOFF_SECONDS="0", GOVBOT_FORGE_PACING_SECONDS="0")
         try:
             assert bot.one("/canary svc-user 20%").ok
+            assert bot.one("/canary svc-order 20%").ok
             pull = fake.pull_for("change/1-svc-user")
             assert pull is not None and pull["state"] == "open"
             clock.advance(timedelta(days=7))
+            fake.fail("close_pull", 422)  # the forge refuses to close #1 this time
+            closed = [e for e in remind(bot.app) if isinstance(e, ChangeRejected)]
+            assert [e.change.id for e in closed] == [2]  # #1 does not hold #2 back
+            assert bot.app.store.get(1).state == "open"
+            assert fake.comments_of(pull["number"]) == []
+
             closed = [e for e in remind(bot.app) if isinstance(e, ChangeRejected)]
             assert [e.change.id for e in closed] == [1]
             assert fake.pull(pull["number"])["state"] == "closed"
