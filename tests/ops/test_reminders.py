@@ -9,12 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot import resources
 from bot.core.events import ChangeRejected, EventsReported
 from bot.core.types import Author, Command
 from bot.repo.git import PolicyRepo
-from tests.conftest import Govbot, seed
+from tests.conftest import SEEDER, Govbot, seed
 from tests.ops.support import Clock, remind, timed_govbot, told
 from tests.support.fake_github import FakeGitHub
 from tests.support.postgres import empty_postgres
@@ -190,3 +191,31 @@ def test_on_a_hosted_forge_the_stale_pull_request_is_commented_and_closed(
             assert bot.app.store.get(1).state == "rejected"
         finally:
             bot.app.close()
+
+
+def set_prod_canary_step(govbot: Govbot, step: int) -> None:
+    """Main's govbot.yaml with another prod canary step limit, as a reviewed change
+    would leave it."""
+    repo = govbot.app.repo
+    old = repo.head("main")
+    config = yaml.safe_load(repo.read_many(old, ["govbot.yaml"])["govbot.yaml"] or "")
+    config["environments"]["prod"]["limits"]["canaryMaxStep"] = step
+    repo.set_ref("main", repo.commit(old, {"govbot.yaml": yaml.safe_dump(config)}, SEEDER,
+                                     f"prod canary steps of {step}"), old=old)
+
+
+def test_a_change_main_denies_now_is_reminded_only_once_it_waits_for_people_again(
+        govbot: Govbot, clock: Clock) -> None:
+    ask_in_slack(govbot, "/canary svc-user 20% --env prod")
+    set_prod_canary_step(govbot, 10)  # like a freeze: main's rules deny it for now
+    clock.advance(timedelta(hours=5))
+    assert remind(govbot.app) == []
+    assert remind(govbot.app) == []
+    set_prod_canary_step(govbot, 25)
+    reminded = told(remind(govbot.app))
+    assert [(e.platform, e.channel) for e in reminded] == [("slack", "C0123")]
+    assert reminded[0].text.startswith("reminder: #1 canary svc-user 0% → 20% (prod/demo)")
+    clock.advance(timedelta(days=7))
+    set_prod_canary_step(govbot, 10)
+    assert remind(govbot.app) == []  # not closed as stale while it waits for no one
+    assert govbot.app.store.get(1).state == "open"
