@@ -14,6 +14,7 @@ import yaml
 from bot.core.events import GovernanceEvent
 from tests.conftest import FIXED_NOW, SEEDER, Govbot, seed
 from tests.ops.support import Clock, timed_govbot, told
+from tests.support.postgres import empty_postgres
 
 DAY = timedelta(days=1)
 
@@ -143,3 +144,24 @@ def test_a_channel_bound_to_two_namespaces_gets_one_message_in_sections(
         "prod/demo:",
         "  top governance events:",
         "    retry on svc-b: 30×"]
+
+
+def test_two_replicas_on_postgresql_tell_the_digest_once(
+        tmp_path: Path, postgres_database: str, clock: Clock) -> None:
+    url = empty_postgres(postgres_database)
+    first = timed_govbot(tmp_path / "home", clock, GOVBOT_DATABASE_URL=url)
+    second = timed_govbot(tmp_path / "home", clock, GOVBOT_DATABASE_URL=url)
+    try:
+        clock.now = FIXED_NOW
+        first.app.workflow.ingest([event("retry", "svc-b", 1, 30),
+                                   event("retry", "svc-b", 2, 12),
+                                   event("fault", "svc-a", 1, 30)])
+        texts = [e.text for app in (second.app, first.app, second.app)
+                 for e in told(app.workflow.digest(DAY))]
+        assert len(texts) == 1
+        assert texts[0].splitlines()[1:] == ["top governance events:",
+                                             "  retry on svc-b: 42×",
+                                             "  fault on svc-a: 30×"]
+    finally:
+        first.app.close()
+        second.app.close()
