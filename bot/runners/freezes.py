@@ -7,10 +7,12 @@ Example answer:
     • year-end: 2026-12-24 00:00 → 2027-01-02 08:00 Asia/Shanghai (2026-12-23 16:00 →
       2027-01-02 00:00 UTC)
     next:
-    • weekend (every friday 18:00 until monday 08:00): 2027-01-08 18:00 → …
+    • weekend (every friday 18:00 until monday 08:00): 2027-01-01 18:00 → …
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from bot.core.errors import UsageError
 from bot.core.events import Answer, Event
@@ -33,7 +35,8 @@ def run(ctx: Context, env: str | None) -> list[Event]:
                          f"{', '.join(sorted(environments))}",
                          usage="/freeze --env <env>", example="/freeze --env prod")
     windows = config.freezes(env)
-    declared = environments[env].get("freezes") if isinstance(environments[env], dict) else None
+    body = environments[env]
+    declared = body.get("freezes") if isinstance(body, Mapping) else None
     skipped = len(declared) - len(windows) if isinstance(declared, list) else 0
     if not windows and not skipped:
         return [Answer(f"no freeze windows are declared for {env}")]

@@ -118,3 +118,15 @@ def test_freeze_answers_an_unknown_environment_with_the_known_ones(bot: Bot) -> 
     answer = bot.say("/freeze --env staging")
     assert "unknown environment 'staging'" in answer and "dev, prod" in answer, answer
     assert "example: /freeze --env prod" in answer, answer
+
+
+def test_freeze_leaves_out_a_window_govbot_check_refuses_and_says_so(bot: Bot) -> None:
+    config = yaml.safe_load(bot.app.repo.read("main", "govbot.yaml") or "")
+    config["environments"]["prod"]["freezes"] = [
+        WINDOW, {"name": "weekend", "every": "funday 18:00", "until": "monday 08:00"}]
+    bot.commit({"govbot.yaml": yaml.safe_dump(config, sort_keys=False, allow_unicode=True)},
+               "a window with a typo")
+    listing = bot.say("/freeze --env prod")
+    assert "is not frozen now" in listing and "db-migration" in listing, listing
+    assert "weekend" not in listing and "1 window of govbot.yaml is not valid" in listing
+    assert "[schedule.freeze]" not in bot.say("/canary svc-user 10% --env prod")

@@ -126,3 +126,19 @@ def test_utc_is_shown_across_a_daylight_saving_change() -> None:
     [occurrence] = freeze.upcoming(freeze.read([night]), datetime(2026, 10, 20, tzinfo=UTC))
     assert occurrence.label() == ("2026-10-24 22:00 → 2026-10-25 04:00 Europe/Berlin "
                                   "(2026-10-24 20:00 → 2026-10-25 03:00 UTC)")
+
+
+def test_the_templates_commented_example_is_clean_once_uncommented() -> None:
+    text = (TEMPLATE / "govbot.yaml").read_text()
+    lines = text.splitlines()
+    start = lines.index("    # freezes:")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("    #"):
+            break
+        block.append("    " + line[len("    # "):])
+    uncommented = "\n".join([*lines[:start], *block, *lines[start + len(block):]])
+    config = yaml.safe_load(uncommented)
+    assert [w.name for w in RepoConfig.parse(config, ACCESS).freezes("prod")] == [
+        "year-end", "weekend"]
+    assert config_problems(config, ACCESS) == []
