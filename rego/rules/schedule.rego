@@ -13,7 +13,8 @@
 # A window `govbot check` refuses (no name, a bad date, an unknown weekday, an unknown
 # key, both forms or neither) is left out here. The engine knows no list of time zones:
 # an unknown zone in the change's environment stops the decision with OPA's error naming
-# it, which is why `govbot check` refuses one before it reaches main.
+# it, which is why `govbot check` refuses one before it reaches main. `exempt` is decided
+# first, so a de-escalation or a fix of govbot.yaml never reads a window.
 #
 # What passes during a freeze:
 # - De-escalations (govbot.lib.risk: /canary abort, /fault off, a switch back to stable):

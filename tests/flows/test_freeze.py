@@ -92,6 +92,7 @@ def test_a_prod_freeze_denies_raises_lets_aborts_through_and_holds_approved_chan
     assert bot.app.store.get(1).state == "open"
     again = bot.say("/approve 1", "carol")
     assert "waits for the freeze" in again, again
+    assert "verdict: waits for the change freeze" in bot.say("/show 1")
 
     listing = bot.say("/freeze --env prod")
     assert "prod is frozen now" in listing, listing

@@ -8,14 +8,17 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.types import RuleSet
+from bot.core.errors import ConfigError
+from bot.core.types import Approval, RuleSet
 from bot.guard.embedded import EmbeddedGuard
 from bot.guard.regotest import sample_data
 from bot.guard.server import OpaServerGuard
 from bot.resources import rego_dir
+from bot.runners import describing
 from policies import freeze
 from tests.support.opa_rest import running
 
@@ -132,3 +135,35 @@ def test_a_window_in_another_environment_leaves_prod_alone() -> None:
                     access=template_yaml("access.yaml"))
     decision = ENGINE.decide(rules, _raise(datetime(2026, 12, 28, 3, 0, tzinfo=UTC)))
     assert not any(m.startswith("[schedule.freeze]") for m in decision.deny)
+
+
+def test_an_approved_change_that_only_a_freeze_holds_back_shows_as_waiting() -> None:
+    frozen = datetime(2026, 12, 28, 3, 0, tzinfo=UTC)
+    approved = {**_raise(frozen), "approvals": [
+        {"by": "bob", "at": "2026-12-28T03:01:00Z"}, {"by": "carol", "at": "2026-12-28T03:02:00Z"}]}
+    decision = ENGINE.decide(RULES, approved)
+    assert decision.approvals_valid == decision.approvals_required == 2
+    state, text = describing.status(decision)
+    assert (state, text.split(":")[0]) == ("pending", "waits for the change freeze")
+    assert "(year-end)" in text
+    given = [Approval(person, frozen, "content") for person in ("bob", "carol")]
+    verdict = "\n".join(describing.verdict(decision, given))
+    assert "Waits for the change freeze" in verdict and "Denied" not in verdict
+    # a freeze and another reason: denied, not waiting
+    jump = {**approved, "after": policy(90, "prod")}
+    both = ENGINE.decide(RULES, jump)
+    assert len(both.deny) == 2
+    assert describing.status(both)[0] == "failure"
+
+
+def test_an_unknown_zone_stops_only_decisions_that_would_read_it() -> None:
+    rules = _rules([{"name": "typo", "every": "friday 18:00", "until": "monday 08:00",
+                     "timeZone": "Asia/Shangai"}], "bad-zone")
+    now = datetime(2026, 12, 28, 3, 0, tzinfo=UTC)
+    with pytest.raises(ConfigError, match="Asia/Shangai"):
+        ENGINE.decide(rules, _raise(now))
+    # a de-escalation is exempt before any window is read; govbot.yaml may be fixed
+    abort = {**_raise(now), "before": policy(20, "prod"), "after": policy(0, "prod")}
+    assert ENGINE.decide(rules, abort).allow
+    fix = {**_raise(now), "path": "govbot.yaml", "env": "", "before": None, "after": None}
+    assert not any(m.startswith("[schedule.freeze]") for m in ENGINE.decide(rules, fix).deny)
