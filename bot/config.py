@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.core.errors import ConfigError, NotAllowed, UsageError
 from bot.core.types import Person, Scope
+from policies import freeze
 from policies.units import duration_ms, is_duration
 
 GROUP_WINDOW = "5m"
@@ -94,6 +95,12 @@ class RepoConfig:
 
     def environments(self) -> Mapping[str, Any]:
         return _mapping(self.config.get("environments"), "govbot.yaml environments")
+
+    def freezes(self, env: str) -> tuple[freeze.Window, ...]:
+        """`environments.<env>.freezes`: the change freezes of `env` (policies/freeze.py);
+        what `govbot check` refuses is left out, as the guardrails leave it out."""
+        body = self.environments().get(env)
+        return freeze.read(body.get("freezes") if isinstance(body, Mapping) else None)
 
     def groups_of(self, person_id: str) -> tuple[str, ...]:
         groups = _mapping(self.access.get("groups"), "access.yaml groups")

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core.events import GOVERNANCE_KINDS
+from policies import freeze
 from policies.units import duration_ms, is_dns_label, is_duration
 
 _DOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -165,6 +166,8 @@ def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[
             problems += _cluster(f"{where}.cluster", _map(body)["cluster"])
         if "prometheus" in _map(body):
             problems += _prometheus(f"{where}.prometheus", _map(body)["prometheus"])
+        problems += [f"govbot.yaml {p}" for p in freeze.problems(_map(body).get("freezes"),
+                                                                 f"{where}.freezes")]
         for namespace, settings in _map(_map(body).get("namespaces")).items():
             if not is_dns_label(str(namespace)):
                 problems.append(f"govbot.yaml {where}.namespaces.{namespace}: not a DNS-1123 "

@@ -5,6 +5,7 @@
            policy intent, /rollback → opening      /approve → approving
            /reject → rejecting                     /status, /policies, /changes, /help → queries
            /drift → drift                          /events → audit
+           /freeze → freezes
     Governance events (Prometheus, Alertmanager, Kubernetes) → `ingest` → the funnel
       (bot/runners/funnel.py): stored, grouped, routed; `EventsReported` out
 
@@ -36,6 +37,7 @@ from bot.runners import (
     audit,
     digest,
     drift,
+    freezes,
     funnel,
     merging,
     opening,
@@ -124,6 +126,9 @@ class Workflow:
                 return audit.events(ctx, listing,
                                     parsed.env or (bound.env if bound else None),
                                     parsed.namespace or (bound.namespace if bound else None))
+            case intents.ListFreezes():
+                bound = config.binding(command.platform, command.channel)
+                return freezes.run(ctx, parsed.env or (bound.env if bound else None))
         scope = config.scope(command.platform, command.channel, parsed.env, parsed.namespace)
         origin = (command.platform, command.channel)
         match parsed.intent:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,24 +133,50 @@ def run_samples(
 ) -> list[RegoTestResult]:
     """Run each `samples_dir/*.json` ({"input": …, "expect": {"allow": bool,
     "deny_ids": [...]}}, optionally "warn_ids", "approvals_required",
-    "approvals_valid") through `data.govbot.decision`, as the guard would."""
+    "approvals_valid") through `data.govbot.decision`, as the guard would. A sample may
+    carry a "config" of its own, laid over govbot.yaml (a freeze window, say), so that
+    it decides the same in every policy repository."""
     paths = sorted(Path(samples_dir).glob("*.json"))
     tests = [_Test(f"samples.{p.stem}", str(p)) for p in paths]
     try:
-        engine = compile_engine(policy_modules(modules), data)
+        engines = {"": compile_engine(policy_modules(modules), data)}
     except ConfigError as error:
         return _all_failed(tests, sorted(policy_modules(modules)), str(error))
-    return [_run_sample(engine, test) for test in tests]
+
+    def engine_for(config: Mapping[str, Any] | None) -> RegoEngine:
+        key = json.dumps(config, sort_keys=True) if config else ""
+        if key not in engines:
+            engines[key] = compile_engine(policy_modules(modules), sample_data(data, config))
+        return engines[key]
+
+    return [_run_sample(engine_for, test) for test in tests]
 
 
-def _run_sample(engine: RegoEngine, test: _Test) -> RegoTestResult:
+def sample_data(data: Mapping[str, Any], config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`data` with a sample's `config` laid over `data.govbot.config`, mapping by mapping."""
+    govbot = dict(data.get("govbot") or {})
+    govbot["config"] = _laid_over(govbot.get("config") or {}, config or {})
+    return {**data, "govbot": govbot}
+
+
+def _laid_over(base: Any, over: Any) -> Any:
+    if isinstance(base, Mapping) and isinstance(over, Mapping):
+        return {**base, **{k: _laid_over(base.get(k), v) for k, v in over.items()}}
+    return over
+
+
+def _run_sample(engine_for: Callable[[Mapping[str, Any] | None], RegoEngine],
+                test: _Test) -> RegoTestResult:
     bindings = opa()
     try:
         sample = json.loads(Path(test.file).read_text(encoding="utf-8"))
+        engine = engine_for(sample.get("config"))
         decision = engine.eval_document(DECISION, sample["input"])
         expect = sample["expect"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         return RegoTestResult(test.name, test.file, False, f"reading the sample: {error!r}")
+    except ConfigError as error:
+        return RegoTestResult(test.name, test.file, False, str(error))
     except bindings.OpaError as error:
         return RegoTestResult(test.name, test.file, False, error.message)
     problems = _compare(expect, decision)

@@ -10,6 +10,7 @@ In the order a reader follows a change:
     merging.py     approvals suffice → replay → merge → apply       ChangeMerged, ApplyFailed
     rejecting.py   /reject → guard says who may → close                  ChangeRejected
     queries.py     /status, /policies, /changes, /help                          Answer
+    freezes.py     /freeze: the change freezes of an environment, now and next  Answer
     audit.py       /events: the governance-event audit log                      Answer
     funnel.py      governance events from the sources → stored, grouped, routed
                                                                           EventsReported

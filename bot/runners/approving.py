@@ -5,6 +5,10 @@ changed the diff, it is not recorded. An approval that would add a deny reason
 (`[review.self_approval]`, `[review.not_approver]`) is refused and not stored. Merging is
 level-based: whenever the approvals of a change suffice — after this approval, or when
 someone approves again a change that is already approved enough — it is merged, once.
+
+During a change freeze (rego/rules/schedule.rego) an approval is recorded as any other;
+a change that has its approvals and that only the freeze holds back waits, open, and
+the periodic sweep (`recovery.merge_ready`) merges it once the window has ended.
 """
 
 from __future__ import annotations
@@ -47,6 +51,15 @@ def run(ctx: Context, person: Person, change_id: int,
             note = "\n".join(n for n in (note, f"BREAK-GLASS: {person.id} approved their own "
                                           f"#{change_id}: {break_glass}") if n)
         prefix = f"{note}\n" if note else ""
+        until = merging.freeze_end(ctx, change.env, after)
+        if until and after.approvals_valid >= after.approvals_required:
+            return [ApprovalRecorded(view(ctx, change), (
+                f"{prefix}approved; #{change_id} {merging.waits(until)}"))]
+        if until:
+            return [ApprovalRecorded(view(ctx, change), (
+                f"{prefix}#{change_id} approved by {person.id} ({after.approvals_valid} of "
+                f"{after.approvals_required}). Still needs {needs(after)}; then it "
+                f"{merging.waits(until)}"))]
         if not after.allow:
             return [ApprovalRecorded(view(ctx, change), prefix + merging.stuck(
                 change_id, after.deny), ok=False)]
@@ -61,9 +74,12 @@ def _again(ctx: Context, change: Change, note: str) -> list[Event]:
     """A second /approve by the same person: merge when the approvals already suffice
     (a merge a failure interrupted), else say where the change stands."""
     approvals = ctx.approvals(change)
-    if ctx.decide(ctx.change_set(change), change.requester, approvals).mergeable:
+    decision = ctx.decide(ctx.change_set(change), change.requester, approvals)
+    if decision.mergeable:
         return merging.merge(ctx, change, note)
-    return [Answer(f"you already approved #{change.id}; {progress(ctx, change)}",
+    until = merging.freeze_end(ctx, change.env, decision)
+    waiting = f"; it {merging.waits(until)}" if until else ""
+    return [Answer(f"you already approved #{change.id}; {progress(ctx, change)}{waiting}",
                    change_id=change.id)]
 
 

@@ -19,7 +19,7 @@ from bot.core.errors import GovbotError
 from bot.core.types import Approval, Decision
 from bot.forge import StatusState
 from bot.runners import Context
-from bot.runners.views import manifest_diff, needs
+from bot.runners.views import frozen_only, manifest_diff, needs
 
 log = logging.getLogger("govbot.describing")
 
@@ -45,6 +45,8 @@ def origin(ctx: Context, change_id: int) -> str:
 
 def status(decision: Decision, blockers: tuple[str, ...] = ()) -> tuple[StatusState, str]:
     """The commit status of a verdict, with a one-line description."""
+    if frozen_only(decision):
+        return "pending", "waits for the change freeze: " + "; ".join(decision.deny)
     if not decision.allow:
         return "failure", "denied: " + "; ".join(decision.deny)
     if blockers:
@@ -76,7 +78,10 @@ def verdict(decision: Decision, approvals: list[Approval],
             blockers: tuple[str, ...] = ()) -> list[str]:
     """The verdict section: deny reasons or approvals given and still needed."""
     lines = ["### Verdict", ""]
-    if not decision.allow:
+    if frozen_only(decision):
+        lines += ["⏸️ **Waits for the change freeze**; it keeps its approvals and merges by "
+                  "itself once the window has ended:", *(f"- `{r}`" for r in decision.deny)]
+    elif not decision.allow:
         lines += ["❌ **Denied** by the guardrails:", *(f"- `{r}`" for r in decision.deny)]
     elif decision.mergeable and not blockers:
         lines.append("✅ **Allowed** and approved.")

@@ -15,10 +15,11 @@ import time
 from bot.change import Change
 from bot.core.errors import Conflict, Locked, Refused, TransientError
 from bot.core.events import ApplyFailed, ApprovalRecorded, ChangeMerged, ChangeRejected, Event
-from bot.core.types import Author, Scope
+from bot.core.types import Author, Decision, Scope
 from bot.rollout import Rolled, incident
 from bot.runners import Context, changesets, describing
-from bot.runners.views import progress, view
+from bot.runners.views import frozen_only, progress, view
+from policies import freeze
 
 log = logging.getLogger("govbot.merging")
 
@@ -70,6 +71,10 @@ def merge(ctx: Context, change: Change, note: str = "") -> list[Event]:
         if not decision.allow:
             change = ctx.store.judged(change.id, decision)
             describing.publish(ctx, change, decision)
+            until = freeze_end(ctx, change.env, decision)
+            if until and decision.approvals_valid >= decision.approvals_required:
+                return [ApprovalRecorded(view(ctx, change), "\n".join(n for n in (
+                    note, f"#{change.id} is approved but {waits(until)}") if n))]
             return [ApprovalRecorded(view(ctx, change), "\n".join(
                 n for n in (note, stuck(change.id, decision.deny)) if n), ok=False)]
         if not decision.mergeable:
@@ -110,6 +115,24 @@ def merge(ctx: Context, change: Change, note: str = "") -> list[Event]:
         return applied(ctx, change, merged, headline, note)
     raise TransientError(f"main kept moving while merging #{change.id}; "
                          f"/approve {change.id} again to retry")
+
+
+def freeze_end(ctx: Context, env: str, decision: Decision) -> str:
+    """When only a change freeze holds a change back: the end of the last window holding
+    now, on its zone's clock and named ("2027-01-02 08:00 Asia/Shanghai (year-end)");
+    "" when something else denies it too."""
+    if not frozen_only(decision):
+        return ""
+    holding = freeze.current(ctx.config(ctx.main()).freezes(env), ctx.clock())
+    if not holding:
+        return ""
+    last = max(holding, key=lambda o: o.end.timestamp())
+    return f"{freeze.wall_text(last.end)} {last.window.zone} ({last.window.name})"
+
+
+def waits(until: str) -> str:
+    return (f"waits for the freeze to end at {until}; it keeps its approvals and merges by "
+            "itself then")
 
 
 def stuck(change_id: int, reasons: tuple[str, ...]) -> str:

@@ -12,7 +12,7 @@ from bot.core.events import Answer, Event
 from bot.core.types import Scope
 from bot.runners import Context
 from bot.runners.drift import drift_line
-from bot.runners.views import manifest_diff, progress, view, when
+from bot.runners.views import frozen_only, manifest_diff, progress, view, when
 from commands.help import help_text
 from policies.document import plain, service_path
 from policies.intents import ListChanges
@@ -67,7 +67,10 @@ def show(ctx: Context, change_id: int) -> list[Event]:
              f"{change.state}, requested by {change.requester} {when(change.created_at)}"]
     if change.url:
         lines.append(f"pull request: {change.url}")
-    lines.append(f"verdict: {'denied' if card.deny else 'allowed'}")
+    verdict = "denied" if card.deny else "allowed"
+    if change.state == "open" and frozen_only(change.verdict):
+        verdict = "waits for the change freeze"
+    lines.append(f"verdict: {verdict}")
     lines += [f"  deny {reason}" for reason in card.deny]
     lines += [f"  warning {reason}" for reason in card.warn]
     lines.append(f"approvals: {', '.join(card.approved_by) or 'none yet'} "

@@ -30,6 +30,15 @@ def view(ctx: Context, change: Change) -> ChangeView:
                       change.reason)
 
 
+FREEZE = "[schedule.freeze]"
+
+
+def frozen_only(decision: Decision) -> bool:
+    """Whether only a change freeze (rego/rules/schedule.rego) holds the change back: it
+    stays open with its approvals and may merge once the window has ended."""
+    return bool(decision.deny) and all(r.startswith(FREEZE) for r in decision.deny)
+
+
 def progress(ctx: Context, change: Change) -> str:
     approvals = ctx.approvals(change)
     names = ", ".join(a.by for a in approvals) or "none yet"
