@@ -35,6 +35,7 @@ from bot.runners import (
     approving,
     audit,
     drift,
+    expiring,
     funnel,
     merging,
     opening,
@@ -160,7 +161,11 @@ class Workflow:
     def expire_due(self) -> list[Event]:
         """Time-boxed policies (`for <d>`) whose end has come: each reverted through a
         change govbot opens and merges, the channel told with a link to the original."""
-        return []
+        try:
+            return expiring.due(self.context)
+        except Exception:
+            log.exception("incident %s ending time boxes", incident())
+            return []
 
     def progress(self) -> list[Event]:
         """Progressive canaries: the next step where it is due and the gate holds on
