@@ -273,7 +273,8 @@ def time_box(words: list[str]) -> tuple[list[str], str | None]:
     if at == len(words) - 1:
         raise missing("the duration after for, like for 30m")
     if at < len(words) - 2:
-        raise unexpected(words[at + 2:])
+        raise UsageError(f"unexpected {show(' '.join(words[at + 2:]))} after "
+                         f"{show(' '.join(words[at:at + 2]))}: the time box comes last")
     length = positive_duration(words[at + 1], longest_ms=LONGEST_TIME_BOX_MS)
     if units.exact_ms(length) < 1000:
         raise UsageError(f"{show(words[at + 1])} is too short for a time box: use at least 1s, "

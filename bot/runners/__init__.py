@@ -15,6 +15,7 @@ In the order a reader follows a change:
                                                                           EventsReported
     drift.py       /drift: the cluster against what main renders                Answer
     recovery.py    at start: finish what a stop interrupted, apply what main holds
+    expiring.py    a time box that ended → govbot's revert, merged      EventsReported
 
 `Context` carries the ports they share; the composition root builds it. Runners return
 events and never talk to chat.

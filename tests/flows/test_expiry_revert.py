@@ -23,8 +23,10 @@ from bot.core.types import Command
 from bot.settings import Settings
 from policies.document import plain, service_path
 from policies.intents import Expire
+from tests.conftest import SEEDER
 
 PATH = service_path("dev", "demo", "svc-user")
+LIMITER = "envoyfilter-svc-user-local-ratelimit"
 DEADLINE = 30.0  # seconds; the time boxes below are 2s
 
 
@@ -130,15 +132,14 @@ def test_a_rate_limit_for_2s_gives_back_the_limit_it_replaced(story: Story) -> N
     story.say("/ratelimit svc-user 10/1s for 2s")
     story.say("/approve 2", "bob")
     assert story.document()["spec"]["rateLimit"]["requests"] == 10
-    assert "max_tokens: 10\n" in yaml.safe_dump(
-        story.rendered("envoyfilter-svc-user-local-ratelimit"))
+    assert "max_tokens: 10\n" in yaml.safe_dump(story.rendered(LIMITER))
     story.clock.run()
 
     events = story.expire_until(merged)
 
     limit = story.document()["spec"]["rateLimit"]
     assert limit == {"enabled": True, "requests": 100, "per": "1s"}
-    assert "max_tokens: 100" in yaml.safe_dump(story.rendered("envoyfilter-svc-user-local-ratelimit"))
+    assert "max_tokens: 100" in yaml.safe_dump(story.rendered(LIMITER))
     (told,) = notices(events)
     assert "rate limit 10/1s" in told.text and "#2 (alice)" in told.text, told.text
     assert "back to 100/1s" in story.reverts()[0].summary
@@ -203,3 +204,45 @@ def test_two_racing_expiry_ticks_make_one_revert(story: Story) -> None:
     assert len(story.reverts()) == 1
     assert sum(1 for events in results if merged(events)) == 1
     assert len(notices(results[0] + results[1])) == 1
+
+
+def test_a_canary_weight_whose_time_box_ended_goes_back(story: Story) -> None:
+    story.say("/canary svc-user 20%")
+    story.say("/approve 1", "bob")
+    ends = (story.clock.start + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    repo, old = story.app.repo, story.app.repo.head("main")
+    text = repo.read(old, PATH)
+    assert text is not None and "canaryWeight: 20" in text
+    timed = text.replace("canaryWeight: 20", f'canaryWeight: 40\n    expires: "{ends}"')
+    repo.set_ref("main", repo.commit(old, {PATH: timed}, SEEDER, "canary 40% for 1s"), old=old)
+    story.clock.run()
+
+    events = story.expire_until(merged)
+
+    release = story.document()["spec"]["release"]
+    assert release == {"strategy": "canary", "canaryWeight": 0}  # set by hand: none before
+    (told,) = notices(events)
+    assert "canary weight 40%" in told.text and "as the document set it" in told.text
+    assert told.key == "expiry:dev/demo/svc-user:release"
+
+
+def test_a_revert_that_cannot_be_made_is_told_once_and_tried_again(story: Story) -> None:
+    story.say("/fault svc-user abort 503 10% for 2s")
+    story.say("/approve 1", "bob")
+    repo, old = story.app.repo, story.app.repo.head("main")
+    text = repo.read(old, PATH)
+    assert text is not None
+    broken = text.replace("spec:\n", "spec:\n  timeout: soon\n", 1)  # written by hand
+    repo.set_ref("main", repo.commit(old, {PATH: broken}, SEEDER, "timeout"), old=old)
+    story.clock.run()
+
+    refused = story.expire_until(lambda events: notices(events))
+
+    (told,) = notices(refused)
+    assert "cannot be made" in told.text and "spec.timeout" in told.text, told.text
+    assert told.key == "expiry:1:fault" and told.severity == "warning"
+    assert story.app.workflow.expire_due() == [] and story.reverts() == []  # told once
+    old = repo.head("main")
+    repo.set_ref("main", repo.commit(old, {PATH: text}, SEEDER, "timeout fixed"), old=old)
+    story.expire_until(merged)
+    assert "fault" not in story.document()["spec"]
