@@ -109,7 +109,11 @@ def _end(ctx: Context, path: str) -> list[Event]:
     scope, config = Scope(env, namespace), ctx.config(main)
     setters = {box: _setter(ctx, scope, service, box) for box in ended}
     intent = _intent(ctx, service, path, setters)
-    news = _News(config, scope, service, setters)
+    return _revert(ctx, scope, intent, _News(config, scope, service, setters))
+
+
+def _revert(ctx: Context, scope: Scope, intent: intents.Expire, news: _News) -> list[Event]:
+    """Open (and merge) the revert as govbot; the news of how it went."""
     try:
         opened = open_as_govbot(ctx, scope, intent)
     except UserError as error:
@@ -118,7 +122,7 @@ def _end(ctx: Context, path: str) -> list[Event]:
                          f"the revert cannot be made: {reason}; govbot tries again at each "
                          "tick", "warning")
     if opened is None:
-        holder = ctx.store.holder(env, namespace, service)
+        holder = ctx.store.holder(scope.env, scope.namespace, intent.service)
         if holder is None or holder.requester == AUTOMATON.id:
             return []  # govbot's own revert is open: told when it was opened
         return news.once(ctx, f"waits:{holder.id}",
