@@ -34,10 +34,10 @@ from typing import Any
 
 from bot.change import Change
 from bot.config import RepoConfig
-from bot.core.errors import TransientError, UserError
+from bot.core.errors import InvalidDocument, TransientError, UserError
 from bot.core.events import ChangeMerged, ChangeOpened, Event
 from bot.core.types import Scope
-from bot.rollout import BATCH
+from bot.rollout import BATCH, incident
 from bot.runners import Context, telling
 from bot.runners.automatic import AUTOMATON, open_as_govbot
 from policies import intents, units
@@ -61,6 +61,8 @@ def due(ctx: Context) -> list[Event]:
                 events += _end(ctx, path)
         except TransientError:
             log.info("the expiry of %s is handled elsewhere", path)
+        except Exception:  # one document's trouble never stops the others' reverts
+            log.exception("incident %s ending the time boxes of %s", incident(), path)
     return events
 
 
@@ -87,7 +89,7 @@ def _boxes(text: str | None, path: str) -> list[TimeBox]:
         return []
     try:
         spec = plain(text, path).get("spec")
-    except Exception:  # a document that does not parse has no time box govbot can end
+    except InvalidDocument:  # a document that does not parse has no time box govbot can end
         log.warning("%s does not parse; its time boxes are not followed", path)
         return []
     return time_boxes(spec) if isinstance(spec, dict) else []
