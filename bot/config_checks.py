@@ -22,6 +22,8 @@ _DOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-
 _URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
 PLATFORMS = ("console", "slack", "dingtalk")
 MERGE_MODES = ("govbot", "forge")
+# the requester of govbot's own changes (bot.runners.automatic.AUTOMATON); no person's name
+RESERVED_PERSON = "govbot"
 CLUSTER_KEYS = ("context", "kubeconfig")
 VERBS = ("request", "approve")
 EVENT_KEYS = ("defaultChannel", "groupWindow", "kinds")
@@ -262,6 +264,10 @@ def _access(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[str]:
         for env in entry.get("envs") or ():
             if env != "*" and env not in environments:
                 problems.append(f"{where}.envs: {env!r} is not an environment of govbot.yaml")
+    if RESERVED_PERSON in people:
+        problems.append(f"access.yaml people: {RESERVED_PERSON!r} is the name govbot makes its "
+                        "own changes under (the end of a time box); give that person another "
+                        "name")
     problems += _shared_identities(people)
     default_user = _map(config.get("console")).get("defaultUser")
     if default_user and default_user not in people:

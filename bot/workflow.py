@@ -37,6 +37,7 @@ from bot.runners import (
     audit,
     digest,
     drift,
+    expiring,
     freezes,
     funnel,
     merging,
@@ -168,7 +169,11 @@ class Workflow:
     def expire_due(self) -> list[Event]:
         """Time-boxed policies (`for <d>`) whose end has come: each reverted through a
         change govbot opens and merges, the channel told with a link to the original."""
-        return []
+        try:
+            return expiring.due(self.context)
+        except Exception:
+            log.exception("incident %s ending time boxes", incident())
+            return []
 
     def progress(self) -> list[Event]:
         """Progressive canaries: the next step where it is due and the gate holds on

@@ -260,6 +260,28 @@ def rate(word: str) -> tuple[int, str]:
     return count, per
 
 
+# A time box longer than a year is no time box; it also keeps the expiry a real date.
+LONGEST_TIME_BOX_MS = 366 * 24 * 3_600_000
+
+
+def time_box(words: list[str]) -> tuple[list[str], str | None]:
+    """The words before a trailing `for <d>` and that duration (None without one), like
+    `(["500/5s"], "30m")` for `500/5s for 30m`: from 1s to a year."""
+    at = next((i for i, word in enumerate(words) if word.lower() == "for"), None)
+    if at is None:
+        return words, None
+    if at == len(words) - 1:
+        raise missing("the duration after for, like for 30m")
+    if at < len(words) - 2:
+        raise UsageError(f"unexpected {show(' '.join(words[at + 2:]))} after "
+                         f"{show(' '.join(words[at:at + 2]))}: the time box comes last")
+    length = positive_duration(words[at + 1], longest_ms=LONGEST_TIME_BOX_MS)
+    if units.exact_ms(length) < 1000:
+        raise UsageError(f"{show(words[at + 1])} is too short for a time box: use at least 1s, "
+                         "like for 30m")
+    return words[:at], length
+
+
 def key_value(word: str) -> tuple[str, str]:
     """`k=v`, like `user=w_shenyu`: a header-safe key and a non-empty printable value."""
     key, equals, value = word.partition("=")

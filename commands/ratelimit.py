@@ -1,16 +1,19 @@
-"""/ratelimit <svc> <n>/<duration> [header <k>=<v>] [shadow] | enforce | off | on — limit requests per pod.
+"""/ratelimit <svc> <n>/<duration> [header <k>=<v>] [shadow] [for <d>] | enforce | off | on — limit requests per pod.
 
 `500/5s` lets each pod of the service take 500 requests per 5 seconds (Envoy's local
 rate limit); with `header user=w_shenyu` only requests carrying that header count. The
 window is from 50ms (the shortest interval Envoy refills at) to 24h.
 `shadow` only counts what the limit would reject (nothing is rejected); `enforce` turns
 a shadow limit on for real. `off` keeps the settings but stops limiting, `on` starts again.
+`for 2h` time-boxes the limit (1s to a year): when it ends, govbot merges a change of
+its own that puts back the limit there was before (or none).
 
 Alias: 限流
 Examples:
     /ratelimit svc-user 500/5s
     /ratelimit svc-user 100/1m header user=w_shenyu
     /ratelimit svc-user 500/5s shadow
+    /ratelimit svc-user 50/1s for 2h
     /ratelimit svc-user enforce
     /ratelimit svc-user off
     /ratelimit svc-user on
@@ -42,11 +45,12 @@ def parse(words: list[str]) -> RateLimit:
         return RateLimit(service, "off" if mode == "off" else
                          "enforce" if mode == "enforce" else "on")
     requests, per = grammar.rate(words[1])
-    rest = words[2:]
+    rest, duration = grammar.time_box(words[2:])
     shadow = bool(rest) and rest[-1].lower() == "shadow"
     if shadow:
         rest = rest[:-1]
-    return RateLimit(service, "set", requests, per, header=_header(rest), shadow=shadow)
+    return RateLimit(service, "set", requests, per, header=_header(rest), shadow=shadow,
+                     duration=duration)
 
 
 def _header(words: list[str]) -> tuple[str, str] | None:

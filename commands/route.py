@@ -1,9 +1,11 @@
-"""/route <svc> header <k>=<v> [prefix|regex] -> <version> | cookie <k>=<v> -> <version> | clear — send matching requests to one version.
+"""/route <svc> header <k>=<v> [prefix|regex] -> <version> [for <d>] | cookie <k>=<v> -> <version> [for <d>] | clear — send matching requests to one version.
 
 Requests whose header (or cookie) matches go to the version named, before the weighted
 canary split; the first matching route wins. A header value matches exactly unless
 `prefix` or `regex` (RE2 syntax) follows it; a cookie matches by its value. A new route
-with the same match replaces the old one. `clear` removes every route.
+with the same match replaces the old one. `clear` removes every route. `for 1h`
+time-boxes the route (1s to a year): when it ends, govbot merges a change of its own
+that removes it.
 
 Alias: 路由
 Examples:
@@ -11,6 +13,7 @@ Examples:
     /route svc-user header x-tenant=beta prefix -> v2
     /route svc-user header user=^w_.*$ regex → v2
     /route svc-user cookie user=w_shenyu -> v2
+    /route svc-user header user=w_shenyu -> v2 for 1h
     /route svc-user clear
     路由 svc-user header user=w_shenyu -> v2 --env prod
 """  # noqa: E501 -- the first line is the usage /help shows, whole
@@ -18,6 +21,7 @@ Examples:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Literal
 
 from bot.core.errors import UsageError
@@ -46,10 +50,11 @@ def parse(words: list[str]) -> Route:
         if len(words) > 2:
             raise grammar.unexpected(words[2:])
         return Route(service, "clear")
-    match_words, version = _split_arrow(words[2:], mode)
+    rest, duration = grammar.time_box(words[2:])
+    match_words, version = _split_arrow(rest, mode)
     if mode == "cookie":
-        return _cookie(service, match_words, version)
-    return _header(service, match_words, version)
+        return replace(_cookie(service, match_words, version), duration=duration)
+    return replace(_header(service, match_words, version), duration=duration)
 
 
 def _split_arrow(words: list[str], mode: str) -> tuple[list[str], str]:

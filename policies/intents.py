@@ -191,9 +191,30 @@ class Sync:
     action = "sync"
 
 
+@dataclass(frozen=True)
+class Expire:
+    """The end of a service's time-boxed parts (`for <d>`): govbot's own revert, never a
+    command. Each field names the `expires` it ends, so a part changed since (no `expires`
+    any more, or another one) is left alone: `fault` removes the fault section,
+    `rate_limit` puts back `rate_limit_before` (the section as JSON before the time-boxed
+    limit; None: no limit), `release` puts back `canary_weight_before`, and `routes`
+    removes the route entries with those `expires`. `set_by` names the merged changes
+    that set these time boxes, for the summary."""
+
+    service: str
+    fault: str | None = None
+    rate_limit: str | None = None
+    rate_limit_before: str | None = None
+    release: str | None = None
+    canary_weight_before: int = 0
+    routes: tuple[str, ...] = ()
+    set_by: tuple[int, ...] = ()
+    action = "expire"
+
+
 # The one list of policy intents; `policies.kinds.KINDS` says what each one does.
 PolicyIntent = (Canary | RateLimit | BlueGreen | Route | CircuitBreak | Whitelist | Fault
-                | Timeout | Scale | Onboard | Sync)
+                | Timeout | Scale | Onboard | Sync | Expire)
 POLICY_INTENTS: tuple[type, ...] = get_args(PolicyIntent)
 
 

@@ -24,7 +24,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from policies import status_lines
 from policies.checks import fields, resilience, service, traffic
-from policies.edits import access, faults, onboard, release, routing, sync
+from policies.edits import access, expiry, faults, onboard, release, routing, sync
 from policies.edits import resilience as resilience_edits
 from policies.edits.owners import ARGO_ROLLOUTS, FLAGGER
 from policies.edits.section import Where
@@ -32,6 +32,7 @@ from policies.intents import (
     BlueGreen,
     Canary,
     CircuitBreak,
+    Expire,
     Fault,
     Onboard,
     RateLimit,
@@ -61,7 +62,8 @@ class PolicyKind(Generic[_I]):
     /status (None: it owns no policy section); `owned_by` names the controllers
     (`spec.managedBy`) that own the kind, so govbot refuses it there. A kind that
     `creates` makes a service's document and is refused where one exists. A kind with
-    `whole_document` edits the document itself (its metadata), not its spec.
+    `whole_document` edits the document itself (its metadata), not its spec. An
+    `automatic` kind has no command: only govbot opens it (the end of a time box).
     """
 
     intent: type[_I]
@@ -73,6 +75,7 @@ class PolicyKind(Generic[_I]):
     owned_by: frozenset[str] = frozenset()
     creates: bool = False
     whole_document: bool = False
+    automatic: bool = False
 
     @property
     def action(self) -> str:
@@ -95,11 +98,12 @@ BLUEGREEN = PolicyKind(
     BlueGreen, "/bluegreen <svc> switch | to <version>", release.bluegreen,
     {"release": service.release}, _TRAFFIC, status_lines.RELEASE, _BOTH)
 ROUTE = PolicyKind(
-    Route, "/route <svc> header <k>=<v> [prefix|regex] -> <version> | "
-    "cookie <k>=<v> -> <version> | clear", routing.route,
+    Route, "/route <svc> header <k>=<v> [prefix|regex] -> <version> [for <d>] | "
+    "cookie <k>=<v> -> <version> [for <d>] | clear", routing.route,
     {"routes": traffic.routes}, _TRAFFIC, status_lines.ROUTES, _FLAGGER)
 RATELIMIT = PolicyKind(
-    RateLimit, "/ratelimit <svc> <n>/<duration> [header <k>=<v>] [shadow] | enforce | off | on",
+    RateLimit, "/ratelimit <svc> <n>/<duration> [header <k>=<v>] [shadow] [for <d>] | "
+    "enforce | off | on",
     resilience_edits.rate_limit, {"rateLimit": traffic.rate_limit}, (ENVOY_FILTER,),
     status_lines.RATE_LIMIT)
 CIRCUITBREAK = PolicyKind(
@@ -126,11 +130,14 @@ ONBOARD = PolicyKind(
     Onboard, "/onboard <svc> [port <p>] [versions <v1>,<v2>] [account <sa>]", onboard.onboard,
     {}, (), None, creates=True)
 SYNC = PolicyKind(Sync, "/sync <svc>", sync.sync, {}, (), None, whole_document=True)
+# govbot's revert of time-boxed parts that ended; it owns no section of its own
+EXPIRE = PolicyKind(Expire, "(opened by govbot when a `for <d>` ends)", expiry.expire, {},
+                    (), None, automatic=True)
 
 # In the order a document shows their sections; the objects render in this order too.
 KINDS: tuple[PolicyKind[Any], ...] = (
     CANARY, BLUEGREEN, ROUTE, RATELIMIT, CIRCUITBREAK, WHITELIST, FAULT, TIMEOUT, SCALE,
-    ONBOARD, SYNC)
+    ONBOARD, SYNC, EXPIRE)
 
 # The service's own fields, which no policy kind owns, in the order a document shows them.
 SERVICE_FIELDS: dict[str, Check] = {

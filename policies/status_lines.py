@@ -1,7 +1,8 @@
 """One line per policy section, in words: what `/status` and `/policies` show of it.
 
 Each `StatusLine` has the long form for `/status <svc>` (`rate limit: on, 500 requests
-per 5s`) and the brief one for `/policies` (`ratelimit on`); the policy kinds
+per 5s`) and the brief one for `/policies` (`ratelimit on`); a time-boxed part (`for
+<d>`) says "until …", or "expired" once its end has passed; the policy kinds
 (`policies.kinds`) name theirs and `policies.status` puts them together. A document a
 human broke still gets an answer: missing or odd fields read as "not set" or "?".
 
@@ -74,26 +75,37 @@ def _release(spec: Mapping[str, Any], versions: Mapping[str, Any], long: bool) -
     return f"{strategy}, {100 - weight}% to {stable}, {weight}% to {canary}"
 
 
-def _routes(routes: Any, long: bool) -> str:
+def _routes(routes: Any, now: datetime | None, long: bool) -> str:
     if not isinstance(routes, list) or not routes:
         return "not set" if long else NOT_SET
     if not long:
-        return str(len(routes))
-    shown = [f"{number}. {_route(_mapping(route))}" for number, route in enumerate(routes, 1)]
+        ended = sum(1 for route in routes if _until(_mapping(route).get("expires"), now)[1])
+        return str(len(routes)) + (f" ({ended} expired)" if ended else "")
+    shown = [f"{number}. {_route(_mapping(route), now)}"
+             for number, route in enumerate(routes, 1)]
     return f"{len(routes)}, first match wins: " + "; ".join(shown)
 
 
-def _route(route: Mapping[str, Any]) -> str:
+def _route(route: Mapping[str, Any], now: datetime | None) -> str:
     match = _mapping(route.get("match"))
     cookie = _mapping(match.get("cookie"))
     text = f"cookie {cookie.get('name', '?')}={cookie.get('value', '?')}" if cookie else "?"
     for header, rule in _mapping(match.get("headers")).items():
         for kind, value in _mapping(rule).items():
             text = f"header {header}={value}" + ("" if kind == "exact" else f" ({kind})")
-    return f"{text} → {route.get('to', '?')}"
+    return f"{text} → {route.get('to', '?')}" + _ends(route.get("expires"), now)
 
 
-def _limit(spec: Mapping[str, Any]) -> str:
+def _ends(expires: Any, now: datetime | None) -> str:
+    """`, until …` for a time-boxed part, `, expired at … (govbot reverts it)` past its
+    end; nothing without a time box."""
+    until, expired = _until(expires, now)
+    if not until:
+        return ""
+    return f", expired at {until} (govbot reverts it)" if expired else f", until {until}"
+
+
+def _limit(spec: Mapping[str, Any], now: datetime | None) -> str:
     if "rateLimit" not in spec:
         return "not set"
     limit = _mapping(spec.get("rateLimit"))
@@ -105,7 +117,15 @@ def _limit(spec: Mapping[str, Any]) -> str:
         text += f", only header {header}={_mapping(rule).get('exact', '?')}"
     if limit.get("mode") == "shadow":
         text += ", shadow (counted, not enforced)"
-    return text
+    return text + _ends(limit.get("expires"), now)
+
+
+def _limit_brief(spec: Mapping[str, Any], now: datetime | None) -> str:
+    state = _state(spec, "rateLimit")
+    until, expired = _until(_mapping(spec.get("rateLimit")).get("expires"), now)
+    if state != "on" or not until:
+        return state
+    return "expired" if expired else f"on (until {until})"
 
 
 def _breaker(spec: Mapping[str, Any]) -> str:
@@ -138,9 +158,9 @@ def _fault(spec: Mapping[str, Any], now: datetime | None, long: bool) -> str:
     until, expired = _until(fault.get("expires"), now)
     if state == "on" and expired:
         # govbot applies the service again once its fault has expired (at start and in
-        # serve's periodic sweep); /fault off records the end in the policy itself.
+        # serve's periodic sweep), and merges a change of its own that removes it.
         return (f"expired at {until} (taken out of the applied manifests; "
-                "/fault <svc> off records it)") if long else "expired"
+                "govbot reverts it)") if long else "expired"
     if not long:
         return state + (f" (until {until})" if until and state == "on" else "")
     text = state
@@ -199,11 +219,11 @@ RELEASE = StatusLine(
     lambda spec, now: "release: " + _release(spec, _versions_of(spec), long=True),
     lambda spec, now: _release(spec, _versions_of(spec), long=False))
 ROUTES = StatusLine(
-    lambda spec, now: "routes: " + _routes(spec.get("routes"), long=True),
-    lambda spec, now: "routes " + _routes(spec.get("routes"), long=False))
+    lambda spec, now: "routes: " + _routes(spec.get("routes"), now, long=True),
+    lambda spec, now: "routes " + _routes(spec.get("routes"), now, long=False))
 RATE_LIMIT = StatusLine(
-    lambda spec, now: "rate limit: " + _limit(spec),
-    lambda spec, now: "ratelimit " + _state(spec, "rateLimit"))
+    lambda spec, now: "rate limit: " + _limit(spec, now),
+    lambda spec, now: "ratelimit " + _limit_brief(spec, now))
 CIRCUIT_BREAKER = StatusLine(
     lambda spec, now: "circuit breaker: " + _breaker(spec),
     lambda spec, now: "circuitbreak " + _state(spec, "circuitBreaker"))

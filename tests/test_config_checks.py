@@ -104,6 +104,7 @@ def test_each_config_problem_names_its_field(dotted: str, value: Any, named: str
     ("grants", [{"group": "sre", "envs": ["qa"], "namespaces": ["*"], "can": ["merge"]}],
      "'merge'"),
     ("people.bob.ids.console", "alice", "alice and bob share the console identity"),
+    ("people.govbot", {"name": "Go Bot", "email": "go@example.com"}, "'govbot' is the name"),
 ])
 def test_each_access_problem_names_its_field(dotted: str, value: Any, named: str) -> None:
     problems = config_problems(CONFIG, _with(ACCESS, dotted, value))

@@ -20,6 +20,7 @@ In the order a reader follows a change:
                                                        EventsReported, ChangeRejected
     reconciling.py main applied where the target lacks it; drift told once
     digest.py      the daily summary per channel                        EventsReported
+    expiring.py    a time box that ended → govbot's revert, merged      EventsReported
 
 `Context` carries the ports they share; the composition root builds it. Runners return
 events and never talk to chat.

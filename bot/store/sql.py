@@ -4,7 +4,8 @@ Tables: `changes` (one row per change request), `approvals` (bound to a content 
 `locks` (one open change per env/namespace/service, held from open to merge or reject),
 `claims` (short leases on one piece of work, e.g. one change while it is approved or
 merged), `applied` (the last commit each apply target applied), `events_seen` (platform
-delivery ids, so retries do nothing), `chat_refs` (where a chat adapter posted a card);
+delivery ids, so retries do nothing), `chat_refs` (where a chat adapter posted a card),
+`deadlines` (when each document's first time box ends);
 `governance_events` and `event_groups` through `SqlStore.events` (bot.store.audit).
 
 Change ids are integers from 1, allocated in the same transaction that takes the
@@ -54,6 +55,7 @@ from bot.store.tables import (
     ChangeRow,
     ChatRefRow,
     ClaimRow,
+    DeadlineRow,
     EventSeenRow,
     ExpiryRow,
     LockRow,
@@ -246,6 +248,25 @@ class SqlStore:
         """Documents whose objects on `target` expired by `now`."""
         query = (select(ExpiryRow.path).where(ExpiryRow.target == target, ExpiryRow.at <= now)
                  .order_by(ExpiryRow.path))
+        with self._transaction() as session:
+            return list(session.scalars(query))
+
+    def set_deadlines(self, deadlines: Mapping[str, datetime | None]) -> None:
+        """Remember when the first time box of each document ends (None: it has none),
+        in one transaction."""
+        if not deadlines:
+            return
+
+        def write(session: Session) -> None:
+            session.execute(delete(DeadlineRow).where(DeadlineRow.path.in_(list(deadlines))))
+            session.add_all(DeadlineRow(path=path, at=at)
+                            for path, at in deadlines.items() if at is not None)
+        self._retry_integrity(write)
+
+    def deadlines_due(self, now: datetime) -> list[str]:
+        """Documents with a time box that ended by `now`, the earliest first."""
+        query = (select(DeadlineRow.path).where(DeadlineRow.at <= now)
+                 .order_by(DeadlineRow.at, DeadlineRow.path))
         with self._transaction() as session:
             return list(session.scalars(query))
 

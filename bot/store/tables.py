@@ -200,3 +200,15 @@ class EventGroupRow(Base):
     severity: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(Text)
     resolved: Mapped[bool] = mapped_column(Boolean)
+
+
+class DeadlineRow(Base):
+    """When the first time-boxed part (`for <d>`: a fault, a rate limit, a route, a canary
+    weight) of a policy document on main ends: its revert is due then. The expiry job
+    keeps it from the documents main changed since the commit it last read (the
+    `applied` marker `govbot:deadlines`), so no tick reads every document."""
+
+    __tablename__ = "deadlines"
+
+    path: Mapped[str] = mapped_column(String(512), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

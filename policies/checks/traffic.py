@@ -73,10 +73,12 @@ def routes(value: Any, field: str) -> list[str]:
 def _route(route: Any, field: str) -> list[str]:
     if not isinstance(route, Mapping):
         return [f"{field}: must be a mapping, e.g. {{match: {{headers: ...}}, to: v2}}"]
-    problems = fields.unknown(route, ("match", "to"), f"{field}.")
+    problems = fields.unknown(route, ("match", "to", "expires"), f"{field}.")
     problems += fields.required(route, ("match", "to"), field)
     if "to" in route:
         problems += fields.label(route["to"], f"{field}.to")
+    if "expires" in route:
+        problems += fields.timestamp(route["expires"], f"{field}.expires")
     match = route.get("match")
     if "match" not in route:
         return problems
@@ -110,8 +112,8 @@ RATE_LIMIT_MODES = ("shadow", "enforce")
 def rate_limit(value: Any, field: str) -> list[str]:
     if not isinstance(value, Mapping):
         return [f"{field}: must be a mapping, e.g. {{enabled: true, requests: 500, per: 5s}}"]
-    problems = fields.unknown(value, ("enabled", "requests", "per", "match", "mode"),
-                              f"{field}.")
+    problems = fields.unknown(value, ("enabled", "requests", "per", "match", "mode",
+                                      "expires"), f"{field}.")
     if value.get("mode", "enforce") not in RATE_LIMIT_MODES:
         problems.append(f"{field}.mode: {value['mode']!r} is not one of "
                         f"{', '.join(RATE_LIMIT_MODES)}")
@@ -128,6 +130,8 @@ def rate_limit(value: Any, field: str) -> list[str]:
         problems.append(f"{field}.per: {per} is longer than a window of 24h")
     if "match" in value:
         problems += header_match(value["match"], f"{field}.match")
+    if "expires" in value:
+        problems += fields.timestamp(value["expires"], f"{field}.expires")
     return problems
 
 

@@ -1,7 +1,8 @@
 """/ratelimit, /circuitbreak, /timeout and /scale on a document.
 
 Setting a section writes every number the command gave and drops the optional ones it
-left out; `off`/`on` keep the numbers (see `policies.edits.section`).
+left out; `off`/`on` keep the numbers (see `policies.edits.section`). A rate limit set
+`for <d>` carries `rateLimit.expires`; one set without `for` has none.
 
 Example:
     >>> from policies import document
@@ -16,10 +17,11 @@ Example:
 from __future__ import annotations
 
 from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from bot.core.errors import UsageError, UserError
 from policies import values
-from policies.edits import keep
+from policies.edits import keep, timebox
 from policies.edits.section import Names, Where, section, toggle
 from policies.intents import CircuitBreak, RateLimit, Scale, Timeout
 
@@ -48,7 +50,12 @@ def rate_limit(spec: CommentedMap, intent: RateLimit, where: Where) -> str:
     if intent.shadow:
         wanted["mode"] = "shadow"
         rate += " shadow"
-    return _put(spec, "rateLimit", wanted, ("match", "mode"),
+    ends = timebox.expiry(intent.duration, intent.expires,
+                          f"/ratelimit {intent.service} 500/5s for 2h")
+    if ends is not None:
+        wanted["expires"] = DoubleQuotedScalarString(ends[0])
+        rate += f" for {intent.duration} (until {ends[1]})"
+    return _put(spec, "rateLimit", wanted, ("match", "mode", "expires"),
                 f"ratelimit {intent.service} {rate}")
 
 

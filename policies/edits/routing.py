@@ -1,7 +1,9 @@
 """/route on a document: `routes`, the smart-routing rules matched before the default route.
 
 A new route goes to the end (first match wins, so earlier routes keep priority); a route
-with the identical match is replaced where it stands.
+with the identical match is replaced where it stands. A route set `for <d>` carries
+`expires` on its entry (`spec.routes[i].expires`); the same route set again without `for`
+loses it.
 
 Example:
     >>> from policies import document
@@ -16,10 +18,11 @@ Example:
 from __future__ import annotations
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from bot.core.errors import UsageError, UserError
 from policies import values
-from policies.edits import keep
+from policies.edits import keep, timebox
 from policies.edits.release import version_of
 from policies.edits.section import Where, section
 from policies.intents import Route
@@ -40,18 +43,37 @@ def route(spec: CommentedMap, intent: Route, where: Where) -> str:
     match, text = _match(intent)
     wanted = CommentedMap(match=match, to=target)
     summary = f"route {name} {text} → {target}"
+    ends = timebox.expiry(intent.duration, intent.expires,
+                          f"/route {name} header user=w_shenyu -> v2 for 1h")
+    if ends is not None:
+        wanted["expires"] = DoubleQuotedScalarString(ends[0])
+        summary += f" for {intent.duration} (until {ends[1]})"
     if not isinstance(routes, CommentedSeq):
         keep.set_key(spec, "routes", CommentedSeq([wanted]))
         return summary
     for number, existing in enumerate(routes):
         if isinstance(existing, CommentedMap) and values.same(existing.get("match"), match):
-            old = existing.get("to")
-            if old == target:
-                return f"route {name} already {text} → {target}"
-            keep.set_key(existing, "to", target)
-            return summary + f" (was → {old}, route {number + 1})"
+            already = f"route {name} already {text} → {target}" + (
+                f" (until {ends[1]})" if ends is not None else "")
+            return _replace(existing, wanted, number, summary, already)
     keep.append_item(routes, wanted)
     return summary
+
+
+def _replace(existing: CommentedMap, wanted: CommentedMap, number: int, summary: str,
+             already: str) -> str:
+    """The route with the same match takes the new version and time box where it stands."""
+    old, target = existing.get("to"), wanted["to"]
+    ends = wanted.get("expires")
+    if old == target and str(existing.get("expires")) == str(ends):
+        return already
+    keep.set_key(existing, "to", target)
+    if ends is not None:
+        keep.set_key(existing, "expires", ends)
+    elif "expires" in existing:
+        keep.delete_key(existing, "expires")
+    return summary + (f" (was → {old}, route {number + 1})" if old != target
+                      else f" (route {number + 1})")
 
 
 def _match(intent: Route) -> tuple[CommentedMap, str]:

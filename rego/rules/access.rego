@@ -3,11 +3,13 @@
 # through the ingress gateway (`exposed: true`) must keep the gateway among them
 # (ingressGateway.caller in govbot.yaml, default istio-system/istio-ingressgateway) or
 # it drops off the internet. Callers are "<svc>" (the service's namespace) or
-# "<ns>/<svc>". Only a change to the whitelist or to `exposed` is judged.
+# "<ns>/<svc>". Only a change to the whitelist or to `exposed` is judged. No person may
+# be named govbot.
 package govbot.rules.access
 
 import rego.v1
 
+import data.govbot.lib.access as people
 import data.govbot.lib.change
 import data.govbot.lib.config
 
@@ -53,6 +55,14 @@ deny contains msg if {
 	not keeps_gateway
 	msg := sprintf("[access.ingress_removed] %s is exposed through the ingress gateway, so its whitelist must keep %s; add it back with `/whitelist %s allow %s`",
 		[change.target, config.ingress_caller, change.target, config.ingress_caller])
+}
+
+# govbot is the requester of govbot's own changes (the revert of a time box that ended);
+# a person of that name would pass as govbot, so access.yaml may not have one.
+deny contains msg if {
+	change.requester == "govbot"
+	people.known("govbot")
+	msg := "[access.reserved_person] govbot is the name govbot makes its own changes under; access.yaml may not give it to a person: rename that person"
 }
 
 warn := set()

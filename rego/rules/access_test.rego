@@ -99,3 +99,20 @@ test_rollback_that_drops_the_gateway_is_denied if {
 	doc := fixtures.change("rollback", "prod", listed(true, true, [gateway]), listed(true, true, ["svc-index"]))
 	"[access.ingress_removed]" in fixtures.deny_ids("access", doc)
 }
+
+reserved_access := object.union(fixtures.access, {"people": {"govbot": {"name": "Someone"}}})
+
+as_govbot := fixtures.requested_by(fixtures.canary("dev", 0, 10), "govbot")
+
+test_a_person_named_govbot_is_denied if {
+	ids := {fixtures.rule_id(msg) |
+		some msg in data.govbot.rules.access.deny with input as as_govbot
+			with data.govbot.config as fixtures.config
+			with data.govbot.access as reserved_access
+	}
+	"[access.reserved_person]" in ids
+}
+
+test_govbot_without_such_a_person_is_not_denied_here if {
+	not "[access.reserved_person]" in fixtures.deny_ids("access", as_govbot)
+}

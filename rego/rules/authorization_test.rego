@@ -52,3 +52,15 @@ test_governance_change_needs_a_request_grant_somewhere if {
 	count(fixtures.deny_ids("authorization", doc)) == 0
 	"[authorization.no_grant]" in fixtures.deny_ids("authorization", fixtures.requested_by(doc, "erin"))
 }
+
+ended_fault := {"enabled": true, "abort": {"httpStatus": 503, "percent": 10}, "expires": "2026-11-27T09:00:00Z"}
+
+test_govbot_is_known_only_for_a_change_a_rule_names_as_its_own if {
+	revert := fixtures.requested_by(
+		fixtures.change("expire", "dev", fixtures.service({"fault": ended_fault}), fixtures.service({})),
+		"govbot",
+	)
+	count(fixtures.deny_ids("authorization", revert)) == 0
+	other := fixtures.requested_by(fixtures.canary("dev", 0, 10), "govbot")
+	fixtures.deny_ids("authorization", other) == {"[authorization.unknown_person]"}
+}

@@ -29,6 +29,8 @@
 #   reviewed under governance.approvals and kept in the history.
 # - Changes of the guardrails themselves (govbot.yaml, access.yaml, rego/): never frozen,
 #   so that a window can be corrected or lifted while it holds.
+# - govbot's revert of a time box that ended (govbot.rules.expiry): the time-boxed policy
+#   was approved only until then; a freeze must not stretch it past its end.
 #
 # An approved change that waits to merge when a window starts is denied at its merge
 # like any other; it stays open with its approvals and merges once the window has ended,
@@ -41,6 +43,7 @@ import data.govbot.lib.change
 import data.govbot.lib.clock
 import data.govbot.lib.config
 import data.govbot.lib.risk
+import data.govbot.rules.expiry
 import data.govbot.rules.review
 
 keys := {"name", "from", "to", "every", "until", "timeZone"}
@@ -68,6 +71,8 @@ exempt if risk.deescalation
 exempt if review.break_glass
 
 exempt if guardrail_path(change.path)
+
+exempt if count(expiry.automatic) > 0
 
 guardrail_path(path) if path in {"govbot.yaml", "access.yaml"}
 

@@ -158,3 +158,21 @@ test_the_freeze_denies_the_whole_decision if {
 	some msg in decision.deny
 	startswith(msg, "[schedule.freeze]")
 }
+
+# govbot ends svc-user's rate limit whose time box ended at `ended`, at `now`.
+expiry_revert(now, ended) := object.union(fixtures.requested_by(
+	fixtures.change(
+		"expire", "prod",
+		fixtures.service({"rateLimit": {"enabled": true, "requests": 5, "per": "1s", "expires": ended}}),
+		fixtures.service({}),
+	),
+	"govbot",
+), {"now": now})
+
+test_the_revert_of_an_ended_time_box_passes_a_freeze if {
+	not frozen(expiry_revert("2026-12-28T03:00:00Z", "2026-12-28T02:00:00Z"))
+}
+
+test_a_revert_before_its_time_box_ends_is_frozen_like_any_change if {
+	frozen(expiry_revert("2026-12-28T03:00:00Z", "2026-12-28T04:00:00Z"))
+}

@@ -17,6 +17,9 @@ def test_every_policy_intent_has_exactly_one_kind() -> None:
 def test_each_kind_has_a_command_with_its_usage_line() -> None:
     for kind in kinds.KINDS:
         spec = commands.lookup(kind.action)
+        if kind.automatic:  # only govbot opens it
+            assert spec is None, kind.action
+            continue
         assert spec is not None and spec.mutating, kind.action
         assert spec.usage == kind.usage
 

@@ -93,7 +93,7 @@ def test_an_expired_fault_says_so() -> None:
     # nothing re-renders at expiry: the text says when it leaves and how to record it
     assert line(status(data, now=later), "fault:") == (
         "fault: expired at 2026-11-27 10:30:00 UTC "
-        "(taken out of the applied manifests; /fault <svc> off records it)")
+        "(taken out of the applied manifests; govbot reverts it)")
     assert "fault expired" in overview(data, now=later)
     assert "fault on (until 2026-11-27 10:30:00 UTC)" in overview(data, now=NOW)
     tomorrow = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)
@@ -177,7 +177,7 @@ def test_an_expiry_on_an_earlier_day_shows_the_date() -> None:
     next_day = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     assert line(status(data, now=next_day), "fault:") == (
         "fault: expired at 2026-11-27 10:30:00 UTC "
-        "(taken out of the applied manifests; /fault <svc> off records it)")
+        "(taken out of the applied manifests; govbot reverts it)")
     off = data_after(Fault("svc-user", "abort", 10, http_status=503, duration="30m"),
                      Fault("svc-user", "off"))
     assert line(status(off, now=next_day), "fault:") == \
