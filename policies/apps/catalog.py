@@ -105,10 +105,8 @@ def read(data: Mapping[str, Any], path: str) -> CatalogEntry:
         raise InvalidDocument(path, [p.removeprefix(f"{path}: ") for p in problems])
     spec: Mapping[str, Any] = data["spec"]
     versions = tuple(Version(str(v["tag"]), v.get("digest")) for v in spec["versions"])
-    found = {name: parameters.parse(name, value, "")[0]
-             for name, value in (spec.get("parameters") or {}).items()}
-    return CatalogEntry(str(data["metadata"]["name"]), path, spec, versions,
-                        {name: p for name, p in found.items() if p is not None})
+    offered, _ = _parameters(spec.get("parameters"))
+    return CatalogEntry(str(data["metadata"]["name"]), path, spec, versions, offered)
 
 
 def validate(data: Any, path: str) -> list[str]:

@@ -89,7 +89,7 @@ def build(entry: CatalogEntry, env: str, namespace: str, name: str, version: str
         spec["mode"] = mode
     spec["parameters"] = CommentedMap(values)
     if entry.secret_keys:
-        reference = dict(GENERATE if secret is None else secret)
+        reference = GENERATE if secret is None else secret
         problems = _secret_problems(reference)
         if problems:
             raise UsageError(problems[0].removeprefix("spec.secret: "))

@@ -133,7 +133,8 @@ def _bounded(value: Any, low: Any, high: Any, show: Any) -> str | None:
 
 def parse(name: str, data: Any, where: str) -> tuple[Parameter | None, list[str]]:
     """The parameter `name` of a catalog entry and the problems of its definition, each
-    starting with `where` (`catalog/redis.yaml: parameters.memory`)."""
+    starting with `where` (`parameters.memory`). With problems the parameter, when its
+    type is known, is only good for knowing where it goes."""
     if not isinstance(data, Mapping):
         return None, [f"{where}: not a mapping of type, default, min, max, to"]
     problems = [f"{where}.{key}: unknown field; known fields: {', '.join(FIELDS)}"
@@ -155,18 +156,21 @@ def parse(name: str, data: Any, where: str) -> tuple[Parameter | None, list[str]
                  if place not in PLACES and not _CONFIG_KEY.fullmatch(place)
                  and not _ENV_NAME.fullmatch(place)]
     helm = _texts(data.get("helm", []), f"{where}.helm", problems)
+    bounded = not problems
+    # with problems, the parameter still says where it goes (so no place looks unset)
+    parameter = Parameter(name, kind, data.get("default"), data.get("min") if bounded else None,
+                          data.get("max") if bounded else None, tuple(values), tuple(to),
+                          tuple(helm), str(data.get("description", "")))
     if problems:
-        return None, problems
-    parameter = Parameter(name, kind, data.get("default"), data.get("min"), data.get("max"),
-                          tuple(values), tuple(to), tuple(helm), str(data.get("description", "")))
-    if "default" not in data:
-        return None, [f"{where}.default: required"]
-    problem = parameter.check(parameter.default)
-    if problem is not None:
-        return None, [f"{where}.default: {parameter.default!r} {problem}"]
+        return parameter, problems
     if _both(parameter) and _amount_of(parameter, parameter.low) > \
             _amount_of(parameter, parameter.high):
-        return None, [f"{where}.min: {parameter.low} is above max {parameter.high}"]
+        return parameter, [f"{where}.min: {parameter.low} is above max {parameter.high}"]
+    if "default" not in data:
+        return parameter, [f"{where}.default: required"]
+    problem = parameter.check(parameter.default)
+    if problem is not None:
+        return parameter, [f"{where}.default: {parameter.default!r} {problem}"]
     return parameter, []
 
 
