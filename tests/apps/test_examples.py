@@ -7,10 +7,19 @@ from types import ModuleType
 
 import pytest
 
-from policies.apps import catalog, deployment, parameters, quantity, render, shape, sizing
+from policies.apps import (
+    catalog,
+    check,
+    deployment,
+    parameters,
+    quantity,
+    render,
+    shape,
+    sizing,
+)
 
 
-@pytest.mark.parametrize("module", [catalog, deployment, parameters, quantity, render, shape,
+@pytest.mark.parametrize("module", [catalog, check, deployment, parameters, quantity, render, shape,
                                     sizing])
 def test_docstring_examples_hold(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
