@@ -180,6 +180,8 @@ def _version_problems(versions: Any) -> list[str]:
             problems.append(f"{where}.tag: {tag!r} is not an image tag")
         elif tag.lower() in FLOATING:
             problems.append(f"{where}.tag: {tag!r} floats; pin a release like 7.4.2")
+        elif not units.is_label_value(tag):  # it labels every object as the app's version
+            problems.append(f"{where}.tag: {tag!r} is longer than a label value (63)")
         if digest is not None and not (isinstance(digest, str) and _DIGEST.fullmatch(digest)):
             problems.append(f"{where}.digest: {digest!r} is not sha256:<64 hex digits>")
     tags = [v.get("tag") for v in versions if isinstance(v, Mapping)]

@@ -67,12 +67,7 @@ def build(entry: CatalogEntry, env: str, namespace: str, name: str, version: str
     the version, the mode or the name does not fit the catalog entry. `secret` is the
     reference the caller picked for its target (default `{generate: true}`); an app
     without secret keys gets none."""
-    for what, value in (("env", env), ("namespace", namespace), ("name", name)):
-        if not units.is_dns_label(value) or len(value) > NAME_MAX:
-            raise UsageError(f"{what} {value!r} is not a DNS-1123 label of at most {NAME_MAX} "
-                             "characters (lowercase letters, digits and '-', starting with "
-                             "a letter)", example=f"/deploy {entry.name} from store as "
-                             f"{entry.name}-main")
+    _check_names(entry, env, namespace, name)
     tag = version if version is not None else entry.versions[0].tag
     if entry.version(tag) is None:
         raise UsageError(f"{entry.name} has no version {tag!r} in the catalog; versions: "
@@ -101,6 +96,15 @@ def build(entry: CatalogEntry, env: str, namespace: str, name: str, version: str
               "# It changes by pull request; the catalog (catalog/"
               f"{entry.name}.yaml) bounds its parameters.\n")
     return header + dump(doc)
+
+
+def _check_names(entry: CatalogEntry, env: str, namespace: str, name: str) -> None:
+    for what, value in (("env", env), ("namespace", namespace), ("name", name)):
+        if not units.is_dns_label(value) or len(value) > NAME_MAX:
+            raise UsageError(f"{what} {value!r} is not a DNS-1123 label of at most {NAME_MAX} "
+                             "characters (lowercase letters, digits and '-', starting with "
+                             "a letter)", example=f"/deploy {entry.name} from store as "
+                             f"{entry.name}-main")
 
 
 def read_pairs(entry: CatalogEntry, pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:

@@ -59,11 +59,10 @@ class Parameter:
         if problem is not None:
             return problem
         if self.type == "int":
-            return _bounded(value, self.low, self.high, str)
-        if self.type == "quantity":
+            return _bounded(value, self.low, self.high, self.low, self.high)
+        if self.type == "quantity":  # compared as amounts, shown as the catalog wrote them
             return _bounded(quantity.parse(value), _amount(self.low), _amount(self.high),
-                            lambda amount: str(self.low if amount == _amount(self.low)
-                                               else self.high))
+                            self.low, self.high)
         if self.type == "enum" and value not in self.values:
             return f"is not one of {', '.join(self.values)}"
         return None
@@ -123,11 +122,11 @@ def _amount(value: Any) -> Any:
     return None if value is None else quantity.parse(value)
 
 
-def _bounded(value: Any, low: Any, high: Any, show: Any) -> str | None:
+def _bounded(value: Any, low: Any, high: Any, low_text: Any, high_text: Any) -> str | None:
     if low is not None and value < low:
-        return f"is below the minimum {show(low)}"
+        return f"is below the minimum {low_text}"
     if high is not None and value > high:
-        return f"is above the maximum {show(high)}"
+        return f"is above the maximum {high_text}"
     return None
 
 
