@@ -7,6 +7,7 @@ and their resource arithmetic (text in, data out; no I/O).
 - `render`: manifests mode (`manifests`) or GitOps mode (HelmRelease, Application), and
   the ExternalSecret of an external secret reference.
 - `sizing` and `quantity`: the requests an app adds to its namespace's quota.
+- `listing`: what `/store` shows; `check`: the app store's part of `govbot check`.
 
 See docs/app-store.md.
 """

@@ -11,6 +11,7 @@ from policies.apps import (
     catalog,
     check,
     deployment,
+    listing,
     parameters,
     quantity,
     render,
@@ -19,8 +20,8 @@ from policies.apps import (
 )
 
 
-@pytest.mark.parametrize("module", [catalog, check, deployment, parameters, quantity, render, shape,
-                                    sizing])
+@pytest.mark.parametrize("module", [catalog, check, deployment, listing, parameters,
+                                    quantity, render, shape, sizing])
 def test_docstring_examples_hold(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0, f"{module.__name__} has no example"

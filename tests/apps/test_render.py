@@ -8,6 +8,7 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
+import yaml
 
 from bot.core.errors import InvalidDocument
 from policies.apps import catalog, deployment, render
@@ -238,3 +239,12 @@ def document_objects(app: str, pairs: list[tuple[str, str]],
 def container_env(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     workload = next(o for o in objects if o["kind"] in ("StatefulSet", "Deployment"))
     return {e["name"]: e for e in workload["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+
+@pytest.mark.parametrize("app", DEFAULT_APPS)
+def test_rendered_objects_share_nothing_so_yaml_writes_no_anchors(app: str) -> None:
+    for mode in default_catalog()[app].modes:
+        for obj in rendered(app, mode, "max", secret=deployment.external_secret("v", "k")
+                            if default_catalog()[app].secret_keys else None):
+            text = yaml.safe_dump(obj, sort_keys=False)
+            assert "&id" not in text and "*id" not in text
