@@ -209,10 +209,9 @@ def _secret_problems(secret: Any) -> list[str]:
     """Exactly one reference form; never a value (the value itself is not repeated)."""
     forms = ("generate", "existingSecret", "externalSecret")
     if not isinstance(secret, Mapping) or len(secret) != 1 or next(iter(secret)) not in forms:
-        keys = ", ".join(map(str, secret)) if isinstance(secret, Mapping) else "a value"
-        return [f"spec.secret: holds {keys}; it takes exactly one reference — "
-                "{generate: true}, {existingSecret: <name>} or {externalSecret: {store: "
-                "<ClusterSecretStore>, key: <path>}} — and never a value"]
+        return ["spec.secret: takes exactly one reference — {generate: true}, "
+                "{existingSecret: <name>} or {externalSecret: {store: <ClusterSecretStore>, "
+                "key: <path>}} — and never a value"]
     form, value = next(iter(secret.items()))
     if form == "generate" and value is not True:
         return ["spec.secret.generate: only true (the Kubernetes target generates it)"]

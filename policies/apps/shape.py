@@ -31,6 +31,7 @@ _ENV = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _PORT_NAME = re.compile(r"[a-z](?:[-a-z0-9]{0,13}[a-z0-9])?")
 _SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
 _NEEDED = ("requests.cpu", "requests.memory", "limits.memory")
+_TAKEN = object()
 
 
 def unknown(data: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> list[str]:
@@ -51,7 +52,8 @@ def manifests(spec: Mapping[str, Any], offered: Mapping[str, Parameter]) -> list
                                 and ":" not in image.rsplit("/", 1)[-1] and "@" not in image):
         problems.append(f"image: {image!r} is not a repository without a tag, like "
                         "docker.io/library/redis (the tags are the versions)")
-    problems += _ports(spec.get("ports", []))
+    if "ports" in spec:
+        problems += _ports(spec["ports"])
     for key in ("command", "args"):
         if key in spec and not _texts(spec[key]):
             problems.append(f"{key}: not a list of texts")
@@ -126,7 +128,40 @@ def gitops(value: Any, offered: Mapping[str, Parameter]) -> list[str]:
         problems.append("gitops.secretValue: not a dotted path like auth.existingSecret")
     problems += [f"parameters.{name}.helm: required when the entry offers gitops (the "
                  "chart value it sets)" for name, p in offered.items() if not p.helm]
+    places = [(f"parameters.{name}.helm", dotted) for name, p in offered.items()
+              for dotted in p.helm]
+    if isinstance(value.get("secretValue"), str):
+        places.append(("gitops.secretValue", value["secretValue"]))
+    values = value.get("values", {})
+    return problems + _helm_places(values if isinstance(values, Mapping) else {}, places)
+
+
+def _helm_places(values: Mapping[str, Any], places: list[tuple[str, str]]) -> list[str]:
+    """Each dotted chart value must lead through mappings to a place no other parameter
+    and no catalog value subtree holds, so setting one never clobbers another."""
+    trial = _plain_copy(values)
+    problems = []
+    for where, dotted in places:
+        parts = dotted.split(".")
+        node: Any = trial
+        for part in parts[:-1]:
+            node = node.setdefault(part, {}) if isinstance(node, dict) else None
+        held = node.get(parts[-1]) if isinstance(node, dict) else None
+        if not all(parts) or not isinstance(node, dict) or held is _TAKEN \
+                or isinstance(held, dict | list):
+            problems.append(f"{where}: {dotted!r} is not a free chart value under gitops.values "
+                            "(a dotted path through mappings, set once)")
+            continue
+        node[parts[-1]] = _TAKEN  # a later path through or onto it is refused
     return problems
+
+
+def _plain_copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_copy(v) for v in value]
+    return value
 
 
 def secret(value: Any) -> list[str]:

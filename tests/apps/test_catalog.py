@@ -145,3 +145,16 @@ def test_entries_answer_what_the_store_shows() -> None:
     assert default_catalog()["nginx"].secret_keys == ()
     assert default_catalog()["postgresql"].modes == ("manifests", "gitops")
     assert default_catalog()["redis"].modes == ("manifests",)
+
+
+@pytest.mark.parametrize(("helm", "field"), [
+    ("primary.persistence", "parameters.database.helm"),      # would replace a values subtree
+    ("primary.persistence.size", "parameters.database.helm"),  # storage sets it already
+    ("architecture.name", "parameters.database.helm"),         # through a chart value
+    ("auth..database", "parameters.database.helm"),
+])
+def test_a_chart_value_is_set_by_one_parameter_through_mappings(helm: str, field: str) -> None:
+    data = entry_data("postgresql")
+    data["spec"]["parameters"]["database"]["helm"] = helm
+    problems = catalog.validate(data, "catalog/postgresql.yaml")
+    assert [p.split(": ")[1] for p in problems] == [field], problems
