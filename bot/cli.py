@@ -321,3 +321,86 @@ def slack_manifest(base_url: str, socket_mode: bool, name: str, as_json: bool) -
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         click.echo(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), nl=False)
+
+
+
+@main.group()
+def db() -> None:
+    """The store's schema at GOVBOT_DATABASE_URL (SQLite in $GOVBOT_HOME by default): its
+    revision, and its migrations. govbot shell and serve upgrade it at start too."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the pending migrations and say from which revision to which. A database
+    from before migrations is stamped at the baseline first; one at a revision newer than
+    this govbot knows is refused. Replicas may run it at once: one migrates, the others
+    wait for it."""
+    from bot.store import schema
+    from bot.store.sql import open_engine
+
+    settings = _database_settings()
+    try:
+        engine = open_engine(settings.database_url)
+        try:
+            where, done = schema.shown(engine), schema.upgrade(engine)
+        finally:
+            engine.dispose()
+    except Exception as error:  # a wrong URL, a missing driver, a database down or newer
+        raise _database_failure(error, settings) from error
+    if done.stamped:
+        click.echo(f"{where}: tables from before migrations stamped at "
+                   f"{schema.BASELINE}, upgraded to {done.after}")
+    elif done.changed:
+        click.echo(f"{where}: upgraded from {done.before or 'an empty database'} "
+                   f"to {done.after}")
+    else:
+        click.echo(f"{where}: at {done.after}, the newest; nothing to do")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the database's revision and whether it is the newest this govbot knows;
+    exit 1 when it is not (govbot db upgrade brings it there, or a newer govbot is
+    needed). Changes nothing."""
+    from bot.store import schema
+    from bot.store.sql import open_engine
+
+    settings = _database_settings()
+    try:
+        engine = open_engine(settings.database_url)
+        try:
+            where, found = schema.shown(engine), schema.current(engine)
+        finally:
+            engine.dispose()
+    except Exception as error:  # a wrong URL, a missing driver, a database that is down
+        raise _database_failure(error, settings) from error
+    if found.at_head:
+        click.echo(f"{where}: at {found.current}, the newest")
+        return
+    if not found.known:
+        state = (f"at {found.current}, newer than this govbot knows ({found.head}): "
+                 "upgrade govbot")
+    elif found.predates:
+        state = (f"no revision: tables from before migrations; the newest is {found.head} "
+                 "(govbot db upgrade stamps them and upgrades)")
+    elif found.current is None:
+        state = f"empty; the newest is {found.head} (govbot db upgrade creates it)"
+    else:
+        state = f"at {found.current}; the newest is {found.head} (run govbot db upgrade)"
+    click.echo(f"{where}: {state}")
+    sys.exit(1)
+
+
+def _database_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as error:
+        raise click.ClickException(redact(str(error))) from error
+
+
+def _database_failure(error: Exception, settings: Settings) -> click.ClickException:
+    """One line for what went wrong with the store, without its password; no traceback."""
+    what = str(error) if isinstance(error, ConfigError) else f"{type(error).__name__}: {error}"
+    return click.ClickException(redact(f"the store at GOVBOT_DATABASE_URL: {what}",
+                                       settings.secrets()))

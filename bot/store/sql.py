@@ -8,6 +8,9 @@ delivery ids, so retries do nothing), `chat_refs` (where a chat adapter posted a
 `deadlines` (when each document's first time box ends);
 `governance_events` and `event_groups` through `SqlStore.events` (bot.store.audit).
 
+The schema is Alembic's: opening a store brings the database to the newest revision
+(bot.store.schema, docs/database.md).
+
 Change ids are integers from 1, allocated in the same transaction that takes the
 service's lock, so a refused command allocates nothing. Uniqueness is left to the
 database (primary keys and a unique constraint), so racing threads or replicas each
@@ -46,11 +49,11 @@ from sqlalchemy.pool import StaticPool
 from bot.change import Change, ChangeSet, intent_from_json, intent_to_json
 from bot.core.errors import Conflict, Locked, NotFound, TransientError
 from bot.core.types import Approval, ChangeState, Decision
+from bot.store import schema
 from bot.store.audit import AuditLog
 from bot.store.tables import (
     AppliedRow,
     ApprovalRow,
-    Base,
     BreakGlassRow,
     ChangeRow,
     ChatRefRow,
@@ -67,12 +70,17 @@ T = TypeVar("T")
 
 class SqlStore:
     def __init__(self, url: str, clock: Callable[[], datetime] | None = None) -> None:
-        """Connect and create the tables when missing (SQLite files and folders too).
-        `clock` stamps every record (the app's one clock; UTC now by default)."""
+        """Connect and bring the schema to the newest revision (bot.store.schema; SQLite
+        files and folders are created). `clock` stamps every record (the app's one clock;
+        UTC now by default). Raises ConfigError for a database a newer govbot migrated."""
         self._clock = clock or _utcnow
-        self._engine = _engine(url)
+        self._engine = open_engine(url)
+        try:
+            schema.upgrade(self._engine)
+        except BaseException:
+            self._engine.dispose()
+            raise
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
-        Base.metadata.create_all(self._engine)
         self.events = AuditLog(self._transaction)
 
     def dispose(self) -> None:
@@ -409,7 +417,9 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _engine(url: str) -> Engine:
+def open_engine(url: str) -> Engine:
+    """An engine for a store URL: `postgresql://` means psycopg 3; a SQLite file gets its
+    folder, WAL, a busy timeout and `BEGIN IMMEDIATE` transactions."""
     parsed = make_url(url)
     if parsed.drivername == "postgresql":  # SQLAlchemy would pick psycopg2, which we do not ship
         parsed = parsed.set(drivername="postgresql+psycopg")
