@@ -1,15 +1,21 @@
 """The Kubernetes leader against a local Lease API: acquire, renew, refuse while held,
-take over after expiry, lose the race on a stale resourceVersion, resign."""
+take over after expiry, lose the race on a stale resourceVersion, resign; and the one
+GOVBOT_LEADER=kubernetes builds from the settings."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from bot.app import build, build_leader
 from bot.apply.kube.lease import KubeLease
+from bot.settings import Settings
 from tests.scheduler.lease_api import LeaseApi
+from tests.support.kube import write_kubeconfig
 
 NS, NAME = "govbot", "govbot-leader"
 
@@ -98,3 +104,24 @@ def test_resigning_frees_the_lease_for_the_next_contender(api: LeaseApi) -> None
     clock.now += timedelta(seconds=1)
     assert second.try_lead()
     assert not first.still_leading()
+
+
+def test_govbot_leader_kubernetes_takes_the_lease_named_by_the_settings(
+        api: LeaseApi, tmp_path: Path) -> None:
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", {"outside": api.url})
+    settings = Settings.from_env({
+        "GOVBOT_HOME": str(tmp_path / "home"), "GOVBOT_LEADER": "kubernetes",
+        "GOVBOT_LEASE_NAMESPACE": "platform", "GOVBOT_LEASE_NAME": "govbot-prod",
+        "GOVBOT_KUBECONFIG": str(kubeconfig)})
+    app = build(settings)
+    try:
+        leader = build_leader(app)
+        assert isinstance(leader, KubeLease)
+        assert leader.try_lead()
+        spec = api.lease("platform", "govbot-prod")["spec"]
+        assert spec["holderIdentity"] == leader.holder
+        assert leader.holder.startswith(socket.gethostname())
+        leader.resign()
+        assert api.lease("platform", "govbot-prod")["spec"]["holderIdentity"] == ""
+    finally:
+        app.close()
