@@ -89,6 +89,7 @@ def shell(user: str | None) -> None:
         sys.stdout.flush()
 
     elected = _elect(app, workflow_jobs(app.workflow, app.settings.schedule, tell))
+    elected.start()
     if sys.stdin.isatty():
         click.echo(f"govbot shell: policy repository {redact(str(app.settings.repo_path))}; "
                    "type /help, 'name: <command>' to speak as someone else, Ctrl-D to leave")
@@ -134,9 +135,10 @@ def serve(host: str, port: int) -> None:
     server = make_server(host, port, routes)
     for reply in app.workflow.sync():
         logging.getLogger("govbot").info("%s", reply.text)
+    elected = _elect(app, _serve_jobs(app, chats))
     for chat in chats:
         chat.start()
-    elected = _elect(app, _serve_jobs(app, chats))
+    elected.start()
     click.echo(f"govbot serving on http://{host}:{server.server_port} "
                f"({', '.join(sorted(routes)) or 'no chat configured'}; /healthz)"
                + (f"; {context.forge.name} polled every {app.settings.forge.poll_seconds:g}s"
@@ -161,7 +163,8 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 
 def _elect(app: App, jobs: Sequence[Job]) -> Elected:
-    """Run `jobs` on this process while it leads (GOVBOT_LEADER), following otherwise."""
+    """What runs `jobs` on this process while it leads (GOVBOT_LEADER), following
+    otherwise, once started; a leader that cannot be set up stops govbot here."""
     from bot.app import build_leader
     from bot.scheduler import Elected
 
@@ -170,10 +173,8 @@ def _elect(app: App, jobs: Sequence[Job]) -> Elected:
     except ConfigError as error:
         app.close()
         raise click.ClickException(redact(str(error), app.settings.secrets())) from error
-    elected = Elected(leader, jobs, app.settings.schedule.lease_seconds,
-                      app.settings.database_url)
-    elected.start()
-    return elected
+    return Elected(leader, jobs, app.settings.schedule.lease_seconds,
+                   app.settings.database_url)
 
 
 def _serve_jobs(app: App, chats: Sequence[ServedChat]) -> list[Job]:
