@@ -199,6 +199,16 @@ class Elected:
             executors={"default": ThreadPoolExecutor(max(2, len(self._jobs)))},
             job_defaults={"coalesce": True, "max_instances": 1}, timezone=UTC)
         scheduler.start(paused=True)
+        try:
+            self._schedule(scheduler)
+        except Exception:
+            scheduler.shutdown(wait=False)
+            raise
+        scheduler.resume()
+        return scheduler
+
+    def _schedule(self, scheduler: Any) -> None:
+        """Register this process's work and bring the stored jobs in line with it."""
         _REGISTRY.update({job.name: job.work for job in self._jobs})
         names = {job.name for job in self._jobs}
         for stored in scheduler.get_jobs():
@@ -215,8 +225,6 @@ class Elected:
             scheduler.add_job(f"{__name__}:_run", trigger, args=[job.name], id=job.name,
                               name=job.name, replace_existing=True, coalesce=True,
                               max_instances=1, misfire_grace_time=_grace(job.when), **extra)
-        scheduler.resume()
-        return scheduler
 
     def _store(self) -> Any:
         if in_memory(self._url):
