@@ -5,6 +5,8 @@ own GOVBOT_HOME), observed from outside:
   and only the leader asks Prometheus (each process is given its own path on one fake
   Prometheus, so the query log says who asked); SIGKILL the leader and the other leads
   within one lease period and starts asking;
+- a leader whose lock connection PostgreSQL ends says "lost leadership" and stops its
+  jobs; one leader remains;
 - 20 signed Slack slash commands for one service, sent at once and spread over both
   processes, open exactly one change; the 19 others are told who holds it.
 """
@@ -212,3 +214,24 @@ def test_twenty_commands_for_one_service_over_both_replicas_open_one_change(
         ["git", "--git-dir", str(tmp_path / "policy.git"), "branch", "--list", "change/*"],
         check=True, capture_output=True, text=True).stdout.split()
     assert branches == ["change/1-svc-user"]
+
+
+def test_a_leader_whose_lock_connection_breaks_stops_its_jobs_and_one_leader_remains(
+        replicas: tuple[Served, Served, str]) -> None:
+    import psycopg
+
+    first, second, database = replicas
+    name = database.rsplit("/", 1)[1]
+    with psycopg.connect(f"host={PG_HOST} port={PG_PORT} user=postgres dbname={name}",
+                         autocommit=True) as admin:
+        cut = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE application_name LIKE %s",
+                            (f"govbot %-{first.process.pid}-%",)).fetchall()
+    assert cut == [(True,)]  # the leader's lock connection
+
+    def leaders() -> int:
+        logs = first.logged() + second.logged()
+        return logs.count("became leader") - logs.count("lost leadership")
+
+    _wait(lambda: "lost leadership" in first.logged() and leaders() == 1)
+    assert first.process.poll() is None and second.process.poll() is None
