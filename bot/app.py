@@ -12,11 +12,15 @@ Example:
 
 from __future__ import annotations
 
+import os
+import socket
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import apply, forge, guard, resources
 from bot.chat import ServedChat, console, dingtalk, slack
@@ -34,8 +38,12 @@ from bot.runners.merging import GOVBOT
 from bot.runners.reviews import same_login
 from bot.settings import Settings
 from bot.sources.prometheus import PrometheusSource, targets
+from bot.store.leader import AdvisoryLockLeader, ClaimLeader, database_leader
 from bot.store.sql import SqlStore
 from bot.workflow import Workflow
+
+if TYPE_CHECKING:
+    from bot.apply.kube.lease import KubeLease
 
 
 def utcnow() -> datetime:
@@ -101,6 +109,21 @@ MATCHERS: dict[str, IdentityMatcher] = {"console": console.identity,
                                         "dingtalk": dingtalk.identity,
                                         **{kind: same_login for kind in forge.KINDS
                                            if kind != "local"}}
+
+
+def build_leader(app: App) -> AdvisoryLockLeader | ClaimLeader | KubeLease:
+    """Who may run the scheduled jobs (GOVBOT_LEADER; `auto` was decided by the settings):
+    a Kubernetes Lease, or the database's advisory lock or lease row. The holder names
+    this process (the host is the pod's name in a cluster)."""
+    schedule = app.settings.schedule
+    holder = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    if schedule.leader == "kubernetes":
+        from bot.apply.kube.lease import KubeLease, kube_client
+
+        return KubeLease(kube_client(app.settings.kubeconfig), schedule.lease_namespace,
+                         schedule.lease_name, holder, schedule.lease_seconds)
+    return database_leader(app.store, app.settings.database_url, holder,
+                           schedule.lease_seconds)
 
 
 def guardrail_checker(repo: PolicyRepo) -> Callable[[str], list[str]]:

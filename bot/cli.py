@@ -1,7 +1,8 @@
 """The `govbot` command line: `shell`, `init`, `check`.
 
     govbot shell [--user NAME]   the console chat on the embedded default
-    govbot serve [--host --port] the HTTP server for Slack and DingTalk, and /healthz
+    govbot serve [--host --port] the HTTP server for Slack and DingTalk, /healthz, and the
+                                 scheduled jobs on the leader replica
     govbot sync [--full]         apply main to the apply target now
     govbot init DIR              a new policy repository from the default template
     govbot check DIR             validate a policy repository and run its Rego tests
@@ -10,9 +11,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.chat import ServedChat, WsgiApp
     from bot.core.events import Event, GovernanceEvent
+    from bot.scheduler import Elected, Job
+
+    Tell = Callable[[Sequence[Event]], None]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,21 +71,32 @@ def shell(user: str | None) -> None:
     """The console chat on the embedded default: local policy repository, SQLite,
     embedded OPA engine, manifests rendered to $GOVBOT_HOME/rendered.
 
-    One command per line; a line 'bob: /approve 1' runs as bob. Settings come from
-    GOVBOT_* variables (GOVBOT_HOME defaults to ./.govbot)."""
+    One command per line; a line 'bob: /approve 1' runs as bob. While it runs, the
+    scheduled jobs (expiries, canary steps, sweep, reconcile, reminders, digest) run here
+    too when no other govbot on the same database leads, and print what they did.
+    Settings come from GOVBOT_* variables (GOVBOT_HOME defaults to ./.govbot)."""
     from bot.chat import deliver
     from bot.chat.console import ConsoleChat
+    from bot.scheduler import workflow_jobs
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = _start()
     chat = ConsoleChat(user or app.default_console_user())
     deliver(chat.surface, None, app.workflow.sync())
+
+    def tell(events: Sequence[Event]) -> None:
+        deliver(chat.surface, None, events)
+        sys.stdout.flush()
+
+    elected = _elect(app, workflow_jobs(app.workflow, app.settings.schedule, tell))
+    elected.start()
     if sys.stdin.isatty():
         click.echo(f"govbot shell: policy repository {redact(str(app.settings.repo_path))}; "
                    "type /help, 'name: <command>' to speak as someone else, Ctrl-D to leave")
     try:
         sys.exit(chat.run(app.workflow.handle))
     finally:
+        elected.stop()
         app.close()
 
 
@@ -90,11 +106,15 @@ def shell(user: str | None) -> None:
 def serve(host: str, port: int) -> None:
     """The HTTP server: Slack at /slack/events, DingTalk at /dingtalk/events, forge
     webhooks at /forge/events (with GOVBOT_FORGE_WEBHOOK_SECRET), Alertmanager at /alerts
-    (with GOVBOT_ALERTMANAGER_TOKEN), /healthz; Kubernetes events about govbot's objects
-    every GOVBOT_KUBE_EVENTS_SECONDS with GOVBOT_APPLY=kubernetes; Slack Socket
-    Mode and DingTalk Stream when their tokens are set; a hosted forge polled every
-    GOVBOT_FORGE_POLL_SECONDS; Prometheus asked for governance events every
-    GOVBOT_PROMETHEUS_INTERVAL_SECONDS. Settings come from GOVBOT_* variables (and
+    (with GOVBOT_ALERTMANAGER_TOKEN), /healthz; Slack Socket Mode and DingTalk Stream
+    when their tokens are set. The scheduled jobs run on one replica only, the leader
+    (GOVBOT_LEADER: a PostgreSQL advisory lock, a lease row on SQLite, or a Kubernetes
+    Lease): expiries and canary steps every GOVBOT_TICK_SECONDS, the sweep, reconcile,
+    reminders, the daily digest at GOVBOT_DIGEST_AT, Prometheus asked for governance
+    events every GOVBOT_PROMETHEUS_INTERVAL_SECONDS, a hosted forge polled every
+    GOVBOT_FORGE_POLL_SECONDS, Kubernetes events about govbot's objects every
+    GOVBOT_KUBE_EVENTS_SECONDS with GOVBOT_APPLY=kubernetes. Ctrl-C or SIGTERM stops it
+    and gives leadership back. Settings come from GOVBOT_* variables (and
     SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_APP_TOKEN)."""
     from bot.app import served_chats
     from bot.server import forge_events, make_server
@@ -115,36 +135,64 @@ def serve(host: str, port: int) -> None:
     server = make_server(host, port, routes)
     for reply in app.workflow.sync():
         logging.getLogger("govbot").info("%s", reply.text)
+    elected = _elect(app, _serve_jobs(app, chats))
     for chat in chats:
         chat.start()
-    stopping = threading.Event()
-    threading.Thread(target=_sweep, args=(app, chats, stopping), name="govbot-sweep",
-                     daemon=True).start()
-    threading.Thread(target=_watch, args=(app, chats, stopping), name="govbot-prometheus",
-                     daemon=True).start()
-    if context.forge.kind != "local":
-        threading.Thread(target=_poll, args=(app, chats, stopping), name="govbot-forge-poll",
-                         daemon=True).start()
-    if app.settings.apply == "kubernetes":
-        threading.Thread(target=_kube_events, args=(app, chats, stopping),
-                         name="govbot-kube-events", daemon=True).start()
+    elected.start()
     click.echo(f"govbot serving on http://{host}:{server.server_port} "
                f"({', '.join(sorted(routes)) or 'no chat configured'}; /healthz)"
                + (f"; {context.forge.name} polled every {app.settings.forge.poll_seconds:g}s"
                   if context.forge.kind != "local" else ""))
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        stopping.set()
+        elected.stop()
         for chat in chats:
             chat.stop()
         server.server_close()
         app.close()
 
 
-SWEEP_SECONDS = 30.0
+def _interrupt(_signum: int, _frame: object) -> None:
+    """SIGTERM (a pod stopping) ends `serve` as Ctrl-C does: jobs stopped, leadership
+    given back, connections closed."""
+    raise KeyboardInterrupt
+
+
+def _elect(app: App, jobs: Sequence[Job]) -> Elected:
+    """What runs `jobs` on this process while it leads (GOVBOT_LEADER), following
+    otherwise, once started; a leader that cannot be set up stops govbot here."""
+    from bot.app import build_leader
+    from bot.scheduler import Elected
+
+    try:
+        leader = build_leader(app)
+    except ConfigError as error:
+        app.close()
+        raise click.ClickException(redact(str(error), app.settings.secrets())) from error
+    return Elected(leader, jobs, app.settings.schedule.lease_seconds,
+                   app.settings.database_url)
+
+
+def _serve_jobs(app: App, chats: Sequence[ServedChat]) -> list[Job]:
+    """What `serve`'s leader runs: the loop's scheduled work, then Prometheus, the forge
+    (hosted forges) and Kubernetes events (GOVBOT_APPLY=kubernetes)."""
+    from bot.scheduler import Every, Job, workflow_jobs
+
+    tell = functools.partial(_tell, chats)
+    jobs = workflow_jobs(app.workflow, app.settings.schedule, tell)
+    jobs.append(Job("prometheus", Every(app.prometheus.interval_seconds),
+                    functools.partial(_watch, app, tell)))
+    if app.workflow.context.forge.kind != "local":
+        jobs.append(Job("forge-poll", Every(app.settings.forge.poll_seconds, at_start=True),
+                        lambda: tell(app.workflow.poll())))
+    if app.settings.apply == "kubernetes":
+        jobs.append(Job("kube-events", Every(app.settings.kube_events_seconds),
+                        _kube_events(app, tell)))
+    return jobs
 
 
 def _tell(chats: Sequence[ServedChat], events: Sequence[Event]) -> None:
@@ -190,52 +238,38 @@ def funnel(app: App, chats: Sequence[ServedChat]
     return lambda events: _tell(chats, app.workflow.ingest(events))
 
 
-def _sweep(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> None:
-    """Merge approved changes a failure left open, every SWEEP_SECONDS, until stopped."""
-    while not stopping.wait(SWEEP_SECONDS):
-        _tell(chats, app.workflow.sweep())
-
-
-def _poll(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> None:
-    """Ask the forge for what webhooks would say: at start (to catch up after downtime)
-    and every GOVBOT_FORGE_POLL_SECONDS, until stopped."""
-    seconds = app.settings.forge.poll_seconds
-    while True:
-        _tell(chats, app.workflow.poll())
-        if stopping.wait(seconds):
-            return
-
-
-def _kube_events(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> None:
-    """What the clusters say about govbot's objects, into the funnel, every
-    GOVBOT_KUBE_EVENTS_SECONDS, until stopped."""
+def _kube_events(app: App, tell: Tell) -> Callable[[], None]:
+    """What the clusters say about govbot's objects, into the funnel (a job run every
+    GOVBOT_KUBE_EVENTS_SECONDS)."""
     from bot.apply import build_events
 
     context = app.workflow.context
     source = build_events(app.settings.apply_target,
                           lambda: context.config(context.main()).environments())
-    while source is not None and not stopping.wait(app.settings.kube_events_seconds):
+
+    def poll() -> None:
+        if source is None:
+            return
         try:
-            _tell(chats, app.workflow.ingest(source.poll()))
+            tell(app.workflow.ingest(source.poll()))
         except Exception:
             logging.getLogger("govbot").exception("reading Kubernetes events")
 
+    return poll
 
-def _watch(app: App, chats: Sequence[ServedChat], stopping: threading.Event) -> None:
+
+def _watch(app: App, tell: Tell) -> None:
     """Ask each environment's Prometheus (GOVBOT_PROMETHEUS_URL or govbot.yaml's
-    `environments.<env>.prometheus`) every GOVBOT_PROMETHEUS_INTERVAL_SECONDS and hand
-    the governance events to the funnel, until stopped. With no Prometheus anywhere a
-    poll asks nothing."""
-    source = app.prometheus
-    while not stopping.wait(source.interval_seconds):
-        found = source.poll()
-        if not found:
-            continue
-        try:
-            _tell(chats, app.workflow.ingest(found))
-        except Exception:
-            logging.getLogger("govbot").exception("ingesting %d governance events",
-                                                  len(found))
+    `environments.<env>.prometheus`) and hand the governance events to the funnel (a job
+    run every GOVBOT_PROMETHEUS_INTERVAL_SECONDS). With no Prometheus anywhere a poll asks
+    nothing."""
+    found = app.prometheus.poll()
+    if not found:
+        return
+    try:
+        tell(app.workflow.ingest(found))
+    except Exception:
+        logging.getLogger("govbot").exception("ingesting %d governance events", len(found))
 
 
 @main.command()

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.apply import ApplySettings
 from bot.chat.dingtalk import DingTalkSettings
@@ -29,6 +30,8 @@ GUARDS = ("embedded", "opa")
 TRUE = ("1", "true", "yes", "on")
 FALSE = ("", "0", "false", "no", "off")
 APPLY_TARGETS = ("directory", "kubernetes")
+# where Kubernetes mounts the pod's namespace: GOVBOT_LEADER=auto leads by Lease there
+POD_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
 
 def slack_settings(env: Mapping[str, str]) -> SlackSettings:
@@ -97,7 +100,10 @@ def prometheus_settings(env: Mapping[str, str]) -> PrometheusSettings:
 
 def schedule_settings(env: Mapping[str, str]) -> ScheduleSettings:
     """GOVBOT_LEADER, GOVBOT_LEASE_*, GOVBOT_*_SECONDS of the jobs, the reminder and stale
-    delays, GOVBOT_DIGEST_AT and GOVBOT_TIMEZONE."""
+    delays, GOVBOT_DIGEST_AT and GOVBOT_TIMEZONE. `auto` is decided here: `kubernetes` in
+    a pod (KUBERNETES_SERVICE_HOST set and the service account's namespace mounted, which
+    is then the Lease's namespace unless GOVBOT_LEASE_NAMESPACE says otherwise), else
+    `database`."""
     leader = (env.get("GOVBOT_LEADER") or "auto").strip()
     if leader not in LEADERS:
         raise ConfigError(f"GOVBOT_LEADER={leader!r} is not supported; use one of "
@@ -108,10 +114,18 @@ def schedule_settings(env: Mapping[str, str]) -> ScheduleSettings:
     for name, value in positive.items():
         if value <= 0:
             raise ConfigError(f"GOVBOT_{name}=0: use a number of seconds above 0")
+    in_pod = bool(env.get("KUBERNETES_SERVICE_HOST")) and POD_NAMESPACE.is_file()
+    if leader == "auto":
+        leader = "kubernetes" if in_pod else "database"
+    namespace = (env.get("GOVBOT_LEASE_NAMESPACE") or "").strip() or (
+        POD_NAMESPACE.read_text(encoding="utf-8").strip() if in_pod else "")
+    if leader == "kubernetes" and not namespace:
+        raise ConfigError("GOVBOT_LEADER=kubernetes outside a pod: set GOVBOT_LEASE_NAMESPACE "
+                          "to the namespace of the Lease, for example govbot")
     return ScheduleSettings(
         leader=leader,
         lease_seconds=positive["LEASE_SECONDS"],
-        lease_namespace=(env.get("GOVBOT_LEASE_NAMESPACE") or "").strip(),
+        lease_namespace=namespace,
         lease_name=(env.get("GOVBOT_LEASE_NAME") or "govbot-leader").strip(),
         tick_seconds=positive["TICK_SECONDS"],
         sweep_seconds=positive["SWEEP_SECONDS"],
@@ -120,9 +134,33 @@ def schedule_settings(env: Mapping[str, str]) -> ScheduleSettings:
         remind_approvers_after_seconds=duration_seconds(
             env, "GOVBOT_REMIND_APPROVERS_AFTER", 24 * 3600.0),
         stale_after_seconds=duration_seconds(env, "GOVBOT_STALE_AFTER", 7 * 86400.0),
-        digest_at=(env.get("GOVBOT_DIGEST_AT") or "09:00").strip(),
-        timezone=(env.get("GOVBOT_TIMEZONE") or "UTC").strip(),
+        digest_at=digest_at(env),
+        timezone=timezone(env),
     )
+
+
+def digest_at(env: Mapping[str, str]) -> str:
+    """GOVBOT_DIGEST_AT: a time of day HH:MM (24-hour), or `off`."""
+    value = (env.get("GOVBOT_DIGEST_AT") or "09:00").strip()
+    if value.lower() == "off":
+        return "off"
+    hours, colon, minutes = value.partition(":")
+    if colon and hours.isdigit() and len(minutes) == 2 and minutes.isdigit() \
+            and int(hours) < 24 and int(minutes) < 60:
+        return f"{int(hours):02d}:{minutes}"
+    raise ConfigError(f"GOVBOT_DIGEST_AT={value!r}: use a time of day HH:MM such as 09:00 "
+                      "(in GOVBOT_TIMEZONE), or off for no daily digest")
+
+
+def timezone(env: Mapping[str, str]) -> str:
+    """GOVBOT_TIMEZONE: an IANA time zone name."""
+    value = (env.get("GOVBOT_TIMEZONE") or "UTC").strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(f"GOVBOT_TIMEZONE={value!r} is not a time zone: use an IANA name "
+                          "such as UTC, Europe/Berlin or Asia/Shanghai") from error
+    return value
 
 
 def seconds(env: Mapping[str, str], name: str, default: float) -> float:
