@@ -50,7 +50,7 @@ from bot.settings import ScheduleSettings
 from bot.store.leader import in_memory, job_engine
 from bot.workflow import Workflow
 
-JOBS_TABLE = "apscheduler_jobs"
+JOBS_TABLE = "apscheduler_jobs"  # bot.store.schema.FOREIGN_TABLES leaves it to us
 DAILY_GRACE_SECONDS = 3600  # a digest due while leadership changed hands still goes out
 
 log = logging.getLogger("govbot.scheduler")

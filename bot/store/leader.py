@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
-from bot.store.sql import SqlStore, _engine
+from bot.store.sql import SqlStore, open_engine
 
 # "govbot" in ASCII: the advisory lock key every replica of one database agrees on
 ADVISORY_KEY = 0x676F76626F74
@@ -46,7 +46,7 @@ def sqlalchemy_url(url: str) -> str:
 def job_engine(url: str) -> Engine:
     """An engine on GOVBOT_DATABASE_URL for the scheduler's job store, set up as the
     store's own (psycopg; SQLite's busy timeout and write transactions)."""
-    return _engine(url)
+    return open_engine(url)
 
 
 def in_memory(url: str) -> bool:

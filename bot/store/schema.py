@@ -123,11 +123,23 @@ def shown(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
+# Tables in govbot's database that are not the store's: the scheduler's job store
+# (APScheduler creates and owns it). Migrations leave them alone.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def ours(_object: object, name: str | None, type_: str, _reflected: bool,
+         _compare_to: object) -> bool:
+    """Alembic's `include_object`: everything but the tables FOREIGN_TABLES names."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
 def differences(engine: Engine) -> list[Any]:
     """What `bot/store/tables.py` declares that the database lacks or has otherwise, as
     Alembic's autogenerate sees it (empty when they agree)."""
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_object": ours})
         return list(compare_metadata(context, Base.metadata))
 
 

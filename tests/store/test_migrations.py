@@ -200,3 +200,18 @@ def test_a_revision_with_nothing_in_it_is_not_written(capsys: pytest.CaptureFixt
     assert schema.main(["revision", "-m", "nothing changed"]) == 1
     assert "tables.py and the migrations agree" in capsys.readouterr().err
     assert sorted((schema.MIGRATIONS / "versions").glob("*.py")) == before
+
+
+def test_the_scheduler_s_job_table_is_not_a_difference(tmp_path: Path) -> None:
+    """APScheduler keeps its jobs in govbot's database; the store's migrations neither
+    own nor report that table."""
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    SqlStore(url).dispose()
+    engine = open_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE apscheduler_jobs (id VARCHAR(191) PRIMARY KEY)")
+    assert schema.differences(engine) == []
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE stray (id INTEGER PRIMARY KEY)")
+    assert [d[0] for d in schema.differences(engine)] == ["remove_table"]
+    engine.dispose()

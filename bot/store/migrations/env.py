@@ -14,6 +14,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
+from bot.store import schema
 from bot.store.tables import Base, UtcDateTime
 
 
@@ -36,6 +37,7 @@ context.configure(
     render_as_batch=True,
     compare_type=True,
     render_item=render_item,
+    include_object=schema.ours,
 )
 with context.begin_transaction():
     context.run_migrations()
