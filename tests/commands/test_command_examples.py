@@ -13,6 +13,7 @@ from policies.intents import (
     Approve,
     BlueGreen,
     Canary,
+    CanaryControl,
     CircuitBreak,
     Drift,
     Fault,
@@ -35,7 +36,7 @@ from policies.intents import (
 )
 
 INTENT_OF = {
-    "canary": Canary,
+    "canary": (Canary, CanaryControl),
     "bluegreen": BlueGreen,
     "route": Route,
     "ratelimit": RateLimit,
