@@ -52,3 +52,15 @@ test_governance_change_needs_a_request_grant_somewhere if {
 	count(fixtures.deny_ids("authorization", doc)) == 0
 	"[authorization.no_grant]" in fixtures.deny_ids("authorization", fixtures.requested_by(doc, "erin"))
 }
+
+govbot_step(after_weight) := fixtures.requested_by(fixtures.change("canary", "prod",
+	fixtures.service({"release": {"strategy": "canary", "canaryWeight": 10, "progressive": {"step": 10, "every": "15m", "until": 50}}}),
+	fixtures.service({"release": {"strategy": "canary", "canaryWeight": after_weight, "progressive": {"step": 10, "every": "15m", "until": 50}}})), "govbot")
+
+test_govbot_is_authorized_for_an_automatic_change if {
+	count(fixtures.deny_ids("authorization", govbot_step(20))) == 0
+}
+
+test_govbot_is_unknown_for_any_other_change if {
+	"[authorization.unknown_person]" in fixtures.deny_ids("authorization", govbot_step(40))
+}
