@@ -5,7 +5,8 @@ Tables: `changes` (one row per change request), `approvals` (bound to a content 
 `claims` (short leases on one piece of work, e.g. one change while it is approved or
 merged), `applied` (the last commit each apply target applied), `events_seen` (platform
 delivery ids, so retries do nothing), `chat_refs` (where a chat adapter posted a card);
-`governance_events` and `event_groups` through `SqlStore.events` (bot.store.audit).
+`governance_events` and `event_groups` through `SqlStore.events` (bot.store.audit);
+`progressive_plans` through `SqlStore.plans` (bot.store.plans).
 
 Change ids are integers from 1, allocated in the same transaction that takes the
 service's lock, so a refused command allocates nothing. Uniqueness is left to the
@@ -46,6 +47,7 @@ from bot.change import Change, ChangeSet, intent_from_json, intent_to_json
 from bot.core.errors import Conflict, Locked, NotFound, TransientError
 from bot.core.types import Approval, ChangeState, Decision
 from bot.store.audit import AuditLog
+from bot.store.plans import Plans
 from bot.store.tables import (
     AppliedRow,
     ApprovalRow,
@@ -72,6 +74,7 @@ class SqlStore:
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         Base.metadata.create_all(self._engine)
         self.events = AuditLog(self._transaction)
+        self.plans = Plans(self._transaction)
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, and between tests)."""
