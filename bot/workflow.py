@@ -137,7 +137,7 @@ class Workflow:
             case intents.Rollback() as rollback:
                 return opening.rollback(ctx, person, scope, rollback, origin)
             case intents.CanaryControl() as control:
-                return pausing.control(ctx, person, scope, control)
+                return pausing.control(ctx, person, scope, control, origin)
             case intent if isinstance(intent, intents.PolicyIntent):
                 return opening.run(ctx, person, scope, intent, origin)
         raise UserError(f"/{parsed.spec.name} is not handled here yet")

@@ -25,9 +25,10 @@ from policies.document import service_path
 from policies.edits.release import plan_text
 
 
-def control(ctx: Context, person: Person, scope: Scope,
-            intent: intents.CanaryControl) -> list[Event]:
-    """Pause or resume the plan of `intent.service` in `scope`."""
+def control(ctx: Context, person: Person, scope: Scope, intent: intents.CanaryControl,
+            origin: tuple[str, str] = ("", "")) -> list[Event]:
+    """Pause or resume the plan of `intent.service` in `scope`, asked for in `origin`
+    (platform, channel): the answer goes there, the news to the other channels."""
     service = intent.service
     _authorize(ctx, person, scope, intent)
     now = ctx.clock()
@@ -58,7 +59,10 @@ def control(ctx: Context, person: Person, scope: Scope,
                 f"{person.id} ({_plan(plan)}); next step at "
                 f"{following.strftime('%H:%M:%S UTC')}")
     key = f"progressive:{scope}/{service}:{intent.op}:{now.strftime('%Y%m%dT%H%M%S')}"
-    return [Answer(text), *tell(config, scope.env, scope.namespace, key, text)]
+    # the channel that asked gets the answer; the console's `*` is its one conversation
+    told = [e for e in tell(config, scope.env, scope.namespace, key, text)
+            if not (e.platform == origin[0] and e.channel in (origin[1], "*"))]
+    return [Answer(text), *told]
 
 
 def _authorize(ctx: Context, person: Person, scope: Scope,
