@@ -22,7 +22,7 @@ from bot.runners.telling import tell
 from bot.store.plans import Plan
 from policies import intents
 from policies.document import service_path
-from policies.edits.release import plan_text
+from policies.status_lines import plan_text
 
 
 def control(ctx: Context, person: Person, scope: Scope, intent: intents.CanaryControl,

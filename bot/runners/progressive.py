@@ -174,6 +174,20 @@ def advance(ctx: Context, plan: Plan, now: datetime) -> list[Event]:
         + (", if the gate holds" if plan.gate else ""))
 
 
+def state_line(ctx: Context, scope: Scope, service: str) -> str:
+    """For /status: when the plan's next step is due, or who paused it; "" without a
+    live plan (as the store last saw main)."""
+    plan = ctx.store.plans.get(scope.env, scope.namespace, service)
+    if plan is None:
+        return ""
+    if plan.paused:
+        return (f"progressive: paused at {plan.weight}% by {plan.paused_by}; "
+                f"/canary {service} resume continues it")
+    waits = ", waiting for gate data" if plan.waiting else ""
+    return (f"progressive: next step to {min(plan.weight + plan.step, plan.until)}% at "
+            f"{_clock(plan.next_at)}{waits}")
+
+
 def _abort(ctx: Context, plan: Plan, scope: Scope, failures: list[str],
            config: RepoConfig) -> list[Event]:
     opened = automatic.open_as_govbot(ctx, scope, intents.Canary(plan.service, "abort"))

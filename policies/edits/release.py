@@ -32,9 +32,6 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from ruamel.yaml.comments import CommentedMap
 
 from bot.core.errors import UsageError, UserError
@@ -43,6 +40,7 @@ from policies.checks import fields
 from policies.edits import keep
 from policies.edits.section import Where, section
 from policies.intents import BlueGreen, Canary
+from policies.status_lines import plan_text
 
 
 def canary(spec: CommentedMap, intent: Canary, where: Where) -> str:
@@ -110,25 +108,6 @@ def plan_map(intent: Canary) -> CommentedMap:
     if gate:
         plan["gate"] = gate
     return plan
-
-
-def plan_text(plan: Any) -> str:
-    """`+10 every 15m until 50%, gate success ≥ 99.5%, p99 < 500ms` for a plan block."""
-    plan = plan if isinstance(plan, Mapping) else {}
-    text = (f"+{plan.get('step', '?')} every {plan.get('every', '?')} "
-            f"until {plan.get('until', '?')}%")
-    gate = plan.get("gate")
-    return text + (f", gate {gate_text(gate)}" if isinstance(gate, Mapping) and gate else "")
-
-
-def gate_text(gate: Mapping[str, Any]) -> str:
-    """`success ≥ 99.5%, p99 < 500ms`: the conditions a gate names."""
-    parts = []
-    if "successRate" in gate:
-        parts.append(f"success ≥ {gate['successRate']}%")
-    if "p99" in gate:
-        parts.append(f"p99 < {gate['p99']}")
-    return ", ".join(parts)
 
 
 def _end_plan(spec: CommentedMap) -> str:

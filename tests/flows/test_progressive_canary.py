@@ -143,6 +143,9 @@ def test_pause_stops_the_steps_and_resume_continues(
     assert "already paused" in again.text and "by alice" in again.text
     plan = govbot.app.store.plans.get("dev", "demo", "svc-user")
     assert plan is not None and plan.paused
+    status = govbot.one("/status svc-user").text
+    assert "progressive: 10% → 50% by 10 every 2s" in status, status
+    assert "progressive: paused at 10% by alice" in status, status
     while govbot.app.workflow.context.clock() <= plan.next_at:  # the step would be due
         time.sleep(0.1)
     main = govbot.main()
