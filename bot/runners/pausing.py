@@ -11,8 +11,6 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.change import ChangeSet
 from bot.core.errors import Denied, UserError
 from bot.core.events import Answer, Event
@@ -41,20 +39,18 @@ def control(ctx: Context, person: Person, scope: Scope, intent: intents.CanaryCo
             f"(/status {service} shows its release)")
     config = ctx.config(ctx.main())
     if intent.op == "pause":
-        if plan.paused:
+        if not ctx.store.plans.pause(scope.env, scope.namespace, service, person.id):
             return [Answer(f"the progressive canary of {service} ({scope}) is already paused "
                            f"at {plan.weight}% (by {plan.paused_by}); /canary {service} "
                            "resume continues it")]
-        ctx.store.plans.put(replace(plan, paused=True, paused_by=person.id))
         text = (f"progressive canary of {service} ({scope}) paused at {plan.weight}% by "
                 f"{person.id} ({_plan(plan)}); the weight stays; /canary {service} resume "
                 "continues it")
     else:
-        if not plan.paused:
+        following = now + progressive.every(plan)
+        if not ctx.store.plans.resume(scope.env, scope.namespace, service, following):
             return [Answer(f"the progressive canary of {service} ({scope}) is not paused: "
                            f"next step at {plan.next_at.strftime('%H:%M:%S UTC')}")]
-        following = now + progressive.every(plan)
-        ctx.store.plans.put(replace(plan, paused=False, paused_by="", next_at=following))
         text = (f"progressive canary of {service} ({scope}) resumed at {plan.weight}% by "
                 f"{person.id} ({_plan(plan)}); next step at "
                 f"{following.strftime('%H:%M:%S UTC')}")

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,11 +62,11 @@ def run(ctx: Context) -> list[Event]:
         except GovbotError as error:
             log.warning("progressive canary of %s in %s/%s: %s", plan.service, plan.env,
                         plan.namespace, error)
-            ctx.store.plans.put(replace(plan, next_at=now + every(plan)))
+            _later(ctx, plan, now)
         except Exception:
             log.exception("incident %s stepping the progressive canary of %s in %s/%s",
                           incident(), plan.service, plan.env, plan.namespace)
-            ctx.store.plans.put(replace(plan, next_at=now + every(plan)))
+            _later(ctx, plan, now)
     return events
 
 
@@ -101,7 +100,7 @@ def _refresh_one(ctx: Context, path: str, text: str | None, now: datetime) -> No
     elif known is None or known.block != found.block:
         ctx.store.plans.put(found)  # a new plan starts unpaused, its first step `every` on
     elif known.weight != found.weight:
-        ctx.store.plans.put(replace(known, weight=found.weight, next_at=found.next_at))
+        ctx.store.plans.schedule(env, namespace, service, found.next_at, weight=found.weight)
 
 
 def plan_of(env: str, namespace: str, service: str, path: str, text: str | None,
@@ -128,13 +127,17 @@ def plan_of(env: str, namespace: str, service: str, path: str, text: str | None,
 
 def advance(ctx: Context, plan: Plan, now: datetime) -> list[Event]:
     """One due plan: its gate asked, then a step, an abort, or a wait."""
+    current = ctx.store.plans.get(plan.env, plan.namespace, plan.service)
+    if current is None or current.paused or current.weight != plan.weight:
+        return []  # paused, ended or stepped since the tick began
     main = ctx.main()
     config = ctx.config(main)
     scope = Scope(plan.env, plan.namespace)
     if plan.gate:
         health = _health(ctx, plan, main, now)
         if health is None:
-            ctx.store.plans.put(replace(plan, waiting=True, next_at=now + every(plan)))
+            ctx.store.plans.schedule(plan.env, plan.namespace, plan.service,
+                                     now + every(plan), waiting=True)
             if plan.waiting:
                 return []
             why = (f"no request reached the canary in the last {window(plan)}"
@@ -155,7 +158,7 @@ def advance(ctx: Context, plan: Plan, now: datetime) -> list[Event]:
     if merged is None:
         log.warning("the step of %s in %s to %s%% was opened but did not merge", plan.service,
                     scope, target)
-        ctx.store.plans.put(replace(plan, next_at=now + every(plan)))
+        _later(ctx, plan, now)
         return opened
     number = f"#{merged.change.id}"
     if target >= plan.until:
@@ -164,8 +167,8 @@ def advance(ctx: Context, plan: Plan, now: datetime) -> list[Event]:
             config, plan.env, plan.namespace, _key(plan, "reached"),
             f"progressive canary of {plan.service} ({scope}) reached {target} % ({number}); "
             f"promote with /canary {plan.service} promote, or /canary {plan.service} abort")
-    ctx.store.plans.put(replace(plan, weight=target, waiting=False,
-                                next_at=now + every(plan)))
+    ctx.store.plans.schedule(plan.env, plan.namespace, plan.service, now + every(plan),
+                             weight=target)
     following = min(target + plan.step, plan.until)
     return opened + tell(
         config, plan.env, plan.namespace, _key(plan, "step"),
@@ -226,6 +229,12 @@ def gate_failures(gate: Mapping[str, Any], health: Health) -> list[str]:
             and health.p99_ms >= units.duration_ms(limit):
         failures.append(f"p99 {health.p99_ms:.0f} ms ≥ {units.duration_ms(limit)} ms")
     return failures
+
+
+def _later(ctx: Context, plan: Plan, now: datetime) -> None:
+    """Try the plan again after its `every`."""
+    ctx.store.plans.schedule(plan.env, plan.namespace, plan.service, now + every(plan),
+                             waiting=plan.waiting)
 
 
 def every(plan: Plan) -> timedelta:

@@ -9,6 +9,7 @@ reads only the documents main changed since the commit it saw last.
 Example:
     store.plans.put(plan)
     due = store.plans.due(now)              # not paused, next_at come
+    store.plans.pause("prod", "demo", "svc-user", by="alice")
     store.plans.remove("prod", "demo", "svc-user")
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.tables import ProgressivePlanRow
@@ -81,6 +82,36 @@ class Plans:
                 weight=plan.weight, plan=json.dumps(plan.block, sort_keys=True),
                 started_at=plan.started_at, next_at=plan.next_at, paused=plan.paused,
                 paused_by=plan.paused_by, waiting=plan.waiting))
+
+    def schedule(self, env: str, namespace: str, service: str, next_at: datetime, *,
+                 weight: int | None = None, waiting: bool = False) -> None:
+        """The next step's time (and the weight main holds now); a pause given meanwhile
+        stays."""
+        values: dict[str, Any] = {"next_at": next_at, "waiting": waiting}
+        if weight is not None:
+            values["weight"] = weight
+        self._update(env, namespace, service, values)
+
+    def pause(self, env: str, namespace: str, service: str, by: str) -> bool:
+        """Pause the plan; False when it was paused already (or is gone)."""
+        return self._update(env, namespace, service, {"paused": True, "paused_by": by},
+                            paused=False)
+
+    def resume(self, env: str, namespace: str, service: str, next_at: datetime) -> bool:
+        """Resume the plan, its next step at `next_at`; False when it was not paused."""
+        return self._update(env, namespace, service,
+                            {"paused": False, "paused_by": "", "next_at": next_at}, paused=True)
+
+    def _update(self, env: str, namespace: str, service: str, values: dict[str, Any],
+                paused: bool | None = None) -> bool:
+        query = update(ProgressivePlanRow).where(
+            ProgressivePlanRow.env == env, ProgressivePlanRow.namespace == namespace,
+            ProgressivePlanRow.service == service)
+        if paused is not None:
+            query = query.where(ProgressivePlanRow.paused.is_(paused))
+        with self._transaction() as session:
+            changed = session.execute(query.values(**values))
+            return bool(getattr(changed, "rowcount", 0))
 
     def remove(self, env: str, namespace: str, service: str) -> None:
         with self._transaction() as session:
