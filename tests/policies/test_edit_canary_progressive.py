@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.errors import UserError
-from policies import document
+from policies import document, status_lines
 from policies.checks.service import progressive, release
 from policies.intents import Canary
 from tests.policies.sequence import run, spec
@@ -99,3 +99,15 @@ def test_a_good_plan_passes_and_blue_green_cannot_have_one() -> None:
                        "spec.release")
     assert any("only with strategy canary" in p for p in problems), problems
     assert release({"canaryWeight": 10, "expires": "tomorrow"}, "spec.release") != []
+
+
+def test_status_shows_the_plan_its_end_and_the_time_box() -> None:
+    started, _ = run([PLAN])
+    line = status_lines.RELEASE.line(spec(started), None)
+    assert line == ("release: canary, 90% to v1, 10% to v2; progressive: 10% → 50% by 10 "
+                    "every 15m, gate success ≥ 99.5%, p99 < 500ms")
+    assert status_lines.RELEASE.brief(spec(started), None) == "canary 10% → 50%"
+    reached, _ = run([Canary("svc-user", "set", 50)], started)
+    assert "progressive: reached 50%" in status_lines.RELEASE.line(spec(reached), None)
+    boxed, _ = run([Canary("svc-user", "set", 20, duration="30m")])
+    assert "until 2026-11-27T10:30:00Z" in status_lines.RELEASE.line(spec(boxed), None)
