@@ -106,7 +106,7 @@ def _refresh_one(ctx: Context, path: str, text: str | None, now: datetime) -> No
 def plan_of(env: str, namespace: str, service: str, path: str, text: str | None,
             now: datetime) -> Plan | None:
     """The live plan a document holds: a valid `release.progressive` on a canary release
-    whose weight is above 0 and below `until`; None for anything else."""
+    whose weight is below `until`; None for anything else."""
     if text is None:
         return None
     try:
@@ -119,7 +119,7 @@ def plan_of(env: str, namespace: str, service: str, path: str, text: str | None,
     block, weight = release.get("progressive"), release.get("canaryWeight", 0)
     if not isinstance(block, Mapping) or plan_problems(block, "progressive"):
         return None
-    if not isinstance(weight, int) or not 0 < weight < block["until"]:
+    if not isinstance(weight, int) or not 0 <= weight < block["until"]:
         return None
     return Plan(env, namespace, service, path, weight, block["step"], block["every"],
                 block["until"], now, now + _duration(block["every"]), dict(block.get("gate") or {}))
@@ -133,7 +133,7 @@ def advance(ctx: Context, plan: Plan, now: datetime) -> list[Event]:
     main = ctx.main()
     config = ctx.config(main)
     scope = Scope(plan.env, plan.namespace)
-    if plan.gate:
+    if plan.gate and plan.weight > 0:  # at 0% the canary has no traffic to judge yet
         health = _health(ctx, plan, main, now)
         if health is None:
             ctx.store.plans.schedule(plan.env, plan.namespace, plan.service,

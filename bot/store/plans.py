@@ -1,7 +1,7 @@
 """The live progressive canaries of main: `SqlStore.plans`.
 
 One row per service whose document on main holds a plan still to run
-(`release.progressive`, weight above 0 and below `until`), so the scheduler's tick asks
+(`release.progressive`, weight below `until`), so the scheduler's tick asks
 the store for the plans that are due instead of reading every document. The progressive
 runner (`bot.runners.progressive`) keeps the rows in step with main: at each tick it
 reads only the documents main changed since the commit it saw last.
