@@ -42,6 +42,8 @@ from bot.runners import (
     funnel,
     merging,
     opening,
+    pausing,
+    progressive,
     pulls,
     queries,
     reconciling,
@@ -143,6 +145,8 @@ class Workflow:
                 return whatif.run(ctx, scope, what_if)
             case intents.Rollback() as rollback:
                 return opening.rollback(ctx, person, scope, rollback, origin)
+            case intents.CanaryControl() as control:
+                return pausing.control(ctx, person, scope, control, origin)
             case intent if isinstance(intent, intents.PolicyIntent):
                 return opening.run(ctx, person, scope, intent, origin)
         raise UserError(f"/{parsed.spec.name} is not handled here yet")
@@ -178,7 +182,11 @@ class Workflow:
     def progress(self) -> list[Event]:
         """Progressive canaries: the next step where it is due and the gate holds on
         Prometheus; an abort to 0 % where the gate fails."""
-        return []
+        try:
+            return progressive.run(self.context)
+        except Exception:
+            log.exception("incident %s stepping progressive canaries", incident())
+            return []
 
     def remind(self, after: timedelta, approvers_after: timedelta,
                stale_after: timedelta) -> list[Event]:

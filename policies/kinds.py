@@ -92,7 +92,8 @@ _BOTH = frozenset({FLAGGER, ARGO_ROLLOUTS})
 _FLAGGER = frozenset({FLAGGER})
 
 CANARY = PolicyKind(
-    Canary, "/canary <svc> <0-100>% [to <version>] | promote | abort", release.canary,
+    Canary, "/canary <svc> <0-100>% [to <version>] [for <d> | step <n> every <d> until <p>% "
+    "[gate success>=<p>% p99<<d>]] | promote | abort | pause | resume", release.canary,
     {"release": service.release}, _TRAFFIC, status_lines.RELEASE, _BOTH)
 BLUEGREEN = PolicyKind(
     BlueGreen, "/bluegreen <svc> switch | to <version>", release.bluegreen,

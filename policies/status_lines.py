@@ -68,11 +68,47 @@ def _release(spec: Mapping[str, Any], versions: Mapping[str, Any], long: bool) -
     weight = release.get("canaryWeight", 0) if canary else 0
     if not isinstance(weight, int) or isinstance(weight, bool):
         return f"canary weight {weight!r} is not a percentage" if long else "canary ?"
+    plan = release.get("progressive")
     if not long:
-        return f"canary {weight}%"
-    if weight == 0:
-        return f"{strategy}, all traffic to {stable}"
-    return f"{strategy}, {100 - weight}% to {stable}, {weight}% to {canary}"
+        until = plan.get("until") if isinstance(plan, Mapping) else None
+        return f"canary {weight}%" + (f" → {until}%" if until is not None else "")
+    split = (f"{strategy}, all traffic to {stable}" if weight == 0 else
+             f"{strategy}, {100 - weight}% to {stable}, {weight}% to {canary}")
+    if isinstance(plan, Mapping):
+        split += "; " + _progressive(weight, plan)
+    if "expires" in release:
+        split += f"; until {release['expires']}, then govbot reverts the weight"
+    return split
+
+
+def _progressive(weight: int, plan: Mapping[str, Any]) -> str:
+    """`progressive: 10% → 50% by 10 every 15m, gate …`, or that it reached its end."""
+    until = plan.get("until", "?")
+    if isinstance(until, int) and weight >= until:
+        return f"progressive: reached {until}%, promote or abort it"
+    text = (f"progressive: {weight}% → {until}% by {plan.get('step', '?')} every "
+            f"{plan.get('every', '?')}")
+    gate = plan.get("gate")
+    return text + (f", gate {gate_text(gate)}" if isinstance(gate, Mapping) and gate else "")
+
+
+def plan_text(plan: Any) -> str:
+    """`+10 every 15m until 50%, gate success ≥ 99.5%, p99 < 500ms` for a plan block."""
+    plan = plan if isinstance(plan, Mapping) else {}
+    text = (f"+{plan.get('step', '?')} every {plan.get('every', '?')} "
+            f"until {plan.get('until', '?')}%")
+    gate = plan.get("gate")
+    return text + (f", gate {gate_text(gate)}" if isinstance(gate, Mapping) and gate else "")
+
+
+def gate_text(gate: Mapping[str, Any]) -> str:
+    """`success ≥ 99.5%, p99 < 500ms`: the conditions a gate names."""
+    parts = []
+    if "successRate" in gate:
+        parts.append(f"success ≥ {gate['successRate']}%")
+    if "p99" in gate:
+        parts.append(f"p99 < {gate['p99']}")
+    return ", ".join(parts)
 
 
 def _routes(routes: Any, now: datetime | None, long: bool) -> str:

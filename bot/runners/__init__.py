@@ -21,6 +21,8 @@ In the order a reader follows a change:
     reconciling.py main applied where the target lacks it; drift told once
     digest.py      the daily summary per channel                        EventsReported
     expiring.py    a time box that ended → govbot's revert, merged      EventsReported
+    progressive.py the next step of a progressive canary, or its abort   EventsReported
+    pausing.py     /canary <svc> pause|resume                          Answer, EventsReported
 
 `Context` carries the ports they share; the composition root builds it. Runners return
 events and never talk to chat.

@@ -10,7 +10,7 @@ from bot.change import Change
 from bot.core.errors import UserError
 from bot.core.events import Answer, Event
 from bot.core.types import Scope
-from bot.runners import Context
+from bot.runners import Context, progressive
 from bot.runners.drift import drift_line
 from bot.runners.views import frozen_only, manifest_diff, progress, view, when
 from commands.help import help_text
@@ -96,8 +96,9 @@ def status(ctx: Context, scope: Scope, service: str) -> list[Event]:
         return [Answer(f"{service} has no policy document in {scope} yet; "
                        f"a command such as /canary {service} 10% creates it")]
     drifted = drift_line(ctx, scope, service, text)
-    return [Answer("\n".join(n for n in (status_text(plain(text), now=ctx.clock()), drifted,
-                                         pending) if n))]
+    stepping = progressive.state_line(ctx, scope, service)
+    return [Answer("\n".join(n for n in (status_text(plain(text), now=ctx.clock()), stepping,
+                                         drifted, pending) if n))]
 
 
 def policies(ctx: Context, scope: Scope) -> list[Event]:

@@ -4,7 +4,8 @@ Alertmanager webhook, Kubernetes events. Each source turns what it reads into
 (`Workflow.ingest`): stored, routed to the channel that owns the namespace, grouped,
 posted. Sources know nothing of chat or of the store.
 
-Prometheus also answers what a service's traffic was (`RequestHistory`), for /whatif.
+Prometheus also answers what a service's traffic was (`RequestHistory`), for /whatif,
+and how a canary version fares (`canary_health`), for a progressive canary's gate.
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ class EventSource(Protocol):
 Rate = tuple[datetime, float]  # requests per second at a moment
 
 
+@dataclass(frozen=True)
+class Health:
+    """How a canary version answered over a window: `requests` received, the percent of
+    them that were not 5xx, and their 99th percentile latency in milliseconds (None when
+    no latency histogram had data)."""
+
+    requests: float
+    success: float
+    p99_ms: float | None
+    window: str
+
+
 class RequestHistory(Protocol):
     """A service's past request rate."""
 
@@ -51,6 +64,13 @@ class RequestHistory(Protocol):
         `end`; TransientError when the answer cannot be had now."""
         ...
 
+    def canary_health(self, env: str, namespace: str, service: str, version: str,
+                      window: str, at: datetime) -> Health | None:
+        """How `version` of the service answered over the `window` (a duration) before
+        `at`; None without traffic (or without a Prometheus); TransientError when the
+        answer cannot be had now."""
+        ...
+
 
 class NoHistory:
     """No Prometheus anywhere: nothing is configured."""
@@ -61,3 +81,7 @@ class NoHistory:
     def request_rate(self, env: str, namespace: str, service: str, start: datetime,
                      end: datetime, step_seconds: float) -> Sequence[Rate]:
         return []
+
+    def canary_health(self, env: str, namespace: str, service: str, version: str,
+                      window: str, at: datetime) -> Health | None:
+        return None

@@ -2,7 +2,8 @@
 
 `govbot serve` runs `PrometheusSource.poll()` every GOVBOT_PROMETHEUS_INTERVAL_SECONDS
 and hands what it returns to `Workflow.ingest`; /whatif asks it for a service's past
-request rate (`request_rate`). Each environment is asked of its own Prometheus
+request rate (`request_rate`), and a progressive canary's gate how its canary version
+fares (`canary_health`). Each environment is asked of its own Prometheus
 (`environments.<env>.prometheus` in govbot.yaml) or of GOVBOT_PROMETHEUS_URL. A
 Prometheus that is down is logged once and asked again at the next interval.
 
@@ -15,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +26,7 @@ import requests
 
 from bot.core.errors import TransientError
 from bot.core.events import GovernanceEvent
-from bot.sources import Rate
+from bot.sources import Health, Rate
 from bot.sources.istio import REPORTERS, Row, events, queries, shadow_events, shadow_query
 
 log = logging.getLogger("govbot.sources.prometheus")
@@ -177,3 +179,43 @@ class PrometheusSource:
         series = PrometheusApi(target.url, self._session).query_range(
             expr, start, end, step_seconds)
         return series[0][1] if series else []
+
+    # -- a canary version's health (progressive canaries) ---------------------------------
+
+    def canary_health(self, env: str, namespace: str, service: str, version: str,
+                      window: str, at: datetime) -> Health | None:
+        """What the sidecars of `version` reported (reporter="destination") over `window`
+        before `at`: requests, the share that was not 5xx, and the p99 latency; None when
+        the version received no request in the window."""
+        target = self._target(env)
+        if target is None:
+            return None
+        api = PrometheusApi(target.url, self._session)
+        selector = canary_selector(namespace, service, version)
+        total = _scalar(api.query(f"sum(increase(istio_requests_total{{{selector}}}[{window}]))",
+                                  at))
+        if total is None or total <= 0:
+            return None
+        failed = _scalar(api.query(
+            f'sum(increase(istio_requests_total{{{selector}, response_code=~"5.."}}'
+            f"[{window}]))", at)) or 0.0
+        p99 = _scalar(api.query(
+            "histogram_quantile(0.99, sum by (le) (rate("
+            f"istio_request_duration_milliseconds_bucket{{{selector}}}[{window}])))", at))
+        return Health(requests=total, success=100.0 * (total - failed) / total,
+                      p99_ms=p99, window=window)
+
+
+def canary_selector(namespace: str, service: str, version: str) -> str:
+    """The label matchers of a canary version's own requests, as its sidecars report
+    them."""
+    return (f'reporter="destination", destination_workload_namespace="{namespace}", '
+            f'destination_service_name="{service}", destination_version="{version}"')
+
+
+def _scalar(rows: Sequence[Row]) -> float | None:
+    """The one value of an aggregated instant vector; None when empty or NaN."""
+    if not rows:
+        return None
+    value = rows[0][1]
+    return None if math.isnan(value) else value

@@ -6,7 +6,8 @@ Tables: `changes` (one row per change request), `approvals` (bound to a content 
 merged), `applied` (the last commit each apply target applied), `events_seen` (platform
 delivery ids, so retries do nothing), `chat_refs` (where a chat adapter posted a card),
 `deadlines` (when each document's first time box ends);
-`governance_events` and `event_groups` through `SqlStore.events` (bot.store.audit).
+`governance_events` and `event_groups` through `SqlStore.events` (bot.store.audit);
+`progressive_plans` through `SqlStore.plans` (bot.store.plans).
 
 The schema is Alembic's: opening a store brings the database to the newest revision
 (bot.store.schema, docs/database.md).
@@ -51,6 +52,7 @@ from bot.core.errors import Conflict, Locked, NotFound, TransientError
 from bot.core.types import Approval, ChangeState, Decision
 from bot.store import schema
 from bot.store.audit import AuditLog
+from bot.store.plans import Plans
 from bot.store.tables import (
     AppliedRow,
     ApprovalRow,
@@ -82,6 +84,7 @@ class SqlStore:
             raise
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self.events = AuditLog(self._transaction)
+        self.plans = Plans(self._transaction)
 
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, and between tests)."""

@@ -212,3 +212,23 @@ class DeadlineRow(Base):
 
     path: Mapped[str] = mapped_column(String(512), primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class ProgressivePlanRow(Base):
+    """A live progressive canary of main (bot.store.plans): the plan (JSON of
+    `release.progressive`), the weight main holds, when the next step is due, whether a
+    person paused it, and whether the channel was told its gate has no data."""
+
+    __tablename__ = "progressive_plans"
+
+    env: Mapped[str] = mapped_column(String(63), primary_key=True)
+    namespace: Mapped[str] = mapped_column(String(63), primary_key=True)
+    service: Mapped[str] = mapped_column(String(63), primary_key=True)
+    path: Mapped[str] = mapped_column(String(512))
+    weight: Mapped[int] = mapped_column(Integer)
+    plan: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    next_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    paused: Mapped[bool] = mapped_column(Boolean)
+    paused_by: Mapped[str] = mapped_column(String(255))
+    waiting: Mapped[bool] = mapped_column(Boolean)

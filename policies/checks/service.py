@@ -60,7 +60,8 @@ def versions(value: Any, field: str) -> list[str]:
 def release(value: Any, field: str) -> list[str]:
     if not isinstance(value, Mapping):
         return [f"{field}: must be a mapping, e.g. {{strategy: canary, canaryWeight: 0}}"]
-    problems = fields.unknown(value, ("strategy", "canaryWeight", "active"), f"{field}.")
+    problems = fields.unknown(value, ("strategy", "canaryWeight", "active", "progressive",
+                                      "expires"), f"{field}.")
     strategy = value.get("strategy", "canary")
     if strategy not in STRATEGIES:
         problems.append(f"{field}.strategy: {strategy!r} is not one of {', '.join(STRATEGIES)}")
@@ -73,6 +74,46 @@ def release(value: Any, field: str) -> list[str]:
     if strategy == "canary" and "active" in value:
         problems.append(
             f"{field}.active: only with strategy blueGreen; remove it for a canary release")
+    if "expires" in value:
+        problems += fields.timestamp(value["expires"], f"{field}.expires")
+    if "progressive" in value:
+        problems += progressive(value["progressive"], f"{field}.progressive")
+        if strategy != "canary":
+            problems.append(f"{field}.progressive: only with strategy canary")
+    return problems
+
+
+def progressive(value: Any, field: str) -> list[str]:
+    """A progressive canary's plan: `step` points every `every` up to `until`, while the
+    optional `gate` (successRate percent, p99 duration) holds.
+
+    Example:
+        >>> progressive({"step": 0, "every": "15m", "until": 50}, "spec.release.progressive")
+        ['spec.release.progressive.step: 0 is not a whole number 1-100']
+    """
+    if not isinstance(value, Mapping):
+        return [f"{field}: must be a mapping, e.g. {{step: 10, every: 15m, until: 50}}"]
+    problems = fields.unknown(value, ("step", "every", "until", "gate"), f"{field}.")
+    problems += fields.required(value, ("step", "every", "until"), field)
+    if "step" in value:
+        problems += fields.whole(value["step"], f"{field}.step", 1, 100)
+    if "every" in value:
+        problems += fields.duration(value["every"], f"{field}.every")
+    if "until" in value:
+        problems += fields.whole(value["until"], f"{field}.until", 1, 100)
+    gate = value.get("gate")
+    if gate is None:
+        return problems
+    if not isinstance(gate, Mapping) or not gate:
+        return [*problems, f"{field}.gate: must be a mapping of successRate and/or p99, "
+                           "e.g. {successRate: 99.5, p99: 500ms}"]
+    problems += fields.unknown(gate, ("successRate", "p99"), f"{field}.gate.")
+    if "successRate" in gate and not (fields.is_number(gate["successRate"])
+                                      and 0 <= gate["successRate"] <= 100):
+        problems.append(f"{field}.gate.successRate: {gate['successRate']!r} is not a "
+                        "percentage 0-100")
+    if "p99" in gate:
+        problems += fields.duration(gate["p99"], f"{field}.gate.p99")
     return problems
 
 

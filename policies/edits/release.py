@@ -6,6 +6,11 @@ A canary sends `canaryWeight` percent to versions.canary; blue-green sends every
 canary after a promote (promote makes the canary stable and leaves no canary version).
 A document has no `release` until one of these commands writes it.
 
+A progressive canary (`/canary <svc> 10% step 10 every 15m until 50% gate …`) writes its
+plan under `release.progressive`; govbot's own steps change only `canaryWeight`, and
+`abort` and `promote` remove the plan. `for <d>` writes the absolute end of the weight
+as `release.expires`, which the expiry job reads.
+
 Example:
     >>> from policies import document
     >>> spec = document.load(document.new_document("prod", "demo", "svc-user"))["spec"]
@@ -18,6 +23,11 @@ Example:
     'canary svc-user promote v2 (was v1)'
     >>> canary(spec, Canary("svc-user", "set", 10, "v3"), where)
     'canary svc-user 0% → 10% to v3'
+    >>> canary(spec, Canary("svc-user", "set", 20, step_by=10, every="15m", until=50,
+    ...                     gate_p99="500ms"), where)
+    'canary svc-user 10% → 20%, then +10 every 15m until 50%, gate p99 < 500ms'
+    >>> canary(spec, Canary("svc-user", "abort"), where)
+    'canary svc-user abort 20% → 0%; progressive plan ended'
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from policies.checks import fields
 from policies.edits import keep
 from policies.edits.section import Where, section
 from policies.intents import BlueGreen, Canary
+from policies.status_lines import plan_text
 
 
 def canary(spec: CommentedMap, intent: Canary, where: Where) -> str:
@@ -48,15 +59,72 @@ def canary(spec: CommentedMap, intent: Canary, where: Where) -> str:
                          example="/canary svc-user 10% to v3")
     match intent.step:
         case "set":
-            return _set(spec, versions, release, intent, path)
+            summary = _set(spec, versions, release, intent, path)
+            return summary + _timing(spec, intent)
         case "promote":
-            return _promote(spec, versions, release.get("canaryWeight", 0), name)
+            summary = _promote(spec, versions, release.get("canaryWeight", 0), name)
+            return summary + _end_plan(spec)
         case "abort":
             weight = release.get("canaryWeight", 0)
             if weight == 0:
                 raise UserError(f"nothing to abort: {name}'s canary already gets 0% of traffic")
             _set_weight(spec, 0)
-            return f"canary {name} abort {weight}% → 0%"
+            return f"canary {name} abort {weight}% → 0%" + _end_plan(spec)
+
+
+def _timing(spec: CommentedMap, intent: Canary) -> str:
+    """What a weight does over time: a progressive plan (`step … every … until …`), a time
+    box (`for <d>`, written as the absolute `expires`), or neither. A plain weight keeps a
+    plan (it goes on from the new weight) unless it is 0, and ends a time box."""
+    release = section(spec, "release")
+    assert release is not None  # _set always leaves one
+    if intent.step_by is not None and intent.every is not None and intent.until is not None:
+        keep.set_key(release, "progressive", plan_map(intent))
+        _drop(release, "expires")
+        return ", then " + plan_text(release["progressive"])
+    if intent.duration is not None:
+        if "progressive" in release:
+            raise UserError(
+                f"{intent.service} has a progressive canary ({plan_text(release['progressive'])}); "
+                f"`for {intent.duration}` does not go with it: end it first with "
+                f"/canary {intent.service} abort or promote, or pause it with "
+                f"/canary {intent.service} pause")
+        if intent.expires is None:
+            raise ValueError("a time-boxed canary needs `expires`: resolve the intent first")
+        keep.set_key(release, "expires", intent.expires)
+        return f" for {intent.duration} (until {intent.expires})"
+    _drop(release, "expires")
+    return _end_plan(spec) if intent.weight == 0 else ""
+
+
+def plan_map(intent: Canary) -> CommentedMap:
+    """The `progressive` block of a plan, in the order the command names its parts."""
+    plan = CommentedMap(step=intent.step_by, every=intent.every, until=intent.until)
+    gate = CommentedMap()
+    if intent.gate_success is not None:
+        gate["successRate"] = intent.gate_success
+    if intent.gate_p99 is not None:
+        gate["p99"] = intent.gate_p99
+    if gate:
+        plan["gate"] = gate
+    return plan
+
+
+def _end_plan(spec: CommentedMap) -> str:
+    """Remove a progressive plan and a time box: the release stands as it is."""
+    release = section(spec, "release")
+    if release is None:
+        return ""
+    _drop(release, "expires")
+    if "progressive" not in release:
+        return ""
+    keep.delete_key(release, "progressive")
+    return "; progressive plan ended"
+
+
+def _drop(release: CommentedMap, key: str) -> None:
+    if key in release:
+        keep.delete_key(release, key)
 
 
 def _set(spec: CommentedMap, versions: CommentedMap, release: CommentedMap, intent: Canary,

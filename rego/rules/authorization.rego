@@ -18,7 +18,8 @@ deny contains msg if {
 }
 
 # govbot itself, making a change a rule lets through as its own (data.govbot.automatic:
-# the revert of a time box that ended). access.yaml may not name a person govbot
+# the revert of a time box that ended, the next step or the abort of an approved
+# progressive canary). access.yaml may not name a person govbot
 # (access.reserved_person), so no one else can be it.
 automaton if {
 	requester == "govbot"
@@ -29,6 +30,7 @@ automaton if {
 deny contains msg if {
 	access.known(requester)
 	not may_request
+	not automaton
 	msg := sprintf("[authorization.no_grant] %s has no grant to request changes in %s/%s",
 		[requester, change.env, change.namespace])
 }

@@ -64,3 +64,15 @@ test_govbot_is_known_only_for_a_change_a_rule_names_as_its_own if {
 	other := fixtures.requested_by(fixtures.canary("dev", 0, 10), "govbot")
 	fixtures.deny_ids("authorization", other) == {"[authorization.unknown_person]"}
 }
+
+govbot_step(after_weight) := fixtures.requested_by(fixtures.change("canary", "prod",
+	fixtures.service({"release": {"strategy": "canary", "canaryWeight": 10, "progressive": {"step": 10, "every": "15m", "until": 50}}}),
+	fixtures.service({"release": {"strategy": "canary", "canaryWeight": after_weight, "progressive": {"step": 10, "every": "15m", "until": 50}}})), "govbot")
+
+test_govbot_is_authorized_for_an_automatic_change if {
+	count(fixtures.deny_ids("authorization", govbot_step(20))) == 0
+}
+
+test_govbot_is_unknown_for_any_other_change if {
+	"[authorization.unknown_person]" in fixtures.deny_ids("authorization", govbot_step(40))
+}

@@ -44,6 +44,65 @@ deny contains msg if {
 		[change.target, risk.moved, mover, change.env, max_step])
 }
 
+# A progressive canary (spec.release.progressive: step, every, until, gate) steps by
+# changes of govbot's own. Its step, like any change, stays within canaryMaxStep: a plan
+# whose step is larger is refused when it is asked for, not at its first step.
+plan(doc) := object.get(doc, ["spec", "release", "progressive"], null) if is_object(doc)
+
+else := null
+
+before_plan := plan(change.before)
+
+after_plan := plan(change.after)
+
+deny contains msg if {
+	is_object(after_plan)
+	after_plan != before_plan
+	step := object.get(after_plan, "step", 0)
+	is_number(step)
+	step > max_step
+	msg := sprintf("[release.max_step] %s: the progressive canary steps %v points every %v; the limit in %s is %v per change, so plan steps of %v or fewer",
+		[change.target, step, object.get(after_plan, "every", "?"), change.env, max_step, max_step])
+}
+
+# govbot's next step of a plan someone asked for and had approved merges without another
+# approval: only canaryWeight changes, by the plan's step (capped at until), the plan and
+# every other field stay. Whether the plan is paused, and whether its gate holds, is for
+# govbot to know (Rego sees documents, not metrics); this rule only bounds what it may do.
+automatic contains msg if {
+	govbot_canary
+	is_number(before_plan.step)
+	is_number(before_plan.until)
+	weight(change.before) < before_plan.until
+	after == min({weight(change.before) + before_plan.step, before_plan.until})
+	after_plan == before_plan
+	only_weight_changed
+	msg := sprintf("[release.progressive_step] %s: govbot's step of its progressive canary, %v%% → %v%% (+%v every %v until %v%%)",
+		[change.target, weight(change.before), after, before_plan.step, object.get(before_plan, "every", "?"), before_plan.until])
+}
+
+# A failing gate's abort: the weight to 0 and the plan removed, nothing else.
+automatic contains msg if {
+	govbot_canary
+	after == 0
+	weight(change.before) > 0
+	after_plan == null
+	json.remove(change.after, ["spec/release/canaryWeight"]) == json.remove(change.before, ["spec/release/canaryWeight", "spec/release/progressive"])
+	msg := sprintf("[release.progressive_abort] %s: govbot's abort of its progressive canary, %v%% → 0%%",
+		[change.target, weight(change.before)])
+}
+
+govbot_canary if {
+	change.requester == "govbot"
+	change.action == "canary"
+	is_object(change.after)
+	is_object(before_plan)
+}
+
+only_weight_changed if {
+	json.remove(change.after, ["spec/release/canaryWeight"]) == json.remove(change.before, ["spec/release/canaryWeight"])
+}
+
 # The version that gains the most.
 mover := sort(movers)[0]
 

@@ -165,3 +165,96 @@ test_a_small_blue_green_move_is_a_step if {
 	doc := fixtures.change("bluegreen", "prod", canary_of(80, v12), blue_green("v2"))
 	count(fixtures.deny_ids("release", doc)) == 0
 }
+
+# -- progressive canaries ----------------------------------------------------------------
+
+planned(weight, plan) := fixtures.service({"release": {"strategy": "canary", "canaryWeight": weight, "progressive": plan}})
+
+plan_10_to_50 := {"step": 10, "every": "15m", "until": 50, "gate": {"successRate": 99.5}}
+
+by_govbot(before, after) := fixtures.requested_by(fixtures.change("canary", "prod", before, after), "govbot")
+
+automatic_ids(doc) := {fixtures.rule_id(msg) |
+	some msg in data.govbot.rules.release.automatic with input as doc
+		with data.govbot.config as fixtures.config
+		with data.govbot.access as fixtures.access
+}
+
+test_govbot_step_by_the_plan_is_automatic if {
+	doc := by_govbot(planned(10, plan_10_to_50), planned(20, plan_10_to_50))
+	"[release.progressive_step]" in automatic_ids(doc)
+	fixtures.decision(doc).approvals_required == 0
+}
+
+test_last_step_is_capped_at_until if {
+	plan := {"step": 20, "every": "15m", "until": 50}
+	"[release.progressive_step]" in automatic_ids(by_govbot(planned(40, plan), planned(50, plan)))
+	count(automatic_ids(by_govbot(planned(40, plan), planned(60, plan)))) == 0
+}
+
+test_step_bigger_than_the_plan_is_not_automatic if {
+	doc := by_govbot(planned(10, plan_10_to_50), planned(30, plan_10_to_50))
+	count(automatic_ids(doc)) == 0
+	fixtures.decision(doc).approvals_required > 0
+}
+
+test_step_beyond_until_is_not_automatic if {
+	plan := {"step": 10, "every": "15m", "until": 50}
+	count(automatic_ids(by_govbot(planned(50, plan), planned(60, plan)))) == 0
+}
+
+test_changed_plan_is_not_automatic if {
+	wider := object.union(plan_10_to_50, {"until": 100})
+	count(automatic_ids(by_govbot(planned(10, plan_10_to_50), planned(20, wider)))) == 0
+}
+
+test_other_field_changed_is_not_automatic if {
+	after := object.union(planned(20, plan_10_to_50), {"spec": {"timeout": "1s"}})
+	count(automatic_ids(by_govbot(planned(10, plan_10_to_50), after))) == 0
+}
+
+test_person_taking_the_step_needs_approval if {
+	doc := fixtures.change("canary", "prod", planned(10, plan_10_to_50), planned(20, plan_10_to_50))
+	count(automatic_ids(doc)) == 0
+	fixtures.decision(doc).approvals_required > 0
+}
+
+test_govbot_in_another_action_is_not_automatic if {
+	doc := fixtures.requested_by(fixtures.change("rollback", "prod", planned(10, plan_10_to_50), planned(20, plan_10_to_50)), "govbot")
+	count(automatic_ids(doc)) == 0
+}
+
+test_without_a_plan_govbot_steps_need_approval if {
+	count(automatic_ids(by_govbot(fixtures.policy(10), fixtures.policy(20)))) == 0
+}
+
+unplanned(weight) := fixtures.service({"release": {"strategy": "canary", "canaryWeight": weight}})
+
+test_govbot_abort_removing_the_plan_is_automatic if {
+	doc := by_govbot(planned(30, plan_10_to_50), unplanned(0))
+	"[release.progressive_abort]" in automatic_ids(doc)
+	fixtures.decision(doc).approvals_required == 0
+}
+
+test_abort_keeping_the_plan_is_not_automatic if {
+	count(automatic_ids(by_govbot(planned(30, plan_10_to_50), planned(0, plan_10_to_50)))) == 0
+}
+
+test_abort_changing_more_is_not_automatic if {
+	after := object.union(unplanned(0), {"spec": {"versions": {"stable": "v2"}}})
+	count(automatic_ids(by_govbot(planned(30, plan_10_to_50), after))) == 0
+}
+
+test_person_abort_needs_approval_as_before if {
+	doc := fixtures.change("canary", "prod", planned(30, plan_10_to_50), unplanned(0))
+	count(automatic_ids(doc)) == 0
+}
+
+test_plan_stepping_beyond_the_limit_is_denied if {
+	plan := {"step": 30, "every": "15m", "until": 90}
+	"[release.max_step]" in fixtures.deny_ids("release", fixtures.change("canary", "prod", unplanned(0), planned(10, plan)))
+}
+
+test_plan_within_the_limit_is_allowed if {
+	count(fixtures.deny_ids("release", fixtures.change("canary", "prod", unplanned(0), planned(10, plan_10_to_50)))) == 0
+}

@@ -13,6 +13,7 @@ from policies.intents import (
     Approve,
     BlueGreen,
     Canary,
+    CanaryControl,
     CircuitBreak,
     Drift,
     Fault,
@@ -36,7 +37,7 @@ from policies.intents import (
 )
 
 INTENT_OF = {
-    "canary": Canary,
+    "canary": (Canary, CanaryControl),
     "bluegreen": BlueGreen,
     "route": Route,
     "ratelimit": RateLimit,

@@ -9,6 +9,7 @@ import pytest
 
 import commands
 from commands.help import help_text
+from policies import kinds
 from policies.intents import Help
 
 
@@ -37,7 +38,7 @@ def test_help_page_shows_every_form(name: str, parts: tuple[str, ...]) -> None:
          "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | abort off | "
          "delay off | on | off"),
         ("/help scale", "/scale <svc> min <n> max <n> cpu <p>% | on | off"),
-        ("帮助 灰度", "/canary <svc> <0-100>% [to <version>] | promote | abort"),
+        ("帮助 灰度", kinds.CANARY.usage),
     ],
 )
 def test_help_command_opens_the_page_with_its_usage(text: str, usage: str) -> None:
@@ -50,4 +51,4 @@ def test_general_help_lists_every_form() -> None:
     text = help_text()
     assert "[for <d>] | delay <d> <p>% [for <d>] | abort off | delay off | on | off — " in text
     assert "cpu <p>% | on | off — " in text
-    assert "<0-100>% [to <version>] | promote | abort — " in text
+    assert "| promote | abort | pause | resume — " in text
