@@ -30,12 +30,16 @@ from policies.intents import (
     Show,
     Status,
     Sync,
+    TemplateApplyMany,
+    TemplateList,
+    TemplateSave,
+    TemplateShow,
     Timeout,
     WhatIf,
     Whitelist,
 )
 
-INTENT_OF = {
+INTENT_OF: dict[str, type | tuple[type, ...]] = {
     "canary": Canary,
     "bluegreen": BlueGreen,
     "route": Route,
@@ -59,6 +63,7 @@ INTENT_OF = {
     "drift": Drift,
     "whatif": WhatIf,
     "help": Help,
+    "template": (TemplateSave, TemplateApplyMany, TemplateList, TemplateShow),
 }
 
 EXAMPLES = [
@@ -145,6 +150,7 @@ def test_only_policy_changing_commands_are_mutating() -> None:
         "timeout",
         "scale",
         "sync",
+        "template",
     }
 
 
