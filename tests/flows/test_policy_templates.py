@@ -186,3 +186,15 @@ def test_a_broken_template_is_named_and_never_applied(govbot: Govbot, tmp_path: 
     (folder / "templates" / "broken.yaml").write_text(broken)
     problems = check_repository(folder).problems
     assert [p for p in problems if p.startswith("templates/broken.yaml: spec.release")]
+
+
+def test_rolling_back_a_save_removes_the_template(govbot: Govbot) -> None:
+    _merge(govbot, "/timeout svc-user 2s")
+    saved = govbot.one("/template save quick from svc-user")
+    assert isinstance(govbot.one(f"/approve {saved.change_id}", user="bob"), ChangeMerged)
+    rollback = govbot.one(f"/rollback {saved.change_id}")
+    assert isinstance(rollback, ChangeOpened), rollback.text
+    assert "-kind: PolicyTemplate" in rollback.change.diff
+    assert isinstance(govbot.one(f"/approve {rollback.change_id}", user="bob"), ChangeMerged)
+    assert "templates/quick.yaml" not in govbot.git("ls-tree", "-r", "--name-only", "main")
+    assert "no policy template named quick" in govbot.one("/template show quick").text
