@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from bot.core.errors import InvalidDocument, NotFound, UserError
+from bot.core.errors import InvalidDocument, NotFound, TransientError, UserError
 from bot.core.events import Answer, ChangeOpened, Event
 from bot.core.types import Person, Scope
 from bot.runners import Context, changesets, merging, opening
@@ -48,6 +48,10 @@ def apply(ctx: Context, person: Person, scope: Scope, intent: intents.TemplateAp
                                   origin)
         except UserError as error:
             refused.append(f"• {service}: {error}")
+            continue
+        except TransientError as error:  # the others go on; this one may be asked again
+            refused.append(f"• {service}: {error}; ask again with /template apply "
+                           f"{intent.name} to {service} in a moment")
             continue
         for event in results:
             if isinstance(event, ChangeOpened):

@@ -198,3 +198,12 @@ def test_rolling_back_a_save_removes_the_template(govbot: Govbot) -> None:
     assert isinstance(govbot.one(f"/approve {rollback.change_id}", user="bob"), ChangeMerged)
     assert "templates/quick.yaml" not in govbot.git("ls-tree", "-r", "--name-only", "main")
     assert "no policy template named quick" in govbot.one("/template show quick").text
+
+
+def test_a_service_with_an_open_change_is_refused_with_its_holder(govbot: Govbot) -> None:
+    held = govbot.one("/canary svc-pay 10%")
+    assert isinstance(held, ChangeOpened)
+    events = govbot.say("/template apply resilient-http to svc-pay,svc-order")
+    assert set(_opened(events)) == {"svc-order"}
+    refused = _answer(events).text.split("refused:", 1)[1]
+    assert "svc-pay" in refused and f"#{held.change_id}" in refused
