@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from bot.core.errors import InvalidDocument, NotFound, TransientError, UserError
+from bot.core.errors import InvalidDocument, Locked, NotFound, TransientError, UserError
 from bot.core.events import Answer, ChangeOpened, Event
 from bot.core.types import Person, Scope
 from bot.runners import Context, changesets, merging, opening
@@ -27,8 +27,12 @@ DIFF_LINES = 60  # of each opened change in the answer; /show <change> has it wh
 
 def save(ctx: Context, person: Person, scope: Scope, intent: intents.TemplateSave,
          origin: opening.Origin = ("", "")) -> list[Event]:
-    """/template save <name> from <svc>: the change that writes the template."""
-    merging.refuse_locked(ctx, scope, changesets.template_lock(intent.name))
+    """/template save <name> from <svc>: the change that writes the template. A template
+    belongs to no environment: an open save of the same name anywhere holds it."""
+    lock = changesets.template_lock(intent.name)
+    merging.refuse_locked(ctx, scope, lock)
+    for held in ctx.store.changes("open", service=lock):
+        raise Locked(held.id, held.requester, lock)
     main = ctx.main()
     change_set = changesets.for_template_save(ctx.repo, intent, scope, main, person.id)
     return opening.open_change(ctx, person, change_set, main, origin)

@@ -207,3 +207,11 @@ def test_a_service_with_an_open_change_is_refused_with_its_holder(govbot: Govbot
     assert set(_opened(events)) == {"svc-order"}
     refused = _answer(events).text.split("refused:", 1)[1]
     assert "svc-pay" in refused and f"#{held.change_id}" in refused
+
+
+def test_an_open_save_holds_the_name_in_every_environment(govbot: Govbot) -> None:
+    _merge(govbot, "/timeout svc-user 2s")
+    saved = govbot.one("/template save quick from svc-user")
+    assert isinstance(saved, ChangeOpened)
+    again = govbot.one("/template save quick from svc-user --env prod")
+    assert not again.ok and f"#{saved.change_id}" in again.text
