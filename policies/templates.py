@@ -43,7 +43,7 @@ RELEASE = ("release", "routes", "versions", "port", "selector", "serviceAccount"
 # The store names a template's change `templates/<name>`, in at most 63 characters.
 MAX_NAME = 63 - len(FOLDER)
 # Fields that fix a moment (a time box's end): meaningless on another service, later.
-_MOMENTS = {"fault": ("expires", "requestedAt"), "rateLimit": ("expires",)}
+_MOMENTS = {"fault": ("expires",), "rateLimit": ("expires",)}
 _TOP = ("apiVersion", "kind", "metadata", "spec")
 
 

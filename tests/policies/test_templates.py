@@ -3,7 +3,9 @@ checks, and the edit that sets it on another service's document."""
 
 from __future__ import annotations
 
+import doctest
 import json
+from types import ModuleType
 
 import pytest
 import yaml
@@ -11,6 +13,7 @@ import yaml
 from bot.core.errors import InvalidDocument, UserError
 from bot.resources import template_dir
 from policies import document, edit, templates
+from policies.edits import template as template_edit
 from policies.intents import TemplateApply
 
 SPEC = {
@@ -24,7 +27,7 @@ SPEC = {
     "circuitBreaker": {"enabled": True, "consecutive5xxErrors": 5, "interval": "30s",
                        "baseEjectionTime": "30s"},
     "fault": {"enabled": True, "abort": {"httpStatus": 503, "percent": 10},
-              "expires": "2026-11-27T12:00:00Z", "requestedAt": "2026-11-27T11:00:00Z"},
+              "expires": "2026-11-27T12:00:00Z"},
     "timeout": "2s",
     "retries": {"attempts": 3, "perTryTimeout": "500ms", "retryOn": "5xx"},
 }
@@ -194,3 +197,9 @@ def test_the_starting_templates_are_valid() -> None:
     assert "5xx" in http.sections["retries"]["retryOn"]
     assert http.sections["circuitBreaker"]["consecutive5xxErrors"] == 5
     assert http.sections["circuitBreaker"]["interval"] == "30s"
+
+
+@pytest.mark.parametrize("module", [templates, template_edit])
+def test_docstring_examples_hold(module: ModuleType) -> None:
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
