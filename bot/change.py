@@ -5,8 +5,9 @@ after, the summary and the intent itself, so the change can be computed again on
 main (a replay). A `Change` is the change request the store keeps once it is opened: the
 same content plus its id, branch, commits, the guard's last verdict and its state.
 
-The intent is typed: a policy intent of `policies.intents`, or a `Rollback` naming the
-merged change it reverts. `intent_to_json` / `intent_from_json` are its stored form.
+The intent is typed: a policy intent of `policies.intents`, a `Rollback` naming the
+merged change it reverts, or a `TemplateSave` (a policy template's file, not a service's
+document). `intent_to_json` / `intent_from_json` are its stored form.
 
 Example:
     change_set = ChangeSet("dev", "demo", "svc-user", "services/dev/demo/svc-user.yaml",
@@ -27,18 +28,23 @@ from bot.core.types import ChangeState, Decision, Scope
 from policies import intents
 
 ROLLBACK = "rollback"
-StoredIntent = intents.PolicyIntent | intents.Rollback
+TEMPLATE_SAVE = "template-save"
+StoredIntent = intents.PolicyIntent | intents.Rollback | intents.TemplateSave
 
 
 def intent_to_json(intent: StoredIntent) -> dict[str, Any]:
     if isinstance(intent, intents.Rollback):
         return {"action": ROLLBACK, "change_id": intent.change_id}
+    if isinstance(intent, intents.TemplateSave):
+        return {"action": TEMPLATE_SAVE, "name": intent.name, "service": intent.service}
     return intents.to_json(intent)
 
 
 def intent_from_json(data: dict[str, Any]) -> StoredIntent:
     if data.get("action") == ROLLBACK:
         return intents.Rollback(change_id=int(data["change_id"]))
+    if data.get("action") == TEMPLATE_SAVE:
+        return intents.TemplateSave(str(data["name"]), str(data["service"]))
     return intents.from_json(data)
 
 

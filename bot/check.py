@@ -2,7 +2,8 @@
 
 Validates govbot.yaml and access.yaml, every `services/<env>/<namespace>/<svc>.yaml`
 (schema, path agreement, renderability), the app store's `catalog/` and `apps/`
-(`policies.apps.check`) and runs the Rego tests and sample inputs of
+(`policies.apps.check`), the policy templates of `templates/` (`policies.templates`) and
+runs the Rego tests and sample inputs of
 `rego/`. Returns one line per problem, naming the file and the reason.
 """
 
@@ -22,7 +23,7 @@ from bot.core import yamlcheck
 from bot.core.errors import GovbotError, InvalidDocument
 from bot.guard.regotest import RegoTestResult, run_rego_tests, run_samples
 from bot.rollout import render_context
-from policies import webhook
+from policies import templates, webhook
 from policies.apps import check as store_check
 from policies.document import parse_service_path, plain, validate
 from policies.render import RenderContext, render
@@ -123,6 +124,8 @@ def check_repository(root: Path) -> Report:
     _check_documents(root, report, context, None if report.unreadable else config)
     report.problems += store_check.problems({p.relative_to(root).as_posix(): p.read_text(
         encoding="utf-8") for part in ("catalog", "apps") for p in (root / part).rglob("*.yaml")})
+    report.problems += templates.check({p.relative_to(root).as_posix(): p.read_text(
+        encoding="utf-8") for p in (root / "templates").rglob("*.yaml")})
     modules = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
                for p in sorted((root / "rego").rglob("*.rego"))}
     if not modules:

@@ -299,6 +299,8 @@ def config_problems(config: Any, access: Any) -> list[str]:
     problems += _environments(config, access)
     problems += _approvals("governance.approvals", _map(config.get("governance")).get(
         "approvals"), access, None)
+    problems += _approvals("templates.approvals", _map(config.get("templates")).get(
+        "approvals"), access, None)
     if config.get("merge", "govbot") not in MERGE_MODES:
         problems.append(f"govbot.yaml merge: {config.get('merge')!r} is not one of "
                         f"{', '.join(MERGE_MODES)} (govbot merges approved pull requests; "

@@ -5,7 +5,7 @@
            policy intent, /rollback → opening      /approve → approving
            /reject → rejecting                     /status, /policies, /changes, /help → queries
            /drift → drift                          /events → audit
-           /freeze → freezes
+           /freeze → freezes                       /template → templates
     Governance events (Prometheus, Alertmanager, Kubernetes) → `ingest` → the funnel
       (bot/runners/funnel.py): stored, grouped, routed; `EventsReported` out
 
@@ -50,6 +50,7 @@ from bot.runners import (
     recovery,
     rejecting,
     reminding,
+    templates,
     whatif,
 )
 from bot.runners.reviews import same_login
@@ -132,6 +133,10 @@ class Workflow:
             case intents.ListFreezes():
                 bound = config.binding(command.platform, command.channel)
                 return freezes.run(ctx, parsed.env or (bound.env if bound else None))
+            case intents.TemplateList():
+                return templates.listing(ctx)
+            case intents.TemplateShow(name=name):
+                return templates.show(ctx, name)
         scope = config.scope(command.platform, command.channel, parsed.env, parsed.namespace)
         origin = (command.platform, command.channel)
         match parsed.intent:
@@ -147,6 +152,10 @@ class Workflow:
                 return opening.rollback(ctx, person, scope, rollback, origin)
             case intents.CanaryControl() as control:
                 return pausing.control(ctx, person, scope, control, origin)
+            case intents.TemplateSave() as saving:
+                return templates.save(ctx, person, scope, saving, origin)
+            case intents.TemplateApplyMany() as applying:
+                return templates.apply(ctx, person, scope, applying, origin)
             case intent if isinstance(intent, intents.PolicyIntent):
                 return opening.run(ctx, person, scope, intent, origin)
         raise UserError(f"/{parsed.spec.name} is not handled here yet")

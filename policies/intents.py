@@ -212,9 +212,23 @@ class Expire:
     action = "expire"
 
 
+@dataclass(frozen=True)
+class TemplateApply:
+    """Set the governance sections of the saved template `template` on a service.
+
+    `sections` is the template's `spec` as JSON text, read from main once, when the
+    command is given, so a replay on a newer main writes the same sections even if the
+    template changed meanwhile (`policies.templates`)."""
+
+    service: str
+    template: str
+    sections: str = "{}"
+    action = "template"
+
+
 # The one list of policy intents; `policies.kinds.KINDS` says what each one does.
 PolicyIntent = (Canary | RateLimit | BlueGreen | Route | CircuitBreak | Whitelist | Fault
-                | Timeout | Scale | Onboard | Sync | Expire)
+                | Timeout | Scale | Onboard | Sync | Expire | TemplateApply)
 POLICY_INTENTS: tuple[type, ...] = get_args(PolicyIntent)
 
 
@@ -322,6 +336,40 @@ class ListFreezes:
 
 
 @dataclass(frozen=True)
+class TemplateSave:
+    """Save the governance sections of `service` as the policy template `name`
+    (`templates/<name>.yaml`), through a change of its own."""
+
+    name: str
+    service: str
+    action = "template-save"
+
+
+@dataclass(frozen=True)
+class TemplateApplyMany:
+    """/template apply: the template `name` on each of `services`, one change each."""
+
+    name: str
+    services: tuple[str, ...]
+    action = "template"
+
+
+@dataclass(frozen=True)
+class TemplateList:
+    """Every saved policy template, with what it sets."""
+
+    action = "template"
+
+
+@dataclass(frozen=True)
+class TemplateShow:
+    """One saved policy template in full."""
+
+    name: str
+    action = "template"
+
+
+@dataclass(frozen=True)
 class ListPolicies:
     """Every service of the channel's namespace with its policies and their state."""
 
@@ -335,7 +383,8 @@ class Help:
 
 
 Intent = (PolicyIntent | Approve | Reject | ListChanges | Show | Status | Help | Rollback
-          | ListPolicies | Drift | WhatIf | ListEvents | CanaryControl | ListFreezes)
+          | ListPolicies | Drift | WhatIf | ListEvents | CanaryControl | ListFreezes
+          | TemplateSave | TemplateApplyMany | TemplateList | TemplateShow)
 
 
 def to_json(intent: PolicyIntent) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from policies import status_lines
 from policies.checks import fields, resilience, service, traffic
-from policies.edits import access, expiry, faults, onboard, release, routing, sync
+from policies.edits import access, expiry, faults, onboard, release, routing, sync, template
 from policies.edits import resilience as resilience_edits
 from policies.edits.owners import ARGO_ROLLOUTS, FLAGGER
 from policies.edits.section import Where
@@ -39,6 +39,7 @@ from policies.intents import (
     Route,
     Scale,
     Sync,
+    TemplateApply,
     Timeout,
     Whitelist,
 )
@@ -134,11 +135,16 @@ SYNC = PolicyKind(Sync, "/sync <svc>", sync.sync, {}, (), None, whole_document=T
 # govbot's revert of time-boxed parts that ended; it owns no section of its own
 EXPIRE = PolicyKind(Expire, "(opened by govbot when a `for <d>` ends)", expiry.expire, {},
                     (), None, automatic=True)
+# /template apply: a saved template's sections on one service; it owns no section of its
+# own, and touches what a Flagger canary owns (circuit breaker, fault, timeout)
+TEMPLATE = PolicyKind(TemplateApply, "/template save <name> from <svc> | apply <name> to "
+                      "<svc>[,<svc>…] | list | show <name>",
+                      template.apply, {}, (), None, _FLAGGER)
 
 # In the order a document shows their sections; the objects render in this order too.
 KINDS: tuple[PolicyKind[Any], ...] = (
     CANARY, BLUEGREEN, ROUTE, RATELIMIT, CIRCUITBREAK, WHITELIST, FAULT, TIMEOUT, SCALE,
-    ONBOARD, SYNC, EXPIRE)
+    ONBOARD, SYNC, EXPIRE, TEMPLATE)
 
 # The service's own fields, which no policy kind owns, in the order a document shows them.
 SERVICE_FIELDS: dict[str, Check] = {

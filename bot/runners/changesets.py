@@ -9,20 +9,22 @@ the original request applied to the newer document:
 - a command on a service onboarded from the cluster applies to the /onboard document of
   what runs; its replay, while main still has no document, is the document it made;
 - a rollback restores the document as it was before the merged change it reverts, and is
-  refused when the document changed since that merge (roll back the later change first).
+  refused when the document changed since that merge (roll back the later change first);
+- a /template save writes `templates/<name>.yaml` from the service's document on main
+  (`for_template_save`), refused once a template of that name exists.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.change import ROLLBACK, Change, ChangeSet
-from bot.core.errors import NotFound, UserError
+from bot.change import ROLLBACK, TEMPLATE_SAVE, Change, ChangeSet
+from bot.core.errors import InvalidDocument, NotFound, UserError
 from bot.core.types import Scope
 from bot.repo.git import PolicyRepo
 from bot.store.sql import SqlStore
-from policies import intents
-from policies.document import service_path
+from policies import intents, templates
+from policies.document import plain, service_path
 from policies.edit import apply as apply_intent
 
 
@@ -43,6 +45,46 @@ def for_intent(repo: PolicyRepo, intent: intents.PolicyIntent, scope: Scope, mai
     edit = apply_intent(resolved, start, scope.env, scope.namespace, live_owner)
     return ChangeSet(scope.env, scope.namespace, intent.service, path, intent.action,
                      edit.summary + made, before, edit.after_text, resolved)
+
+
+def template_lock(name: str) -> str:
+    """What a template's change locks in place of a service: `templates/<name>`, which
+    no service can be called."""
+    return f"{templates.FOLDER}{name}"
+
+
+def for_template_save(repo: PolicyRepo, intent: intents.TemplateSave, scope: Scope,
+                      main: str, saved_by: str) -> ChangeSet:
+    """The new file `templates/<name>.yaml` holding the governance sections of the
+    service's document on `main`; UserError when a template of that name exists, the
+    service has no document, or it holds nothing a template keeps."""
+    name, service = intent.name, intent.service
+    file = templates.path(name)
+    if repo.object_id(main, file):
+        taken = {n for p in repo.list_files(main, templates.FOLDER)
+                 if (n := templates.name_of(p)) is not None}
+        free = next(f"{name[:templates.MAX_NAME - 3]}-{i}" for i in range(2, 100)
+                    if f"{name[:templates.MAX_NAME - 3]}-{i}" not in taken)
+        raise UserError(f"a template named {name} exists already (/template show {name}); "
+                        f"save under another name, like /template save {free} from {service}")
+    source_path = service_path(scope.env, scope.namespace, service)
+    source = repo.read(main, source_path)
+    if source is None:
+        raise NotFound(f"{service} is not governed in {scope}, so it has no policies to "
+                       "save; /policies lists the services of the namespace")
+    try:
+        spec = plain(source, source_path).get("spec")
+    except InvalidDocument as error:
+        raise UserError(f"{source_path} cannot be read: {'; '.join(error.problems)}") from None
+    sections = templates.extract(spec if isinstance(spec, dict) else {})
+    if not sections:
+        raise UserError(f"{service} in {scope} has none of the sections a template keeps "
+                        f"({', '.join(templates.SECTIONS)}); set some first, e.g. "
+                        f"/timeout {service} 2s retries 3 per 500ms on 5xx")
+    after = templates.text(name, sections, f"{service} in {scope}", saved_by)
+    held = ", ".join(k for k in templates.SECTIONS if k in sections)
+    return ChangeSet(scope.env, scope.namespace, template_lock(name), file, TEMPLATE_SAVE,
+                     f"template {name} saved from {service} ({held})", None, after, intent)
 
 
 def commit_message(change_set: ChangeSet, change_id: int, requester: str) -> str:
@@ -91,6 +133,8 @@ def replay(repo: PolicyRepo, store: SqlStore, change: Change, main: str,
     intent = change.intent
     if isinstance(intent, intents.Rollback):
         return for_rollback(repo, store.get(int(intent.change_id or 0)), main)
+    if isinstance(intent, intents.TemplateSave):
+        return for_template_save(repo, intent, change.scope, main, change.requester)
     if (not isinstance(intent, intents.Onboard) and repo.read(main, change.path) is None
             and repo.read(change.base_sha, change.path) is None):
         # it made its document from what the cluster ran: the same document again

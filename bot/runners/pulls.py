@@ -118,7 +118,9 @@ def _problems(ctx: Context, main: str, head: str, paths: Sequence[str]) -> list[
 
 
 def _is_guardrail(path: str) -> bool:
-    return path in ("govbot.yaml", "access.yaml") or path.startswith("rego/")
+    """A file `govbot check` validates beside the documents: the guardrails, and the
+    policy templates that /template apply reads."""
+    return path in ("govbot.yaml", "access.yaml") or path.startswith(("rego/", "templates/"))
 
 
 def refresh(ctx: Context, pull: Pull) -> list[Event]:

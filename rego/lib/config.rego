@@ -88,14 +88,25 @@ ingress_caller := value if {
 } else := default_ingress_caller
 
 # Changes to the guardrails themselves: govbot.yaml, access.yaml and rego/ — and any
-# other file outside services/ (a CI workflow can switch a check off as well).
+# other file outside services/ (a CI workflow can switch a check off as well); templates/
+# (template_path) is judged as one of them, with its own approvals.
 governance_path(path) if path in {"govbot.yaml", "access.yaml"}
 
 governance_path(path) if startswith(path, "rego/")
 
 governance_path(path) if not startswith(path, "services/")
 
+# Saved policy templates (templates/<name>.yaml, /template save) are repository-wide
+# like the guardrails — requested and approved by grants anywhere — but they are not
+# guardrails: they have their own approvals, templates.approvals (default: one approval).
+template_path(path) if {
+	startswith(path, "templates/")
+	endswith(path, ".yaml")
+}
+
 # The approvals section that applies to a change of `path` in `env`.
-approvals(env, path) := object.get(data.govbot.config, ["governance", "approvals"], {}) if {
+approvals(env, path) := object.get(data.govbot.config, ["templates", "approvals"], {}) if {
+	template_path(path)
+} else := object.get(data.govbot.config, ["governance", "approvals"], {}) if {
 	governance_path(path)
 } else := env_setting(env, ["approvals"], {})

@@ -3,7 +3,8 @@
 # rego/, govbot.yaml and access.yaml: anywhere) and, when `approvals.from` lists
 # groups, belongs to one of them. Each person counts once. The number required is
 # environments.<env>.approvals.required, or governance.approvals.required for changes
-# to the guardrails themselves; default 1.
+# to the guardrails themselves, or templates.approvals.required for saved policy
+# templates (templates/); default 1.
 #
 # A de-escalation (govbot.lib.risk: /canary abort, /fault off, ...) takes the faster
 # path of environments.<env>.approvals.deescalation ({required, from}) when it is set.
@@ -150,7 +151,9 @@ deny contains msg if {
 
 warn := set()
 
-scope := "the guardrails" if {
+scope := "the policy templates" if {
+	config.template_path(change.path)
+} else := "the guardrails" if {
 	config.governance_path(change.path)
 } else := sprintf("%s/%s%s", [change.env, change.namespace, from_text])
 

@@ -31,12 +31,16 @@ from policies.intents import (
     Show,
     Status,
     Sync,
+    TemplateApplyMany,
+    TemplateList,
+    TemplateSave,
+    TemplateShow,
     Timeout,
     WhatIf,
     Whitelist,
 )
 
-INTENT_OF = {
+INTENT_OF: dict[str, type | tuple[type, ...]] = {
     "canary": (Canary, CanaryControl),
     "bluegreen": BlueGreen,
     "route": Route,
@@ -60,6 +64,7 @@ INTENT_OF = {
     "drift": Drift,
     "whatif": WhatIf,
     "help": Help,
+    "template": (TemplateSave, TemplateApplyMany, TemplateList, TemplateShow),
 }
 
 EXAMPLES = [
@@ -146,6 +151,7 @@ def test_only_policy_changing_commands_are_mutating() -> None:
         "timeout",
         "scale",
         "sync",
+        "template",
     }
 
 

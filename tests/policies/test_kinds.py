@@ -46,5 +46,7 @@ def test_status_shows_one_line_per_policy_and_blue_green_shares_the_release_line
 def test_controllers_own_what_they_rewrite() -> None:
     flagger = {kind.action for kind in kinds.KINDS if "flagger" in kind.owned_by}
     argo = {kind.action for kind in kinds.KINDS if "argo-rollouts" in kind.owned_by}
-    assert flagger == {"canary", "bluegreen", "route", "fault", "timeout", "circuitbreak"}
+    # a template sets circuit breakers, faults and timeouts too
+    assert flagger == {"canary", "bluegreen", "route", "fault", "timeout", "circuitbreak",
+                       "template"}
     assert argo == {"canary", "bluegreen"}
