@@ -40,6 +40,9 @@ from bot.config import RepoConfig
 from bot.core.errors import ConfigError, InvalidDocument, TransientError
 from bot.repo.git import PolicyRepo
 from bot.store.sql import SqlStore
+from policies.apps import catalog
+from policies.apps import render as app_render
+from policies.apps.deployment import parse_app_path
 from policies.document import parse_service_path, plain, service_path, validate
 from policies.plan import plan
 from policies.render import RenderContext, describe
@@ -48,6 +51,11 @@ from policies.render_security import service_accounts
 log = logging.getLogger("govbot.rollout")
 BATCH = 500  # documents read per `cat-file --batch`
 SYNC = "govbot.dev/sync"  # a document annotation an approved /sync changes: apply with force
+
+
+def _where(path: str) -> tuple[str, str, str] | None:
+    """(env, namespace, name) of a document the rollout applies: a service's or an app's."""
+    return parse_service_path(path) or parse_app_path(path)
 
 
 def incident() -> str:
@@ -236,7 +244,7 @@ class Rollout:
                context: RenderContext) -> Rolled:
         lines: list[str] = []
         invalid: list[str] = []
-        documents = [p for p in paths if parse_service_path(p) is not None]
+        documents = [p for p in paths if _where(p) is not None]
         for start in range(0, len(documents), BATCH):
             chunk = documents[start:start + BATCH]
             befores = self._repo.read_many(base, chunk) if base else {}
@@ -271,6 +279,8 @@ class Rollout:
         (permanent: reported once)."""
         try:
             data = plain(after, path) if after else None
+            if parse_app_path(path) is not None:
+                return self._render_app(main, path, data), data
             here = with_callers(self._repo, main, path, data, context)
             return render_checked(before, after, path, here, data), data
         except InvalidDocument as error:
@@ -281,11 +291,26 @@ class Rollout:
             log.exception("incident %s rendering %s at %s", number, path, main[:12])
             return f"{path} cannot be rendered (incident {number})"
 
+    def _render_app(self, main: str, path: str,
+                    data: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+        """The objects of an AppDeployment at `main` (its catalog entry read there)."""
+        if data is None:
+            return []
+        paths = [p for p in self._repo.list_files(main, "catalog/")
+                 if catalog.parse_catalog_path(p)]
+        entries, _problems = catalog.read_all(self._repo.read_many(main, paths))
+        return app_render.render(data, path, entries)
+
+    @property
+    def target_name(self) -> str:
+        """The apply target's name, under which the store keeps what it applied."""
+        return self._target.name
+
     def _apply_one(self, path: str, objects: list[dict[str, Any]],
                    force: bool) -> Applied | Rejected | str:
         """Hand one document's objects to the target: what it did, its refusal (reported
         once), or the pending line when it failed for now."""
-        env, namespace, _service = parse_service_path(path) or ("", "", "")
+        env, namespace, _service = _where(path) or ("", "", "")
         try:
             return self._target.apply(env, namespace, path, objects, force=force)
         except Rejected as refused:
@@ -338,4 +363,5 @@ class Rollout:
                     return last, self._repo.changed_paths(last, main)
             except Exception:
                 log.warning("last applied commit %s is unknown; rendering all of main", last[:12])
-        return None, self._repo.list_files(main, "services/")
+        return None, (self._repo.list_files(main, "services/")
+                      + self._repo.list_files(main, "apps/"))

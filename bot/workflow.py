@@ -34,6 +34,7 @@ from bot.rollout import incident
 from bot.runners import (
     Context,
     approving,
+    apps,
     audit,
     digest,
     drift,
@@ -133,6 +134,10 @@ class Workflow:
         scope = config.scope(command.platform, command.channel, parsed.env, parsed.namespace)
         origin = (command.platform, command.channel)
         match parsed.intent:
+            case intents.StoreQuery() as query:
+                return apps.store(ctx, query)
+            case intents.Status(service=service) if apps.exists(ctx, scope, service):
+                return apps.status(ctx, scope, service)
             case intents.Status(service=service):
                 return queries.status(ctx, scope, service)
             case intents.ListPolicies():
@@ -143,6 +148,8 @@ class Workflow:
                 return whatif.run(ctx, scope, what_if)
             case intents.Rollback() as rollback:
                 return opening.rollback(ctx, person, scope, rollback, origin)
+            case intents.Deploy() | intents.Undeploy() as app_change:
+                return apps.change(ctx, person, scope, app_change, origin)
             case intent if isinstance(intent, intents.PolicyIntent):
                 return opening.run(ctx, person, scope, intent, origin)
         raise UserError(f"/{parsed.spec.name} is not handled here yet")

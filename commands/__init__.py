@@ -23,6 +23,7 @@ from commands import (
     canary,
     changes,
     circuitbreak,
+    deploy,
     drift,
     events,
     fault,
@@ -38,8 +39,10 @@ from commands import (
     scale,
     show,
     status,
+    store,
     sync,
     timeout,
+    undeploy,
     whatif,
     whitelist,
 )
@@ -58,6 +61,8 @@ REGISTRY: tuple[CommandSpec, ...] = (
     scale.SPEC,
     onboard.SPEC,
     sync.SPEC,
+    deploy.SPEC,
+    undeploy.SPEC,
     rollback.SPEC,
     approve.SPEC,
     reject.SPEC,
@@ -69,6 +74,7 @@ REGISTRY: tuple[CommandSpec, ...] = (
     drift.SPEC,
     whatif.SPEC,
     policies.SPEC,
+    store.SPEC,
     help.SPEC,
 )
 

@@ -50,6 +50,8 @@ def render(data: Mapping[str, Any], path: str,
     problems = deployment.validate(data, path, catalog)
     if problems:
         raise InvalidDocument(path, [p.removeprefix(f"{path}: ") for p in problems])
+    if deployment.is_tombstone(data):  # nothing runs; the apply target deletes the volumes
+        return []
     spec = data["spec"]
     entry = catalog[spec["app"]]
     app = _app(entry, data, path)

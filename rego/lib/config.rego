@@ -88,12 +88,15 @@ ingress_caller := value if {
 } else := default_ingress_caller
 
 # Changes to the guardrails themselves: govbot.yaml, access.yaml and rego/ — and any
-# other file outside services/ (a CI workflow can switch a check off as well).
+# other file outside services/ and apps/ (a CI workflow can switch a check off as well).
 governance_path(path) if path in {"govbot.yaml", "access.yaml"}
 
 governance_path(path) if startswith(path, "rego/")
 
-governance_path(path) if not startswith(path, "services/")
+governance_path(path) if {
+	not startswith(path, "services/")
+	not startswith(path, "apps/")
+}
 
 # The approvals section that applies to a change of `path` in `env`.
 approvals(env, path) := object.get(data.govbot.config, ["governance", "approvals"], {}) if {
