@@ -14,6 +14,7 @@ from policies.intents import (
     BlueGreen,
     Canary,
     CircuitBreak,
+    Deploy,
     Drift,
     Fault,
     Help,
@@ -29,8 +30,10 @@ from policies.intents import (
     Scale,
     Show,
     Status,
+    StoreQuery,
     Sync,
     Timeout,
+    Undeploy,
     WhatIf,
     Whitelist,
 )
@@ -59,6 +62,9 @@ INTENT_OF = {
     "drift": Drift,
     "whatif": WhatIf,
     "help": Help,
+    "store": StoreQuery,
+    "deploy": Deploy,
+    "undeploy": Undeploy,
 }
 
 EXAMPLES = [
@@ -121,6 +127,14 @@ def test_spec_is_written_from_its_module_docstring(spec: CommandSpec) -> None:
         ("/sync svc-user", Sync("svc-user"), None, None),
         ("同步 svc-user --ns demo", Sync("svc-user"), None, "demo"),
         ("/help", Help(None), None, None),
+        ("/store", StoreQuery(), None, None),
+        ("应用商店 mysql", StoreQuery("mysql"), None, None),
+        ("/deploy redis from store", Deploy("redis", "redis"), None, None),
+        ("部署 mysql from store version 8.0.40 as orders-db set storage=50Gi cpu=1 --env prod",
+         Deploy("orders-db", "mysql", "8.0.40", ("storage=50Gi", "cpu=1")), "prod", None),
+        ("/deploy redis from store set memory=1Gi as cache",
+         Deploy("cache", "redis", None, ("memory=1Gi",)), None, None),
+        ("下线 cache purge", Undeploy("cache", purge=True), None, None),
         ("帮助 灰度", Help("canary"), None, None),
     ],
 )
@@ -145,6 +159,8 @@ def test_only_policy_changing_commands_are_mutating() -> None:
         "timeout",
         "scale",
         "sync",
+        "deploy",
+        "undeploy",
     }
 
 
