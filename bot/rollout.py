@@ -196,6 +196,7 @@ class Rollout:
         self._target = target
         self._clock = clock
         self._applying = threading.Lock()
+        self._catalog: tuple[str, dict[str, catalog.CatalogEntry]] | None = None
 
     def sync(self, main: str, config: RepoConfig, full: bool = False) -> Rolled:
         """Apply what changed on main since the target's last complete apply; everything
@@ -258,6 +259,14 @@ class Rollout:
                         invalid.append(f"{rendered}; fix the document with a new change")
                         continue
                     objects, data = rendered
+                    if objects and parse_app_path(path) is not None:
+                        try:
+                            self._generate(main, path, data)
+                        except (TransientError, ConfigError) as error:
+                            return Rolled(tuple(lines), tuple(invalid), (f"{path}: {error}",))
+                        except Rejected as refused:
+                            invalid.extend(refused.problems)
+                            continue
                     force = base is not None and forced(befores.get(path), afters.get(path),
                                                         path)
                     done = self._apply_one(path, objects, force)
@@ -296,10 +305,27 @@ class Rollout:
         """The objects of an AppDeployment at `main` (its catalog entry read there)."""
         if data is None:
             return []
-        paths = [p for p in self._repo.list_files(main, "catalog/")
-                 if catalog.parse_catalog_path(p)]
-        entries, _problems = catalog.read_all(self._repo.read_many(main, paths))
-        return app_render.render(data, path, entries)
+        return app_render.render(data, path, self._entries(main))
+
+    def _entries(self, main: str) -> dict[str, catalog.CatalogEntry]:
+        """The valid catalog entries at `main`, read once per commit."""
+        if self._catalog is None or self._catalog[0] != main:
+            paths = [p for p in self._repo.list_files(main, "catalog/")
+                     if catalog.parse_catalog_path(p)]
+            self._catalog = (main, catalog.read_all(self._repo.read_many(main, paths))[0])
+        return self._catalog[1]
+
+    def _generate(self, main: str, path: str, data: Mapping[str, Any] | None) -> None:
+        """Before an app with `secret: {generate: true}` is applied: its `<name>-auth`
+        Secret, created by the target where it does not exist (never overwritten)."""
+        spec = data.get("spec") if data else None
+        if not isinstance(spec, Mapping) or (spec.get("secret") or {}).get("generate") is not True:
+            return
+        entry = self._entries(main).get(str(spec.get("app")))
+        name = app_render.secret_name(data) if data else None
+        env, namespace, _name = parse_app_path(path) or ("", "", "")
+        if entry is not None and entry.secret_keys and name:
+            self._target.generate_secret(env, namespace, name, entry.secret_keys, path)
 
     @property
     def target_name(self) -> str:
