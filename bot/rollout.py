@@ -278,6 +278,12 @@ class Rollout:
                     expiries[path] = _expiry(data, context.now)
                     if objects or done.deleted:
                         lines.append(_described(path, objects))
+                    if (purged := self._purge(path, data)) is not None:
+                        if isinstance(purged, str):
+                            return Rolled(tuple(lines), tuple(invalid), (purged,))
+                        if purged:
+                            lines.append(f"deleted the volumes of {path}: "
+                                         f"{', '.join(purged)}")
             finally:
                 self._store.set_expiries(self._target.name, expiries)
         return Rolled(tuple(lines), tuple(invalid))
@@ -326,6 +332,23 @@ class Rollout:
         env, namespace, _name = parse_app_path(path) or ("", "", "")
         if entry is not None and entry.secret_keys and name:
             self._target.generate_secret(env, namespace, name, entry.secret_keys, path)
+
+    def _purge(self, path: str, data: Mapping[str, Any] | None
+               ) -> tuple[str, ...] | str | None:
+        """For a purge tombstone: the claims the target deleted (the pending line when it
+        failed for now); None for any other document."""
+        selector = app_render.purged(data) if data and parse_app_path(path) else None
+        if selector is None:
+            return None
+        env, namespace, _name = parse_app_path(path) or ("", "", "")
+        try:
+            return self._target.purge(env, namespace, selector, path)
+        except (TransientError, ConfigError) as error:
+            return f"{path}: {error}"
+        except Rejected as refused:
+            log.error("the %s target refused the purge of %s: %s", self._target.name, path,
+                      refused)
+            return ()
 
     @property
     def target_name(self) -> str:

@@ -75,6 +75,12 @@ class ApplyTarget(Protocol):
         when the target refuses them for good, anything else when it failed for now."""
         ...
 
+    def purge(self, env: str, namespace: str, selector: Mapping[str, str],
+              source: str) -> tuple[str, ...]:
+        """Delete the PersistentVolumeClaims with these labels (an app removed with
+        `purge`); the names of those deleted. A target that holds no volumes does nothing."""
+        ...
+
     def intact(self) -> bool:
         """False when what was applied is gone (then everything is applied again)."""
         ...

@@ -88,6 +88,12 @@ class DirectoryTarget:
         read the Secret by name; the team creates it (docs/app-store.md)."""
         return False
 
+    def purge(self, env: str, namespace: str, selector: Mapping[str, str],
+              source: str) -> tuple[str, ...]:
+        """Nothing: volumes are the cluster's; the GitOps controller never deletes claims
+        either, so a purge there is the team's (docs/app-store.md)."""
+        return ()
+
     def intact(self) -> bool:
         return (self.root / INDEX).is_dir()
 

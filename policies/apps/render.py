@@ -65,6 +65,16 @@ def render(data: Mapping[str, Any], path: str,
     return [*built, _application(app)]
 
 
+def purged(data: Mapping[str, Any]) -> dict[str, str] | None:
+    """For the tombstone `/undeploy <name> purge` leaves: the labels of the app's volume
+    claims, which the apply target deletes (the StatefulSet's claim template carries
+    them); None for any other document."""
+    if not deployment.is_tombstone(data):
+        return None
+    return {"app.kubernetes.io/name": str(data["spec"]["app"]),
+            "app.kubernetes.io/instance": str(data["metadata"]["name"])}
+
+
 def describe(objects: list[dict[str, Any]]) -> str:
     """One line for chat: `Service cache, StatefulSet cache, …`."""
     return ", ".join(f"{obj['kind']} {obj['metadata']['name']}" for obj in objects)

@@ -181,6 +181,23 @@ def test_kubernetes_target_generates_the_secret_once_and_it_is_written_nowhere_e
     assert dev.get(*SECRETS, "demo", "cache-auth") == secret
 
 
+def test_purge_deletes_the_apps_volume_claims_and_no_other(kube_govbot: Govbot,
+                                                          clusters: KubeClusters) -> None:
+    govbot, dev = kube_govbot, clusters.dev
+    deployed(govbot, "/deploy redis from store as cache")
+    mine = {"app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": "cache"}
+    for name, labels in (("data-cache-0", mine),
+                         ("data-other-0", {**mine, "app.kubernetes.io/instance": "other"}),
+                         ("unlabelled", {})):
+        dev.seed({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                  "metadata": {"name": name, "namespace": "demo", "labels": labels}},
+                 "persistentvolumeclaims")
+    reply = deployed(govbot, "/undeploy cache purge")
+    assert "PersistentVolumeClaim/data-cache-0" in reply, reply
+    claims = {o["metadata"]["name"] for o in dev.objects("", "v1", "persistentvolumeclaims")}
+    assert claims == {"data-other-0", "unlabelled"}
+
+
 def assert_nowhere(govbot: Govbot, value: str, caplog: pytest.LogCaptureFixture) -> None:
     """The value is in no blob of the policy repository, no rendered file, no row of the
     store and no log record."""

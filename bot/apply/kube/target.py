@@ -41,7 +41,15 @@ from kubernetes.client.exceptions import ApiException
 
 from bot.apply import Applied, Rejected
 from bot.apply.kube import Cluster, Clusters, answers
-from bot.apply.kube.kinds import APPS, GOVERNED, SECRETS, Resource, name_of, resource_of
+from bot.apply.kube.kinds import (
+    APPS,
+    CLAIMS,
+    GOVERNED,
+    SECRETS,
+    Resource,
+    name_of,
+    resource_of,
+)
 from bot.core.errors import ConfigError, TransientError
 from policies.apps.deployment import parse_app_path
 from policies.document import parse_service_path
@@ -239,6 +247,30 @@ class KubernetesTarget:
             log.info("created Secret %s/%s in %s (%d generated keys)", namespace, name, place,
                      len(keys))
         return bool(created)
+
+    def purge(self, env: str, namespace: str, selector: Mapping[str, str],
+              source: str) -> tuple[str, ...]:
+        """Delete the app's PersistentVolumeClaims (those with all of `selector`'s labels;
+        never an unlabelled claim)."""
+        if not selector:
+            return ()
+        api = objects_api(self._clusters.client(env))
+        place = where(self._clusters.cluster(env))
+        service = (_where_of(source) or ("", "", source))[2]
+        wanted = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+        page = self.call("listing persistentvolumeclaims", place, service, partial(
+            api.list_namespaced_custom_object, CLAIMS.group, CLAIMS.version, namespace,
+            CLAIMS.plural, label_selector=wanted, _request_timeout=self.timeout))
+        found = cast(dict[str, Any], page) if isinstance(page, dict) else {}
+        claims = [item for item in found.get("items") or ()
+                  if all(((item.get("metadata") or {}).get("labels") or {}).get(k) == v
+                         for k, v in selector.items())]
+        call = _Calls(self, api, place, service, namespace, False)
+        for claim in claims:
+            claim.setdefault("kind", CLAIMS.kind)
+            claim.setdefault("apiVersion", CLAIMS.api_version)
+            call.delete(claim, dry_run=False)
+        return tuple(name_of(c) for c in claims)
 
     def _list(self, api: k8s.CustomObjectsApi, place: str, resource: Resource,
               namespace: str | None, label: str | None) -> list[dict[str, Any]]:
