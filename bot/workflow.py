@@ -6,6 +6,7 @@
            /reject → rejecting                     /status, /policies, /changes, /help → queries
            /drift → drift                          /events → audit
            /freeze → freezes
+           /store, /deploy, /undeploy, /status <app> → apps
     Governance events (Prometheus, Alertmanager, Kubernetes) → `ingest` → the funnel
       (bot/runners/funnel.py): stored, grouped, routed; `EventsReported` out
 

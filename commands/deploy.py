@@ -88,8 +88,9 @@ def _setting(word: str, given: list[str]) -> str:
         raise UsageError(f"{grammar.show(word)} is not <parameter>=<value>",
                          example="/deploy redis from store set memory=1Gi")
     if any(g.partition("=")[0] == key for g in given):
+        # the value is not repeated: it may be a secret's, which is refused later
         raise UsageError(f"{key} is set twice; set each parameter once",
-                         example=f"/deploy redis from store set {key}={value}")
+                         example="/deploy redis from store set memory=1Gi")
     return word
 
 

@@ -97,6 +97,15 @@ def test_a_parameter_beyond_the_catalog_bound_writes_nothing(govbot: Govbot) -> 
     nothing_written(govbot, main)
 
 
+def test_a_secret_is_never_taken_in_chat_nor_repeated(govbot: Govbot) -> None:
+    main = govbot.main()
+    for text in ("/deploy redis from store set password=hunter2-secret",
+                 "/deploy redis from store set password=hunter2-secret password=hunter2-secret"):
+        refused = govbot.one(text)
+        assert not refused.ok and "hunter2-secret" not in refused.text, refused.text
+    nothing_written(govbot, main)
+
+
 def test_a_floating_tag_in_prod_is_denied_without_a_branch(govbot: Govbot) -> None:
     main = govbot.main()
     denied = govbot.one("/deploy redis from store version latest --env prod")
