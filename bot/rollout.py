@@ -3,7 +3,10 @@
 The store remembers the last commit of main each target applied completely; `sync`
 renders only the service documents that changed since then (the whole `services/` tree
 the first time, or when the target lost what it held), so a merge re-renders just the
-services it touched.
+services it touched. Store apps (`apps/`) render the same way, with main's catalog; a
+change of `catalog/` renders every app again. Before an app with `secret: {generate:
+true}` is applied the target creates its Secret (once, never overwritten), and a purge
+tombstone makes it delete the app's volume claims.
 
 Failures have two kinds:
 - permanent: main holds a document that cannot be rendered. Rendering is a pure function
@@ -213,7 +216,7 @@ class Rollout:
             if base is None:
                 paths = self._with_orphans(paths)
             else:
-                paths = self._with_dependents(base, main, paths)
+                paths = self._with_apps(main, self._with_dependents(base, main, paths))
             rolled = self._apply(base, main, paths, render_context(config, self._clock()))
             if not rolled.pending:
                 self._store.set_applied(self._target.name, main, old=recorded)
@@ -389,6 +392,13 @@ class Rollout:
                 if set(_callers(_plain_or_none(text, path), path)) & set(moved):
                     extra.add(path)
         return paths + sorted(extra - set(paths))
+
+    def _with_apps(self, main: str, paths: list[str]) -> list[str]:
+        """Also every app when the catalog changed: an entry renders its apps (a new image
+        mirror, probes, a chart version)."""
+        if not any(catalog.parse_catalog_path(p) for p in paths):
+            return paths
+        return paths + sorted(set(self._repo.list_files(main, "apps/")) - set(paths))
 
     def _newer(self, last: str, main: str) -> bool:
         """Whether the target already holds a commit that contains `main`."""

@@ -84,6 +84,21 @@ def test_deploy_redis_approved_is_rendered_valid_and_applied_to_the_directory(
     assert "requests: cpu 250m" in status.text
 
 
+def test_a_merged_catalog_change_renders_its_apps_again(govbot: Govbot) -> None:
+    deployed(govbot, "/deploy redis from store as cache")
+    repo = govbot.app.repo
+    old = repo.head("main")
+    entry = repo.read(old, "catalog/redis.yaml") or ""
+    assert "docker.io/library/redis" in entry
+    mirrored = entry.replace("docker.io/library/redis", "mirror.example.com/library/redis")
+    repo.set_ref("main", repo.commit(old, {"catalog/redis.yaml": mirrored}, SEEDER,
+                                     "mirror redis"), old=old)
+    govbot.app.workflow.sweep()
+    workload = yaml.safe_load((govbot.rendered() / "statefulset-cache.yaml").read_text())
+    image = workload["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == "mirror.example.com/library/redis:7.4.2"
+
+
 def test_a_parameter_beyond_the_catalog_bound_writes_nothing(govbot: Govbot) -> None:
     main = govbot.main()
     refused = govbot.one("/deploy mysql from store set storage=2Ti")
