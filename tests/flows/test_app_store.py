@@ -84,6 +84,15 @@ def test_deploy_redis_approved_is_rendered_valid_and_applied_to_the_directory(
     assert "requests: cpu 250m" in status.text
 
 
+def test_show_gives_the_documents_diff_and_the_objects_it_changes(govbot: Govbot) -> None:
+    deployed(govbot, "/deploy redis from store as cache version 7.2.7")
+    opened = govbot.one("/deploy redis from store as cache")
+    assert opened.ok and "updates redis 7.4.2 as cache" in opened.text
+    shown = govbot.one(f"/show {opened.change_id}").text
+    assert "-  version: 7.2.7" in shown and "+  version: 7.4.2" in shown
+    assert "+++ b/StatefulSet/cache" in shown and "redis:7.4.2" in shown
+
+
 def test_a_merged_catalog_change_renders_its_apps_again(govbot: Govbot) -> None:
     deployed(govbot, "/deploy redis from store as cache")
     repo = govbot.app.repo
