@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core.events import GOVERNANCE_KINDS
 from policies import freeze
+from policies.apps import quantity
 from policies.units import duration_ms, is_dns_label, is_duration
 
 _DOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -170,6 +171,8 @@ def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[
             problems += _prometheus(f"{where}.prometheus", _map(body)["prometheus"])
         problems += [f"govbot.yaml {p}" for p in freeze.problems(_map(body).get("freezes"),
                                                                  f"{where}.freezes")]
+        if "apps" in _map(body):
+            problems += _apps(f"{where}.apps", _map(body)["apps"])
         for namespace, settings in _map(_map(body).get("namespaces")).items():
             if not is_dns_label(str(namespace)):
                 problems.append(f"govbot.yaml {where}.namespaces.{namespace}: not a DNS-1123 "
@@ -178,6 +181,49 @@ def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[
             if replicas is not None and not _whole(replicas, 1):
                 problems.append(f"govbot.yaml {where}.namespaces.{namespace}.maxReplicas: "
                                 f"{replicas!r} is not a whole number ≥ 1")
+            if "quota" in _map(settings):
+                problems += _quota(f"{where}.namespaces.{namespace}.quota",
+                                   _map(settings)["quota"])
+    return problems
+
+
+def _apps(where: str, value: Any) -> list[str]:
+    """`apps: {allowed: [<app>, …], versions: {<app>: [<tag>, …]}}`: which store apps (and
+    versions) an environment may run; absent parts allow any."""
+    example = "like {allowed: [redis, mysql], versions: {redis: [\"7.4.2\"]}}"
+    if not isinstance(value, Mapping):
+        return [f"govbot.yaml {where}: not a mapping {example}"]
+    problems = [f"govbot.yaml {where}.{key}: unknown field; known fields: allowed, versions"
+                for key in value if key not in ("allowed", "versions")]
+    allowed = value.get("allowed")
+    if "allowed" in value and not (isinstance(allowed, list)
+                                   and all(isinstance(a, str) and is_dns_label(a)
+                                           for a in allowed)):
+        problems.append(f"govbot.yaml {where}.allowed: {allowed!r} is not a list of app names "
+                        "(catalog/<app>.yaml)")
+    versions = value.get("versions")
+    if "versions" in value and not isinstance(versions, Mapping):
+        problems.append(f"govbot.yaml {where}.versions: not a mapping of app to its tags")
+    for app, tags in _map(versions).items():
+        if not (isinstance(tags, list) and tags and all(isinstance(t, str) and t for t in tags)):
+            problems.append(f"govbot.yaml {where}.versions.{app}: {tags!r} is not a list of "
+                            "version tags (quote them: \"7.4.2\")")
+    return problems
+
+
+def _quota(where: str, value: Any) -> list[str]:
+    """A namespace's quota for its store apps: `{cpu: 8, memory: 32Gi, storage: 500Gi}`."""
+    if not isinstance(value, Mapping) or not value:
+        return [f"govbot.yaml {where}: not a mapping like {{cpu: 8, memory: 32Gi, "
+                "storage: 500Gi}"]
+    problems = []
+    for key, amount in value.items():
+        if key not in ("cpu", "memory", "storage"):
+            problems.append(f"govbot.yaml {where}.{key}: unknown field; known fields: cpu, "
+                            "memory, storage")
+        elif isinstance(amount, bool) or not quantity.is_quantity(amount):
+            problems.append(f"govbot.yaml {where}.{key}: {amount!r} is not a quantity "
+                            f"{quantity.EXAMPLES}")
     return problems
 
 

@@ -3,7 +3,10 @@
 The store remembers the last commit of main each target applied completely; `sync`
 renders only the service documents that changed since then (the whole `services/` tree
 the first time, or when the target lost what it held), so a merge re-renders just the
-services it touched.
+services it touched. Store apps (`apps/`) render the same way, with main's catalog; a
+change of `catalog/` renders every app again. Before an app with `secret: {generate:
+true}` is applied the target creates its Secret (once, never overwritten), and a purge
+tombstone makes it delete the app's volume claims.
 
 Failures have two kinds:
 - permanent: main holds a document that cannot be rendered. Rendering is a pure function
@@ -40,6 +43,9 @@ from bot.config import RepoConfig
 from bot.core.errors import ConfigError, InvalidDocument, TransientError
 from bot.repo.git import PolicyRepo
 from bot.store.sql import SqlStore
+from policies.apps import catalog
+from policies.apps import render as app_render
+from policies.apps.deployment import parse_app_path
 from policies.document import parse_service_path, plain, service_path, validate
 from policies.plan import plan
 from policies.render import RenderContext, describe
@@ -48,6 +54,11 @@ from policies.render_security import service_accounts
 log = logging.getLogger("govbot.rollout")
 BATCH = 500  # documents read per `cat-file --batch`
 SYNC = "govbot.dev/sync"  # a document annotation an approved /sync changes: apply with force
+
+
+def _where(path: str) -> tuple[str, str, str] | None:
+    """(env, namespace, name) of a document the rollout applies: a service's or an app's."""
+    return parse_service_path(path) or parse_app_path(path)
 
 
 def incident() -> str:
@@ -188,6 +199,7 @@ class Rollout:
         self._target = target
         self._clock = clock
         self._applying = threading.Lock()
+        self._catalog: tuple[str, dict[str, catalog.CatalogEntry]] | None = None
 
     def sync(self, main: str, config: RepoConfig, full: bool = False) -> Rolled:
         """Apply what changed on main since the target's last complete apply; everything
@@ -204,7 +216,7 @@ class Rollout:
             if base is None:
                 paths = self._with_orphans(paths)
             else:
-                paths = self._with_dependents(base, main, paths)
+                paths = self._with_apps(main, self._with_dependents(base, main, paths))
             rolled = self._apply(base, main, paths, render_context(config, self._clock()))
             if not rolled.pending:
                 self._store.set_applied(self._target.name, main, old=recorded)
@@ -236,7 +248,7 @@ class Rollout:
                context: RenderContext) -> Rolled:
         lines: list[str] = []
         invalid: list[str] = []
-        documents = [p for p in paths if parse_service_path(p) is not None]
+        documents = [p for p in paths if _where(p) is not None]
         for start in range(0, len(documents), BATCH):
             chunk = documents[start:start + BATCH]
             befores = self._repo.read_many(base, chunk) if base else {}
@@ -250,6 +262,14 @@ class Rollout:
                         invalid.append(f"{rendered}; fix the document with a new change")
                         continue
                     objects, data = rendered
+                    if objects and parse_app_path(path) is not None:
+                        try:
+                            self._generate(main, path, data)
+                        except (TransientError, ConfigError) as error:
+                            return Rolled(tuple(lines), tuple(invalid), (f"{path}: {error}",))
+                        except Rejected as refused:
+                            invalid.extend(refused.problems)
+                            continue
                     force = base is not None and forced(befores.get(path), afters.get(path),
                                                         path)
                     done = self._apply_one(path, objects, force)
@@ -261,6 +281,12 @@ class Rollout:
                     expiries[path] = _expiry(data, context.now)
                     if objects or done.deleted:
                         lines.append(_described(path, objects))
+                    if (purged := self._purge(path, data)) is not None:
+                        if isinstance(purged, str):
+                            return Rolled(tuple(lines), tuple(invalid), (purged,))
+                        if purged:
+                            lines.append(f"deleted the volumes of {path}: "
+                                         f"{', '.join(purged)}")
             finally:
                 self._store.set_expiries(self._target.name, expiries)
         return Rolled(tuple(lines), tuple(invalid))
@@ -271,6 +297,8 @@ class Rollout:
         (permanent: reported once)."""
         try:
             data = plain(after, path) if after else None
+            if parse_app_path(path) is not None:
+                return self._render_app(main, path, data), data
             here = with_callers(self._repo, main, path, data, context)
             return render_checked(before, after, path, here, data), data
         except InvalidDocument as error:
@@ -281,11 +309,60 @@ class Rollout:
             log.exception("incident %s rendering %s at %s", number, path, main[:12])
             return f"{path} cannot be rendered (incident {number})"
 
+    def _render_app(self, main: str, path: str,
+                    data: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+        """The objects of an AppDeployment at `main` (its catalog entry read there)."""
+        if data is None:
+            return []
+        return app_render.render(data, path, self._entries(main))
+
+    def _entries(self, main: str) -> dict[str, catalog.CatalogEntry]:
+        """The valid catalog entries at `main`, read once per commit."""
+        if self._catalog is None or self._catalog[0] != main:
+            paths = [p for p in self._repo.list_files(main, "catalog/")
+                     if catalog.parse_catalog_path(p)]
+            self._catalog = (main, catalog.read_all(self._repo.read_many(main, paths))[0])
+        return self._catalog[1]
+
+    def _generate(self, main: str, path: str, data: Mapping[str, Any] | None) -> None:
+        """Before an app with `secret: {generate: true}` is applied: its `<name>-auth`
+        Secret, created by the target where it does not exist (never overwritten)."""
+        spec = data.get("spec") if data else None
+        if not isinstance(spec, Mapping) or (spec.get("secret") or {}).get("generate") is not True:
+            return
+        entry = self._entries(main).get(str(spec.get("app")))
+        name = app_render.secret_name(data) if data else None
+        env, namespace, _name = parse_app_path(path) or ("", "", "")
+        if entry is not None and entry.secret_keys and name:
+            self._target.generate_secret(env, namespace, name, entry.secret_keys, path)
+
+    def _purge(self, path: str, data: Mapping[str, Any] | None
+               ) -> tuple[str, ...] | str | None:
+        """For a purge tombstone: the claims the target deleted (the pending line when it
+        failed for now); None for any other document."""
+        selector = app_render.purged(data) if data and parse_app_path(path) else None
+        if selector is None:
+            return None
+        env, namespace, _name = parse_app_path(path) or ("", "", "")
+        try:
+            return self._target.purge(env, namespace, selector, path)
+        except (TransientError, ConfigError) as error:
+            return f"{path}: {error}"
+        except Rejected as refused:
+            log.error("the %s target refused the purge of %s: %s", self._target.name, path,
+                      refused)
+            return ()
+
+    @property
+    def target_name(self) -> str:
+        """The apply target's name, under which the store keeps what it applied."""
+        return self._target.name
+
     def _apply_one(self, path: str, objects: list[dict[str, Any]],
                    force: bool) -> Applied | Rejected | str:
         """Hand one document's objects to the target: what it did, its refusal (reported
         once), or the pending line when it failed for now."""
-        env, namespace, _service = parse_service_path(path) or ("", "", "")
+        env, namespace, _service = _where(path) or ("", "", "")
         try:
             return self._target.apply(env, namespace, path, objects, force=force)
         except Rejected as refused:
@@ -316,6 +393,13 @@ class Rollout:
                     extra.add(path)
         return paths + sorted(extra - set(paths))
 
+    def _with_apps(self, main: str, paths: list[str]) -> list[str]:
+        """Also every app when the catalog changed: an entry renders its apps (a new image
+        mirror, probes, a chart version)."""
+        if not any(catalog.parse_catalog_path(p) for p in paths):
+            return paths
+        return paths + sorted(set(self._repo.list_files(main, "apps/")) - set(paths))
+
     def _newer(self, last: str, main: str) -> bool:
         """Whether the target already holds a commit that contains `main`."""
         try:
@@ -338,4 +422,5 @@ class Rollout:
                     return last, self._repo.changed_paths(last, main)
             except Exception:
                 log.warning("last applied commit %s is unknown; rendering all of main", last[:12])
-        return None, self._repo.list_files(main, "services/")
+        return None, (self._repo.list_files(main, "services/")
+                      + self._repo.list_files(main, "apps/"))

@@ -6,6 +6,7 @@
            /reject → rejecting                     /status, /policies, /changes, /help → queries
            /drift → drift                          /events → audit
            /freeze → freezes                       /template → templates
+           /store, /deploy, /undeploy, /status <app> → apps
     Governance events (Prometheus, Alertmanager, Kubernetes) → `ingest` → the funnel
       (bot/runners/funnel.py): stored, grouped, routed; `EventsReported` out
 
@@ -34,6 +35,7 @@ from bot.rollout import incident
 from bot.runners import (
     Context,
     approving,
+    apps,
     audit,
     digest,
     drift,
@@ -140,6 +142,10 @@ class Workflow:
         scope = config.scope(command.platform, command.channel, parsed.env, parsed.namespace)
         origin = (command.platform, command.channel)
         match parsed.intent:
+            case intents.StoreQuery() as query:
+                return apps.store(ctx, query)
+            case intents.Status(service=service) if apps.exists(ctx, scope, service):
+                return apps.status(ctx, scope, service)
             case intents.Status(service=service):
                 return queries.status(ctx, scope, service)
             case intents.ListPolicies():
@@ -156,6 +162,8 @@ class Workflow:
                 return templates.save(ctx, person, scope, saving, origin)
             case intents.TemplateApplyMany() as applying:
                 return templates.apply(ctx, person, scope, applying, origin)
+            case intents.Deploy() | intents.Undeploy() as app_change:
+                return apps.change(ctx, person, scope, app_change, origin)
             case intent if isinstance(intent, intents.PolicyIntent):
                 return opening.run(ctx, person, scope, intent, origin)
         raise UserError(f"/{parsed.spec.name} is not handled here yet")

@@ -23,6 +23,7 @@ from commands import (
     canary,
     changes,
     circuitbreak,
+    deploy,
     drift,
     events,
     fault,
@@ -38,9 +39,11 @@ from commands import (
     scale,
     show,
     status,
+    store,
     sync,
     template,
     timeout,
+    undeploy,
     whatif,
     whitelist,
 )
@@ -60,6 +63,8 @@ REGISTRY: tuple[CommandSpec, ...] = (
     onboard.SPEC,
     sync.SPEC,
     template.SPEC,
+    deploy.SPEC,
+    undeploy.SPEC,
     rollback.SPEC,
     approve.SPEC,
     reject.SPEC,
@@ -71,6 +76,7 @@ REGISTRY: tuple[CommandSpec, ...] = (
     drift.SPEC,
     whatif.SPEC,
     policies.SPEC,
+    store.SPEC,
     help.SPEC,
 )
 

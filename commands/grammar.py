@@ -163,6 +163,16 @@ def service(word: str) -> str:
     )
 
 
+def app(word: str) -> str:
+    """An app of the store's catalog by name, like `redis` (a DNS-1123 label)."""
+    if _is_label(word):
+        return word
+    raise UsageError(
+        f'{show(word)} is not an app name: use lowercase letters, digits and "-", '
+        "starting with a letter, like redis (/store lists the apps)"
+    )
+
+
 def version(word: str) -> str:
     """A version as `spec.versions` names it (the pods' `version` label), like `v2`."""
     if _is_label(word):

@@ -226,9 +226,42 @@ class TemplateApply:
     action = "template"
 
 
+@dataclass(frozen=True)
+class Deploy:
+    """Deploy an app of the store's catalog as `service` (the AppDeployment's name, the
+    app's own name unless `as <name>`): `apps/<env>/<namespace>/<service>.yaml` is
+    written with `version` (None: the catalog's default) and every parameter, the
+    `settings` (`k=v` texts, in the order given) over the catalog's defaults."""
+
+    service: str
+    app: str
+    version: str | None = None
+    settings: tuple[str, ...] = ()
+    action = "deploy"
+
+
+@dataclass(frozen=True)
+class Undeploy:
+    """Remove the store app `service`: its AppDeployment is deleted, its data volumes
+    kept; with `purge` the document becomes a tombstone that deletes them too."""
+
+    service: str
+    purge: bool = False
+    action = "undeploy"
+
+
+@dataclass(frozen=True)
+class StoreQuery:
+    """What the store offers: every app and its versions, or one app's parameters."""
+
+    app: str | None = None
+    action = "store"
+
+
 # The one list of policy intents; `policies.kinds.KINDS` says what each one does.
 PolicyIntent = (Canary | RateLimit | BlueGreen | Route | CircuitBreak | Whitelist | Fault
-                | Timeout | Scale | Onboard | Sync | Expire | TemplateApply)
+                | Timeout | Scale | Onboard | Sync | Expire | TemplateApply | Deploy
+                | Undeploy)
 POLICY_INTENTS: tuple[type, ...] = get_args(PolicyIntent)
 
 
@@ -384,7 +417,7 @@ class Help:
 
 Intent = (PolicyIntent | Approve | Reject | ListChanges | Show | Status | Help | Rollback
           | ListPolicies | Drift | WhatIf | ListEvents | CanaryControl | ListFreezes
-          | TemplateSave | TemplateApplyMany | TemplateList | TemplateShow)
+          | TemplateSave | TemplateApplyMany | TemplateList | TemplateShow | StoreQuery)
 
 
 def to_json(intent: PolicyIntent) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from ruamel.yaml.comments import CommentedMap
 
+from bot.core.errors import UsageError
 from policies import status_lines
 from policies.checks import fields, resilience, service, traffic
 from policies.edits import access, expiry, faults, onboard, release, routing, sync, template
@@ -32,6 +33,7 @@ from policies.intents import (
     BlueGreen,
     Canary,
     CircuitBreak,
+    Deploy,
     Expire,
     Fault,
     Onboard,
@@ -41,6 +43,7 @@ from policies.intents import (
     Sync,
     TemplateApply,
     Timeout,
+    Undeploy,
     Whitelist,
 )
 from policies.render_ratelimit import ENVOY_FILTER
@@ -141,10 +144,23 @@ TEMPLATE = PolicyKind(TemplateApply, "/template save <name> from <svc> | apply <
                       "<svc>[,<svc>…] | list | show <name>",
                       template.apply, {}, (), None, _FLAGGER)
 
+
+def _app_edit(spec: CommentedMap, intent: Any, where: Where) -> str:
+    # An app's document is written whole by bot/runners/apps.py, never edited as a service.
+    raise UsageError(f"/{intent.action} changes an AppDeployment (apps/), not the service "
+                     f"document {where.path}")
+
+
+# The app store's kinds: their document is an AppDeployment (policies/apps), not a
+# ServicePolicy, so they own no section and render nothing here.
+DEPLOY = PolicyKind(Deploy, "/deploy <app> from store [version <v>] [as <name>] "
+                    "[set <k>=<v> …]", _app_edit, {}, (), None)
+UNDEPLOY = PolicyKind(Undeploy, "/undeploy <name> [purge]", _app_edit, {}, (), None)
+
 # In the order a document shows their sections; the objects render in this order too.
 KINDS: tuple[PolicyKind[Any], ...] = (
     CANARY, BLUEGREEN, ROUTE, RATELIMIT, CIRCUITBREAK, WHITELIST, FAULT, TIMEOUT, SCALE,
-    ONBOARD, SYNC, EXPIRE, TEMPLATE)
+    ONBOARD, SYNC, EXPIRE, TEMPLATE, DEPLOY, UNDEPLOY)
 
 # The service's own fields, which no policy kind owns, in the order a document shows them.
 SERVICE_FIELDS: dict[str, Check] = {

@@ -161,3 +161,28 @@ def test_approvers_are_counted_where_their_grant_applies() -> None:
 def test_a_zero_group_window_says_it_groups_nothing() -> None:
     [problem] = config_problems(_with(CONFIG, "events", {"groupWindow": "0s"}), ACCESS)
     assert "groups nothing" in problem and "events.groupWindow" in problem
+
+
+def test_apps_allowed_per_environment_and_a_namespace_quota_are_clean() -> None:
+    config = _with(CONFIG, "environments.prod.apps",
+                   {"allowed": ["redis", "mysql"], "versions": {"redis": ["7.4.2"]}})
+    config = _with(config, "environments.prod.namespaces.demo.quota",
+                   {"cpu": 8, "memory": "32Gi", "storage": "500Gi"})
+    assert config_problems(config, ACCESS) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "said"),
+    [
+        ("environments.prod.apps", ["redis"], "environments.prod.apps: not a mapping"),
+        ("environments.prod.apps", {"allow": ["redis"]}, "apps.allow: unknown field"),
+        ("environments.prod.apps", {"allowed": "redis"}, "apps.allowed: 'redis'"),
+        ("environments.prod.apps", {"versions": {"redis": "7.4.2"}}, "versions.redis: '7.4.2'"),
+        ("environments.prod.namespaces.demo.quota", {"cpu": "8 cores"}, "quota.cpu: '8 cores'"),
+        ("environments.prod.namespaces.demo.quota", {"gpu": 1}, "quota.gpu: unknown field"),
+        ("environments.prod.namespaces.demo.quota", {}, "quota: not a mapping"),
+    ],
+)
+def test_bad_apps_and_quota_settings_are_named(path: str, value: Any, said: str) -> None:
+    problems = config_problems(_with(CONFIG, path, value), ACCESS)
+    assert len(problems) == 1 and said in problems[0], problems

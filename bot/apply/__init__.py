@@ -75,8 +75,23 @@ class ApplyTarget(Protocol):
         when the target refuses them for good, anything else when it failed for now."""
         ...
 
+    def purge(self, env: str, namespace: str, selector: Mapping[str, str],
+              source: str) -> tuple[str, ...]:
+        """Delete the PersistentVolumeClaims with these labels (an app removed with
+        `purge`); the names of those deleted. A target that holds no volumes does nothing."""
+        ...
+
     def intact(self) -> bool:
         """False when what was applied is gone (then everything is applied again)."""
+        ...
+
+    def generate_secret(self, env: str, namespace: str, name: str, keys: Sequence[str],
+                        source: str) -> bool:
+        """Create the Secret `name` with a random value per key where it does not exist
+        (a store app's `secret: {generate: true}`); never overwrite one that does. True
+        when it was created now. The values go to the cluster only: never to a log, the
+        repository or the store. A target that holds no secrets does nothing (the team
+        creates the Secret)."""
         ...
 
     def sources(self) -> list[str]:

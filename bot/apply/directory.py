@@ -82,6 +82,18 @@ class DirectoryTarget:
         self._remember(source, keep)
         return Applied(tuple(written), tuple(deleted), tuple(unchanged))
 
+    def generate_secret(self, env: str, namespace: str, name: str, keys: Sequence[str],
+                        source: str) -> bool:
+        """Nothing: a secret's value never goes to the rendered directory. The workloads
+        read the Secret by name; the team creates it (docs/app-store.md)."""
+        return False
+
+    def purge(self, env: str, namespace: str, selector: Mapping[str, str],
+              source: str) -> tuple[str, ...]:
+        """Nothing: volumes are the cluster's; the GitOps controller never deletes claims
+        either, so a purge there is the team's (docs/app-store.md)."""
+        return ()
+
     def intact(self) -> bool:
         return (self.root / INDEX).is_dir()
 

@@ -6,6 +6,7 @@
      "approvals": [{"by": "bob", "at": "2026-11-27T10:05:00Z"},
                    {"by": "alice", "at": "…", "break_glass": true, "reason": "…"}],
      "reviewer": {"id": "carol"},            # only when someone closes the change
+     "app": {...},                           # only for apps/: bot/runners/appchanges.py
      "now": "2026-11-27T10:00:00Z"}
 
 The runners build it for every judgement (opening, each approval, merging, rejecting);
@@ -15,7 +16,7 @@ documents are parsed once and cached, since one change is judged several times.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,10 +42,16 @@ def _approval(approval: Approval) -> dict[str, object]:
 
 
 def guard_input(change_set: ChangeSet, requester: Person, approvals: Sequence[Approval],
-                now: datetime, reviewer: str = "") -> dict[str, object]:
-    return file_input(change_set.action, change_set.path, change_set.before_text,
+                now: datetime, reviewer: str = "",
+                app: Mapping[str, Any] | None = None) -> dict[str, object]:
+    """The input for a change; `app` is what the app store's rules need of a change of
+    an AppDeployment (its catalog entry's bounds, the namespace's sums and quota)."""
+    data = file_input(change_set.action, change_set.path, change_set.before_text,
                       change_set.after_text, requester, approvals, now, reviewer,
                       scope=(change_set.env, change_set.namespace, change_set.service))
+    if app is not None:
+        data["app"] = dict(app)
+    return data
 
 
 def file_input(action: str, path: str, before: str | None, after: str | None,
@@ -54,7 +61,7 @@ def file_input(action: str, path: str, before: str | None, after: str | None,
     """The input for one file of a change: a policy document (its env, namespace and
     service in `scope`) or a file of the guardrails themselves (govbot.yaml, rego/…)."""
     env, namespace, target = scope
-    is_document = path.startswith("services/")
+    is_document = path.startswith(("services/", "apps/"))
     data: dict[str, object] = {
         "action": action,
         "actor": {"id": requester.id, "groups": list(requester.groups)},

@@ -51,6 +51,7 @@ from bot.guard.input import guard_input
 from bot.repo.git import PolicyRepo
 from bot.rollout import Rollout
 from bot.rules import MainRules
+from bot.runners.appchanges import facts as app_facts
 from bot.runners.reviews import Tally, tally
 from bot.sources import NoHistory, RequestHistory
 from bot.store.sql import SqlStore
@@ -122,9 +123,11 @@ class Context:
     def decide(self, change_set: ChangeSet, requester: str, approvals: Sequence[Approval],
                reviewer: str = "") -> Decision:
         """The guard's decision with main's rules, now."""
-        rules, _config = self.rules.at(self.main())
-        return self.guard.decide(rules, guard_input(change_set, self.person(requester),
-                                                    approvals, self.clock(), reviewer))
+        main = self.main()
+        rules, config = self.rules.at(main)
+        return self.guard.decide(rules, guard_input(
+            change_set, self.person(requester), approvals, self.clock(), reviewer,
+            app=app_facts(self.repo, main, config, change_set)))
 
     def change_set(self, change: Change) -> ChangeSet:
         """What the change does, read back from its commits."""

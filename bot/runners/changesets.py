@@ -22,6 +22,7 @@ from bot.change import ROLLBACK, TEMPLATE_SAVE, Change, ChangeSet
 from bot.core.errors import InvalidDocument, NotFound, UserError
 from bot.core.types import Scope
 from bot.repo.git import PolicyRepo
+from bot.runners import appchanges
 from bot.store.sql import SqlStore
 from policies import intents, templates
 from policies.document import plain, service_path
@@ -35,6 +36,8 @@ def for_intent(repo: PolicyRepo, intent: intents.PolicyIntent, scope: Scope, mai
     once; an intent already resolved (a replay) keeps the time it was asked with. Where
     main has no document, `created` (the cluster's /onboard) makes it first; `live_owner`
     is the controller the cluster shows steering the service."""
+    if isinstance(intent, intents.Deploy | intents.Undeploy):
+        return appchanges.for_app(repo, intent, scope, main)
     resolved = intents.resolve(intent, now)
     path = service_path(scope.env, scope.namespace, intent.service)
     before = start = repo.read(main, path)

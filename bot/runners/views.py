@@ -15,7 +15,9 @@ from bot.change import Change
 from bot.core.errors import InvalidDocument
 from bot.core.types import ChangeView, Decision
 from bot.rollout import render_checked, render_context, with_callers
-from bot.runners import Context
+from bot.runners import Context, appchanges
+from policies.apps import render as app_render
+from policies.apps.deployment import parse_app_path
 from policies.document import parse_service_path, plain
 from policies.render import RenderContext
 
@@ -78,8 +80,8 @@ def manifest_diff(ctx: Context, change: Change) -> str:
 
 def rendered_diff(ctx: Context, base: str, head: str, path: str) -> str:
     """The rendered objects of the document at `path`, from `base` to `head`, as a
-    unified diff per object; "" for a file that is not a service document."""
-    if parse_service_path(path) is None:
+    unified diff per object; "" for a file that is neither a service's nor an app's."""
+    if parse_service_path(path) is None and parse_app_path(path) is None:
         return ""
     context = render_context(ctx.config(ctx.main()), ctx.clock())
     try:
@@ -103,8 +105,11 @@ def _objects(ctx: Context, commit: str, path: str, context: RenderContext) -> di
     if text is None:
         return {}
     data = plain(text, path)
-    here = with_callers(ctx.repo, commit, path, data, context)
-    objects = render_checked(None, text, path, here, data)
+    if parse_app_path(path) is not None:  # a store app, with the catalog of that commit
+        objects = app_render.render(data, path, appchanges.entries(ctx.repo, commit))
+    else:
+        here = with_callers(ctx.repo, commit, path, data, context)
+        objects = render_checked(None, text, path, here, data)
     return {f"{o['kind']}/{o['metadata']['name']}":
             yaml.safe_dump(o, sort_keys=False, default_flow_style=False)
             for o in objects}

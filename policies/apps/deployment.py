@@ -171,6 +171,8 @@ def _problems(data: Any, path: str, catalog: Mapping[str, CatalogEntry]) -> list
 
 
 def _spec_problems(spec: Mapping[str, Any], catalog: Mapping[str, CatalogEntry]) -> list[str]:
+    if "purge" in spec:
+        return _tombstone_problems(spec, catalog)
     problems = [f"spec.{key}: unknown field; known fields: {', '.join(_SPEC)}"
                 for key in spec if key not in _SPEC]
     entry = catalog.get(str(spec.get("app")))
@@ -203,6 +205,24 @@ def _spec_problems(spec: Mapping[str, Any], catalog: Mapping[str, CatalogEntry])
     elif "secret" in spec:
         problems += _secret_problems(spec["secret"])
     return problems
+
+
+def _tombstone_problems(spec: Mapping[str, Any],
+                        catalog: Mapping[str, CatalogEntry]) -> list[str]:
+    """A tombstone (`/undeploy <name> purge`): `{app, purge: true}` and nothing else."""
+    problems = [f"spec.{key}: unknown field in a tombstone; known fields: app, purge"
+                for key in spec if key not in ("app", "purge")]
+    if spec.get("purge") is not True:
+        problems.append("spec.purge: only true (the app's volumes are deleted)")
+    if spec.get("app") not in catalog:
+        problems.append(f"spec.app: {spec.get('app')!r} is not in the catalog")
+    return problems
+
+
+def is_tombstone(data: Mapping[str, Any]) -> bool:
+    """Whether a valid document is the tombstone `/undeploy <name> purge` leaves."""
+    spec = data.get("spec")
+    return isinstance(spec, Mapping) and spec.get("purge") is True
 
 
 def _secret_problems(secret: Any) -> list[str]:

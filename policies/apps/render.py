@@ -50,6 +50,8 @@ def render(data: Mapping[str, Any], path: str,
     problems = deployment.validate(data, path, catalog)
     if problems:
         raise InvalidDocument(path, [p.removeprefix(f"{path}: ") for p in problems])
+    if deployment.is_tombstone(data):  # nothing runs; the apply target deletes the volumes
+        return []
     spec = data["spec"]
     entry = catalog[spec["app"]]
     app = _app(entry, data, path)
@@ -61,6 +63,16 @@ def render(data: Mapping[str, Any], path: str,
     if entry.spec["gitops"]["kind"] == "flux":
         return [*built, _helm_release(app)]
     return [*built, _application(app)]
+
+
+def purged(data: Mapping[str, Any]) -> dict[str, str] | None:
+    """For the tombstone `/undeploy <name> purge` leaves: the labels of the app's volume
+    claims, which the apply target deletes (the StatefulSet's claim template carries
+    them); None for any other document."""
+    if not deployment.is_tombstone(data):
+        return None
+    return {"app.kubernetes.io/name": str(data["spec"]["app"]),
+            "app.kubernetes.io/instance": str(data["metadata"]["name"])}
 
 
 def describe(objects: list[dict[str, Any]]) -> str:

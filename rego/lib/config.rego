@@ -88,13 +88,16 @@ ingress_caller := value if {
 } else := default_ingress_caller
 
 # Changes to the guardrails themselves: govbot.yaml, access.yaml and rego/ — and any
-# other file outside services/ (a CI workflow can switch a check off as well); templates/
-# (template_path) is judged as one of them, with its own approvals.
+# other file outside services/ and apps/ (a CI workflow can switch a check off as well);
+# templates/ (template_path) is judged as one of them, with its own approvals.
 governance_path(path) if path in {"govbot.yaml", "access.yaml"}
 
 governance_path(path) if startswith(path, "rego/")
 
-governance_path(path) if not startswith(path, "services/")
+governance_path(path) if {
+	not startswith(path, "services/")
+	not startswith(path, "apps/")
+}
 
 # Saved policy templates (templates/<name>.yaml, /template save) are repository-wide
 # like the guardrails — requested and approved by grants anywhere — but they are not

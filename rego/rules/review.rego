@@ -50,7 +50,8 @@ settings := deescalation_section if {
 	deescalation_path
 } else := object.remove(approvals_section, ["deescalation"])
 
-required := object.get(settings, "required", 1)
+# A concern may raise the number for its changes (apps: a purge in prod takes two).
+required := max({object.get(settings, "required", 1), data.govbot.rules.apps.approvals_at_least})
 
 from_groups := object.get(settings, "from", [])
 

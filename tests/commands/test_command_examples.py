@@ -15,6 +15,7 @@ from policies.intents import (
     Canary,
     CanaryControl,
     CircuitBreak,
+    Deploy,
     Drift,
     Fault,
     Help,
@@ -30,12 +31,14 @@ from policies.intents import (
     Scale,
     Show,
     Status,
+    StoreQuery,
     Sync,
     TemplateApplyMany,
     TemplateList,
     TemplateSave,
     TemplateShow,
     Timeout,
+    Undeploy,
     WhatIf,
     Whitelist,
 )
@@ -65,6 +68,9 @@ INTENT_OF: dict[str, type | tuple[type, ...]] = {
     "whatif": WhatIf,
     "help": Help,
     "template": (TemplateSave, TemplateApplyMany, TemplateList, TemplateShow),
+    "store": StoreQuery,
+    "deploy": Deploy,
+    "undeploy": Undeploy,
 }
 
 EXAMPLES = [
@@ -127,6 +133,14 @@ def test_spec_is_written_from_its_module_docstring(spec: CommandSpec) -> None:
         ("/sync svc-user", Sync("svc-user"), None, None),
         ("同步 svc-user --ns demo", Sync("svc-user"), None, "demo"),
         ("/help", Help(None), None, None),
+        ("/store", StoreQuery(), None, None),
+        ("应用商店 mysql", StoreQuery("mysql"), None, None),
+        ("/deploy redis from store", Deploy("redis", "redis"), None, None),
+        ("部署 mysql from store version 8.0.40 as orders-db set storage=50Gi cpu=1 --env prod",
+         Deploy("orders-db", "mysql", "8.0.40", ("storage=50Gi", "cpu=1")), "prod", None),
+        ("/deploy redis from store set memory=1Gi as cache",
+         Deploy("cache", "redis", None, ("memory=1Gi",)), None, None),
+        ("下线 cache purge", Undeploy("cache", purge=True), None, None),
         ("帮助 灰度", Help("canary"), None, None),
     ],
 )
@@ -152,6 +166,8 @@ def test_only_policy_changing_commands_are_mutating() -> None:
         "scale",
         "sync",
         "template",
+        "deploy",
+        "undeploy",
     }
 
 

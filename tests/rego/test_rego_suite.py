@@ -18,6 +18,7 @@ CONCERNS = (
     "resilience",
     "access",
     "scale",
+    "apps",
 )
 
 

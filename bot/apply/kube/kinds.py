@@ -1,8 +1,9 @@
 """The object kinds govbot applies, and the resource (URL) of any object's kind.
 
-`GOVERNED` are the kinds the renderers emit (tests hold the two in step); the target
-looks among them for objects a document no longer renders. Any other kind a document's
-objects have is mapped by Kubernetes' own plural rule.
+`GOVERNED` are the kinds the service renderers emit (tests hold the two in step), `APPS`
+those of store apps; the target looks among them for objects a document no longer
+renders. Any other kind a document's objects have is mapped by Kubernetes' own plural
+rule. A core kind (group "") lives under /api/v1, the others under /apis/<group>.
 
 Example:
     >>> resource_of({"apiVersion": "networking.istio.io/v1alpha3", "kind": "EnvoyFilter"}).plural
@@ -41,6 +42,23 @@ GOVERNED = (
 )
 
 
+# The kinds a store app's document renders (policies/apps): listed for a document under
+# apps/ so that what it no longer renders is pruned. PersistentVolumeClaims are not among
+# them: the StatefulSet's claims are the app's data, kept when it is removed.
+APPS = (
+    Resource("external-secrets.io", "v1beta1", "externalsecrets", "ExternalSecret"),
+    Resource("", "v1", "configmaps", "ConfigMap"),
+    Resource("", "v1", "services", "Service"),
+    Resource("apps", "v1", "statefulsets", "StatefulSet"),
+    Resource("apps", "v1", "deployments", "Deployment"),
+    Resource("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget"),
+    Resource("helm.toolkit.fluxcd.io", "v2", "helmreleases", "HelmRelease"),
+    Resource("argoproj.io", "v1alpha1", "applications", "Application"),
+)
+SECRETS = Resource("", "v1", "secrets", "Secret")
+CLAIMS = Resource("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim")
+
+
 def plural_of(kind: str) -> str:
     """The resource name Kubernetes derives from a kind (Policy → policies)."""
     lower = kind.lower()
@@ -55,7 +73,7 @@ def resource_of(obj: Mapping[str, Any]) -> Resource:
     """The resource of an object, from its apiVersion and kind."""
     group, _, version = str(obj["apiVersion"]).rpartition("/")
     kind = str(obj["kind"])
-    for known in GOVERNED:
+    for known in (*GOVERNED, *APPS, SECRETS, CLAIMS):
         if (known.group, known.version, known.kind) == (group, version, kind):
             return known
     return Resource(group, version, plural_of(kind), kind)

@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,8 +41,17 @@ from kubernetes.client.exceptions import ApiException
 
 from bot.apply import Applied, Rejected
 from bot.apply.kube import Cluster, Clusters, answers
-from bot.apply.kube.kinds import GOVERNED, Resource, name_of, resource_of
+from bot.apply.kube.kinds import (
+    APPS,
+    CLAIMS,
+    GOVERNED,
+    SECRETS,
+    Resource,
+    name_of,
+    resource_of,
+)
 from bot.core.errors import ConfigError, TransientError
+from policies.apps.deployment import parse_app_path
 from policies.document import parse_service_path
 from policies.rendering import MANAGED_BY, SOURCE, source_label
 
@@ -82,6 +92,33 @@ def _labelled(obj: Mapping[str, Any], label: str) -> bool:
     return labels.get(MANAGED_BY) == MANAGER and labels.get(SOURCE) == label
 
 
+def _where_of(source: str) -> tuple[str, str, str] | None:
+    return parse_service_path(source) or parse_app_path(source)
+
+
+class _CorePaths:
+    """An ApiClient whose custom-object paths reach the core group too: the generated
+    client writes `/apis/{group}/…`, and a core kind (group "") lives under `/api/v1/…`."""
+
+    def __init__(self, inner: k8s.ApiClient) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def param_serialize(self, method: str, resource_path: str,
+                        path_params: dict[str, Any] | None = None, **rest: Any) -> Any:
+        if path_params is not None and path_params.get("group") == "":
+            resource_path = resource_path.replace("/apis/{group}/", "/api/", 1)
+            path_params = {k: v for k, v in path_params.items() if k != "group"}
+        return self._inner.param_serialize(method, resource_path, path_params, **rest)
+
+
+def objects_api(api_client: k8s.ApiClient) -> k8s.CustomObjectsApi:
+    """The API of objects of any kind, core ones (Service, ConfigMap, Secret) included."""
+    return k8s.CustomObjectsApi(cast(k8s.ApiClient, _CorePaths(api_client)))
+
+
 class KubernetesTarget:
     name = "kubernetes"
 
@@ -104,14 +141,19 @@ class KubernetesTarget:
 
     def apply(self, env: str, namespace: str, source: str,
               objects: Sequence[dict[str, Any]], force: bool = False) -> Applied:
-        api = k8s.CustomObjectsApi(self._clusters.client(env))
+        api = objects_api(self._clusters.client(env))
         place = where(self._clusters.cluster(env))
-        service = (parse_service_path(source) or ("", "", source))[2]
+        service = (_where_of(source) or ("", "", source))[2]
         label = source_label(source)
         kinds = dict.fromkeys([*GOVERNED, *(resource_of(o) for o in objects)])
+        # an app's objects may live outside its namespace (an Argo CD Application in
+        # argocd): its kinds are listed in every namespace, by the source's label
+        app_kinds = dict.fromkeys(APPS) if parse_app_path(source) else {}
         rendered = {(resource_of(o).kind, o["metadata"]["name"]) for o in objects}
-        live = [item for resource in kinds
+        live = [item for resource in kinds if resource not in app_kinds
                 for item in self._list(api, place, resource, namespace, label)]
+        live += [item for resource in app_kinds
+                 for item in self._list(api, place, resource, None, label)]
         stale = sorted((o for o in live if (o.get("kind"), o["metadata"]["name"]) not in
                         rendered and _labelled(o, label)), key=_deletion_order)
         call = _Calls(self, api, place, service, namespace, force)
@@ -155,16 +197,16 @@ class KubernetesTarget:
         found: set[str] = set()
         for cluster, envs in by_cluster.items():
             try:
-                api = k8s.CustomObjectsApi(self._clusters.client(envs[0]))
+                api = objects_api(self._clusters.client(envs[0]))
             except ConfigError as error:
                 log.warning("listing what govbot applied to %s: %s", where(cluster), error)
                 continue
             try:
-                for resource in GOVERNED:
+                for resource in (*GOVERNED, *APPS):
                     for item in self._list(api, where(cluster), resource, None, None):
                         annotations = (item.get("metadata") or {}).get("annotations") or {}
                         path = annotations.get(SOURCE)
-                        parts = parse_service_path(str(path)) if path else None
+                        parts = _where_of(str(path)) if path else None
                         if parts is not None and parts[0] in envs:
                             found.add(str(path))
             except (TransientError, Rejected) as error:
@@ -173,6 +215,62 @@ class KubernetesTarget:
                 log.warning("listing what govbot applied to %s (orphans there are kept "
                             "until it can be listed): %s", where(cluster), error)
         return sorted(found)
+
+    def generate_secret(self, env: str, namespace: str, name: str, keys: Sequence[str],
+                        source: str) -> bool:
+        """Create-only: POST the Secret with a random value per key; a 409 (it exists)
+        leaves it as it is. The values are in this call's body only, never logged."""
+        api = objects_api(self._clusters.client(env))
+        place = where(self._clusters.cluster(env))
+        body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                "metadata": {"name": name, "namespace": namespace,
+                             "labels": {MANAGED_BY: MANAGER},
+                             "annotations": {SOURCE: source,
+                                             "govbot.dev/generated": "create-only; govbot "
+                                             "never overwrites or reads it back"}},
+                "stringData": {key: secrets.token_urlsafe(24) for key in keys}}
+
+        def send() -> bool:
+            try:
+                api.create_namespaced_custom_object(
+                    SECRETS.group, SECRETS.version, namespace, SECRETS.plural, body,
+                    field_manager=MANAGER, _request_timeout=self.timeout)
+            except ApiException as error:
+                if error.status == 409:  # there already: never overwritten
+                    return False
+                raise
+            return True
+
+        service = (_where_of(source) or ("", "", source))[2]
+        created = self.call(f"creating Secret/{name}", place, service, send)
+        if created:
+            log.info("created Secret %s/%s in %s (%d generated keys)", namespace, name, place,
+                     len(keys))
+        return bool(created)
+
+    def purge(self, env: str, namespace: str, selector: Mapping[str, str],
+              source: str) -> tuple[str, ...]:
+        """Delete the app's PersistentVolumeClaims (those with all of `selector`'s labels;
+        never an unlabelled claim)."""
+        if not selector:
+            return ()
+        api = objects_api(self._clusters.client(env))
+        place = where(self._clusters.cluster(env))
+        service = (_where_of(source) or ("", "", source))[2]
+        wanted = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+        page = self.call("listing persistentvolumeclaims", place, service, partial(
+            api.list_namespaced_custom_object, CLAIMS.group, CLAIMS.version, namespace,
+            CLAIMS.plural, label_selector=wanted, _request_timeout=self.timeout))
+        found = cast(dict[str, Any], page) if isinstance(page, dict) else {}
+        claims = [item for item in found.get("items") or ()
+                  if all(((item.get("metadata") or {}).get("labels") or {}).get(k) == v
+                         for k, v in selector.items())]
+        call = _Calls(self, api, place, service, namespace, False)
+        for claim in claims:
+            claim.setdefault("kind", CLAIMS.kind)
+            claim.setdefault("apiVersion", CLAIMS.api_version)
+            call.delete(claim, dry_run=False)
+        return tuple(name_of(c) for c in claims)
 
     def _list(self, api: k8s.CustomObjectsApi, place: str, resource: Resource,
               namespace: str | None, label: str | None) -> list[dict[str, Any]]:
