@@ -172,10 +172,17 @@ def _comment(ctx: Context, number: int, text: str) -> None:
         log.warning("commenting on pull request %s on %s: %s", number, ctx.forge.name, error)
 
 
+# actions whose command is not `/<action> <service> …`
+ASK_AGAIN = {"rollback": "/rollback …", "template-save": "/template save … from …",
+             "template": "/template apply … to {service}", "expire": ""}
+
+
 def stale_note(change: Change, stale_after: timedelta) -> str:
     flags = f"--env {change.env} --ns {change.namespace}"
-    again = (f"/{change.action} {change.service} … {flags}" if change.action != "rollback"
-             else f"/rollback … {flags}")
+    command = ASK_AGAIN.get(change.action, f"/{change.action} {{service}} …")
+    if not command:
+        return (f"closed as stale: no approval in {duration(stale_after.total_seconds())}")
+    again = f"{command.format(service=change.service)} {flags}"
     return (f"closed as stale: no approval in {duration(stale_after.total_seconds())}; ask "
             f"again with {again} if it is still wanted")
 
