@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -122,7 +123,7 @@ def schedule_settings(env: Mapping[str, str]) -> ScheduleSettings:
     if leader == "kubernetes" and not namespace:
         raise ConfigError("GOVBOT_LEADER=kubernetes outside a pod: set GOVBOT_LEASE_NAMESPACE "
                           "to the namespace of the Lease, for example govbot")
-    return ScheduleSettings(
+    settings = ScheduleSettings(
         leader=leader,
         lease_seconds=positive["LEASE_SECONDS"],
         lease_namespace=namespace,
@@ -137,6 +138,15 @@ def schedule_settings(env: Mapping[str, str]) -> ScheduleSettings:
         digest_at=digest_at(env),
         timezone=timezone(env),
     )
+    delays = (("GOVBOT_REMIND_AFTER", settings.remind_after_seconds),
+              ("GOVBOT_REMIND_APPROVERS_AFTER", settings.remind_approvers_after_seconds),
+              ("GOVBOT_STALE_AFTER", settings.stale_after_seconds))
+    for (first, early), (then, late) in itertools.pairwise(delays):
+        if early > late:
+            raise ConfigError(f"{first} ({early:g}s) comes after {then} ({late:g}s): a "
+                              "change is reminded in its channel, then to its approvers, "
+                              "then closed as stale; for example 4h, 24h, 7d")
+    return settings
 
 
 def digest_at(env: Mapping[str, str]) -> str:

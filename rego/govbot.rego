@@ -35,4 +35,5 @@ decision := {
 	"approvals_valid": review.valid,
 	"approvers": review.approvers,
 	"may_reject": review.may_reject,
+	"automatic": sort(automatic),
 }

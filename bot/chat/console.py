@@ -53,6 +53,7 @@ class ConsoleSurface:
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
+        self._shown: dict[str, str] = {}  # notice key → the text last printed under it
 
     def say(self, origin: None, text: str, *, about: int | None = None,
             ok: bool = True) -> None:
@@ -65,7 +66,12 @@ class ConsoleSurface:
         """Nothing to redraw: the follow-up line already said what happened."""
 
     def post_notice(self, notice: EventsReported) -> None:
-        """A terminal cannot edit a line: each update of a group is a new one."""
+        """A terminal cannot edit a line: each update of a group is a new one. The console
+        shows every channel's news, so the same notice told to several channels of a
+        namespace (console, Slack, DingTalk) is printed once."""
+        if self._shown.get(notice.key) == notice.text:
+            return
+        self._shown[notice.key] = notice.text
         self.say(None, notice.text)
 
 

@@ -63,6 +63,8 @@ class Decision:
     approvals_valid: int = 0
     approvers: tuple[str, ...] = ()
     may_reject: bool = False
+    # the rules that let govbot's own change through without approval ([expiry.revert] …)
+    automatic: tuple[str, ...] = ()
 
     @property
     def mergeable(self) -> bool:
@@ -78,6 +80,7 @@ class Decision:
             approvals_valid=int(value.get("approvals_valid", 0)),
             approvers=tuple(sorted(str(a) for a in value.get("approvers", ()))),
             may_reject=bool(value.get("may_reject", False)),
+            automatic=tuple(sorted(str(a) for a in value.get("automatic", ()))),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -89,6 +92,7 @@ class Decision:
             "approvals_valid": self.approvals_valid,
             "approvers": list(self.approvers),
             "may_reject": self.may_reject,
+            "automatic": list(self.automatic),
         }
 
 

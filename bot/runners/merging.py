@@ -110,8 +110,14 @@ def merge(ctx: Context, change: Change, note: str = "") -> list[Event]:
             continue
         change = ctx.store.close(change.id, "merged", merged_sha=merged)
         by = ", ".join(a.by for a in approvals)
-        headline = (f"#{change.id} approved by {by}, merged" if by else
-                    f"#{change.id} merged without review ({change.env} requires no approval)")
+        if by:
+            headline = f"#{change.id} approved by {by}, merged"
+        elif decision.automatic:
+            rules = " and ".join(rule.split("]")[0] + "]" for rule in decision.automatic)
+            headline = f"#{change.id} merged by govbot without review, as {rules} allows"
+        else:
+            headline = (f"#{change.id} merged without review ({change.env} requires no "
+                        "approval)")
         return applied(ctx, change, merged, headline, note)
     raise TransientError(f"main kept moving while merging #{change.id}; "
                          f"/approve {change.id} again to retry")

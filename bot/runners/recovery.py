@@ -63,7 +63,7 @@ def merge_if_ready(ctx: Context, change_id: int) -> list[Event]:
                 return []
             return merging.merge(ctx, change)
     except (UserError, GovbotError) as error:
-        log.warning("merging #%s at start: %s", change_id, error)
+        log.warning("merging #%s when its approvals sufficed: %s", change_id, error)
         return []
 
 

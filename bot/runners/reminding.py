@@ -140,7 +140,9 @@ def approvers(decision: Decision, config: RepoConfig, requester: str) -> str:
 
 def close_stale(ctx: Context, change: Change, stale_after: timedelta) -> list[Event]:
     """Close a change that waited `stale_after` for approval, as /reject closes one."""
-    with ctx.holding(change.id, wait=0):
+    # the sweep may be deciding the same change at this moment (both jobs run on the
+    # leader, often at the same instant): wait for it rather than skip the change
+    with ctx.holding(change.id, wait=STALE_WAIT):
         change = ctx.store.get(change.id)
         if change.state != "open":
             return []
@@ -171,6 +173,8 @@ def _comment(ctx: Context, number: int, text: str) -> None:
     except GovbotError as error:
         log.warning("commenting on pull request %s on %s: %s", number, ctx.forge.name, error)
 
+
+STALE_WAIT = 10.0  # seconds a stale change's closing waits for another holder of it
 
 # actions whose command is not `/<action> <service> …`
 ASK_AGAIN = {"rollback": "/rollback …", "template-save": "/template save … from …",

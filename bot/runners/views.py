@@ -57,6 +57,11 @@ def needs(decision: Decision, groups: frozenset[str] = frozenset()) -> str:
 
 def opened(change: Change, decision: Decision, groups: frozenset[str]) -> str:
     created = ", new document" if change.diff.startswith("--- /dev/null") else ""
+    if decision.automatic and decision.approvals_required == 0:
+        line = (f"change #{change.id} opened by {change.requester}: {change.summary} "
+                f"({change.env}/{change.namespace}{created}). No approval needed: "
+                f"{'; '.join(decision.automatic)}")
+        return "\n".join([line, *(f"warning: {w}" for w in decision.warn)])
     required = decision.approvals_required
     text = f"Needs {required} approval{'s' if required != 1 else ''}"
     named = [a for a in decision.approvers if a in groups]

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.chat.console import ConsoleChat, split_speaker
-from bot.core.events import Answer, Event
+from bot.chat import deliver
+from bot.chat.console import ConsoleChat, ConsoleSurface, split_speaker
+from bot.core.events import Answer, Event, EventsReported
 from bot.core.types import Command
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -100,3 +101,15 @@ def test_a_broken_main_or_store_stops_the_shell_with_one_line_reasons(tmp_path: 
                                 "GOVBOT_DATABASE_URL": "bogus://"})
     assert bogus.returncode == 1
     assert "GOVBOT_DATABASE_URL" in bogus.stderr and "Traceback" not in bogus.stderr
+
+
+def test_news_told_to_several_channels_prints_once_and_each_update_again() -> None:
+    out = io.StringIO()
+    surface = ConsoleSurface(out)
+    told = [EventsReported(platform, channel, "expiry:3:fault", "fault ended", 1, "info")
+            for platform, channel in (("console", "*"), ("slack", "C1"), ("dingtalk", "c"))]
+    deliver(surface, None, told)
+    deliver(surface, None, [EventsReported("slack", "C1", "expiry:3:fault",
+                                           "fault ended; reverted by #4", 1, "info")])
+    assert out.getvalue().splitlines() == ["govbot: fault ended",
+                                           "govbot: fault ended; reverted by #4"]

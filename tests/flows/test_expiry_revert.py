@@ -18,7 +18,7 @@ import yaml
 
 from bot.app import App, build
 from bot.change import Change
-from bot.core.events import ChangeMerged, Event, EventsReported
+from bot.core.events import ChangeMerged, ChangeOpened, Event, EventsReported
 from bot.core.types import Command
 from bot.settings import Settings
 from policies.document import plain, service_path
@@ -119,6 +119,10 @@ def test_a_fault_for_2s_ends_through_a_merged_revert_by_govbot(story: Story) -> 
         assert named in told.text, told.text
     listed = story.say("/changes merged")[0].text
     assert f"#{revert.id}" in listed and "set by #1" in listed, listed
+    said = "\n".join(e.text for e in events if isinstance(e, ChangeOpened | ChangeMerged))
+    assert "No approval needed: [expiry.revert]" in said, said
+    assert f"#{revert.id} merged by govbot without review, as [expiry.revert] allows" in said
+    assert "requires no approval" not in said and "Needs 0" not in said
     # nothing left to do: no second revert, no news, no stale expiry for the sweep
     assert story.app.workflow.expire_due() == []
     assert story.app.workflow.sweep() == []

@@ -5,6 +5,7 @@ database by name and keep their next run across a restart; the settings of the j
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -155,6 +156,21 @@ def test_settings_of_the_schedule_are_refused_with_what_to_use(
     with pytest.raises(ConfigError) as refused:
         Settings.from_env({name: value, "GOVBOT_HOME": "/tmp/unused"})
     assert value in str(refused.value) and expected in str(refused.value)
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"GOVBOT_STALE_AFTER": "1s"}, "GOVBOT_REMIND_APPROVERS_AFTER (86400s) comes after "
+                                   "GOVBOT_STALE_AFTER (1s)"),
+    ({"GOVBOT_REMIND_APPROVERS_AFTER": "1h"}, "GOVBOT_REMIND_AFTER (14400s) comes after "
+                                             "GOVBOT_REMIND_APPROVERS_AFTER (3600s)"),
+])
+def test_reminders_and_closing_out_of_order_are_refused(env: dict[str, str],
+                                                        named: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        Settings.from_env({**env, "GOVBOT_HOME": "/tmp/unused"})
+    in_order = schedule_settings({"GOVBOT_REMIND_AFTER": "2s", "GOVBOT_STALE_AFTER": "8s",
+                                  "GOVBOT_REMIND_APPROVERS_AFTER": "4s"})
+    assert in_order.stale_after_seconds == 8.0
 
 
 def test_auto_leads_through_the_database_outside_a_pod() -> None:
