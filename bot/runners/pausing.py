@@ -29,6 +29,18 @@ def control(ctx: Context, person: Person, scope: Scope, intent: intents.CanaryCo
     (platform, channel): the answer goes there, the news to the other channels."""
     service = intent.service
     _authorize(ctx, person, scope, intent)
+    progressive.refresh(ctx, ctx.clock())
+    seen = ctx.store.plans.get(scope.env, scope.namespace, service)
+    # a step under way holds the same key: the answer waits for it and says where it stopped
+    with ctx.holding_key(progressive.lock_key(scope.env, scope.namespace, service),
+                         f"the progressive canary of {service}"):
+        return _control(ctx, person, scope, intent, origin,
+                        seen.weight if seen is not None else None)
+
+
+def _control(ctx: Context, person: Person, scope: Scope, intent: intents.CanaryControl,
+             origin: tuple[str, str], seen: int | None) -> list[Event]:
+    service = intent.service
     now = ctx.clock()
     progressive.refresh(ctx, now)
     plan = ctx.store.plans.get(scope.env, scope.namespace, service)
@@ -43,9 +55,11 @@ def control(ctx: Context, person: Person, scope: Scope, intent: intents.CanaryCo
             return [Answer(f"the progressive canary of {service} ({scope}) is already paused "
                            f"at {plan.weight}% (by {plan.paused_by}); /canary {service} "
                            "resume continues it")]
+        taken = (f"; the step to {plan.weight}% was already taken"
+                 if seen is not None and seen != plan.weight else "")
         text = (f"progressive canary of {service} ({scope}) paused at {plan.weight}% by "
-                f"{person.id} ({_plan(plan)}); the weight stays; /canary {service} resume "
-                "continues it")
+                f"{person.id} ({_plan(plan)}){taken}; the weight stays; /canary {service} "
+                "resume continues it")
     else:
         following = now + progressive.every(plan)
         if not ctx.store.plans.resume(scope.env, scope.namespace, service, following):

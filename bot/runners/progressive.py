@@ -149,7 +149,32 @@ def advance(ctx: Context, plan: Plan, now: datetime) -> list[Event]:
                         f"every {plan.every}", "warning")]
         failures = gate_failures(plan.gate, health)
         if failures:
-            return _abort(ctx, plan, scope, failures, config)
+            with ctx.holding_key(lock_key(plan.env, plan.namespace, plan.service),
+                                 f"the progressive canary of {plan.service}"):
+                if not _still_due(ctx, plan):
+                    return []
+                return _abort(ctx, plan, scope, failures, config)
+    # a pause (bot.runners.pausing) holds the same key: once it is answered, no step opens
+    with ctx.holding_key(lock_key(plan.env, plan.namespace, plan.service),
+                         f"the progressive canary of {plan.service}"):
+        if not _still_due(ctx, plan):
+            return []
+        return _step(ctx, plan, scope, config, now)
+
+
+def lock_key(env: str, namespace: str, service: str) -> str:
+    """The key a step and a pause or resume of the service's plan hold, one at a time."""
+    return f"progressive:{env}/{namespace}/{service}"
+
+
+def _still_due(ctx: Context, plan: Plan) -> bool:
+    """Not paused, ended or stepped since the tick read it (asked again under the lock)."""
+    current = ctx.store.plans.get(plan.env, plan.namespace, plan.service)
+    return current is not None and not current.paused and current.weight == plan.weight
+
+
+def _step(ctx: Context, plan: Plan, scope: Scope, config: RepoConfig,
+          now: datetime) -> list[Event]:
     target = min(plan.weight + plan.step, plan.until)
     opened = automatic.open_as_govbot(ctx, scope, intents.Canary(plan.service, "set", target))
     if opened is None:
