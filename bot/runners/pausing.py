@@ -64,10 +64,10 @@ def _control(ctx: Context, person: Person, scope: Scope, intent: intents.CanaryC
         following = now + progressive.every(plan)
         if not ctx.store.plans.resume(scope.env, scope.namespace, service, following):
             return [Answer(f"the progressive canary of {service} ({scope}) is not paused: "
-                           f"next step at {plan.next_at.strftime('%H:%M:%S UTC')}")]
+                           f"next step at {progressive.clock_text(plan.next_at)}")]
         text = (f"progressive canary of {service} ({scope}) resumed at {plan.weight}% by "
                 f"{person.id} ({_plan(plan)}); next step at "
-                f"{following.strftime('%H:%M:%S UTC')}")
+                f"{progressive.clock_text(following)}")
     key = f"progressive:{scope}/{service}:{intent.op}:{now.strftime('%Y%m%dT%H%M%S')}"
     # the channel that asked gets the answer; the console's `*` is its one conversation
     told = [e for e in tell(config, scope.env, scope.namespace, key, text)
