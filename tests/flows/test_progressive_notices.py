@@ -56,14 +56,14 @@ def _start(bot: Govbot, text: str = PLAN) -> None:
     assert bot.one(f"/approve {started.change_id}", user="bob").ok
 
 
-def _freeze_dev(bot: Govbot) -> None:
-    """The window written to main's govbot.yaml, as a reviewed change would."""
+def _configure_dev(bot: Govbot, key: str, value: object) -> None:
+    """`environments.dev.<key>` written to main's govbot.yaml, as a reviewed change would."""
     repo = bot.app.repo
     config = yaml.safe_load(repo.read("main", "govbot.yaml") or "")
-    config["environments"]["dev"]["freezes"] = [WINDOW]
+    config["environments"]["dev"][key] = value
     old = repo.head("main")
     text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
-    repo.set_ref("main", repo.commit(old, {"govbot.yaml": text}, SEEDER, "freeze dev"),
+    repo.set_ref("main", repo.commit(old, {"govbot.yaml": text}, SEEDER, f"dev {key}"),
                  old=old)
 
 
@@ -85,7 +85,7 @@ def test_a_step_held_by_a_freeze_is_told_once_shown_by_status_and_taken_after(
     clock.now += timedelta(minutes=16)
     assert any(isinstance(e, ChangeMerged) for e in govbot.app.workflow.progress())
     assert _weight(govbot) == 10
-    _freeze_dev(govbot)
+    _configure_dev(govbot, "freezes", [WINDOW])
 
     clock.now += timedelta(minutes=16)  # 10:32, in the window
     held = govbot.app.workflow.progress()
@@ -125,3 +125,22 @@ def test_status_follows_the_plan_on_main_right_after_the_release_line(
     assert _weight(govbot) == 0
     status = govbot.one("/status svc-user").text  # no tick yet: the store still has it
     assert "next step" not in status and "starts at the next tick" not in status, status
+
+
+def test_a_step_denied_by_another_rule_is_told_once_with_its_rule_ids(
+        govbot: Govbot, clock: Clock) -> None:
+    _start(govbot)
+    assert govbot.app.workflow.progress() == []
+    clock.now += timedelta(minutes=16)
+    assert any(isinstance(e, ChangeMerged) for e in govbot.app.workflow.progress())
+    _configure_dev(govbot, "limits", {"canaryMaxStep": 5})  # the plan steps by 10
+
+    clock.now += timedelta(minutes=16)
+    held = govbot.app.workflow.progress()
+    told = [e.text for e in held if isinstance(e, EventsReported)]
+    assert len(held) == len(told) == 1, held
+    assert "waits at 10%: its step to 20% is denied: [release.max_step]" in told[0], told[0]
+    status = govbot.one("/status svc-user").text
+    assert "progressive: waits at 10% because its step is denied: [release." in status, status
+    clock.now += timedelta(minutes=16)
+    assert govbot.app.workflow.progress() == [] and _weight(govbot) == 10
