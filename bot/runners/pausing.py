@@ -3,7 +3,9 @@
 Neither is a change: the document keeps its plan and its weight, the plan's row in the
 store (`SqlStore.plans`) is paused or resumed, at once. Who may do it is who may ask for a
 canary change of the service: the guard's `[authorization.*]` rules decide, on the
-document as it stands. Both are answered and told to the namespace's channels.
+document as it stands. Both are answered and told to the namespace's channels. Both hold
+the plan's key (`progressive.lock_key`) that a step holds while it opens: a step under way
+finishes first, and the answer names the weight it left.
 
 Example:
     events = control(ctx, person, Scope("prod", "demo"), CanaryControl("svc-user", "pause"))

@@ -13,9 +13,14 @@ main changed since the last tick (`refresh`) and the few plans that are due:
                                          channel is told the numbers
     no traffic on the canary           → no step; the channel is told once that the plan
                                          waits, and the gate is asked again after `every`
+    the guard denies the step          → no step; the channel is told once per reason (a
+                                         freeze's window, or the rule ids), and the step is
+                                         tried again after `every`
 
-A paused plan (`/canary <svc> pause`, bot.runners.pausing) is never due. A service with
-another open change keeps its plan due: the step is tried again at the next tick.
+A paused plan (`/canary <svc> pause`, bot.runners.pausing) is never due; a pause and a step
+of the same service hold one key (`lock_key`) in turn, so no step opens after a pause is
+answered. A service with another open change keeps its plan due: the step is tried again
+at the next tick.
 
 Example:
     events = run(ctx)      # ChangeMerged of each step, EventsReported for the channels
