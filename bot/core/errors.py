@@ -65,10 +65,14 @@ class Locked(UserError):
         self.change_id = change_id
         self.requester = requester
         self.service = service
-        super().__init__(
-            f"{service} already has open change #{change_id} by {requester}; "
-            f"approve or reject #{change_id} first"
-        )
+        if requester == "govbot":  # its own changes merge at once when the guard allows
+            text = (f"{service} has govbot's change #{change_id} under way (a progressive "
+                    f"step or an expiry's revert); try again in a moment, or see "
+                    f"/show {change_id} if it waits for approval")
+        else:
+            text = (f"{service} already has open change #{change_id} by {requester}; "
+                    f"approve or reject #{change_id} first")
+        super().__init__(text)
 
 
 class InvalidDocument(UserError):

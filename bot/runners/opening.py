@@ -108,7 +108,8 @@ def open_change(ctx: Context, person: Person, change_set: ChangeSet, main: str,
     describing.set_status(ctx, change, decision)
     groups = frozenset(a for a in decision.approvers if config.is_group(a))
     text = "\n".join(t for t in (opened(change, decision, groups),
-                                  _whatif_line(ctx, change_set)) if t)
+                                  _whatif_line(ctx, change_set),
+                                  _gate_line(ctx, change_set)) if t)
     events: list[Event] = [ChangeOpened(view(ctx, change), text)]
     if decision.mergeable:
         with ctx.holding(change.id):
@@ -123,6 +124,20 @@ def _whatif_line(ctx: Context, change_set: ChangeSet) -> str:
             and intent.requests is not None and intent.per is not None):
         return ""
     return whatif.line(ctx, change_set.scope, intent.service, intent.requests, intent.per)
+
+
+def _gate_line(ctx: Context, change_set: ChangeSet) -> str:
+    """For a progressive plan with a gate, a warning when the environment has no
+    Prometheus to judge it: its steps would wait for data that never comes."""
+    intent, env = change_set.intent, change_set.env
+    if not (isinstance(intent, intents.Canary) and intent.step_by is not None
+            and (intent.gate_success is not None or intent.gate_p99 is not None)):
+        return ""
+    if ctx.history.configured(env):
+        return ""
+    return (f"warning: no Prometheus is configured for {env}, so this plan's gate will have "
+            f"no data and its steps will wait; set GOVBOT_PROMETHEUS_URL or "
+            f"environments.{env}.prometheus")
 
 
 def _withdraw(ctx: Context, change: Change) -> None:

@@ -3,7 +3,9 @@
 Neither is a change: the document keeps its plan and its weight, the plan's row in the
 store (`SqlStore.plans`) is paused or resumed, at once. Who may do it is who may ask for a
 canary change of the service: the guard's `[authorization.*]` rules decide, on the
-document as it stands. Both are answered and told to the namespace's channels.
+document as it stands. Both are answered and told to the namespace's channels. Both hold
+the plan's key (`progressive.lock_key`) that a step holds while it opens: a step under way
+finishes first, and the answer names the weight it left.
 
 Example:
     events = control(ctx, person, Scope("prod", "demo"), CanaryControl("svc-user", "pause"))
@@ -29,6 +31,18 @@ def control(ctx: Context, person: Person, scope: Scope, intent: intents.CanaryCo
     (platform, channel): the answer goes there, the news to the other channels."""
     service = intent.service
     _authorize(ctx, person, scope, intent)
+    progressive.refresh(ctx, ctx.clock())
+    seen = ctx.store.plans.get(scope.env, scope.namespace, service)
+    # a step under way holds the same key: the answer waits for it and says where it stopped
+    with ctx.holding_key(progressive.lock_key(scope.env, scope.namespace, service),
+                         f"the progressive canary of {service}"):
+        return _control(ctx, person, scope, intent, origin,
+                        seen.weight if seen is not None else None)
+
+
+def _control(ctx: Context, person: Person, scope: Scope, intent: intents.CanaryControl,
+             origin: tuple[str, str], seen: int | None) -> list[Event]:
+    service = intent.service
     now = ctx.clock()
     progressive.refresh(ctx, now)
     plan = ctx.store.plans.get(scope.env, scope.namespace, service)
@@ -43,17 +57,19 @@ def control(ctx: Context, person: Person, scope: Scope, intent: intents.CanaryCo
             return [Answer(f"the progressive canary of {service} ({scope}) is already paused "
                            f"at {plan.weight}% (by {plan.paused_by}); /canary {service} "
                            "resume continues it")]
+        taken = (f"; the step to {plan.weight}% was already taken"
+                 if seen is not None and seen != plan.weight else "")
         text = (f"progressive canary of {service} ({scope}) paused at {plan.weight}% by "
-                f"{person.id} ({_plan(plan)}); the weight stays; /canary {service} resume "
-                "continues it")
+                f"{person.id} ({_plan(plan)}){taken}; the weight stays; /canary {service} "
+                "resume continues it")
     else:
         following = now + progressive.every(plan)
         if not ctx.store.plans.resume(scope.env, scope.namespace, service, following):
             return [Answer(f"the progressive canary of {service} ({scope}) is not paused: "
-                           f"next step at {plan.next_at.strftime('%H:%M:%S UTC')}")]
+                           f"next step at {progressive.clock_text(plan.next_at)}")]
         text = (f"progressive canary of {service} ({scope}) resumed at {plan.weight}% by "
                 f"{person.id} ({_plan(plan)}); next step at "
-                f"{following.strftime('%H:%M:%S UTC')}")
+                f"{progressive.clock_text(following)}")
     key = f"progressive:{scope}/{service}:{intent.op}:{now.strftime('%Y%m%dT%H%M%S')}"
     # the channel that asked gets the answer; the console's `*` is its one conversation
     told = [e for e in tell(config, scope.env, scope.namespace, key, text)

@@ -13,9 +13,14 @@ main changed since the last tick (`refresh`) and the few plans that are due:
                                          channel is told the numbers
     no traffic on the canary           → no step; the channel is told once that the plan
                                          waits, and the gate is asked again after `every`
+    the guard denies the step          → no step; the channel is told once per reason (a
+                                         freeze's window, or the rule ids), and the step is
+                                         tried again after `every`
 
-A paused plan (`/canary <svc> pause`, bot.runners.pausing) is never due. A service with
-another open change keeps its plan due: the step is tried again at the next tick.
+A paused plan (`/canary <svc> pause`, bot.runners.pausing) is never due; a pause and a step
+of the same service hold one key (`lock_key`) in turn, so no step opens after a pause is
+answered. A service with another open change keeps its plan due: the step is tried again
+at the next tick.
 
 Example:
     events = run(ctx)      # ChangeMerged of each step, EventsReported for the channels
@@ -25,11 +30,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.config import RepoConfig
-from bot.core.errors import GovbotError, TransientError
+from bot.core.errors import Denied, GovbotError, TransientError
 from bot.core.events import ChangeMerged, Event
 from bot.core.types import Scope
 from bot.rollout import incident
@@ -136,22 +141,45 @@ def advance(ctx: Context, plan: Plan, now: datetime) -> list[Event]:
     if plan.gate and plan.weight > 0:  # at 0% the canary has no traffic to judge yet
         health = _health(ctx, plan, main, now)
         if health is None:
-            ctx.store.plans.schedule(plan.env, plan.namespace, plan.service,
-                                     now + every(plan), waiting=True)
-            if plan.waiting:
-                return []
             why = (f"no request reached the canary in the last {window(plan)}"
                    if ctx.history.configured(plan.env)
                    else f"no Prometheus is configured for {plan.env}")
-            return [*tell(config, plan.env, plan.namespace, _key(plan, "waiting"),
-                        f"progressive canary of {plan.service} ({scope}) waits at "
-                        f"{plan.weight}%: its gate has no data ({why}); it is asked again "
-                        f"every {plan.every}", "warning")]
+            return _wait(ctx, plan, now, config, f"for gate data ({why})",
+                         f"its gate has no data ({why}); it is asked again every {plan.every}")
         failures = gate_failures(plan.gate, health)
         if failures:
-            return _abort(ctx, plan, scope, failures, config)
+            with ctx.holding_key(lock_key(plan.env, plan.namespace, plan.service),
+                                 f"the progressive canary of {plan.service}"):
+                if not _still_due(ctx, plan):
+                    return []
+                return _abort(ctx, plan, scope, failures, config)
+    # a pause (bot.runners.pausing) holds the same key: once it is answered, no step opens
+    with ctx.holding_key(lock_key(plan.env, plan.namespace, plan.service),
+                         f"the progressive canary of {plan.service}"):
+        if not _still_due(ctx, plan):
+            return []
+        return _step(ctx, plan, scope, config, now)
+
+
+def lock_key(env: str, namespace: str, service: str) -> str:
+    """The key a step and a pause or resume of the service's plan hold, one at a time."""
+    return f"progressive:{env}/{namespace}/{service}"
+
+
+def _still_due(ctx: Context, plan: Plan) -> bool:
+    """Not paused, ended or stepped since the tick read it (asked again under the lock)."""
+    current = ctx.store.plans.get(plan.env, plan.namespace, plan.service)
+    return current is not None and not current.paused and current.weight == plan.weight
+
+
+def _step(ctx: Context, plan: Plan, scope: Scope, config: RepoConfig,
+          now: datetime) -> list[Event]:
     target = min(plan.weight + plan.step, plan.until)
-    opened = automatic.open_as_govbot(ctx, scope, intents.Canary(plan.service, "set", target))
+    try:
+        opened = automatic.open_as_govbot(ctx, scope,
+                                          intents.Canary(plan.service, "set", target))
+    except Denied as denied:
+        return _denied(ctx, plan, now, config, denied.reasons)
     if opened is None:
         return []  # another change holds the service: the plan stays due
     merged = next((e for e in opened if isinstance(e, ChangeMerged)), None)
@@ -165,7 +193,7 @@ def advance(ctx: Context, plan: Plan, now: datetime) -> list[Event]:
         ctx.store.plans.remove(plan.env, plan.namespace, plan.service)
         return opened + tell(
             config, plan.env, plan.namespace, _key(plan, "reached"),
-            f"progressive canary of {plan.service} ({scope}) reached {target} % ({number}); "
+            f"progressive canary of {plan.service} ({scope}) reached {target}% ({number}); "
             f"promote with /canary {plan.service} promote, or /canary {plan.service} abort")
     ctx.store.plans.schedule(plan.env, plan.namespace, plan.service, now + every(plan),
                              weight=target)
@@ -173,22 +201,58 @@ def advance(ctx: Context, plan: Plan, now: datetime) -> list[Event]:
     return opened + tell(
         config, plan.env, plan.namespace, _key(plan, "step"),
         f"progressive canary of {plan.service} ({scope}): {plan.weight}% → {target}% "
-        f"({number}); next step to {following}% at {_clock(now + every(plan))}"
+        f"({number}); next step to {following}% at {clock_text(now + every(plan))}"
         + (", if the gate holds" if plan.gate else ""))
 
 
-def state_line(ctx: Context, scope: Scope, service: str) -> str:
-    """For /status: when the plan's next step is due, or who paused it; "" without a
-    live plan (as the store last saw main)."""
-    plan = ctx.store.plans.get(scope.env, scope.namespace, service)
-    if plan is None:
+def state_line(ctx: Context, scope: Scope, service: str, text: str | None) -> str:
+    """For /status: the plan main's document `text` holds (nothing once it ended), with
+    when its next step is due, why it waits, or who paused it, as the store has them."""
+    now = ctx.clock()
+    path = document.service_path(scope.env, scope.namespace, service)
+    found = plan_of(scope.env, scope.namespace, service, path, text, now)
+    if found is None:
         return ""
+    target = min(found.weight + found.step, found.until)
+    plan = ctx.store.plans.get(scope.env, scope.namespace, service)
+    if plan is None or plan.block != found.block:  # approved, not yet seen by a tick
+        return f"progressive: starts at the next tick, first step to {target}% {found.every} on"
     if plan.paused:
-        return (f"progressive: paused at {plan.weight}% by {plan.paused_by}; "
+        return (f"progressive: paused at {found.weight}% by {plan.paused_by}; "
                 f"/canary {service} resume continues it")
-    waits = ", waiting for gate data" if plan.waiting else ""
-    return (f"progressive: next step to {min(plan.weight + plan.step, plan.until)}% at "
-            f"{_clock(plan.next_at)}{waits}")
+    if plan.waiting:
+        return (f"progressive: waits at {found.weight}% {plan.waits or 'for gate data'}; "
+                f"the step to {target}% is tried again at {clock_text(plan.next_at)}")
+    return f"progressive: next step to {target}% at {clock_text(plan.next_at)}"
+
+
+def _wait(ctx: Context, plan: Plan, now: datetime, config: RepoConfig, waits: str,
+          text: str) -> list[Event]:
+    """No step now: asked again after `every`; the channel is told once per reason."""
+    ctx.store.plans.schedule(plan.env, plan.namespace, plan.service, now + every(plan),
+                             waiting=True, waits=waits)
+    if plan.waiting and plan.waits == waits:
+        return []
+    scope = Scope(plan.env, plan.namespace)
+    return [*tell(config, plan.env, plan.namespace, _key(plan, f"waiting:{waits}"),
+                  f"progressive canary of {plan.service} ({scope}) waits at {plan.weight}%: "
+                  f"{text}", "warning")]
+
+
+def _denied(ctx: Context, plan: Plan, now: datetime, config: RepoConfig,
+            reasons: tuple[str, ...]) -> list[Event]:
+    """The guard denied the step: a freeze holds it until the window ends, another rule
+    until it allows it; the plan keeps its weight and is tried again after `every`."""
+    frozen = [r for r in reasons if r.startswith("[schedule.freeze] ")]
+    if frozen and len(frozen) == len(reasons):
+        # "[schedule.freeze] dev is frozen until … (window); only de-escalations …"
+        window_text = frozen[0].removeprefix("[schedule.freeze] ").split(";")[0]
+        return _wait(ctx, plan, now, config, f"while {window_text}",
+                     f"{window_text}; the plan goes on after it")
+    denied = "; ".join(reasons)
+    return _wait(ctx, plan, now, config, f"because its step is denied: {denied}",
+                 f"its step to {min(plan.weight + plan.step, plan.until)}% is denied: "
+                 f"{denied}; it is tried again every {plan.every}")
 
 
 def _abort(ctx: Context, plan: Plan, scope: Scope, failures: list[str],
@@ -223,7 +287,7 @@ def gate_failures(gate: Mapping[str, Any], health: Health) -> list[str]:
     failures = []
     least = gate.get("successRate")
     if isinstance(least, int | float) and health.success < least:
-        failures.append(f"success {health.success:.1f} % < {least} %")
+        failures.append(f"success {health.success:.1f}% < {least}%")
     limit = gate.get("p99")
     if isinstance(limit, str) and health.p99_ms is not None \
             and health.p99_ms >= units.duration_ms(limit):
@@ -234,7 +298,7 @@ def gate_failures(gate: Mapping[str, Any], health: Health) -> list[str]:
 def _later(ctx: Context, plan: Plan, now: datetime) -> None:
     """Try the plan again after its `every`."""
     ctx.store.plans.schedule(plan.env, plan.namespace, plan.service, now + every(plan),
-                             waiting=plan.waiting)
+                             waiting=plan.waiting, waits=plan.waits)
 
 
 def every(plan: Plan) -> timedelta:
@@ -256,5 +320,7 @@ def _key(plan: Plan, what: str) -> str:
     return f"progressive:{plan.env}/{plan.namespace}/{plan.service}:{started}:{what}"
 
 
-def _clock(moment: datetime) -> str:
-    return moment.strftime("%H:%M:%S UTC")
+def clock_text(moment: datetime) -> str:
+    """`2026-12-02 09:42:30 UTC`, as every progressive line writes a time."""
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -96,9 +96,12 @@ def status(ctx: Context, scope: Scope, service: str) -> list[Event]:
         return [Answer(f"{service} has no policy document in {scope} yet; "
                        f"a command such as /canary {service} 10% creates it")]
     drifted = drift_line(ctx, scope, service, text)
-    stepping = progressive.state_line(ctx, scope, service)
-    return [Answer("\n".join(n for n in (status_text(plain(text), now=ctx.clock()), stepping,
-                                         drifted, pending) if n))]
+    lines = status_text(plain(text), now=ctx.clock()).split("\n")
+    stepping = progressive.state_line(ctx, scope, service, text)
+    if stepping:  # right after the release line it belongs to
+        at = next((i + 1 for i, n in enumerate(lines) if n.startswith("release:")), len(lines))
+        lines.insert(at, stepping)
+    return [Answer("\n".join(n for n in (*lines, drifted, pending) if n))]
 
 
 def policies(ctx: Context, scope: Scope) -> list[Event]:

@@ -11,6 +11,10 @@ Example:
     due = store.plans.due(now)              # not paused, next_at come
     store.plans.pause("prod", "demo", "svc-user", by="alice")
     store.plans.remove("prod", "demo", "svc-user")
+
+While a plan waits (its gate has no data, a freeze or another rule denies its step), the
+row says why in `waits`, kept beside the plan in its JSON column; the channel is told
+once per reason, and /status shows it.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class Plan:
     paused: bool = False
     paused_by: str = ""
     waiting: bool = False
+    waits: str = ""  # why the plan waits, while `waiting`
 
     @property
     def block(self) -> dict[str, Any]:
@@ -79,18 +84,22 @@ class Plans:
         with self._transaction() as session:
             session.merge(ProgressivePlanRow(
                 env=plan.env, namespace=plan.namespace, service=plan.service, path=plan.path,
-                weight=plan.weight, plan=json.dumps(plan.block, sort_keys=True),
+                weight=plan.weight, plan=_column(plan.block, plan.waits),
                 started_at=plan.started_at, next_at=plan.next_at, paused=plan.paused,
                 paused_by=plan.paused_by, waiting=plan.waiting))
 
     def schedule(self, env: str, namespace: str, service: str, next_at: datetime, *,
-                 weight: int | None = None, waiting: bool = False) -> None:
-        """The next step's time (and the weight main holds now); a pause given meanwhile
-        stays."""
-        values: dict[str, Any] = {"next_at": next_at, "waiting": waiting}
-        if weight is not None:
-            values["weight"] = weight
-        self._update(env, namespace, service, values)
+                 weight: int | None = None, waiting: bool = False, waits: str = "") -> None:
+        """The next step's time (and the weight main holds now), and why the plan waits
+        when it does; a pause given meanwhile stays (only these columns are written)."""
+        with self._transaction() as session:
+            row = session.get(ProgressivePlanRow, (env, namespace, service))
+            if row is None:
+                return
+            row.next_at, row.waiting = next_at, waiting
+            row.plan = _column(json.loads(row.plan), waits if waiting else "")
+            if weight is not None:
+                row.weight = weight
 
     def pause(self, env: str, namespace: str, service: str, by: str) -> bool:
         """Pause the plan; False when it was paused already (or is gone)."""
@@ -120,8 +129,15 @@ class Plans:
                 ProgressivePlanRow.service == service))
 
 
+def _column(block: dict[str, Any], waits: str) -> str:
+    """The plan column: the block, and why it waits while it does."""
+    found = {k: v for k, v in block.items() if k != "waits"}
+    return json.dumps({**found, "waits": waits} if waits else found, sort_keys=True)
+
+
 def _plan(row: ProgressivePlanRow) -> Plan:
     block = json.loads(row.plan)
     return Plan(row.env, row.namespace, row.service, row.path, row.weight, int(block["step"]),
                 str(block["every"]), int(block["until"]), row.started_at, row.next_at,
-                dict(block.get("gate") or {}), row.paused, row.paused_by, row.waiting)
+                dict(block.get("gate") or {}), row.paused, row.paused_by, row.waiting,
+                str(block.get("waits", "")))

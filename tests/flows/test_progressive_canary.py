@@ -96,7 +96,7 @@ def test_healthy_canary_takes_each_step_as_a_merged_change_of_govbot(
     _start(govbot)
     assert _weight(govbot) == 10
 
-    events = _tick_until(govbot, lambda seen: any("reached 30 %" in t for t in _notices(seen)))
+    events = _tick_until(govbot, lambda seen: any("reached 30%" in t for t in _notices(seen)))
 
     assert _weight(govbot) == 30
     steps = _steps(govbot)
@@ -119,7 +119,7 @@ def test_failing_gate_aborts_to_zero_with_the_numbers_and_stops(
     events = _tick_until(govbot, lambda seen: any("aborted" in t for t in _notices(seen)))
 
     notice = next(t for t in _notices(events) if "aborted" in t)
-    success = re.search(r"success (\d+\.\d) % < 99.5 %", notice)
+    success = re.search(r"success (\d+\.\d)% < 99.5%", notice)
     assert success and 85.0 <= float(success.group(1)) <= 95.0, notice
     p99 = re.search(r"p99 (\d+) ms ≥ 500 ms", notice)
     assert p99 and 500 <= int(p99.group(1)) <= 1000, notice

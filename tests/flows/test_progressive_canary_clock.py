@@ -53,7 +53,7 @@ def test_a_plan_from_zero_steps_once_then_waits_for_a_prometheus(govbot: Govbot,
     clock.now += timedelta(minutes=2)
     stepped = govbot.app.workflow.progress()
     assert [e for e in stepped if isinstance(e, ChangeMerged)] and _weight(govbot) == 10
-    assert "next step to 20% at 10:31:00 UTC" in " ".join(
+    assert "next step to 20% at 2026-11-27 10:31:00 UTC" in " ".join(
         e.text for e in stepped if isinstance(e, EventsReported))
 
     clock.now += timedelta(minutes=16)
@@ -63,4 +63,4 @@ def test_a_plan_from_zero_steps_once_then_waits_for_a_prometheus(govbot: Govbot,
     clock.now += timedelta(minutes=16)
     assert govbot.app.workflow.progress() == [] and _weight(govbot) == 10
     status = govbot.one("/status svc-user").text
-    assert "waiting for gate data" in status, status
+    assert "waits at 10% for gate data (no Prometheus is configured for dev)" in status, status

@@ -69,3 +69,20 @@ def test_two_replicas_pausing_at_once_pause_once(open_store: Callable[[], SqlSto
     for thread in threads:
         thread.join()
     assert sorted(results) == [False, True]
+
+
+def test_why_a_plan_waits_is_kept_until_it_steps_and_never_counts_as_the_plan(
+        store: SqlStore) -> None:
+    plan = _plan("svc-user", NOW)
+    store.plans.put(plan)
+    later = NOW + timedelta(minutes=15)
+    store.plans.schedule("prod", "demo", "svc-user", later, waiting=True,
+                         waits="while prod is frozen until 2026-11-27 20:00 UTC (release-day)")
+    assert store.plans.pause("prod", "demo", "svc-user", "alice")
+    waiting = store.plans.get("prod", "demo", "svc-user")
+    assert waiting is not None and waiting.waiting and waiting.paused
+    assert waiting.waits.startswith("while prod is frozen") and waiting.block == plan.block
+    store.plans.schedule("prod", "demo", "svc-user", later, weight=20)
+    stepped = store.plans.get("prod", "demo", "svc-user")
+    assert stepped is not None and stepped.paused and stepped.weight == 20
+    assert not stepped.waiting and stepped.waits == "" and stepped.block == plan.block
