@@ -112,7 +112,7 @@ def _for(words: list[str]) -> str:
                              "at until, a time-boxed one after for; choose one",
                              example=_PLAN_EXAMPLE)
         raise grammar.unexpected(words[2:])
-    return grammar.positive_duration(words[1], longest_ms=_LONGEST_FOR_MS)
+    return grammar.time_box_length(words[1])
 
 
 def _plan(intent: Canary, words: list[str]) -> Canary:

@@ -35,8 +35,6 @@ _NEEDS = {
     "abort": "the status code and percent, like abort 503 10%",
     "delay": "the delay and percent, like delay 2s 5%",
 }
-# A time box longer than a year is no time box; it also keeps the expiry a real date.
-_LONGEST_FOR_MS = 366 * 24 * 3_600_000
 
 
 def parse(words: list[str]) -> Fault:
@@ -98,7 +96,7 @@ def _for(words: list[str]) -> str | None:
         raise grammar.missing("the duration after for, like for 30m")
     if len(words) > 2:
         raise grammar.unexpected(words[2:])
-    return grammar.positive_duration(words[1], longest_ms=_LONGEST_FOR_MS)
+    return grammar.time_box_length(words[1])
 
 
 SPEC = CommandSpec.from_doc("fault", __doc__, usage=USAGE, parse=parse, mutating=True)

@@ -272,11 +272,12 @@ def rate(word: str) -> tuple[int, str]:
 
 # A time box longer than a year is no time box; it also keeps the expiry a real date.
 LONGEST_TIME_BOX_MS = 366 * 24 * 3_600_000
+_DAYS = re.compile(r"([0-9]+)d(?:([0-9]+)h)?")
 
 
 def time_box(words: list[str]) -> tuple[list[str], str | None]:
     """The words before a trailing `for <d>` and that duration (None without one), like
-    `(["500/5s"], "30m")` for `500/5s for 30m`: from 1s to a year."""
+    `(["500/5s"], "30m")` for `500/5s for 30m`: see `time_box_length`."""
     at = next((i for i, word in enumerate(words) if word.lower() == "for"), None)
     if at is None:
         return words, None
@@ -285,11 +286,30 @@ def time_box(words: list[str]) -> tuple[list[str], str | None]:
     if at < len(words) - 2:
         raise UsageError(f"unexpected {show(' '.join(words[at + 2:]))} after "
                          f"{show(' '.join(words[at:at + 2]))}: the time box comes last")
-    length = positive_duration(words[at + 1], longest_ms=LONGEST_TIME_BOX_MS)
-    if units.exact_ms(length) < 1000:
-        raise UsageError(f"{show(words[at + 1])} is too short for a time box: use at least 1s, "
-                         "like for 30m")
-    return words[:at], length
+    return words[:at], time_box_length(words[at + 1])
+
+
+def time_box_length(word: str) -> str:
+    """The duration of `for <d>`, from 1s to a year, as documents write it: days become
+    hours (`7d` → `168h`, `1d12h` → `36h`), since Istio and Go know no days."""
+    length = _without_days(word) if word.isascii() else ""
+    usable = units.is_duration(length) and units.duration_problem(length) is None
+    if usable and 1000 <= units.exact_ms(length) <= LONGEST_TIME_BOX_MS:
+        return length
+    wrong = ("is too long for a time box" if usable and units.exact_ms(length) > 1000
+             else "is not a time box")
+    raise UsageError(f"{show(word)} {wrong}: use a duration from 1s to a year (366d) in "
+                     "whole milliseconds, like for 30m, for 7d or for 1d12h")
+
+
+def _without_days(word: str) -> str:
+    """`1d12h30m` as `36h30m`; a word without days as it is."""
+    days = _DAYS.match(word)
+    if days is None:
+        return word
+    hours = int(days.group(1)) * 24 + int(days.group(2) or 0)
+    rest = word[days.end():]
+    return f"{hours}h{rest}" if rest or hours else "0s"
 
 
 def key_value(word: str) -> tuple[str, str]:

@@ -5,7 +5,7 @@ rate limit); with `header user=w_shenyu` only requests carrying that header coun
 window is from 50ms (the shortest interval Envoy refills at) to 24h.
 `shadow` only counts what the limit would reject (nothing is rejected); `enforce` turns
 a shadow limit on for real. `off` keeps the settings but stops limiting, `on` starts again.
-`for 2h` time-boxes the limit (1s to a year): when it ends, govbot merges a change of
+`for 2h` time-boxes the limit (1s to a year, `for 7d` a week): when it ends, govbot merges a change of
 its own that puts back the limit there was before (or none).
 
 Alias: 限流

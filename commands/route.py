@@ -4,7 +4,7 @@ Requests whose header (or cookie) matches go to the version named, before the we
 canary split; the first matching route wins. A header value matches exactly unless
 `prefix` or `regex` (RE2 syntax) follows it; a cookie matches by its value. A new route
 with the same match replaces the old one. `clear` removes every route. `for 1h`
-time-boxes the route (1s to a year): when it ends, govbot merges a change of its own
+time-boxes the route (1s to a year, `for 7d` a week): when it ends, govbot merges a change of its own
 that removes it.
 
 Alias: 路由

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -114,13 +114,26 @@ def _window_problems(entry: Any, where: str, names: set[str]) -> list[str]:
 def _fixed_problems(entry: Mapping[str, Any], where: str) -> list[str]:
     found = []
     for key in ("from", "to"):
-        if _date(entry.get(key)) is None:
-            found.append(f"{where}.{key}: {entry.get(key)!r} is not a date and time such as "
+        value = entry.get(key)
+        if isinstance(value, date):
+            found.append(f"{where}.{key}: {_unquoted(value)}")
+        elif _date(value) is None:
+            found.append(f"{where}.{key}: {value!r} is not a date and time such as "
                          f"{DATE_EXAMPLE} (quoted, in the window's time zone)")
     start, end = _date(entry.get("from")), _date(entry.get("to"))
     if start is not None and end is not None and end <= start:
         found.append(f"{where}.to: {entry['to']} is not after from {entry['from']}")
     return found
+
+
+def _unquoted(value: date) -> str:
+    """What YAML made of an unquoted date or timestamp, and how to write it instead."""
+    if isinstance(value, datetime):
+        text = f'"{wall_text(value)}"'
+        return (f"{value.isoformat(sep=' ')} is a YAML timestamp, not the text of a date and "
+                f"time; write {text} in quotes")
+    return (f'{value.isoformat()} is a date without a time; write '
+            f'"{value.isoformat()} 00:00" in quotes')
 
 
 def _weekly_problems(entry: Mapping[str, Any], where: str) -> list[str]:

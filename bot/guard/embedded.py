@@ -17,6 +17,7 @@ import importlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from datetime import date
 from types import ModuleType
 from typing import Any, Protocol
 
@@ -61,11 +62,18 @@ def rule_data(config: Mapping[str, Any], access: Mapping[str, Any]) -> dict[str,
 
 
 def plain(value: Any) -> Any:
-    """`value` as JSON-ready dicts and lists (mapping proxies and tuples included)."""
+    """`value` as JSON-ready dicts and lists (mapping proxies and tuples included).
+
+    YAML reads an unquoted `2026-12-24` as a date and `2026-12-24 00:00:00` as a
+    datetime; they reach the rules as their ISO text, which no rule takes for a time it
+    accepts, so a window written so is left out rather than stopping every decision.
+    """
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

@@ -62,7 +62,7 @@ def test_an_unquoted_date_is_refused() -> None:
     # YAML reads 2026-12-24 as a date, not as text
     config = yaml.safe_load("from: 2026-12-24\n")
     problems = _problems({**YEAR_END, "from": config["from"]})
-    assert problems and "freezes[0].from" in problems[0] and "quoted" in problems[0]
+    assert problems and "freezes[0].from" in problems[0] and "in quotes" in problems[0]
 
 
 def test_freezes_must_be_a_list() -> None:
