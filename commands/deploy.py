@@ -41,7 +41,7 @@ def parse(words: list[str]) -> Deploy:
     at = 0
     while at < len(rest):
         option = grammar.keyword(rest[at], _OPTIONS, "version, as or set")
-        if option in seen:
+        if option in seen and option != "set":  # `set a=1 set b=2` is one list
             raise UsageError(f"{option} is given twice; give it once", example=_EXAMPLE)
         seen.add(option)
         if at + 1 == len(rest):

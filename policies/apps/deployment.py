@@ -39,6 +39,9 @@ _PATH = re.compile(r"^apps/([^/]+)/([^/]+)/([^/]+)\.yaml$")
 _SPEC = ("app", "version", "mode", "parameters", "secret")
 _STORE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
 
+# tags whose image changes under the same name; the catalog never pins one
+FLOATING_TAGS = frozenset({"latest", "stable", "edge", "main", "master", "nightly"})
+
 
 def app_path(env: str, namespace: str, name: str) -> str:
     return f"apps/{env}/{namespace}/{name}.yaml"
@@ -69,6 +72,13 @@ def build(entry: CatalogEntry, env: str, namespace: str, name: str, version: str
     without secret keys gets none."""
     _check_names(entry, env, namespace, name)
     tag = version if version is not None else entry.versions[0].tag
+    if entry.version(tag) is None and tag.lower() in FLOATING_TAGS:
+        raise UsageError(f"{tag!r} is a floating tag: what it runs changes without a "
+                         "change here, so govbot deploys only the versions the catalog "
+                         f"pins for {entry.name}: "
+                         f"{', '.join(v.tag for v in entry.versions)}",
+                         example=f"/deploy {entry.name} from store version "
+                         f"{entry.versions[0].tag}")
     if entry.version(tag) is None:
         raise UsageError(f"{entry.name} has no version {tag!r} in the catalog; versions: "
                          f"{', '.join(v.tag for v in entry.versions)}",

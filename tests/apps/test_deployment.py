@@ -86,9 +86,15 @@ def test_an_unknown_parameter_suggests_the_nearest() -> None:
 
 
 def test_an_unknown_version_lists_the_catalogs() -> None:
-    error = refusal("redis", version="latest")
-    assert error.problem == "redis has no version 'latest' in the catalog; versions: 7.4.2, 7.2.7"
+    error = refusal("redis", version="7.0.0")
+    assert error.problem == "redis has no version '7.0.0' in the catalog; versions: 7.4.2, 7.2.7"
     assert error.example == "/deploy redis from store version 7.4.2"
+
+
+def test_a_floating_tag_is_named_as_one_with_the_pinned_versions() -> None:
+    error = refusal("redis", version="latest")
+    assert error.problem.startswith("'latest' is a floating tag")
+    assert error.problem.endswith("pins for redis: 7.4.2, 7.2.7")
 
 
 def test_a_parameter_set_twice_is_refused() -> None:

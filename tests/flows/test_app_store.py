@@ -134,7 +134,16 @@ def test_a_floating_tag_in_prod_is_denied_without_a_branch(govbot: Govbot) -> No
     main = govbot.main()
     denied = govbot.one("/deploy redis from store version latest --env prod")
     assert not denied.ok and "latest" in denied.text and "7.4.2" in denied.text
+    assert "floating tag" in denied.text, denied.text
     nothing_written(govbot, main)
+
+
+def test_set_may_be_repeated(govbot: Govbot) -> None:
+    opened = govbot.one("/deploy redis from store as cache set memory=1Gi set cpu=500m")
+    assert opened.ok, opened.text
+    document = govbot.app.repo.read(govbot.app.store.get(1).head_sha,
+                                    "apps/dev/demo/cache.yaml") or ""
+    assert "memory: 1Gi" in document and "cpu: 500m" in document, document
 
 
 def test_a_deploy_beyond_the_namespace_quota_is_denied_with_the_numbers(govbot: Govbot) -> None:
