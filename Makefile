@@ -41,8 +41,11 @@ lint: $(VENV)/.test-installed
 check-types: $(VENV)/.test-installed
 	$(BIN)/mypy
 
+# the suite runs on every core CI has (2); each worker gets its own PostgreSQL database
+WORKERS ?= 2
+
 test: lint check-types
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS)
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/run.py

@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from bot.core.errors import ConfigError
 from bot.store.tables import Base
@@ -53,6 +55,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"
 # Fixed, and distinct from any other advisory lock of govbot (the leader's): "govbot" in ASCII
 MIGRATION_LOCK_KEY = 0x676F76626F74
+LOCKED_ATTEMPTS = 8  # SQLite only: tries of an upgrade that met a locked file
 # The baseline's tables: a database holding them without `alembic_version` predates migrations
 BASELINE_TABLES = frozenset({
     "changes", "approvals", "break_glass", "locks", "applied", "events_seen", "claims",
@@ -110,6 +113,21 @@ def upgrade(engine: Engine, target: str = "head") -> Upgrade:
     Raises ConfigError when the database is at a revision newer than this govbot knows,
     or holds only some of the tables of before migrations."""
     wanted = head() if target == "head" else target
+    for attempt in range(LOCKED_ATTEMPTS):
+        try:
+            return _upgrade_once(engine, wanted)
+        except OperationalError as error:
+            # SQLite may answer "database is locked" at once, without waiting, while
+            # another connection turns a fresh file into WAL mode or migrates it: the
+            # next attempt finds the file ready (or migrated) and only reads it
+            if (engine.dialect.name != "sqlite" or "locked" not in str(error)
+                    or attempt == LOCKED_ATTEMPTS - 1):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _upgrade_once(engine: Engine, wanted: str) -> Upgrade:
     with engine.connect() as connection:
         if _revision(connection) == wanted:
             return Upgrade(wanted, wanted, stamped=False)
