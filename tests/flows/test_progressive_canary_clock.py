@@ -4,24 +4,15 @@ data; after it, a gate without a Prometheus waits and says so once."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.app import build
 from bot.core.events import ChangeMerged, EventsReported
-from bot.settings import Settings
-from tests.conftest import FIXED_NOW, Govbot
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = FIXED_NOW
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.conftest import Govbot
+from tests.flows.moved_clock import Clock, started
 
 
 @pytest.fixture
@@ -31,8 +22,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def govbot(tmp_path: Path, clock: Clock) -> Iterator[Govbot]:
-    bot = Govbot(build(Settings.from_env({"GOVBOT_HOME": str(tmp_path / "home")}),
-                       clock=clock), tmp_path / "home")
+    bot = started(tmp_path, clock)
     yield bot
     bot.app.close()
 

@@ -5,31 +5,22 @@ shown by /status, and a /status that follows main's document."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.app import build
 from bot.core.events import ChangeMerged, EventsReported
 from bot.core.types import Author
-from bot.settings import Settings
-from tests.conftest import FIXED_NOW, Govbot
+from tests.conftest import Govbot
+from tests.flows.moved_clock import Clock, started
 
 SEEDER = Author("Platform Team", "platform@example.com")
 PLAN = "/canary svc-user 0% step 10 every 15m until 30%"
 # FIXED_NOW is 2026-11-27 10:00 UTC; the window holds 10:20-11:00 UTC (18:20-19:00 there)
 WINDOW = {"name": "db-migration", "from": "2026-11-27 18:20", "to": "2026-11-27 19:00",
           "timeZone": "Asia/Shanghai"}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = FIXED_NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -39,8 +30,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def govbot(tmp_path: Path, clock: Clock) -> Iterator[Govbot]:
-    bot = Govbot(build(Settings.from_env({"GOVBOT_HOME": str(tmp_path / "home")}),
-                       clock=clock), tmp_path / "home")
+    bot = started(tmp_path, clock)
     yield bot
     bot.app.close()
 

@@ -7,25 +7,16 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.app import build
 from bot.core.errors import Locked
 from bot.core.events import Event
-from bot.settings import Settings
-from tests.conftest import FIXED_NOW, Govbot
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = FIXED_NOW
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.conftest import Govbot
+from tests.flows.moved_clock import Clock, started
 
 
 @pytest.fixture
@@ -35,8 +26,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def govbot(tmp_path: Path, clock: Clock) -> Iterator[Govbot]:
-    bot = Govbot(build(Settings.from_env({"GOVBOT_HOME": str(tmp_path / "home")}),
-                       clock=clock), tmp_path / "home")
+    bot = started(tmp_path, clock)
     yield bot
     bot.app.close()
 
