@@ -21,6 +21,7 @@ from typing import Any
 from bot.core.errors import ConfigError, NotAllowed, UsageError
 from bot.core.types import Person, Scope
 from policies import freeze
+from policies import mesh as planes
 from policies.units import duration_ms, is_duration
 
 GROUP_WINDOW = "5m"
@@ -101,6 +102,33 @@ class RepoConfig:
         what `govbot check` refuses is left out, as the guardrails leave it out."""
         body = self.environments().get(env)
         return freeze.read(body.get("freezes") if isinstance(body, Mapping) else None)
+
+    def mesh(self, env: str, namespace: str) -> planes.Mesh:
+        """The data plane of `env`/`namespace` (`policies.mesh`): its
+        `environments.<env>.namespaces.<ns>.mesh` (default sidecar), the top-level
+        `gatewayApi.channel` (default standard) and `ambient.faultInjection: alpha`. What
+        `govbot check` refuses reads as the default."""
+        body = self.environments().get(env)
+        namespaces = body.get("namespaces") if isinstance(body, Mapping) else None
+        entry = namespaces.get(namespace) if isinstance(namespaces, Mapping) else None
+        mode = entry.get("mesh") if isinstance(entry, Mapping) else None
+        gateway_api = self.config.get("gatewayApi")
+        channel = gateway_api.get("channel") if isinstance(gateway_api, Mapping) else None
+        ambient = self.config.get("ambient")
+        faults = ambient.get("faultInjection") if isinstance(ambient, Mapping) else None
+        return planes.Mesh(mode if mode in planes.MODES else planes.SIDECAR,
+                         channel if channel in planes.CHANNELS else planes.STANDARD,
+                         faults == planes.ALPHA)
+
+    def meshes(self) -> dict[tuple[str, str], planes.Mesh]:
+        """Every declared namespace's data plane that is not the default one."""
+        found: dict[tuple[str, str], planes.Mesh] = {}
+        for env, body in self.environments().items():
+            namespaces = body.get("namespaces") if isinstance(body, Mapping) else None
+            for namespace in namespaces if isinstance(namespaces, Mapping) else ():
+                if (plane := self.mesh(str(env), str(namespace))) != planes.Mesh():
+                    found[(str(env), str(namespace))] = plane
+        return found
 
     def groups_of(self, person_id: str) -> tuple[str, ...]:
         groups = _mapping(self.access.get("groups"), "access.yaml groups")

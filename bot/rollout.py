@@ -82,14 +82,15 @@ class Rolled:
 
 def render_context(config: RepoConfig, now: datetime) -> RenderContext:
     """How govbot.yaml shapes rendering: cluster and trust domains, the ingress gateway's
-    service account, and the clock (expired faults are left out)."""
+    service account, each namespace's data plane, and the clock (expired faults are left
+    out)."""
     ingress = config.config.get("ingressGateway") or {}
     accounts: dict[str, str] = {}
     if isinstance(ingress, Mapping) and ingress.get("caller") and ingress.get("serviceAccount"):
         accounts[str(ingress["caller"])] = str(ingress["serviceAccount"])
     return RenderContext(cluster_domain=config.cluster_domain,
                          trust_domain=str(config.config.get("trustDomain") or "cluster.local"),
-                         service_accounts=accounts, now=now)
+                         service_accounts=accounts, now=now, meshes=config.meshes())
 
 
 def _callers(data: Mapping[str, Any] | None, path: str) -> list[str]:

@@ -59,6 +59,20 @@ def plan(
     return rule + service + rest
 
 
+def steps(
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    path: str,
+    context: RenderContext | None = None,
+    before_context: RenderContext | None = None,
+) -> list[list[dict[str, Any]]]:
+    """The applies that take a service from `before` (rendered with `before_context`,
+    default `context`) to `after`: each step is a whole list of the document's objects in
+    apply order, and what a step leaves out is deleted after it. One step, `plan`, unless
+    the routing kind changes (a namespace switching between sidecar and ambient mode)."""
+    return [plan(before, after, path, context)]
+
+
 def _subsets(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {
         str(subset["name"]): subset

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, TypeGuard
 
 from policies import units
+from policies.mesh import Mesh
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 SOURCE = "govbot.dev/source"
@@ -34,12 +35,19 @@ class RenderContext:
 
     `service_accounts` maps a caller `<ns>/<svc>` to its service account when that is
     not the service's name; `now` decides whether a time-boxed fault has expired.
+    `meshes` maps `(env, namespace)` to the namespace's data plane (absent: sidecars,
+    `policies.mesh`), from govbot.yaml.
     """
 
     cluster_domain: str = "cluster.local"
     trust_domain: str = "cluster.local"
     service_accounts: Mapping[str, str] = field(default_factory=dict)
     now: datetime | None = None
+    meshes: Mapping[tuple[str, str], Mesh] = field(default_factory=dict)
+
+    def mesh(self, env: str, namespace: str) -> Mesh:
+        """The data plane of `env`/`namespace`: sidecars unless govbot.yaml says ambient."""
+        return self.meshes.get((env, namespace), Mesh())
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,16 @@ class Target:
     @property
     def host(self) -> str:
         return f"{self.service}.{self.namespace}.svc.{self.context.cluster_domain}"
+
+    @property
+    def env(self) -> str:
+        found = _SERVICE_PATH.match(self.path)
+        return found.group(1) if found else ""
+
+    @property
+    def mesh(self) -> Mesh:
+        """The data plane of the service's namespace (`policies.mesh`)."""
+        return self.context.mesh(self.env, self.namespace)
 
     @property
     def manager(self) -> str:
