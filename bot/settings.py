@@ -246,6 +246,41 @@ class ScheduleSettings:
     timezone: str = "UTC"             # GOVBOT_TIMEZONE: an IANA name, e.g. Asia/Shanghai
 
 
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """`govbot serve`'s HTTP server and process: how much it takes and how it stops."""
+
+    threads: int = 16                     # GOVBOT_HTTP_THREADS: requests handled at once
+    max_request_bytes: int = 1024 * 1024  # GOVBOT_MAX_REQUEST_BYTES: larger bodies get 413
+    grace_seconds: float = 25.0           # GOVBOT_SHUTDOWN_GRACE: in-flight work on SIGTERM
+    log_format: str = "text"              # GOVBOT_LOG_FORMAT: text | json
+
+
+def serve_settings(env: Mapping[str, str]) -> ServeSettings:
+    log_format = (env.get("GOVBOT_LOG_FORMAT") or "text").strip().lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"GOVBOT_LOG_FORMAT={log_format!r} is not supported; use one of "
+                          f"{', '.join(LOG_FORMATS)}")
+    return ServeSettings(
+        threads=_whole(env, "GOVBOT_HTTP_THREADS", 16),
+        max_request_bytes=_whole(env, "GOVBOT_MAX_REQUEST_BYTES", 1024 * 1024),
+        grace_seconds=duration_seconds(env, "GOVBOT_SHUTDOWN_GRACE", 25.0),
+        log_format=log_format)
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number above 0, or `default` when unset; anything else is refused."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name}={value!r}: use a whole number above 0, such as {default}")
+    return int(value)
+
+
 def duration_seconds(env: Mapping[str, str], name: str, default: float) -> float:
     """A duration like `30m`, `4h` or `7d` (or a number of seconds), above 0; anything else
     is refused, naming the variable."""
@@ -283,6 +318,7 @@ class Settings:
     dingtalk: DingTalkSettings = field(default_factory=DingTalkSettings)
     prometheus: PrometheusSettings = field(default_factory=PrometheusSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
     def secrets(self) -> tuple[str, ...]:
         """Every credential in the settings, for `bot.core.redact` (logs and messages)."""
@@ -338,6 +374,7 @@ class Settings:
             dingtalk=dingtalk_settings(env),
             prometheus=prometheus_settings(env),
             schedule=schedule_settings(env),
+            serve=serve_settings(env),
         )
         settings.check()
         return settings
