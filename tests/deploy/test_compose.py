@@ -90,6 +90,15 @@ def test_the_file_is_valid_and_wires_govbot_to_each_service(stack: Path) -> None
     assert named == {"govbot", "postgres", "prometheus", "alertmanager"}
 
 
+def test_env_example_defines_every_variable_the_file_interpolates() -> None:
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    used = set(re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)", text))
+    example = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    defined = {line.split("=", 1)[0] for line in example
+               if "=" in line and not line.startswith("#")}
+    assert used and used <= defined
+
+
 def test_a_misspelt_key_is_rejected(stack: Path) -> None:
     compose = stack / "docker-compose.yml"
     text = compose.read_text(encoding="utf-8")
