@@ -56,7 +56,8 @@ def test_sidecar_to_ambient_hands_over_without_two_routes_or_a_missing_subset() 
     # the HTTPRoute of step 2 finds its Services, which step 1 created
     (route,) = of(final, "HTTPRoute")
     assert route_backends(route) <= names(handover, "Service")
-    assert not of(final, "VirtualService") and "subsets" not in of(final, "DestinationRule")[0]["spec"]
+    assert not of(final, "VirtualService")
+    assert "subsets" not in of(final, "DestinationRule")[0]["spec"]
     assert names(handover, "AuthorizationPolicy") == {"svc-user-allow-from"}
     for obj in handover + final:
         assert validate_object(obj) == [], obj["kind"]

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bot.core.errors import InvalidDocument
-from policies import document, edit, render
+from policies import document, edit, render, webhook
 from policies.intents import Canary
 from policies.mesh import AMBIENT, EXPERIMENTAL, STANDARD, Mesh
 from policies.rendering import MANAGED_BY, SOURCE, RenderContext
@@ -189,3 +189,29 @@ def test_the_legacy_exposed_flag_routes_nothing_at_a_gateway(mode: str) -> None:
 def test_an_exposure_without_a_gateway_is_refused_with_an_example() -> None:
     with pytest.raises(InvalidDocument, match=r"spec.exposed.gateway: .*istio-system/public"):
         render.render(policy(exposed={"hosts": ["user.example.com"]}), PATH, context())
+
+
+def test_the_checks_refuse_what_the_route_crd_and_istio_would() -> None:
+    (route,) = of(rendered(policy(**CANARY, timeout="3s")), "HTTPRoute")
+    slow = copy.deepcopy(route)
+    slow["spec"]["rules"][0]["timeouts"]["backendRequest"] = "5s"
+    assert any("backendRequest" in p for p in webhook.check(slow))
+    portless = copy.deepcopy(route)
+    del portless["spec"]["rules"][0]["backendRefs"][0]["port"]
+    assert webhook.check(portless) != []
+    bad_regex = copy.deepcopy(route)
+    bad_regex["spec"]["rules"].insert(0, {"matches": [{"headers": [
+        {"type": "RegularExpression", "name": "x", "value": "(?=a)"}]}], "backendRefs": []})
+    assert webhook.check(bad_regex) != []
+    assert validate_object({**route, "spec": {**route["spec"], "hostnamez": []}}) != []
+
+
+def test_a_broken_version_service_fails_the_kubernetes_schema() -> None:
+    service = of(rendered(policy(**CANARY)), "Service")[0]
+    assert validate_object({**service, "spec": {**service["spec"], "portz": []}}) != []
+
+
+def test_a_virtual_service_gateway_must_be_mesh_or_namespaced() -> None:
+    (service,) = rendered(policy(exposed=dict(PUBLIC)), context("sidecar"))
+    service["spec"]["gateways"][1] = "public"
+    assert webhook.check(service) != []
