@@ -18,7 +18,7 @@ internal host is not listed.
 
 Example:
     >>> gateway_duration("1.5s"), gateway_duration("90s"), gateway_duration("100001ms")
-    ('1500ms', '1m30s', '1m40s1ms')
+    ('1s500ms', '1m30s', '1m40s1ms')
 """
 
 from __future__ import annotations
