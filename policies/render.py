@@ -39,7 +39,7 @@ from typing import Any
 from bot.core.errors import InvalidDocument
 from policies import kinds, render_exposure, units, webhook
 from policies.document import parse_service_path
-from policies.render_ambient import mixed_routes, refusals
+from policies.render_ambient import mixed_routes, refusals, version_name_problems
 from policies.render_ratelimit import describe_limit
 from policies.render_traffic import NOTE, WEIGHTS_OWNER
 from policies.rendering import MANAGED_BY, SOURCE, RenderContext, Target, source_label
@@ -73,7 +73,8 @@ def render(
         raise InvalidDocument(path, problems)
     target = Target(spec, parts[2], parts[1], path, context)
     try:
-        refused = refusals(spec, target.mesh) or mixed_routes(target)
+        refused = (refusals(spec, target.mesh) or version_name_problems(target)
+                   or mixed_routes(target))
     except _SHAPE_ERRORS as error:
         raise InvalidDocument(path, [f"spec: cannot be rendered ({error!r})"]) from error
     if refused:

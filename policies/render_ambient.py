@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,6 +52,7 @@ from policies.render_traffic import (
 )
 from policies.rendering import Renderer, Target, enabled, nothing
 
+_SERVICE_NAME = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 MIXED_ROUTES = (
     "[mesh.mixed_routes] spec.fault: the alpha fault path renders a VirtualService and the "
     "service's routing (release, routes, timeout, retries or exposure) an HTTPRoute on the "
@@ -70,6 +72,24 @@ def refusals(spec: Mapping[str, Any], mesh: meshes.Mesh) -> list[str]:
                 "Gateway API equivalent (an HTTPRoute retries on status codes, and Istio adds "
                 "connect-failure, refused-stream, unavailable and cancelled); use codes, 5xx, "
                 "gateway-error or retriable-4xx, e.g. retryOn: 5xx")
+    return found
+
+
+def version_name_problems(target: Target) -> list[str]:
+    """Versions whose Service name `<svc>-<version>` the API server would refuse (a
+    DNS-1035 label: lowercase letters, digits and '-', at most 63 characters); [] outside
+    ambient mode or when every name is valid."""
+    if target.mesh.mode != meshes.AMBIENT or http_route_for(target) is None:
+        return []
+    found = []
+    for key, version in target.spec["versions"].items():
+        name = version_service(target.service, str(version))
+        if str(version) in backend_versions(target.spec, target.manager) and \
+                not (len(name) <= 63 and _SERVICE_NAME.fullmatch(name)):
+            found.append(
+                f"spec.versions.{key}: {version!r} cannot name the version's Service "
+                f"{name!r} in an ambient namespace (a Service name is lowercase letters, "
+                "digits and '-', at most 63 characters); use a version label like v1-2")
     return found
 
 
@@ -173,4 +193,4 @@ DESTINATION_RULE = Renderer("versions", destination_rule_for, destination_rule_a
 HTTP_ROUTE = Renderer("release", nothing, http_route_for)
 VIRTUAL_SERVICE = Renderer("release", virtual_service_for, fault_virtual_service)
 __all__ = ["CANARY_SERVICE", "DESTINATION_RULE", "HTTP_ROUTE", "STABLE_SERVICE",
-           "VIRTUAL_SERVICE", "mixed_routes", "refusals"]
+           "VIRTUAL_SERVICE", "mixed_routes", "refusals", "version_name_problems"]

@@ -215,3 +215,11 @@ def test_a_virtual_service_gateway_must_be_mesh_or_namespaced() -> None:
     (service,) = rendered(policy(exposed=dict(PUBLIC)), context("sidecar"))
     service["spec"]["gateways"][1] = "public"
     assert webhook.check(service) != []
+
+
+def test_a_version_that_cannot_name_a_service_is_refused_in_ambient_mode() -> None:
+    long = "v" + "2" * 60  # a subset may be named so; `svc-user-v22…` is too long a name
+    data = policy(versions={"stable": "v1", "canary": long}, **CANARY)
+    assert rendered(data, context("sidecar"))
+    with pytest.raises(InvalidDocument, match=rf"spec.versions.canary: '{long}' cannot name"):
+        render.render(data, PATH, context())
