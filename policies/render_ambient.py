@@ -24,7 +24,9 @@ the namespace's mode (`Target.mesh`). In ambient mode (ztunnel + waypoints, Isti
 The whitelist and autoscaling render as in sidecar mode (`policies.render_security`,
 `policies.render_scale`): ztunnel enforces an AuthorizationPolicy with a `selector` and
 only L4 attributes (`source.principals`); `targetRefs` to the waypoint is needed only for
-L7 conditions, which the whitelist does not have.
+L7 conditions, which the whitelist does not have. (Traffic a waypoint forwards reaches
+ztunnel with the waypoint's identity, so a whitelisted service behind a waypoint lists the
+waypoint among its callers; docs/rendering-ambient.md.)
 
 Example:
     >>> from policies.mesh import AMBIENT, Mesh
