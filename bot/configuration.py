@@ -25,7 +25,7 @@ from bot.check import check_config
 from bot.core.errors import ConfigError
 from bot.core.redact import redact
 from bot.settings import Settings
-from bot.variables import BY_NAME, GROUPS, VARIABLES, Variable
+from bot.variables import BY_NAME, GROUP_PAGES, GROUPS, VARIABLES, Variable
 
 REGENERATE = "govbot config --docs > docs/configuration.md"
 _INTRO = f"""\
@@ -50,7 +50,8 @@ def reference() -> str:
     """docs/configuration.md: one table per group, in declaration order."""
     parts = [_INTRO]
     for group in GROUPS:
-        parts += [f"## {group}", "", "| variable | default | values | what it does |",
+        parts += [f"## {group}", "", f"See [{GROUP_PAGES[group].split('#')[0]}]"
+                  f"({GROUP_PAGES[group]}).", "", "| variable | default | values | what it does |",
                   "|---|---|---|---|"]
         parts += [_row(v) for v in VARIABLES if v.group == group]
         parts.append("")

@@ -49,13 +49,15 @@ _SLACK, _DING, _EVENTS = "Slack", "DingTalk", "Events"
 _SCHED, _SERVE = "Scheduler and leader", "Server and logs"
 
 VARIABLES: tuple[Variable, ...] = (
-    _v(_HOME, "GOVBOT_HOME", "embedded state: the local forge's `policy.git`, the SQLite "
-       "store and `rendered/`", values="a directory", default="./.govbot"),
+    _v(_HOME, "GOVBOT_HOME", "embedded state: the local forge's `policy.git` (or a hosted "
+       "forge's mirror), the SQLite store and `rendered/`", values="a directory",
+       default="./.govbot"),
     _v(_HOME, "GOVBOT_DATABASE_URL", "the store, as a SQLAlchemy URL, e.g. "
        "`postgresql+psycopg://govbot:…@db/govbot`; its password is masked in logs",
        values="a SQLAlchemy URL", computed="SQLite at `$GOVBOT_HOME/govbot.db`"),
     _v(_HOME, "GOVBOT_EVENTS_RETENTION_DAYS", "how long governance events stay in the audit "
-       "log behind /events", values="days (a number > 0)", default="30"),
+       "log behind /events; the sweep deletes older ones", values="days (a number > 0)",
+       default="30"),
     _v(_FORGE, "GOVBOT_FORGE", "where pull requests are reviewed",
        values="local, github, gitlab, gitea", default="local"),
     _v(_FORGE, "GOVBOT_REPO_URL", "the policy repository's remote: a bare repository path "
@@ -71,9 +73,10 @@ VARIABLES: tuple[Variable, ...] = (
     _v(_FORGE, "GOVBOT_FORGE_WEBHOOK_SECRET", "verifies deliveries at /forge/events; unset, "
        "the route is not served and the forge is only polled", secret=True),
     _v(_FORGE, "GOVBOT_FORGE_POLL_SECONDS", "how often a hosted forge is polled for reviews "
-       "and comments (on the leader)", values=SECONDS, default="60"),
+       "and comments (on the leader): the fallback and catch-up of webhooks",
+       values=SECONDS, default="60"),
     _v(_FORGE, "GOVBOT_FORGE_BACKOFF_SECONDS", "the first wait before a forge call is tried "
-       "again", values=SECONDS, default="0.5"),
+       "again; it doubles", values=SECONDS, default="0.5"),
     _v(_FORGE, "GOVBOT_FORGE_PACING_SECONDS", "the pause between writes to GitHub (its "
        "secondary rate limits)", values=SECONDS, default="1"),
     _v(_GUARD, "GOVBOT_GUARD", "which OPA engine decides", values="embedded, opa",
@@ -82,13 +85,15 @@ VARIABLES: tuple[Variable, ...] = (
        values="a URL"),
     _v(_GUARD, "GOVBOT_OPA_TOKEN", "the bearer token for the OPA server, when it asks for "
        "one", secret=True),
-    _v(_APPLY, "GOVBOT_APPLY", "where main is applied: files for Argo CD / Flux, or the "
-       "clusters", values="directory, kubernetes", default="directory"),
+    _v(_APPLY, "GOVBOT_APPLY", "where main is applied: files in `$GOVBOT_HOME/rendered` for "
+       "Argo CD / Flux, or server-side apply to each environment's cluster, dry run first",
+       values="directory, kubernetes", default="directory"),
     _v(_APPLY, "GOVBOT_KUBECONFIG", "the kubeconfig holding each environment's context "
-       "(govbot.yaml `environments.<env>.cluster`)", values="a path",
-       computed="`$KUBECONFIG`, else `~/.kube/config`, else the pod's service account"),
-    _v(_APPLY, "GOVBOT_APPLY_BACKOFF_SECONDS", "the first wait before an apply is tried "
-       "again", values=SECONDS, default="0.5"),
+       "(govbot.yaml `environments.<env>.cluster`); an environment without `cluster` uses "
+       "the pod's service account", values="a path",
+       computed="`$KUBECONFIG`, else `~/.kube/config`"),
+    _v(_APPLY, "GOVBOT_APPLY_BACKOFF_SECONDS", "the first wait before an apply to a busy or "
+       "unreachable cluster is tried again; it doubles", values=SECONDS, default="0.5"),
     _v(_APPLY, "GOVBOT_KUBE_EVENTS_SECONDS", "how often Kubernetes events about govbot's "
        "objects are read, with GOVBOT_APPLY=kubernetes", values=SECONDS, default="30"),
     _v(_SLACK, "GOVBOT_SLACK_SIGNING_SECRET", "verifies requests at /slack/events (HTTP "
@@ -109,7 +114,7 @@ VARIABLES: tuple[Variable, ...] = (
     _v(_DING, "GOVBOT_DINGTALK_ROBOT_CODE", "the robot's code; callbacks naming another "
        "robot are refused, and group messages are sent as it"),
     _v(_DING, "GOVBOT_DINGTALK_CORP_ID", "the organisation's corp id; callbacks from "
-       "another organisation are refused"),
+       "another organisation, or none, are refused (unset: warned at start)"),
     _v(_DING, "GOVBOT_DINGTALK_ROBOT_WEBHOOK", "a custom robot's webhook, for posting when "
        "no session webhook or group API serves (holds its access token)", values="a URL",
        secret=True),
@@ -125,8 +130,9 @@ VARIABLES: tuple[Variable, ...] = (
     _v(_DING, "GOVBOT_DINGTALK_CALLBACK_APPROVALS", "accept /approve and /reject through the "
        "outgoing-robot callback, whose body DingTalk does not sign (see security.md)",
        values=FLAG, default="0"),
-    _v(_EVENTS, "GOVBOT_PROMETHEUS_URL", "the Prometheus asked for governance events by "
-       "every environment without its own `prometheus:` in govbot.yaml",
+    _v(_EVENTS, "GOVBOT_PROMETHEUS_URL", "the Prometheus with Istio's metrics, asked for "
+       "governance events (and by /whatif) for every environment without its own "
+       "`prometheus:` in govbot.yaml",
        values="an http(s) URL"),
     _v(_EVENTS, "GOVBOT_PROMETHEUS_INTERVAL_SECONDS", "how often Prometheus is asked",
        values=POSITIVE_SECONDS, default="30"),
@@ -153,7 +159,8 @@ VARIABLES: tuple[Variable, ...] = (
        values=DURATION, default="24h"),
     _v(_SCHED, "GOVBOT_STALE_AFTER", "then it is closed as stale after", values=DURATION,
        default="7d"),
-    _v(_SCHED, "GOVBOT_DIGEST_AT", "when the daily digest is posted, in GOVBOT_TIMEZONE",
+    _v(_SCHED, "GOVBOT_DIGEST_AT", "when the daily digest (changes merged, pending, "
+       "rejected; the top governance events) goes to each bound channel, in GOVBOT_TIMEZONE",
        values="HH:MM, or off", default="09:00"),
     _v(_SCHED, "GOVBOT_TIMEZONE", "the time zone of the digest", values="an IANA name",
        default="UTC"),
@@ -166,6 +173,13 @@ VARIABLES: tuple[Variable, ...] = (
     _v(_SERVE, "GOVBOT_LOG_FORMAT", "`json` writes one JSON object per log line",
        values="text, json", default="text"),
 )
+
+# where each group is explained at length, linked from the reference
+GROUP_PAGES: Mapping[str, str] = {
+    _HOME: "database.md", _FORGE: "forges.md", _GUARD: "architecture.md#guard-engines",
+    _APPLY: "kubernetes.md", _SLACK: "getting-started.md#slack", _DING: "security.md",
+    _EVENTS: "events.md", _SCHED: "scheduler.md", _SERVE: "operations.md",
+}
 
 BY_NAME: Mapping[str, Variable] = {v.name: v for v in VARIABLES}
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(v.group for v in VARIABLES))
