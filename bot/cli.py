@@ -344,8 +344,8 @@ def check(directory: Path, base: str | None) -> None:
 def config(docs_: bool, check_: bool, directory: Path | None) -> None:
     """The configuration: its reference (--docs), or a check of it (--check [DIRECTORY]).
     Without DIRECTORY, --check reads govbot.yaml from the current directory when it has
-    one, else from main of the local forge's repository. Secret values are never
-    printed."""
+    one, else from main of the repository govbot works in (the local forge's, or a hosted
+    forge's mirror as last fetched). Secret values are never printed."""
     import os
 
     from bot import configuration

@@ -40,8 +40,10 @@ rendered to a directory), so `govbot shell` needs none of them. Values marked
 
 `govbot config --check [DIR]` validates the settings of the current environment and the
 `govbot.yaml` / `access.yaml` of the policy repository checked out in DIR (without DIR:
-the current directory when it holds a `govbot.yaml`, else main of the local forge's
-repository). It prints every problem, one per line, and exits 1 when there is any.
+the current directory when it holds a `govbot.yaml`, else main of the repository govbot
+works in: the local forge's, or a hosted forge's mirror as last fetched). It prints every
+problem, one per line, and exits 1 when there is any; a `GOVBOT_*` name that govbot does
+not read counts, since a misspelt setting changes nothing.
 Durations take `ms`, `s`, `m`, `h` and `d`; a bare number is seconds.
 """
 
