@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import difflib
-import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -24,6 +23,7 @@ from bot import settings as declared_settings
 from bot.check import check_config
 from bot.core.errors import ConfigError
 from bot.core.redact import redact
+from bot.repo.git import MAIN, PolicyRepo
 from bot.settings import Settings
 from bot.variables import BY_NAME, GROUP_PAGES, GROUPS, VARIABLES, Variable
 
@@ -122,15 +122,13 @@ def _repository_problems(environ: Mapping[str, str], directory: Path | None) -> 
         repo = Settings.from_env(environ).repo_path
     except ConfigError:
         return []  # already said; the repository cannot be found without the settings
+    if not PolicyRepo.exists(repo):
+        return [f"policy repository {repo}: no main branch to check; give a checkout of the "
+                "policy repository as DIR, for example govbot config --check ./policies"]
+    main = PolicyRepo(repo).read_many(MAIN, ["govbot.yaml", "access.yaml"])
     with tempfile.TemporaryDirectory(prefix="govbot-config-") as scratch:
-        for name in ("govbot.yaml", "access.yaml"):
-            shown = subprocess.run(["git", "--git-dir", str(repo), "show", f"main:{name}"],
-                                   capture_output=True, check=False)
-            if shown.returncode != 0:
-                return [f"policy repository {repo}: no main branch with {name} to check; "
-                        "give a checkout of the policy repository as DIR, for example "
-                        "govbot config --check ./policies"]
-            (Path(scratch) / name).write_bytes(shown.stdout)
+        for name, text in main.items():
+            (Path(scratch) / name).write_text(text, encoding="utf-8")
         return check_config(Path(scratch)).problems
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,13 +84,13 @@ def test_a_grant_naming_an_unknown_group_is_named(clean_env: None, tmp_path: Pat
     assert code == 1 and "access.yaml grants[1]: names no group" in err, err
 
 
-def test_without_a_directory_main_of_the_local_forge_is_read(clean_env: None,
+def test_without_a_directory_or_a_repository_it_says_how_to_give_one(clean_env: None,
                                                             tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
     monkeypatch.chdir(tmp_path)
     code, _out, err = _config("--check")
-    assert code == 1 and "no main branch with govbot.yaml" in err, err
+    assert code == 1 and "no main branch to check" in err, err
 
 
 def test_docs_and_check_are_one_or_the_other() -> None:
@@ -118,3 +119,24 @@ def test_the_command_reference_has_every_command_and_example() -> None:
     for spec in REGISTRY:
         assert f"\n## {spec.name}\n" in page and spec.usage in page
         assert all(example in page for example in spec.examples)
+
+
+def test_without_a_directory_main_of_the_local_forge_is_checked(clean_env: None,
+                                                               tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    from bot.scaffold import init_repository
+
+    work = tmp_path / "work"
+    init_repository(work)
+    access = work / "access.yaml"
+    access.write_text(access.read_text(encoding="utf-8").replace("group: sre", "group: sres", 1),
+                      encoding="utf-8")
+    git = ["git", "-c", "user.name=alice", "-c", "user.email=alice@example.com"]
+    subprocess.run([*git, "commit", "-qam", "a grant for a group that is not there"],
+                   cwd=work, check=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(tmp_path / "home" /
+                                                                      "policy.git")], check=True)
+    monkeypatch.chdir(tmp_path)
+    code, _out, err = _config("--check")
+    assert code == 1 and "access.yaml grants[1]: names no group" in err, err
