@@ -40,8 +40,10 @@ class Variable:
     fallback: str = ""
 
 
-def _v(group: str, name: str, meaning: str, **parts: str | bool) -> Variable:
-    return Variable(name=name, group=group, meaning=meaning, **parts)  # type: ignore[arg-type]
+def _v(group: str, name: str, meaning: str, *, values: str = "text", default: str = "",
+       computed: str = "", secret: bool = False, fallback: str = "") -> Variable:
+    """A declaration, written group first so the table below reads by group."""
+    return Variable(name, group, meaning, values, default, computed, secret, fallback)
 
 
 _HOME, _FORGE, _GUARD, _APPLY = "State and store", "Forge", "Guard", "Apply target"
