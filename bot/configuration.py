@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import difflib
+import re
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -80,8 +81,15 @@ def problems(environ: Mapping[str, str], directory: Path | None) -> list[str]:
     return [redact(problem, secrets) for problem in dict.fromkeys(found)]
 
 
+# Kubernetes injects these into every pod of a namespace with a Service named govbot
+# (service links); they are not settings, so they are not misspelt ones either.
+_SERVICE_LINK = re.compile(r"GOVBOT_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT"
+                           r"(_\d+_(TCP|UDP|SCTP)(_PROTO|_PORT|_ADDR)?)?)")
+
+
 def _unknown_names(environ: Mapping[str, str]) -> list[str]:
-    unknown = sorted(n for n in environ if n.startswith("GOVBOT_") and n not in BY_NAME)
+    unknown = sorted(n for n in environ if n.startswith("GOVBOT_") and n not in BY_NAME
+                     and not _SERVICE_LINK.fullmatch(n))
     said = []
     for name in unknown:
         close = difflib.get_close_matches(name, BY_NAME, n=1)

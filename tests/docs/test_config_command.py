@@ -140,3 +140,16 @@ def test_without_a_directory_main_of_the_local_forge_is_checked(clean_env: None,
     monkeypatch.chdir(tmp_path)
     code, _out, err = _config("--check")
     assert code == 1 and "access.yaml grants[1]: names no group" in err, err
+
+
+def test_kubernetes_service_links_are_not_taken_for_misspelt_settings(
+        clean_env: None, tmp_path: Path) -> None:
+    links = {"GOVBOT_SERVICE_HOST": "10.0.0.7", "GOVBOT_SERVICE_PORT": "8080",
+             "GOVBOT_SERVICE_PORT_HTTP": "8080", "GOVBOT_PORT": "tcp://10.0.0.7:8080",
+             "GOVBOT_PORT_8080_TCP": "tcp://10.0.0.7:8080",
+             "GOVBOT_PORT_8080_TCP_ADDR": "10.0.0.7", "GOVBOT_PORT_8080_TCP_PORT": "8080",
+             "GOVBOT_PORT_8080_TCP_PROTO": "tcp"}
+    code, out, err = _config("--check", str(_repository(tmp_path)),
+                             env={**links, "GOVBOT_PORTS": "8080"})
+    assert code == 1 and err.startswith("GOVBOT_PORTS: not a setting"), err
+    assert "configuration: 1 problem" in out
