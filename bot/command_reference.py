@@ -1,8 +1,9 @@
 """The command reference (docs/commands.md), written from `commands.REGISTRY`.
 
-Each command's usage, summary, aliases and examples come from its module's docstring
-through its CommandSpec, the same text `/help` shows, so the page cannot drift from what
-chat accepts; a test compares the committed page with `reference()`. `govbot commands`
+Each command's usage, aliases and examples come from its CommandSpec, the text `/help`
+shows, and its description from the first paragraph of its module's docstring (the
+spec's summary is that paragraph's first line), so the page cannot drift from what chat
+accepts; a test compares the committed page with `reference()`. `govbot commands`
 prints it.
 
 Example:
@@ -10,6 +11,8 @@ Example:
 """
 
 from __future__ import annotations
+
+import inspect
 
 from commands import REGISTRY
 from commands.spec import CommandSpec
@@ -40,6 +43,20 @@ def reference() -> str:
     return _INTRO + "\n".join(rows) + "\n\n" + "\n".join(sections)
 
 
+def described(spec: CommandSpec) -> str:
+    """The whole first paragraph of the command module's docstring after its usage (the
+    spec's one-line summary when the module cannot be found)."""
+    module = inspect.getmodule(spec.parse)
+    paragraph = ((module.__doc__ if module else None) or "").strip().split("\n\n")[0]
+    _usage, mark, text = " ".join(paragraph.split()).partition(" — ")
+    return text.removesuffix(".") if mark and text.startswith(spec.summary) else spec.summary
+
+
+def _short(spec: CommandSpec) -> str:
+    """The description up to its first colon: what the command is, not its details."""
+    return described(spec).split(": ")[0]
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -47,11 +64,11 @@ def _cell(text: str) -> str:
 def _row(spec: CommandSpec) -> str:
     aliases = ", ".join(spec.aliases) or "—"
     mutating = "yes" if spec.mutating else "no"
-    return f"| [/{spec.name}](#{spec.name}) | {aliases} | {mutating} | {_cell(spec.summary)} |"
+    return f"| [/{spec.name}](#{spec.name}) | {aliases} | {mutating} | {_cell(_short(spec))} |"
 
 
 def _section(spec: CommandSpec) -> str:
-    lines = [f"## {spec.name}", "", "```", spec.usage, "```", "", spec.summary, ""]
+    lines = [f"## {spec.name}", "", "```", spec.usage, "```", "", described(spec) + ".", ""]
     if spec.aliases:
         lines += [f"Aliases: {', '.join(spec.aliases)}", ""]
     if spec.examples:
