@@ -52,7 +52,7 @@ __all__ = ["NOT_SET", "overview", "plane", "status", "unavailable"]
 # A document holding every section some mode cannot carry, and the command each is.
 _PROBE = {"fault": {"abort": {"httpStatus": 503, "percent": 1}},
           "rateLimit": {"requests": 1, "per": "1s"}, "retries": {"attempts": 1}}
-_COMMANDS = {"fault": "fault", "rateLimit": "ratelimit", "retries": "timeout … retries"}
+_COMMANDS = {"fault": "fault", "rateLimit": "ratelimit", "retries": "retries"}
 
 
 def status(data: Mapping[str, Any], now: datetime | None = None) -> str:

@@ -61,17 +61,14 @@ cannot_carry("retries", m) if {
 # Why, and what to do instead: the words of policies/mesh.py's Refusal.text().
 refusals := {
 	"fault": {
-		"policy": "fault injection",
 		"reason": "fault injection has no ambient-supported API in Istio 1.30 (Gateway API has no fault field; a VirtualService on a waypoint is alpha)",
 		"alternatives": "test the fault in a sidecar namespace, or opt in to the alpha path with `ambient: {faultInjection: alpha}` in govbot.yaml",
 	},
 	"rateLimit": {
-		"policy": "rate limiting",
 		"reason": "local rate limiting needs an EnvoyFilter, which waypoints ignore silently, and Istio 1.30 has no other rate-limit API in ambient mode",
 		"alternatives": "limit the rate at the ingress gateway or in the service itself, or keep the namespace in sidecar mode (`mesh: sidecar`)",
 	},
 	"retries": {
-		"policy": "retries",
 		"reason": "HTTPRoute retries are in Gateway API's experimental channel, and govbot.yaml says the cluster has the standard one",
 		"alternatives": "install the experimental channel's CRDs and set `gatewayApi: {channel: experimental}` in govbot.yaml, or keep the timeout without retries",
 	},
@@ -142,8 +139,8 @@ deny contains msg if {
 	service_change
 	not lowers_uncarried
 	some section in uncarried(change.after)
-	msg := sprintf("[mesh.unsupported] %s: %s cannot be carried in ambient mode (%s/%s): %s",
-		[change.target, refusals[section].policy, change.env, change.namespace, refusal_text(section)])
+	msg := sprintf("[mesh.unsupported] %s in %s/%s (ambient mode): %s",
+		[change.target, change.env, change.namespace, refusal_text(section)])
 }
 
 # --- a change of govbot.yaml that takes a capability away from a namespace ----------

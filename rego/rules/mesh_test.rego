@@ -39,7 +39,7 @@ test_a_fault_in_an_ambient_namespace_is_denied if {
 
 test_the_message_says_why_and_what_to_do if {
 	some msg in messages(in_mesh("fault", plain, abort), ambient)
-	contains(msg, "svc-user: fault injection cannot be carried in ambient mode (dev/mesh)")
+	startswith(msg, "[mesh.unsupported] svc-user in dev/mesh (ambient mode): spec.fault: ")
 	contains(msg, "no ambient-supported API")
 	contains(msg, "faultInjection: alpha")
 }

@@ -37,13 +37,12 @@ def _rules(of: mesh.Mesh) -> RuleSet:
 RULES = {of: _rules(of) for of in PLANES}
 
 _ENABLED = st.sampled_from([True, False, "yes", None, "absent"])
-_PARTS: st.SearchStrategy[dict[str, Any]] = st.sampled_from([{}, {"abort": {"httpStatus": 503, "percent": 10}},
-                          {"delay": {"fixed": "2s", "percent": 5}},
-                          {"abort": {"httpStatus": 500, "percent": 1},
-                           "delay": {"fixed": "1s", "percent": 1}},
-                          {"expires": "2026-11-27T10:10:00Z"}])
-_RETRIES: st.SearchStrategy[Any] = st.sampled_from([{"attempts": 3}, {}, 0, 2, None, "", [], True, False,
-                            {"attempts": 0}])
+_PARTS: st.SearchStrategy[dict[str, Any]] = st.sampled_from([
+    {}, {"abort": {"httpStatus": 503, "percent": 10}}, {"delay": {"fixed": "2s", "percent": 5}},
+    {"abort": {"httpStatus": 500, "percent": 1}, "delay": {"fixed": "1s", "percent": 1}},
+    {"expires": "2026-11-27T10:10:00Z"}])
+_RETRIES: st.SearchStrategy[Any] = st.sampled_from(
+    [{"attempts": 3}, {}, 0, 2, None, "", [], True, False, {"attempts": 0}])
 
 
 def _section(enabled: Any, body: dict[str, Any]) -> dict[str, Any]:
