@@ -21,29 +21,8 @@ package govbot.rules.mesh
 import rego.v1
 
 import data.govbot.lib.change
+import data.govbot.lib.config
 import data.govbot.lib.risk
-
-# What a namespace's data plane is, read as policies/mesh.py reads it: a value
-# `govbot check` refuses counts as the default.
-plane(env, namespace) := {
-	"mode": mode(env, namespace),
-	"channel": channel,
-	"faultInjection": fault_injection,
-}
-
-mode(env, namespace) := value if {
-	value := object.get(data.govbot.config, ["environments", env, "namespaces", namespace, "mesh"], "sidecar")
-	value in {"sidecar", "ambient"}
-} else := "sidecar"
-
-channel := value if {
-	value := object.get(data.govbot.config, ["gatewayApi", "channel"], "standard")
-	value in {"standard", "experimental"}
-} else := "standard"
-
-fault_injection := "alpha" if {
-	object.get(data.govbot.config, ["ambient", "faultInjection"], "off") == "alpha"
-} else := "off"
 
 # The capability table: a section absent here is carried by every mode.
 cannot_carry("fault", m) if {
@@ -109,7 +88,7 @@ zero(value) if {
 }
 
 # The namespace of the change under judgement, and what its document cannot carry.
-here := plane(change.env, change.namespace)
+here := config.mesh(change.env, change.namespace)
 
 service_change if {
 	startswith(change.path, "services/")
@@ -234,7 +213,7 @@ deny contains msg if {
 	service_change
 	mixed(change.after)
 	not untangles
-	msg := sprintf("[mesh.mixed_routes] %s: in ambient mode (%s/%s) its fault needs the alpha VirtualService on the waypoint while its %s need an HTTPRoute, and a VirtualService and an HTTPRoute selecting the same host is undefined behaviour in Istio; turn the fault off (/fault %s off), remove the routing first, or test the fault in a sidecar namespace",
+	msg := sprintf("[mesh.mixed_routes] %s in %s/%s (ambient mode, alpha fault path): its fault needs the alpha VirtualService on the waypoint while its routing (%s) needs an HTTPRoute, and a VirtualService and an HTTPRoute selecting the same host is undefined behaviour in Istio; turn the fault off (/fault %s off), remove the routing first, or test the fault in a sidecar namespace",
 		[change.target, change.env, change.namespace, concat(", ", sort(routing(change.after))), change.target])
 }
 

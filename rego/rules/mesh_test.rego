@@ -160,7 +160,7 @@ test_a_fault_beside_routing_on_the_alpha_path_is_denied if {
 test_the_mixed_message_names_the_routing_and_says_why if {
 	timed := fixtures.service({"fault": {"abort": {"httpStatus": 503, "percent": 10}}, "timeout": "2s", "routes": [{"to": "v2"}]})
 	some msg in messages(in_mesh("fault", plain, timed), alpha)
-	contains(msg, "its routes, timeout need an HTTPRoute")
+	contains(msg, "its routing (routes, timeout) needs an HTTPRoute")
 	contains(msg, "undefined behaviour in Istio")
 }
 
