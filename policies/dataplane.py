@@ -18,6 +18,8 @@ Example:
 
 from __future__ import annotations
 
+import copy
+
 from ruamel.yaml.comments import CommentedMap
 
 from bot.core.errors import InvalidDocument
@@ -35,6 +37,8 @@ def switch(text: str, env: str, namespace: str, mode: str) -> str:
     config = load(text, CONFIG)
     entry = _child(_child(_child(_child(config, "environments"), env), "namespaces"),
                    namespace, create=True)
+    if "mesh" not in entry:
+        _append(entry, "mesh", mode)
     entry["mesh"] = mode
     return dump(config, like=text)
 
@@ -42,6 +46,27 @@ def switch(text: str, env: str, namespace: str, mode: str) -> str:
 def summary(namespace: str, env: str, before: str, after: str) -> str:
     """`mesh demo (prod): sidecar → ambient` — the change's one line."""
     return f"mesh {namespace} ({env}): {before} → {after}"
+
+
+def _append(entry: CommentedMap, key: str, value: str) -> None:
+    """Add `key` right below the mapping's last line. ruamel keeps the comment lines that
+    follow a mapping (often the next section's) on its last key, and would write a new key
+    after them; they move to the new key, the last key's own end-of-line comment stays."""
+    last = next(reversed(entry), None) if len(entry) else None
+    tokens = entry.ca.items.get(last) if last is not None else None
+    entry[key] = value
+    if not tokens or len(tokens) < 3 or tokens[2] is None:
+        return
+    comment = tokens[2]
+    own, _, following = str(comment.value).partition("\n")
+    if not following:
+        return
+    comment.value = f"{own}\n"
+    if not own.strip():
+        tokens[2] = None
+    moved = copy.copy(comment)
+    moved.value = f"\n{following}"
+    entry.ca.items[key] = [None, None, moved, None]
 
 
 def _child(node: CommentedMap, key: str, create: bool = False) -> CommentedMap:
