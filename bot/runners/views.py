@@ -120,25 +120,25 @@ def _config_diff(ctx: Context, base: str, head: str) -> str:
              if (where := parse_service_path(p)) is not None
              and (reach is None or where[:2] in reach)]
     before, after = render_context(old, ctx.clock()), render_context(new, ctx.clock())
-    parts: list[str] = []
-    shown = 0
-    for number, path in enumerate(paths):
-        if shown == DIFF_SERVICES:
-            parts.append(f"... and {len(paths) - number} more services of "
-                         f"{_places(reach)} render again with this change (not shown)\n")
-            break
+    diffs: list[str] = []
+    for path in paths:  # every one is rendered, so the count of those left out is true
         try:
             diff = _diffs(_objects(ctx, base, path, before), _objects(ctx, head, path, after),
                           f"{path}:")
         except InvalidDocument as error:
             diff = f"{path} cannot be rendered: {'; '.join(error.problems)}\n"
-        shown += bool(diff)
-        parts.append(diff)
+        if diff:
+            diffs.append(diff)
+    parts = diffs[:DIFF_SERVICES]
+    if len(diffs) > DIFF_SERVICES:
+        parts.append(f"... and {len(diffs) - DIFF_SERVICES} more services{_places(reach)} "
+                     "change with it (not shown)\n")
     return "".join(parts)
 
 
 def _places(reach: frozenset[tuple[str, str]] | None) -> str:
-    return "every namespace" if reach is None else ", ".join(
+    """` in dev/demo, prod/demo`; "" when the change reaches every namespace."""
+    return "" if reach is None else " in " + ", ".join(
         f"{env}/{namespace}" for env, namespace in sorted(reach))
 
 
