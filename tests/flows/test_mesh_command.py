@@ -124,3 +124,22 @@ def test_a_changed_cluster_domain_renders_every_service_again(govbot: Govbot) ->
 
     text = routes.read_text()
     assert "svc-user.demo.svc.corp.example" in text and "cluster.local" not in text
+
+
+def test_a_switch_replays_on_a_moved_main_and_rolls_back_as_a_change(govbot: Govbot) -> None:
+    opened = govbot.one("/mesh demo ambient --env prod")
+    assert isinstance(opened, ChangeOpened)
+    canary = govbot.one("/canary svc-user 20%")  # main moves under the switch
+    assert isinstance(canary, ChangeOpened)
+    assert isinstance(govbot.one(f"/approve {canary.change_id}", user="bob"), ChangeMerged)
+
+    govbot.say(f"/approve {opened.change_id}", user="bob")
+    merged = govbot.one(f"/approve {opened.change_id}", user="carol")
+    assert isinstance(merged, ChangeMerged), merged
+    assert _config(govbot)["environments"]["prod"]["namespaces"]["demo"]["mesh"] == "ambient"
+    document = service_path("dev", "demo", "svc-user")
+    assert "canaryWeight: 20" in govbot.git("show", f"main:{document}")
+
+    rollback = govbot.one(f"/rollback {opened.change_id}")
+    assert isinstance(rollback, ChangeOpened), rollback
+    assert "-        mesh: ambient" in rollback.change.diff
