@@ -21,7 +21,7 @@ ACCESS = yaml.safe_load((TEMPLATE / "access.yaml").read_text())
 
 def _with(**settings: Any) -> dict[str, Any]:
     """The template's govbot.yaml with prod/demo's mesh and top-level blocks set."""
-    config = copy.deepcopy(CONFIG)
+    config: dict[str, Any] = copy.deepcopy(CONFIG)
     if "mesh" in settings:
         config["environments"]["prod"]["namespaces"]["demo"]["mesh"] = settings.pop("mesh")
     config.update(settings)
