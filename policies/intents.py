@@ -403,6 +403,26 @@ class TemplateShow:
 
 
 @dataclass(frozen=True)
+class MeshSwitch:
+    """Switch the data plane of `namespace` to `mode` (sidecar | ambient): a change of
+    govbot.yaml's `environments.<env>.namespaces.<ns>.mesh`, judged like any change of
+    the guardrails (docs/ambient.md)."""
+
+    namespace: str
+    mode: str
+    action = "mesh"
+
+
+@dataclass(frozen=True)
+class MeshQuery:
+    """The data plane of `namespace` (None: the channel's): its mode, the Gateway API
+    channel and what the mode cannot carry."""
+
+    namespace: str | None = None
+    action = "mesh"
+
+
+@dataclass(frozen=True)
 class ListPolicies:
     """Every service of the channel's namespace with its policies and their state."""
 
@@ -417,7 +437,8 @@ class Help:
 
 Intent = (PolicyIntent | Approve | Reject | ListChanges | Show | Status | Help | Rollback
           | ListPolicies | Drift | WhatIf | ListEvents | CanaryControl | ListFreezes
-          | TemplateSave | TemplateApplyMany | TemplateList | TemplateShow | StoreQuery)
+          | TemplateSave | TemplateApplyMany | TemplateList | TemplateShow | StoreQuery
+          | MeshSwitch | MeshQuery)
 
 
 def to_json(intent: PolicyIntent) -> dict[str, Any]:

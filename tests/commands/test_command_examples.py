@@ -23,6 +23,8 @@ from policies.intents import (
     ListEvents,
     ListFreezes,
     ListPolicies,
+    MeshQuery,
+    MeshSwitch,
     Onboard,
     RateLimit,
     Reject,
@@ -71,6 +73,7 @@ INTENT_OF: dict[str, type | tuple[type, ...]] = {
     "store": StoreQuery,
     "deploy": Deploy,
     "undeploy": Undeploy,
+    "mesh": (MeshSwitch, MeshQuery),
 }
 
 EXAMPLES = [
@@ -142,6 +145,10 @@ def test_spec_is_written_from_its_module_docstring(spec: CommandSpec) -> None:
          Deploy("cache", "redis", None, ("memory=1Gi",)), None, None),
         ("下线 cache purge", Undeploy("cache", purge=True), None, None),
         ("帮助 灰度", Help("canary"), None, None),
+        ("/mesh demo ambient --env prod", MeshSwitch("demo", "ambient"), "prod", None),
+        ("网格 demo Sidecar", MeshSwitch("demo", "sidecar"), None, None),
+        ("/mesh demo", MeshQuery("demo"), None, None),
+        ("/mesh --env dev", MeshQuery(), "dev", None),
     ],
 )
 def test_example_gives_exactly_this_intent(
@@ -168,6 +175,7 @@ def test_only_policy_changing_commands_are_mutating() -> None:
         "template",
         "deploy",
         "undeploy",
+        "mesh",
     }
 
 
