@@ -30,12 +30,15 @@ def _merge(govbot: Govbot, text: str) -> str:
     return opened.text
 
 
-def _without_default_gateway(govbot: Govbot) -> None:
-    """Main's govbot.yaml without ingressGateway.gateway, as a reviewed change would."""
+def _default_gateway(govbot: Govbot, gateway: str | None) -> None:
+    """Main's govbot.yaml with ingressGateway.gateway set (None: without it), as a
+    reviewed change would."""
     repo = govbot.app.repo
     old = repo.head("main")
     config = yaml.safe_load(repo.read_many(old, ["govbot.yaml"])["govbot.yaml"] or "")
-    del config["ingressGateway"]["gateway"]
+    config["ingressGateway"].pop("gateway")
+    if gateway is not None:
+        config["ingressGateway"]["gateway"] = gateway
     text = yaml.safe_dump(config, sort_keys=False)
     repo.set_ref("main", repo.commit(old, {"govbot.yaml": text}, SEEDER, "configure"), old=old)
 
@@ -61,7 +64,7 @@ def test_a_second_host_joins_the_exposure_and_unexpose_removes_it(govbot: Govbot
 
 
 def test_without_a_default_gateway_the_command_says_how_to_name_one(govbot: Govbot) -> None:
-    _without_default_gateway(govbot)
+    _default_gateway(govbot, None)
     before = govbot.main()
     refused = govbot.one("/expose svc-user host user.example.com")
     assert not refused.ok
@@ -95,3 +98,12 @@ def test_exposing_behind_a_whitelist_without_the_gateway_is_denied(govbot: Govbo
     spec = _spec(govbot)
     assert "exposed" not in spec
     assert "istio-system/istio-ingressgateway" in spec["allowFrom"]["callers"]
+
+
+def test_a_default_gateway_without_namespace_is_a_configuration_problem(govbot: Govbot) -> None:
+    _default_gateway(govbot, "public")
+    refused = govbot.one("/expose svc-user host user.example.com")
+    assert not refused.ok
+    assert "configuration" in refused.text
+    assert "ingressGateway.gateway: 'public' has no namespace" in refused.text
+    assert govbot.branches() == ["main"]
