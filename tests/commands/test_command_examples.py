@@ -17,6 +17,7 @@ from policies.intents import (
     CircuitBreak,
     Deploy,
     Drift,
+    Expose,
     Fault,
     Help,
     ListChanges,
@@ -41,6 +42,7 @@ from policies.intents import (
     TemplateShow,
     Timeout,
     Undeploy,
+    Unexpose,
     WhatIf,
     Whitelist,
 )
@@ -55,6 +57,8 @@ INTENT_OF: dict[str, type | tuple[type, ...]] = {
     "fault": Fault,
     "timeout": Timeout,
     "scale": Scale,
+    "expose": Expose,
+    "unexpose": Unexpose,
     "onboard": Onboard,
     "sync": Sync,
     "rollback": Rollback,
@@ -149,6 +153,12 @@ def test_spec_is_written_from_its_module_docstring(spec: CommandSpec) -> None:
         ("网格 demo Sidecar", MeshSwitch("demo", "sidecar"), None, None),
         ("/mesh demo", MeshQuery("demo"), None, None),
         ("/mesh --env dev", MeshQuery(), "dev", None),
+        ("/expose svc-user host user.example.com",
+         Expose("svc-user", ("user.example.com",)), None, None),
+        ("暴露 svc-user host a.example.com、*.b.example.com a.example.com gateway edge/public "
+         "--env prod", Expose("svc-user", ("a.example.com", "*.b.example.com"), "edge/public"),
+         "prod", None),
+        ("取消暴露 svc-user --ns demo", Unexpose("svc-user"), None, "demo"),
     ],
 )
 def test_example_gives_exactly_this_intent(
@@ -176,6 +186,8 @@ def test_only_policy_changing_commands_are_mutating() -> None:
         "deploy",
         "undeploy",
         "mesh",
+        "expose",
+        "unexpose",
     }
 
 
