@@ -39,4 +39,5 @@ def test_a_hand_written_switch_to_ambient_under_a_rate_limit_is_failed(
         hosted.fake.review(number, reviewer, "approved")
         hosted.hook("review", number)
     assert hosted.fake.pull(number)["state"] == "open"
-    assert "mesh: ambient" not in (hosted.origin.read(MAIN, "govbot.yaml") or "")
+    main = yaml.safe_load(hosted.origin.read(MAIN, "govbot.yaml") or "")
+    assert "mesh" not in main["environments"]["prod"]["namespaces"]["demo"]
