@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.core.errors import ConfigError, UserError
-from bot.core.redact import install as install_redaction
 from bot.core.redact import redact
 from bot.settings import Settings
 
@@ -42,15 +41,17 @@ def main() -> None:
     pull requests against a policy repository."""
 
 
-def _start() -> App:
-    """The app, or a one-line reason why it cannot start (never a traceback)."""
+def _start(level: int = logging.WARNING) -> App:
+    """The app, or a one-line reason why it cannot start (never a traceback); logging set
+    up first (GOVBOT_LOG_FORMAT at `level`, every secret of the settings redacted)."""
+    from bot import logs
     from bot.app import build
 
     try:
         settings = Settings.from_env()
     except ConfigError as error:
         raise click.ClickException(redact(str(error))) from error
-    install_redaction(settings.secrets())
+    logs.configure(settings.serve.log_format, settings.secrets(), level=level)
     try:
         app = build(settings)
     except ConfigError as error:
@@ -79,8 +80,7 @@ def shell(user: str | None) -> None:
     from bot.chat.console import ConsoleChat
     from bot.scheduler import workflow_jobs
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app = _start()
+    app = _start(logging.WARNING)
     chat = ConsoleChat(user or app.default_console_user())
     deliver(chat.surface, None, app.workflow.sync())
 
@@ -119,8 +119,7 @@ def serve(host: str, port: int) -> None:
     from bot.app import served_chats
     from bot.server import forge_events, make_server
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = _start()
+    app = _start(logging.INFO)
     try:
         chats = served_chats(app)
     except ConfigError as error:
