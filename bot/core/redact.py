@@ -23,7 +23,9 @@ from collections.abc import Iterable
 MASK = "***"
 # `:/` as well as `://`: a URL that went through a path keeps one slash
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*:/{1,2})[^/\s]+@")
-_PARAMS = re.compile(r"(?i)\b(?P<name>access_token|token|sign|secret|password|passwd|key)"
+# the query parameters that carry credentials, in any case
+CREDENTIAL_PARAMETERS = ("access_token", "token", "sign", "secret", "password", "passwd", "key")
+_PARAMS = re.compile(rf"(?i)\b(?P<name>{'|'.join(CREDENTIAL_PARAMETERS)})"
                      r"=(?P<value>[^&\s'\"]+)")
 _SHORTEST = 6  # shorter "secrets" would mask ordinary words
 
