@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 import yaml
 
+from bot import metrics
 from bot.chat.dingtalk.api import DeliveryError, Http
 from bot.core.events import GovernanceEvent
 from bot.scheduler import Elected, Every, Job
@@ -153,3 +154,18 @@ def test_scheduled_jobs_are_counted_by_name(govbot: Govbot, scraper: Scraper) ->
     assert moved(before, after, "govbot_job_failures_total", job="metrics-ok") == 0
     assert moved(before, after, "govbot_job_failures_total", job="metrics-broken") >= 1
     assert moved(before, after, "govbot_job_seconds_count", job="metrics-ok") >= 1
+
+
+def test_a_store_that_cannot_be_read_leaves_the_changes_out_and_the_scrape_whole(
+        govbot: Govbot, scraper: Scraper) -> None:
+    def unreachable() -> dict[str, int]:
+        raise ConnectionError("the database is down")
+
+    metrics.watch_changes(unreachable)
+    try:
+        samples = scraper.scrape()
+    finally:
+        metrics.watch_changes(govbot.app.store.count_by_state)
+    assert not [key for key in samples if key[0] == "govbot_changes"]
+    assert ("govbot_guard_errors_total", frozenset()) in samples
+    assert ("govbot_changes", frozenset({("state", "open")})) in scraper.scrape()
