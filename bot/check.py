@@ -110,8 +110,15 @@ def _template_data() -> dict[str, object]:
         "access": yaml.safe_load((folder / "access.yaml").read_text(encoding="utf-8"))}}
 
 
-def check_repository(root: Path) -> Report:
+def check_config(root: Path) -> Report:
+    """govbot.yaml and access.yaml of `root` alone, as `govbot check` reads them (for
+    `govbot config --check`)."""
     report = Report()
+    _read_config(root, report)
+    return report
+
+
+def _read_config(root: Path, report: Report) -> tuple[object, object, RenderContext]:
     config = _load_yaml(root / "govbot.yaml", report)
     access = _load_yaml(root / "access.yaml", report)
     context = RenderContext()
@@ -121,6 +128,12 @@ def check_repository(root: Path) -> Report:
         except GovbotError as error:
             report.problems.append(f"govbot.yaml/access.yaml: {error}")
         report.problems.extend(config_problems(config, access))
+    return config, access, context
+
+
+def check_repository(root: Path) -> Report:
+    report = Report()
+    config, access, context = _read_config(root, report)
     _check_documents(root, report, context, None if report.unreadable else config)
     report.problems += store_check.problems({p.relative_to(root).as_posix(): p.read_text(
         encoding="utf-8") for part in ("catalog", "apps") for p in (root / part).rglob("*.yaml")})

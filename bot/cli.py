@@ -7,6 +7,8 @@
     govbot init DIR              a new policy repository from the default template
     govbot check DIR             validate a policy repository and run its Rego tests
     govbot slack-manifest        print the Slack app manifest
+    govbot config --docs|--check print the settings reference, or check a configuration
+    govbot commands              print the command reference
 """
 
 from __future__ import annotations
@@ -329,6 +331,47 @@ def check(directory: Path, base: str | None) -> None:
     click.echo(f"{report.documents} documents, {report.tests_passed} rego tests passed, "
                f"{report.tests_failed} failed, {len(report.problems)} problems{changed}")
     sys.exit(0 if report.ok and not judged else 1)
+
+
+@main.command("config")
+@click.option("--docs", "docs_", is_flag=True, help="print the reference of every GOVBOT_* "
+              "setting as Markdown (docs/configuration.md)")
+@click.option("--check", "check_", is_flag=True, help="validate the settings of this "
+              "environment and DIRECTORY's govbot.yaml and access.yaml; exit 1 on any problem")
+@click.argument("directory", required=False,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+def config(docs_: bool, check_: bool, directory: Path | None) -> None:
+    """The configuration: its reference (--docs), or a check of it (--check [DIRECTORY]).
+    Without DIRECTORY, --check reads govbot.yaml from the current directory when it has
+    one, else from main of the repository govbot works in (the local forge's, or a hosted
+    forge's mirror as last fetched). Secret values are never printed."""
+    import os
+
+    from bot import configuration
+
+    if docs_ == check_:
+        raise click.UsageError("use one of --docs or --check, for example govbot config "
+                               "--check ./policies")
+    if docs_:
+        if directory is not None:
+            raise click.UsageError("--docs takes no DIRECTORY")
+        click.echo(configuration.reference(), nl=False)
+        return
+    found = configuration.problems(os.environ, directory)
+    for problem in found:
+        click.echo(problem, err=True)
+    click.echo(f"configuration: {len(found)} problem{'s' if len(found) != 1 else ''}"
+               if found else "configuration: ok")
+    sys.exit(1 if found else 0)
+
+
+@main.command("commands")
+def commands_reference() -> None:
+    """Print the command reference as Markdown (docs/commands.md), from the command
+    registry: usage, aliases, summary and examples of every command."""
+    from bot.command_reference import reference
+
+    click.echo(reference(), nl=False)
 
 
 @main.command("slack-manifest")

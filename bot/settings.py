@@ -3,6 +3,8 @@
 Each port gets a small frozen dataclass; `Settings.from_env()` builds them all with
 defaults that serve the embedded setup (console chat, local forge, embedded OPA engine,
 SQLite, rendered manifests in a directory), so `govbot shell` needs no configuration.
+Every variable, its default and its meaning are declared in `bot.variables`, and read
+only through its `Environment`, so docs/configuration.md cannot drift from this code.
 
 Example:
     settings = Settings.from_env({"GOVBOT_HOME": "/tmp/gb"})
@@ -26,6 +28,7 @@ from bot.core.errors import ConfigError
 from bot.core.redact import CREDENTIAL_PARAMETERS, redact
 from bot.forge import ForgeSettings, mirror_path
 from bot.sources import PrometheusSettings
+from bot.variables import BY_NAME, Environment
 from policies import units
 
 GUARDS = ("embedded", "opa")
@@ -37,24 +40,23 @@ POD_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
 
 def slack_settings(env: Mapping[str, str]) -> SlackSettings:
-    """GOVBOT_SLACK_*, with Slack's own SLACK_* names as fallbacks for the secrets."""
-
-    def pick(name: str, fallback: str) -> str:
-        return env.get(f"GOVBOT_SLACK_{name}") or env.get(fallback) or ""
-
+    """GOVBOT_SLACK_*, with Slack's own SLACK_* names as fallbacks for the secrets
+    (declared in bot.variables)."""
+    env = declared(env)
     return SlackSettings(
-        signing_secret=pick("SIGNING_SECRET", "SLACK_SIGNING_SECRET"),
-        bot_token=pick("BOT_TOKEN", "SLACK_BOT_TOKEN"),
-        app_token=pick("APP_TOKEN", "SLACK_APP_TOKEN"),
-        api_url=env.get("GOVBOT_SLACK_API_URL") or SlackSettings.api_url,
+        signing_secret=env["GOVBOT_SLACK_SIGNING_SECRET"],
+        bot_token=env["GOVBOT_SLACK_BOT_TOKEN"],
+        app_token=env["GOVBOT_SLACK_APP_TOKEN"],
+        api_url=env["GOVBOT_SLACK_API_URL"],
     )
 
 
 def dingtalk_settings(env: Mapping[str, str]) -> DingTalkSettings:
     """GOVBOT_DINGTALK_*."""
+    env = declared(env)
 
     def pick(name: str) -> str:
-        return env.get(f"GOVBOT_DINGTALK_{name}") or ""
+        return env[f"GOVBOT_DINGTALK_{name}"]
 
     return DingTalkSettings(
         client_id=pick("CLIENT_ID"),
@@ -63,10 +65,10 @@ def dingtalk_settings(env: Mapping[str, str]) -> DingTalkSettings:
         robot_code=pick("ROBOT_CODE"),
         robot_webhook=pick("ROBOT_WEBHOOK"),
         robot_secret=pick("ROBOT_SECRET"),
-        api_url=pick("API_URL") or DingTalkSettings.api_url,
+        api_url=pick("API_URL"),
         card_template_id=pick("CARD_TEMPLATE_ID"),
         corp_id=pick("CORP_ID"),
-        session_url=pick("SESSION_URL") or DingTalkSettings.session_url,
+        session_url=pick("SESSION_URL"),
         callback_approvals=flag(env, "GOVBOT_DINGTALK_CALLBACK_APPROVALS"),
     )
 
@@ -74,26 +76,28 @@ def dingtalk_settings(env: Mapping[str, str]) -> DingTalkSettings:
 def forge_settings(env: Mapping[str, str], home: Path) -> ForgeSettings:
     """GOVBOT_FORGE, GOVBOT_REPO_URL and GOVBOT_FORGE_*; which forges exist and what each
     needs is the forge port's to say (ForgeSettings.check, at start-up)."""
+    env = declared(env)
     return ForgeSettings(
-        kind=env.get("GOVBOT_FORGE") or "local",
-        repo_url=env.get("GOVBOT_REPO_URL") or str(home / "policy.git"),
-        url=(env.get("GOVBOT_FORGE_URL") or "").rstrip("/"),
-        token=env.get("GOVBOT_FORGE_TOKEN") or "",
-        repo=(env.get("GOVBOT_FORGE_REPO") or "").strip("/"),
-        webhook_secret=env.get("GOVBOT_FORGE_WEBHOOK_SECRET") or "",
-        poll_seconds=seconds(env, "GOVBOT_FORGE_POLL_SECONDS", 60.0),
-        backoff_seconds=seconds(env, "GOVBOT_FORGE_BACKOFF_SECONDS", 0.5),
-        pacing_seconds=seconds(env, "GOVBOT_FORGE_PACING_SECONDS", 1.0),
+        kind=env["GOVBOT_FORGE"],
+        repo_url=env["GOVBOT_REPO_URL"] or str(home / "policy.git"),
+        url=env["GOVBOT_FORGE_URL"].rstrip("/"),
+        token=env["GOVBOT_FORGE_TOKEN"],
+        repo=env["GOVBOT_FORGE_REPO"].strip("/"),
+        webhook_secret=env["GOVBOT_FORGE_WEBHOOK_SECRET"],
+        poll_seconds=seconds(env, "GOVBOT_FORGE_POLL_SECONDS"),
+        backoff_seconds=seconds(env, "GOVBOT_FORGE_BACKOFF_SECONDS"),
+        pacing_seconds=seconds(env, "GOVBOT_FORGE_PACING_SECONDS"),
     )
 
 
 def prometheus_settings(env: Mapping[str, str]) -> PrometheusSettings:
     """GOVBOT_PROMETHEUS_URL and GOVBOT_PROMETHEUS_INTERVAL_SECONDS (more than 0)."""
-    interval = seconds(env, "GOVBOT_PROMETHEUS_INTERVAL_SECONDS", 30.0)
+    env = declared(env)
+    interval = seconds(env, "GOVBOT_PROMETHEUS_INTERVAL_SECONDS")
     if interval <= 0:
         raise ConfigError("GOVBOT_PROMETHEUS_INTERVAL_SECONDS=0: use a number of seconds "
                           "above 0, for example 30")
-    url = (env.get("GOVBOT_PROMETHEUS_URL") or "").strip().rstrip("/")
+    url = env["GOVBOT_PROMETHEUS_URL"].strip().rstrip("/")
     if url and not url.startswith(("http://", "https://")):
         raise ConfigError(f"GOVBOT_PROMETHEUS_URL={redact(url)!r}: use an http:// or "
                           "https:// address, for example http://prometheus:9090")
@@ -106,20 +110,20 @@ def schedule_settings(env: Mapping[str, str]) -> ScheduleSettings:
     a pod (KUBERNETES_SERVICE_HOST set and the service account's namespace mounted, which
     is then the Lease's namespace unless GOVBOT_LEASE_NAMESPACE says otherwise), else
     `database`."""
-    leader = (env.get("GOVBOT_LEADER") or "auto").strip()
+    env = declared(env)
+    leader = env["GOVBOT_LEADER"].strip()
     if leader not in LEADERS:
         raise ConfigError(f"GOVBOT_LEADER={leader!r} is not supported; use one of "
                           f"{', '.join(LEADERS)}")
-    positive = {name: seconds(env, f"GOVBOT_{name}", default) for name, default in (
-        ("LEASE_SECONDS", 15.0), ("TICK_SECONDS", 5.0), ("SWEEP_SECONDS", 30.0),
-        ("RECONCILE_SECONDS", 300.0))}
+    positive = {name: seconds(env, f"GOVBOT_{name}") for name in (
+        "LEASE_SECONDS", "TICK_SECONDS", "SWEEP_SECONDS", "RECONCILE_SECONDS")}
     for name, value in positive.items():
         if value <= 0:
             raise ConfigError(f"GOVBOT_{name}=0: use a number of seconds above 0")
     in_pod = bool(env.get("KUBERNETES_SERVICE_HOST")) and POD_NAMESPACE.is_file()
     if leader == "auto":
         leader = "kubernetes" if in_pod else "database"
-    namespace = (env.get("GOVBOT_LEASE_NAMESPACE") or "").strip() or (
+    namespace = env["GOVBOT_LEASE_NAMESPACE"].strip() or (
         POD_NAMESPACE.read_text(encoding="utf-8").strip() if in_pod else "")
     if leader == "kubernetes" and not namespace:
         raise ConfigError("GOVBOT_LEADER=kubernetes outside a pod: set GOVBOT_LEASE_NAMESPACE "
@@ -128,14 +132,13 @@ def schedule_settings(env: Mapping[str, str]) -> ScheduleSettings:
         leader=leader,
         lease_seconds=positive["LEASE_SECONDS"],
         lease_namespace=namespace,
-        lease_name=(env.get("GOVBOT_LEASE_NAME") or "govbot-leader").strip(),
+        lease_name=env["GOVBOT_LEASE_NAME"].strip(),
         tick_seconds=positive["TICK_SECONDS"],
         sweep_seconds=positive["SWEEP_SECONDS"],
         reconcile_seconds=positive["RECONCILE_SECONDS"],
-        remind_after_seconds=duration_seconds(env, "GOVBOT_REMIND_AFTER", 4 * 3600.0),
-        remind_approvers_after_seconds=duration_seconds(
-            env, "GOVBOT_REMIND_APPROVERS_AFTER", 24 * 3600.0),
-        stale_after_seconds=duration_seconds(env, "GOVBOT_STALE_AFTER", 7 * 86400.0),
+        remind_after_seconds=duration_seconds(env, "GOVBOT_REMIND_AFTER"),
+        remind_approvers_after_seconds=duration_seconds(env, "GOVBOT_REMIND_APPROVERS_AFTER"),
+        stale_after_seconds=duration_seconds(env, "GOVBOT_STALE_AFTER"),
         digest_at=digest_at(env),
         timezone=timezone(env),
     )
@@ -152,7 +155,7 @@ def schedule_settings(env: Mapping[str, str]) -> ScheduleSettings:
 
 def digest_at(env: Mapping[str, str]) -> str:
     """GOVBOT_DIGEST_AT: a time of day HH:MM (24-hour), or `off`."""
-    value = (env.get("GOVBOT_DIGEST_AT") or "09:00").strip()
+    value = declared(env)["GOVBOT_DIGEST_AT"].strip()
     if value.lower() == "off":
         return "off"
     hours, colon, minutes = value.partition(":")
@@ -165,7 +168,7 @@ def digest_at(env: Mapping[str, str]) -> str:
 
 def timezone(env: Mapping[str, str]) -> str:
     """GOVBOT_TIMEZONE: an IANA time zone name."""
-    value = (env.get("GOVBOT_TIMEZONE") or "UTC").strip()
+    value = declared(env)["GOVBOT_TIMEZONE"].strip()
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as error:
@@ -174,20 +177,27 @@ def timezone(env: Mapping[str, str]) -> str:
     return value
 
 
-def seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def declared(env: Mapping[str, str]) -> Environment:
+    """`env` read through the declarations of bot.variables (defaults filled in, an
+    undeclared GOVBOT_* name refused)."""
+    return env if isinstance(env, Environment) else Environment(env)
+
+
+def seconds(env: Mapping[str, str], name: str) -> float:
     """A number of seconds (0 or more); a value that is not one is refused, naming the
     variable."""
-    return _number(env, name, default, "seconds", lambda n: n >= 0)
+    return _number(env, name, "seconds", lambda n: n >= 0)
 
 
-def days(env: Mapping[str, str], name: str, default: float) -> float:
+def days(env: Mapping[str, str], name: str) -> float:
     """A number of days above 0; a value that is not one is refused, naming the variable."""
-    return _number(env, name, default, "days", lambda n: n > 0)
+    return _number(env, name, "days", lambda n: n > 0)
 
 
-def _number(env: Mapping[str, str], name: str, default: float, unit: str,
+def _number(env: Mapping[str, str], name: str, unit: str,
             allowed: Callable[[float], bool]) -> float:
-    value = (env.get(name) or "").strip()
+    default = float(BY_NAME[name].default)
+    value = declared(env)[name].strip()
     if not value:
         return default
     try:
@@ -203,15 +213,15 @@ def _number(env: Mapping[str, str], name: str, default: float, unit: str,
 def flag(env: Mapping[str, str], name: str) -> bool:
     """A yes/no variable: 1/true/yes/on or 0/false/no/off (or unset); anything else is
     refused rather than guessed."""
-    value = (env.get(name) or "").strip().lower()
+    value = declared(env)[name].strip().lower()
     if value in TRUE:
         return True
     if value in FALSE:
         return False
-    raise ConfigError(f"{name}={env.get(name)!r}: use 1 or 0")
+    raise ConfigError(f"{name}={declared(env)[name]!r}: use 1 or 0")
 
 
-def _passwords(*urls: str) -> list[str]:
+def passwords(*urls: str) -> list[str]:
     """The passwords of URLs (`scheme://user:password@host`), and their parts when they
     hold an `@`, so that a driver's error quoting part of one is masked too."""
     found = []
@@ -269,33 +279,32 @@ class ServeSettings:
 
 
 def serve_settings(env: Mapping[str, str]) -> ServeSettings:
-    log_format = (env.get("GOVBOT_LOG_FORMAT") or "text").strip().lower()
+    env = declared(env)
+    log_format = env["GOVBOT_LOG_FORMAT"].strip().lower()
     if log_format not in LOG_FORMATS:
         raise ConfigError(f"GOVBOT_LOG_FORMAT={log_format!r} is not supported; use one of "
                           f"{', '.join(LOG_FORMATS)}")
     return ServeSettings(
-        threads=_whole(env, "GOVBOT_HTTP_THREADS", 16),
-        max_request_bytes=_whole(env, "GOVBOT_MAX_REQUEST_BYTES", 1024 * 1024),
-        grace_seconds=duration_seconds(env, "GOVBOT_SHUTDOWN_GRACE", 25.0),
+        threads=_whole(env, "GOVBOT_HTTP_THREADS"),
+        max_request_bytes=_whole(env, "GOVBOT_MAX_REQUEST_BYTES"),
+        grace_seconds=duration_seconds(env, "GOVBOT_SHUTDOWN_GRACE"),
         log_format=log_format)
 
 
-def _whole(env: Mapping[str, str], name: str, default: int) -> int:
-    """A whole number above 0, or `default` when unset; anything else is refused."""
-    value = (env.get(name) or "").strip()
-    if not value:
-        return default
+def _whole(env: Mapping[str, str], name: str) -> int:
+    """A whole number above 0 (the declared default when unset); anything else is
+    refused."""
+    value = declared(env)[name].strip() or BY_NAME[name].default
     if not value.isdigit() or int(value) < 1:
-        raise ConfigError(f"{name}={value!r}: use a whole number above 0, such as {default}")
+        raise ConfigError(f"{name}={value!r}: use a whole number above 0, such as "
+                          f"{BY_NAME[name].default}")
     return int(value)
 
 
-def duration_seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    """A duration like `30m`, `4h` or `7d` (or a number of seconds), above 0; anything else
-    is refused, naming the variable."""
-    value = (env.get(name) or "").strip()
-    if not value:
-        return default
+def duration_seconds(env: Mapping[str, str], name: str) -> float:
+    """A duration like `30m`, `4h` or `7d` (or a number of seconds), above 0 (the declared
+    default when unset); anything else is refused, naming the variable."""
+    value = declared(env)[name].strip() or BY_NAME[name].default
     text = value
     try:
         if text.endswith("d") and text[:-1].isdigit():
@@ -335,7 +344,7 @@ class Settings:
                   self.slack.app_token, self.dingtalk.client_secret, self.dingtalk.app_secret,
                   self.dingtalk.robot_secret, self.dingtalk.robot_webhook,
                   self.forge.token, self.forge.webhook_secret, self.alertmanager_token,
-                  *_passwords(self.database_url, self.repo_url, self.prometheus.url),
+                  *passwords(self.database_url, self.repo_url, self.prometheus.url),
                   *_query_credentials(self.dingtalk.robot_webhook))
         return tuple(v for v in values if v)
 
@@ -359,27 +368,27 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        home = Path(env.get("GOVBOT_HOME") or "./.govbot").expanduser().absolute()
-        raw_token = env.get("GOVBOT_ALERTMANAGER_TOKEN") or ""
+        env = declared(os.environ if environ is None else environ)
+        home = Path(env["GOVBOT_HOME"]).expanduser().absolute()
+        raw_token = env["GOVBOT_ALERTMANAGER_TOKEN"]
         if raw_token and not raw_token.strip():
             raise ConfigError("GOVBOT_ALERTMANAGER_TOKEN is blank: set the token Alertmanager "
                               "sends, or unset it to turn /alerts off")
         settings = cls(
             home=home,
-            repo_url=env.get("GOVBOT_REPO_URL") or str(home / "policy.git"),
+            repo_url=env["GOVBOT_REPO_URL"] or str(home / "policy.git"),
             forge=forge_settings(env, home),
-            guard=env.get("GOVBOT_GUARD") or "embedded",
-            opa_url=env.get("GOVBOT_OPA_URL") or "",
-            opa_token=env.get("GOVBOT_OPA_TOKEN") or "",
-            apply=env.get("GOVBOT_APPLY") or "directory",
-            kubeconfig=env.get("GOVBOT_KUBECONFIG") or "",
-            apply_backoff_seconds=seconds(env, "GOVBOT_APPLY_BACKOFF_SECONDS", 0.5),
+            guard=env["GOVBOT_GUARD"],
+            opa_url=env["GOVBOT_OPA_URL"],
+            opa_token=env["GOVBOT_OPA_TOKEN"],
+            apply=env["GOVBOT_APPLY"],
+            kubeconfig=env["GOVBOT_KUBECONFIG"],
+            apply_backoff_seconds=seconds(env, "GOVBOT_APPLY_BACKOFF_SECONDS"),
             # a secret mounted from a file often ends in a newline: not part of the token
-            alertmanager_token=(env.get("GOVBOT_ALERTMANAGER_TOKEN") or "").strip(),
-            kube_events_seconds=seconds(env, "GOVBOT_KUBE_EVENTS_SECONDS", 30.0),
-            database_url=env.get("GOVBOT_DATABASE_URL") or f"sqlite:///{home / 'govbot.db'}",
-            events_retention_days=days(env, "GOVBOT_EVENTS_RETENTION_DAYS", 30.0),
+            alertmanager_token=raw_token.strip(),
+            kube_events_seconds=seconds(env, "GOVBOT_KUBE_EVENTS_SECONDS"),
+            database_url=env["GOVBOT_DATABASE_URL"] or f"sqlite:///{home / 'govbot.db'}",
+            events_retention_days=days(env, "GOVBOT_EVENTS_RETENTION_DAYS"),
             slack=slack_settings(env),
             dingtalk=dingtalk_settings(env),
             prometheus=prometheus_settings(env),

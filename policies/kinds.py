@@ -46,10 +46,16 @@ from policies.intents import (
     Undeploy,
     Whitelist,
 )
+from policies.render_ambient import (
+    CANARY_SERVICE,
+    DESTINATION_RULE,
+    HTTP_ROUTE,
+    STABLE_SERVICE,
+    VIRTUAL_SERVICE,
+)
 from policies.render_ratelimit import ENVOY_FILTER
 from policies.render_scale import AUTOSCALER
 from policies.render_security import AUTHORIZATION_POLICY
-from policies.render_traffic import DESTINATION_RULE, VIRTUAL_SERVICE
 from policies.rendering import Renderer
 from policies.status_lines import StatusLine
 
@@ -91,7 +97,10 @@ class PolicyKind(Generic[_I]):
         return tuple(self.checks)
 
 
-_TRAFFIC = (DESTINATION_RULE, VIRTUAL_SERVICE)
+# Backends before the routes that use them: the version Services (ambient), the
+# DestinationRule, then the HTTPRoute (ambient) or the VirtualService.
+_TRAFFIC = (STABLE_SERVICE, CANARY_SERVICE, DESTINATION_RULE, HTTP_ROUTE, VIRTUAL_SERVICE)
+_TIMING = (HTTP_ROUTE, VIRTUAL_SERVICE)
 _BOTH = frozenset({FLAGGER, ARGO_ROLLOUTS})
 _FLAGGER = frozenset({FLAGGER})
 
@@ -123,11 +132,11 @@ WHITELIST = PolicyKind(
 FAULT = PolicyKind(
     Fault, "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | abort off | "
     "delay off | on | off",
-    faults.fault, {"fault": traffic.fault}, (VIRTUAL_SERVICE,), status_lines.FAULT, _FLAGGER)
+    faults.fault, {"fault": traffic.fault}, _TIMING, status_lines.FAULT, _FLAGGER)
 TIMEOUT = PolicyKind(
     Timeout, "/timeout <svc> <d> [retries <n> [per <d>] [on <conditions>]] | off",
     resilience_edits.timeout, {"timeout": traffic.timeout, "retries": traffic.retries},
-    (VIRTUAL_SERVICE,), status_lines.TIMEOUT, _FLAGGER)
+    _TIMING, status_lines.TIMEOUT, _FLAGGER)
 SCALE = PolicyKind(
     Scale, "/scale <svc> min <n> max <n> cpu <p>% | on | off", resilience_edits.scale,
     {"autoscale": resilience.autoscale}, (AUTOSCALER,), status_lines.AUTOSCALE)

@@ -1,4 +1,4 @@
-"""Make-before-break: order a service's objects so no request meets a missing subset.
+"""Make-before-break: order a service's objects so no request meets a missing backend.
 
 Called by the rollout after a merge with the document before and after it. Istio's
 traffic-management best practice: a new subset must exist in the DestinationRule before
@@ -13,6 +13,21 @@ so what the target holds is a function of main alone, whatever changes led there
   applies a DestinationRule with both the old and the new subsets first, then the
   VirtualService, then the DestinationRule as rendered. The last one of a kind and name
   is what stays.
+- In an ambient namespace the backends are Services, one per version: they always come
+  first, before the HTTPRoute that uses them, and one the route no longer uses is pruned
+  after the apply, when the route already stopped using it.
+
+`steps` splits a change of the routing kind — before renders a VirtualService and after
+an HTTPRoute, or the other way, as when a namespace switches between sidecar and ambient
+mode — into two applies, because one apply cannot be safe: a VirtualService and an
+HTTPRoute on one host is undefined in Istio, and the old route must not outlive the
+backends it uses.
+
+1. after's objects except its route, with before's backends kept: the DestinationRule
+   with the old subsets merged in, and the version Services of both. The old route is not
+   in the step, so the target prunes it after the new backends exist; until step 2,
+   Kubernetes routes the Service to all its pods.
+2. after, as `plan` orders it; the old backends it leaves out are pruned.
 
 Example:
     >>> from policies.document import new_document, plain
@@ -31,7 +46,8 @@ from typing import Any
 
 from policies.render import RenderContext, render
 
-_ROUTING = ("DestinationRule", "VirtualService")
+_ROUTES = ("VirtualService", "HTTPRoute")
+_BACKENDS = ("DestinationRule", "Service")
 
 
 def plan(
@@ -39,24 +55,27 @@ def plan(
     after: Mapping[str, Any] | None,
     path: str,
     context: RenderContext | None = None,
+    before_context: RenderContext | None = None,
 ) -> list[dict[str, Any]]:
     """The objects of `after` in apply order; [] when `after` is None (the document was
-    deleted). A transitional DestinationRule may come first (see above)."""
+    deleted). A transitional DestinationRule may come first (see above). `before` is
+    rendered with `before_context` (default `context`)."""
     if after is None:
         return []
     objects = render(after, path, context)
-    previous = render(before, path, context) if before is not None else []
+    previous = _rendered(before, path, before_context or context)
     old, new = _subsets(previous), _subsets(objects)
     added, dropped = set(new) - set(old), set(old) - set(new)
-    rest = [obj for obj in objects if obj["kind"] not in _ROUTING]
-    rule = [obj for obj in objects if obj["kind"] == "DestinationRule"]
-    service = [obj for obj in objects if obj["kind"] == "VirtualService"]
+    services = _of(objects, "Service")
+    rest = [obj for obj in objects if obj["kind"] not in (*_ROUTES, *_BACKENDS)]
+    rule = _of(objects, "DestinationRule")
+    routes = [obj for obj in objects if obj["kind"] in _ROUTES]
     if dropped and not added:
-        return service + rule + rest
+        return services + routes + rule + rest
     if dropped and rule:
-        return [_with_subsets(rule[0], [old[name] for name in sorted(dropped)]),
-                *service, *rule, *rest]
-    return rule + service + rest
+        return [*services, _with_subsets(rule[0], [old[name] for name in sorted(dropped)]),
+                *routes, *rule, *rest]
+    return services + rule + routes + rest
 
 
 def steps(
@@ -69,8 +88,38 @@ def steps(
     """The applies that take a service from `before` (rendered with `before_context`,
     default `context`) to `after`: each step is a whole list of the document's objects in
     apply order, and what a step leaves out is deleted after it. One step, `plan`, unless
-    the routing kind changes (a namespace switching between sidecar and ambient mode)."""
-    return [plan(before, after, path, context)]
+    the routing kind changes (see above)."""
+    final = plan(before, after, path, context, before_context)
+    previous = _rendered(before, path, before_context or context)
+    old_routes = {obj["kind"] for obj in previous if obj["kind"] in _ROUTES}
+    new_routes = {obj["kind"] for obj in final if obj["kind"] in _ROUTES}
+    if not old_routes or not new_routes or old_routes == new_routes:
+        return [final]
+    return [_handover(previous, final), final]
+
+
+def _handover(previous: list[dict[str, Any]], final: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Step 1 of a routing-kind switch: no route; after's other objects; before's backends
+    kept (version Services of both, the DestinationRule with every subset)."""
+    services = {obj["metadata"]["name"]: obj for obj in _of(previous, "Service")}
+    services.update({obj["metadata"]["name"]: obj for obj in _of(final, "Service")})
+    rules = _of(final, "DestinationRule") or _of(previous, "DestinationRule")
+    kept = []
+    if rules:
+        have = set(_subsets(rules[:1]))
+        old = _subsets(previous)
+        kept = [_with_subsets(rules[0], [old[name] for name in old if name not in have])]
+    rest = [obj for obj in final if obj["kind"] not in (*_ROUTES, *_BACKENDS)]
+    return [*services.values(), *kept, *rest]
+
+
+def _rendered(data: Mapping[str, Any] | None, path: str,
+              context: RenderContext | None) -> list[dict[str, Any]]:
+    return render(data, path, context) if data is not None else []
+
+
+def _of(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [obj for obj in objects if obj["kind"] == kind]
 
 
 def _subsets(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -85,5 +134,7 @@ def _subsets(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def _with_subsets(rule: dict[str, Any], subsets: list[dict[str, Any]]) -> dict[str, Any]:
     """A copy of `rule` that also keeps the subsets `before` had and `after` dropped."""
     kept = copy.deepcopy(rule)
-    kept["spec"]["subsets"] = [*kept["spec"]["subsets"], *copy.deepcopy(subsets)]
+    if not subsets:
+        return kept
+    kept["spec"]["subsets"] = [*(kept["spec"].get("subsets") or []), *copy.deepcopy(subsets)]
     return kept

@@ -15,6 +15,11 @@ prune what a document no longer renders.
 Each object is checked with `policies.webhook` before it is returned, so nothing istiod
 would refuse leaves here.
 
+The namespace's mesh mode (`RenderContext.meshes`) picks the builders: in ambient mode
+routing is a Gateway API HTTPRoute with one Service per version, and what the mode cannot
+carry is refused with `[mesh.unsupported]` (`policies.render_ambient`). An exposed service
+(`spec.exposed` with hosts) is routed at its ingress gateway as well, in both modes.
+
 Example:
     >>> from policies.document import new_document, plain
     >>> path = "services/prod/demo/svc-user.yaml"
@@ -32,8 +37,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core.errors import InvalidDocument
-from policies import kinds, units, webhook
+from policies import kinds, render_exposure, units, webhook
 from policies.document import parse_service_path
+from policies.render_ambient import mixed_routes, refusals, version_name_problems
 from policies.render_ratelimit import describe_limit
 from policies.render_traffic import NOTE, WEIGHTS_OWNER
 from policies.rendering import MANAGED_BY, SOURCE, RenderContext, Target, source_label
@@ -66,8 +72,15 @@ def render(
     if problems:
         raise InvalidDocument(path, problems)
     target = Target(spec, parts[2], parts[1], path, context)
+    try:
+        refused = (refusals(spec, target.mesh) or version_name_problems(target)
+                   or mixed_routes(target))
+    except _SHAPE_ERRORS as error:
+        raise InvalidDocument(path, [f"spec: cannot be rendered ({error!r})"]) from error
+    if refused:
+        raise InvalidDocument(path, refused)
     objects = [obj for renderer in kinds.renderers()
-               if (obj := _build(renderer.section, renderer.build, target)) is not None]
+               if (obj := _build(renderer.section, renderer.build_for, target)) is not None]
     rejected = [f"{obj['kind']} {obj['metadata']['name']}: {problem}"
                 for obj in objects for problem in _checked(obj, path)]
     if rejected:
@@ -130,20 +143,35 @@ def _input_problems(spec: Mapping[str, Any]) -> list[str]:
         target = route.get("to") if isinstance(route, Mapping) else None
         if target not in known:
             problems.append(f"spec.routes[{number}].to: {target!r} is not one of {known}")
+    exposed = spec.get("exposed")
+    if isinstance(exposed, Mapping) and exposed.get("hosts"):
+        problems += render_exposure.problems(exposed)
     if spec.get("managedBy", "govbot") not in _MANAGERS:
         problems.append(f"spec.managedBy: {spec['managedBy']!r} is not one of {_MANAGERS}")
     return problems
 
 
 def describe(objects: list[dict[str, Any]]) -> str:
-    """One line for chat, VirtualService first:
-    `VirtualService svc-user (v1 80 / v2 20), DestinationRule svc-user`.
+    """One line for chat, the route first:
+    `VirtualService svc-user (v1 80 / v2 20), DestinationRule svc-user`, or in an ambient
+    namespace `HTTPRoute svc-user (svc-user-v1 80 / svc-user-v2 20), Services svc-user-v1,
+    svc-user-v2`.
 
     Takes any list `render` or `policies.plan.plan` gives: an object a plan applies
-    twice (a transitional DestinationRule) is named once, as it stays."""
+    twice (a transitional DestinationRule) is named once, as it stays; the version
+    Services are named once, together."""
     last = {(obj["kind"], obj["metadata"]["name"]): obj for obj in objects}
-    ordered = sorted(last.values(), key=lambda obj: obj["kind"] != "VirtualService")
-    return ", ".join(_describe_one(obj) for obj in ordered)
+    ordered = sorted(last.values(), key=lambda obj: obj["kind"] not in _ROUTES)
+    named = [_describe_one(obj) for obj in ordered if obj["kind"] != "Service"]
+    services = [obj["metadata"]["name"] for obj in ordered if obj["kind"] == "Service"]
+    if services:
+        word = "Services" if len(services) > 1 else "Service"
+        named.insert(1 if named and ordered[0]["kind"] in _ROUTES else 0,
+                     f"{word} {', '.join(services)}")
+    return ", ".join(named)
+
+
+_ROUTES = ("VirtualService", "HTTPRoute")
 
 
 def _describe_one(obj: Mapping[str, Any]) -> str:
@@ -151,12 +179,18 @@ def _describe_one(obj: Mapping[str, Any]) -> str:
     if kind == "VirtualService":
         http = obj["spec"]["http"]
         weights = " / ".join(_destination(d) for d in http[-1]["route"])  # default is last
-        matches = len(http) - 1
-        routed = f", {matches} match route{'s' * (matches != 1)}" if matches else ""
-        return f"{kind} {name} ({weights}{routed})"
+        return f"{kind} {name} ({weights}{_matches(len(http) - 1)})"
+    if kind == "HTTPRoute":
+        rules = obj["spec"]["rules"]
+        weights = " / ".join(_backend(ref, name) for ref in rules[-1]["backendRefs"])
+        return f"{kind} {name} ({weights}{_matches(len(rules) - 1)})"
     if kind == "EnvoyFilter":
         return f"{kind} {name} ({describe_limit(obj['spec']['configPatches'])})"
     return f"{kind} {name}"
+
+
+def _matches(count: int) -> str:
+    return f", {count} match route{'s' * (count != 1)}" if count else ""
 
 
 def _destination(route: Mapping[str, Any]) -> str:
@@ -167,3 +201,13 @@ def _destination(route: Mapping[str, Any]) -> str:
     if "weight" not in route:
         return f"all to {subset}"
     return f"{subset} {route['weight']}"
+
+
+def _backend(ref: Mapping[str, Any], service: str) -> str:
+    """`svc-user-v2 20` for a weighted version, `all to svc-user-v1` for the only one,
+    `all pods` for the service itself."""
+    if ref["name"] == service:
+        return "all pods"
+    if "weight" not in ref:
+        return f"all to {ref['name']}"
+    return f"{ref['name']} {ref['weight']}"

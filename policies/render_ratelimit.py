@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from policies import units
-from policies.rendering import Renderer, Target, enabled
+from policies.rendering import Renderer, Target, enabled, nothing
 
 _TYPED_STRUCT = "type.googleapis.com/udpa.type.v1.TypedStruct"
 _LOCAL_RATELIMIT = (
@@ -159,4 +159,6 @@ def envoy_filter_for(target: Target) -> dict[str, Any] | None:
     return envoy_filter(target.spec, limit, target.meta(f"{target.service}-local-ratelimit"))
 
 
-ENVOY_FILTER = Renderer("rateLimit", envoy_filter_for)
+# Waypoints ignore EnvoyFilters silently: an ambient namespace never gets one (the limit
+# is refused there, `policies.mesh`).
+ENVOY_FILTER = Renderer("rateLimit", envoy_filter_for, nothing)

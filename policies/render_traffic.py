@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from policies.rendering import Renderer, Target, enabled
+from policies.render_exposure import Exposure, exposure
+from policies.rendering import Target, enabled
 
 # RE2 treats a backslash before any punctuation as that literal character; these are
 # the characters that otherwise mean something.
@@ -91,7 +92,7 @@ def destination_rule(
     }
     breaker = spec.get("circuitBreaker")
     if breaker and breaker.get("enabled", True):
-        body["trafficPolicy"] = _traffic_policy(breaker)
+        body["trafficPolicy"] = traffic_policy(breaker)
     return {
         "apiVersion": "networking.istio.io/v1",
         "kind": "DestinationRule",
@@ -101,7 +102,8 @@ def destination_rule(
 
 
 def virtual_service(
-    spec: Mapping[str, Any], host: str, meta: dict[str, Any], now: datetime | None
+    spec: Mapping[str, Any], host: str, meta: dict[str, Any], now: datetime | None,
+    exposed: Exposure | None = None,
 ) -> dict[str, Any]:
     common = _route_settings(spec, now)
     http = [
@@ -110,11 +112,15 @@ def virtual_service(
         for number, route in enumerate(spec.get("routes") or [], start=1)
     ]
     http.append({"name": "default", "route": _default_route(spec, host), **common})
+    body: dict[str, Any] = {"hosts": [host], "http": http}
+    if exposed is not None:
+        body = {"hosts": [host, *exposed.hosts], "gateways": ["mesh", exposed.gateway],
+                "http": http}
     return {
         "apiVersion": "networking.istio.io/v1",
         "kind": "VirtualService",
         "metadata": meta,
-        "spec": {"hosts": [host], "http": http},
+        "spec": body,
     }
 
 
@@ -145,11 +151,12 @@ def _route_settings(spec: Mapping[str, Any], now: datetime | None) -> dict[str, 
         }
     fault = spec.get("fault")
     if fault is not None and fault_active(fault, now):
-        settings["fault"] = _fault(fault)
+        settings["fault"] = fault_injection(fault)
     return settings
 
 
-def _fault(fault: Mapping[str, Any]) -> dict[str, Any]:
+def fault_injection(fault: Mapping[str, Any]) -> dict[str, Any]:
+    """A VirtualService's `fault` from the document's enabled, active `fault`."""
     # Without `percentage` Envoy injects nothing, so it is always written.
     rendered: dict[str, Any] = {}
     if "delay" in fault:
@@ -179,7 +186,8 @@ def _match(match: Mapping[str, Any]) -> dict[str, Any]:
     return {"headers": headers}
 
 
-def _traffic_policy(breaker: Mapping[str, Any]) -> dict[str, Any]:
+def traffic_policy(breaker: Mapping[str, Any]) -> dict[str, Any]:
+    """A DestinationRule's `trafficPolicy` from an enabled circuit breaker."""
     outlier = {
         key: breaker[key]
         for key in ("consecutive5xxErrors", "interval", "baseEjectionTime", "maxEjectionPercent")
@@ -215,8 +223,9 @@ _ROLLOUT_NOTE = (
 )
 
 
-def _routed(target: Target) -> bool:
-    # An Argo Rollout needs the VirtualService whose weights it steers, release or not.
+def routed(target: Target) -> bool:
+    """Whether the service's traffic is steered by version or policy (either mode)."""
+    # An Argo Rollout needs the route whose weights it steers, release or not.
     return target.manager == "argo-rollouts" or carries_routing(target.spec, target.context.now)
 
 
@@ -225,21 +234,19 @@ def destination_rule_for(target: Target) -> dict[str, Any] | None:
     which generates and rewrites it."""
     if target.manager == "flagger":
         return None
-    if not (_routed(target) or enabled(target.spec.get("circuitBreaker"))):
+    if not (routed(target) or enabled(target.spec.get("circuitBreaker"))):
         return None
     return destination_rule(target.spec, target.host, target.meta())
 
 
 def virtual_service_for(target: Target) -> dict[str, Any] | None:
-    """The VirtualService when the service routes; under Argo Rollouts it says who owns
-    the weights."""
-    if target.manager == "flagger" or not _routed(target):
+    """The VirtualService when the service routes or is exposed at a gateway; under Argo
+    Rollouts it says who owns the weights."""
+    exposed = exposure(target.spec)
+    if target.manager == "flagger" or not (routed(target) or exposed):
         return None
-    obj = virtual_service(target.spec, target.host, target.meta(), target.context.now)
+    obj = virtual_service(target.spec, target.host, target.meta(), target.context.now, exposed)
     if target.manager == "argo-rollouts":
         obj["metadata"]["annotations"].update({WEIGHTS_OWNER: target.manager, NOTE: _ROLLOUT_NOTE})
     return obj
 
-
-DESTINATION_RULE = Renderer("versions", destination_rule_for)
-VIRTUAL_SERVICE = Renderer("release", virtual_service_for)

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any, TypeGuard
 
 from policies import units
-from policies.mesh import Mesh
+from policies.mesh import AMBIENT, Mesh
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 SOURCE = "govbot.dev/source"
@@ -91,10 +91,25 @@ class Target:
 
 @dataclass(frozen=True)
 class Renderer:
-    """The builder of one object kind; `section` names the spec field an error is about."""
+    """The builder of one object kind; `section` names the spec field an error is about.
+
+    `ambient` builds it in an ambient namespace instead (`nothing`: the kind is never
+    rendered there); without it `build` serves both modes."""
 
     section: str
     build: Callable[[Target], dict[str, Any] | None]
+    ambient: Callable[[Target], dict[str, Any] | None] | None = None
+
+    def build_for(self, target: Target) -> dict[str, Any] | None:
+        """The object for `target`, by the data plane of its namespace."""
+        if self.ambient is not None and target.mesh.mode == AMBIENT:
+            return self.ambient(target)
+        return self.build(target)
+
+
+def nothing(target: Target) -> None:
+    """The builder of a kind a mode never renders."""
+    return None
 
 
 def enabled(section: Any) -> TypeGuard[Mapping[str, Any]]:

@@ -25,6 +25,16 @@ Example:
     >>> overview(data)
     'svc-user  canary 20% · routes — · ratelimit on · circuitbreak — · whitelist — · fault — \
 · timeout 3s · autoscale —'
+
+`plane` names a namespace's data plane for the `/policies` heading, and `unavailable`
+what that plane cannot carry, before anyone types the command (`policies.mesh`):
+
+    >>> plane(Mesh(AMBIENT, "experimental"))
+    'mesh: ambient, Gateway API experimental channel'
+    >>> for line in unavailable(Mesh(AMBIENT, "experimental")):  # doctest: +ELLIPSIS
+    ...     print(line)
+    fault: not available in ambient mode: fault injection has no ambient-supported API ...
+    ratelimit: not available in ambient mode: local rate limiting needs an EnvoyFilter, ...
 """
 
 from __future__ import annotations
@@ -34,9 +44,15 @@ from datetime import datetime
 from typing import Any
 
 from policies import kinds
+from policies.mesh import AMBIENT, Mesh, unsupported
 from policies.status_lines import NOT_SET, StatusLine, versions_line
 
-__all__ = ["NOT_SET", "overview", "status"]
+__all__ = ["NOT_SET", "overview", "plane", "status", "unavailable"]
+
+# A document holding every section some mode cannot carry, and the command each is.
+_PROBE = {"fault": {"abort": {"httpStatus": 503, "percent": 1}},
+          "rateLimit": {"requests": 1, "per": "1s"}, "retries": {"attempts": 1}}
+_COMMANDS = {"fault": "fault", "rateLimit": "ratelimit", "retries": "retries"}
 
 
 def status(data: Mapping[str, Any], now: datetime | None = None) -> str:
@@ -58,6 +74,20 @@ def overview(data: Mapping[str, Any], now: datetime | None = None) -> str:
         parts.append(f"managed by {owner}")
     name = _mapping(data.get("metadata")).get("name", "?")
     return f"{name}  " + " · ".join(parts)
+
+
+def plane(of: Mesh) -> str:
+    """The data plane of a namespace in a few words."""
+    if of.mode != AMBIENT:
+        return f"mesh: {of.mode}"
+    alpha = ", alpha fault injection" if of.alpha_faults else ""
+    return f"mesh: {of.mode}, Gateway API {of.channel} channel{alpha}"
+
+
+def unavailable(of: Mesh) -> list[str]:
+    """One line per policy the data plane cannot carry: why, and what to do instead."""
+    return [f"{_COMMANDS[r.section]}: not available in {of.mode} mode: {r.reason}; "
+            f"{r.alternatives}" for r in unsupported(_PROBE, of)]
 
 
 def _lines() -> list[StatusLine]:

@@ -31,6 +31,7 @@ RETRY_ON = frozenset({
     "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
 })
 _STRING_MATCH_KEYS = ("exact", "prefix", "regex")
+_GATEWAY = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 
 def check(obj: Mapping[str, Any]) -> list[str]:
@@ -49,7 +50,9 @@ def duration_problem(value: Any, where: str) -> list[str]:
 
 
 def _virtual_service(spec: Mapping[str, Any]) -> list[str]:
-    problems = []
+    problems = [f"spec.gateways: {gateway!r} is not mesh or <namespace>/<name>"
+                for gateway in spec.get("gateways") or []
+                if gateway != "mesh" and not _GATEWAY.match(str(gateway))]
     for number, http in enumerate(spec.get("http") or []):
         where = f"spec.http[{number}]"
         problems += _weights(http.get("route") or [], where)
@@ -265,6 +268,40 @@ def _autoscaler(spec: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _http_route(spec: Mapping[str, Any]) -> list[str]:
+    """What the HTTPRoute CRD's CEL rules and Istio's regex engine (RE2) add to its schema."""
+    problems = []
+    for number, rule in enumerate(spec.get("rules") or []):
+        where = f"spec.rules[{number}]"
+        for index, ref in enumerate(rule.get("backendRefs") or []):
+            weight = ref.get("weight", 1)
+            if not isinstance(weight, int) or isinstance(weight, bool) or weight < 0:
+                problems.append(f"{where}.backendRefs[{index}].weight: {weight!r} is not a "
+                                "whole number >= 0")
+            if ref.get("kind", "Service") == "Service" and "port" not in ref:
+                problems.append(f"{where}.backendRefs[{index}]: a Service needs a port")
+        for index, match in enumerate(rule.get("matches") or []):
+            for header in match.get("headers") or []:
+                found = (units.re2_problem(str(header.get("value")))
+                         if header.get("type") == "RegularExpression" else None)
+                if found:
+                    problems.append(f"{where}.matches[{index}].headers.{header.get('name')}: "
+                                    f"{found}")
+        problems += _route_timeouts(rule.get("timeouts") or {}, f"{where}.timeouts")
+    return problems
+
+
+def _route_timeouts(timeouts: Mapping[str, Any], where: str) -> list[str]:
+    request, backend = timeouts.get("request"), timeouts.get("backendRequest")
+    if request is None or backend is None:
+        return []
+    if units.duration_ms(str(request)) and \
+            units.duration_ms(str(backend)) > units.duration_ms(str(request)):
+        return [f"{where}.backendRequest: {backend} is longer than the request timeout "
+                f"{request} (the per-try timeout must fit in the timeout)"]
+    return []
+
+
 def _envoy_filter(spec: Mapping[str, Any]) -> list[str]:
     if "workloadSelector" in spec and "targetRefs" in spec:
         return ["spec: workloadSelector and targetRefs exclude each other"]
@@ -277,4 +314,5 @@ _CHECKS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
     "AuthorizationPolicy": _authorization_policy,
     "HorizontalPodAutoscaler": _autoscaler,
     "EnvoyFilter": _envoy_filter,
+    "HTTPRoute": _http_route,
 }

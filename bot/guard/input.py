@@ -7,7 +7,20 @@
                    {"by": "alice", "at": "…", "break_glass": true, "reason": "…"}],
      "reviewer": {"id": "carol"},            # only when someone closes the change
      "app": {...},                           # only for apps/: bot/runners/appchanges.py
+     "mesh": {"switches": [...]},            # only for govbot.yaml: bot/runners/switches.py
      "now": "2026-11-27T10:00:00Z"}
+
+`mesh` says which namespaces a change of govbot.yaml gives another data plane, and what
+their services hold that some mode cannot carry (rego/rules/mesh.rego judges it):
+
+    {"switches": [{"env": "prod", "namespace": "demo",
+                   "from": {"mode": "sidecar", "channel": "standard", "faultInjection": "off"},
+                   "to": {"mode": "ambient", "channel": "standard", "faultInjection": "off"},
+                   "services": {"svc-user": ["fault", "rateLimit"], "svc-index": []}}]}
+
+A plane's `mode` is sidecar | ambient, `channel` Gateway API's standard | experimental,
+`faultInjection` off | alpha; `services` lists, per service document of the namespace on
+main, which of fault, rateLimit and retries it holds (on).
 
 The runners build it for every judgement (opening, each approval, merging, rejecting);
 documents are parsed once and cached, since one change is judged several times.
@@ -43,12 +56,15 @@ def _approval(approval: Approval) -> dict[str, object]:
 
 def guard_input(change_set: ChangeSet, requester: Person, approvals: Sequence[Approval],
                 now: datetime, reviewer: str = "",
-                app: Mapping[str, Any] | None = None) -> dict[str, object]:
+                app: Mapping[str, Any] | None = None,
+                mesh: Mapping[str, Any] | None = None) -> dict[str, object]:
     """The input for a change; `app` is what the app store's rules need of a change of
-    an AppDeployment (its catalog entry's bounds, the namespace's sums and quota)."""
+    an AppDeployment (its catalog entry's bounds, the namespace's sums and quota), `mesh`
+    what the mesh rules need of a change of govbot.yaml."""
     data = file_input(change_set.action, change_set.path, change_set.before_text,
                       change_set.after_text, requester, approvals, now, reviewer,
-                      scope=(change_set.env, change_set.namespace, change_set.service))
+                      scope=(change_set.env, change_set.namespace, change_set.service),
+                      mesh=mesh)
     if app is not None:
         data["app"] = dict(app)
     return data
@@ -56,8 +72,8 @@ def guard_input(change_set: ChangeSet, requester: Person, approvals: Sequence[Ap
 
 def file_input(action: str, path: str, before: str | None, after: str | None,
                requester: Person, approvals: Sequence[Approval], now: datetime,
-               reviewer: str = "", scope: tuple[str, str, str] = ("", "", "")
-               ) -> dict[str, object]:
+               reviewer: str = "", scope: tuple[str, str, str] = ("", "", ""),
+               mesh: Mapping[str, Any] | None = None) -> dict[str, object]:
     """The input for one file of a change: a policy document (its env, namespace and
     service in `scope`) or a file of the guardrails themselves (govbot.yaml, rego/…)."""
     env, namespace, target = scope
@@ -76,4 +92,6 @@ def file_input(action: str, path: str, before: str | None, after: str | None,
     }
     if reviewer:
         data["reviewer"] = {"id": reviewer}
+    if mesh is not None:
+        data["mesh"] = dict(mesh)
     return data

@@ -52,6 +52,7 @@ from bot.guard.input import guard_input
 from bot.repo.git import PolicyRepo
 from bot.rollout import Rollout
 from bot.rules import MainRules
+from bot.runners import switches
 from bot.runners.appchanges import facts as app_facts
 from bot.runners.reviews import Tally, tally
 from bot.sources import NoHistory, RequestHistory
@@ -128,7 +129,9 @@ class Context:
         rules, config = self.rules.at(main)
         return self.guard.decide(rules, guard_input(
             change_set, self.person(requester), approvals, self.clock(), reviewer,
-            app=app_facts(self.repo, main, config, change_set)))
+            app=app_facts(self.repo, main, config, change_set),
+            mesh=switches.facts(self.repo, main, change_set.path, change_set.before_text,
+                                change_set.after_text)))
 
     def change_set(self, change: Change) -> ChangeSet:
         """What the change does, read back from its commits."""

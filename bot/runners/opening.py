@@ -164,5 +164,15 @@ def check_renders(ctx: Context, change_set: ChangeSet, main: str) -> None:
         context = with_callers(ctx.repo, main, change_set.path, data, context)
         render_checked(None, after, change_set.path, context, data)
     except InvalidDocument as error:
-        raise UserError(f"{change_set.summary} cannot be applied, so it was not opened: "
-                        f"{'; '.join(error.problems)}") from error
+        raise UserError(f"{change_set.summary} {_not_applicable(ctx, change_set, main, error)}"
+                        f", so it was not opened: {'; '.join(error.problems)}") from error
+
+
+def _not_applicable(ctx: Context, change_set: ChangeSet, main: str,
+                    error: InvalidDocument) -> str:
+    """Why rendering refused: the namespace's data plane cannot carry the policy
+    (`[mesh.*]`, with its reason and alternatives), or the document cannot be applied."""
+    if error.problems and all(p.startswith("[mesh.") for p in error.problems):
+        plane = ctx.config(main).mesh(change_set.env, change_set.namespace)
+        return f"is not available in {plane.mode} mode ({change_set.scope})"
+    return "cannot be applied"

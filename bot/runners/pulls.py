@@ -29,7 +29,7 @@ from bot.core.types import Approval, Decision, Person
 from bot.forge import Pull
 from bot.guard.input import file_input
 from bot.rollout import render_checked, render_context, with_callers
-from bot.runners import Context, counted, describing, merging
+from bot.runners import Context, counted, describing, merging, switches
 from bot.runners.reviews import person_id, tally
 from bot.runners.views import rendered_diff
 from policies.document import parse_service_path, plain
@@ -87,10 +87,12 @@ def judge(ctx: Context, pull: Pull, reviewer: str = "",
     texts = {p: (ctx.repo.read(base, p), ctx.repo.read(pull.head_sha, p)) for p in paths
              if not any(problem.startswith(f"{p}: ") for problem in problems)}
 
+    meshes = {p: switches.facts(ctx.repo, main, p, *texts[p]) for p in texts}
+
     def decide(approvals: Sequence[Approval]) -> Decision:
         decided = [(path, ctx.guard.decide(rules, file_input(
             "edit", path, before, after, author, approvals, ctx.clock(), reviewer,
-            parse_service_path(path) or ("", "", ""))))
+            parse_service_path(path) or ("", "", ""), mesh=meshes[path])))
             for path, (before, after) in texts.items()]
         return _combine(decided, problems)
 

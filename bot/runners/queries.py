@@ -16,7 +16,7 @@ from bot.runners.views import frozen_only, manifest_diff, progress, view, when
 from commands.help import help_text
 from policies.document import plain, service_path
 from policies.intents import ListChanges
-from policies.status import overview
+from policies.status import overview, plane, unavailable
 from policies.status import status as status_text
 
 POLICIES_SHOWN = 50
@@ -105,14 +105,17 @@ def status(ctx: Context, scope: Scope, service: str) -> list[Event]:
 
 
 def policies(ctx: Context, scope: Scope) -> list[Event]:
-    """One line per service of the namespace (a read-only listing: it reads them all)."""
+    """The namespace's data plane and what it cannot carry, then one line per service
+    (a read-only listing: it reads them all)."""
     main = ctx.main()
     paths = ctx.repo.list_files(main, f"services/{scope.env}/{scope.namespace}/")
+    data_plane = ctx.config(main).mesh(scope.env, scope.namespace)
     if not paths:
-        return [Answer(f"no services in {scope} yet")]
+        return [Answer("\n".join([f"no services in {scope} yet ({plane(data_plane)})",
+                                  *unavailable(data_plane)]))]
     shown = paths[:POLICIES_SHOWN]
     now = ctx.clock()
-    lines = [f"services in {scope}:"]
+    lines = [f"services in {scope} ({plane(data_plane)}):", *unavailable(data_plane)]
     for path, text in sorted(ctx.repo.read_many(main, shown).items()):
         try:
             lines.append(overview(plain(text), now=now))

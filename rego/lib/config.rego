@@ -22,6 +22,11 @@
 # ({required, from}) for a change that only lowers risk (govbot.lib.risk); without
 # `deescalation` those need what any change needs.
 # environments.<env>.namespaces.<ns>.maxReplicas bounds autoscaling (default 20).
+# environments.<env>.namespaces.<ns>.mesh is the namespace's data plane, sidecar (the
+# default) or ambient; at the top level gatewayApi.channel says which Gateway API channel
+# the cluster installed (standard, the default, or experimental: HTTPRoute retries) and
+# ambient.faultInjection (off, the default, or alpha) opts in to the alpha VirtualService
+# path for faults in ambient namespaces — `mesh` reads all three (rules/mesh.rego).
 # Top level: trustDomain (default cluster.local) and ingressGateway.caller (default
 # istio-system/istio-ingressgateway), the caller an exposed service's whitelist keeps.
 package govbot.lib.config
@@ -79,6 +84,28 @@ max_replicas(env, namespace) := value if {
 	value := env_setting(env, ["namespaces", namespace, "maxReplicas"], default_max_replicas)
 	is_number(value)
 } else := default_max_replicas
+
+# The data plane of a namespace, as policies/mesh.py reads it: a value `govbot check`
+# refuses counts as the default.
+mesh(env, namespace) := {
+	"mode": mesh_mode(env, namespace),
+	"channel": gateway_api_channel,
+	"faultInjection": fault_injection,
+}
+
+mesh_mode(env, namespace) := value if {
+	value := env_setting(env, ["namespaces", namespace, "mesh"], "sidecar")
+	value in {"sidecar", "ambient"}
+} else := "sidecar"
+
+gateway_api_channel := value if {
+	value := object.get(data.govbot.config, ["gatewayApi", "channel"], "standard")
+	value in {"standard", "experimental"}
+} else := "standard"
+
+fault_injection := "alpha" if {
+	object.get(data.govbot.config, ["ambient", "faultInjection"], "off") == "alpha"
+} else := "off"
 
 # The caller ("<ns>/<svc>") that an exposed service's whitelist must keep.
 ingress_caller := value if {

@@ -36,3 +36,19 @@ test_ingress_caller_with_a_default if {
 	config.ingress_caller == "gateway/edge" with data.govbot.config as {"ingressGateway": {"caller": "gateway/edge"}}
 	config.ingress_caller == "istio-system/istio-ingressgateway" with data.govbot.config as {"ingressGateway": {"caller": 7}}
 }
+
+test_a_namespace_s_data_plane_has_defaults if {
+	config.mesh("dev", "demo") == {"mode": "sidecar", "channel": "standard", "faultInjection": "off"} with data.govbot.config as fixtures.config
+	config.mesh("dev", "nowhere") == {"mode": "sidecar", "channel": "standard", "faultInjection": "off"} with data.govbot.config as {}
+}
+
+test_a_namespace_s_data_plane_comes_from_govbot_yaml if {
+	ambient := {
+		"environments": {"dev": {"namespaces": {"demo": {"mesh": "ambient"}, "odd": {"mesh": "istio"}}}},
+		"gatewayApi": {"channel": "experimental"},
+		"ambient": {"faultInjection": "alpha"},
+	}
+	config.mesh("dev", "demo") == {"mode": "ambient", "channel": "experimental", "faultInjection": "alpha"} with data.govbot.config as ambient
+	config.mesh("dev", "odd").mode == "sidecar" with data.govbot.config as ambient
+	config.mesh("dev", "demo").channel == "standard" with data.govbot.config as {"gatewayApi": {"channel": "beta"}}
+}

@@ -18,8 +18,9 @@ from bot.apply.kube.kinds import GOVERNED, resource_of
 from bot.apply.kube.target import KubernetesTarget, Retry
 from bot.core.errors import ConfigError, TransientError
 from policies.document import new_document, plain
+from policies.mesh import AMBIENT, EXPERIMENTAL, Mesh
 from policies.plan import plan
-from policies.render import render
+from policies.render import RenderContext, render
 from tests.policies.test_checks import valid
 from tests.support.kube import KubeCluster, KubeClusters, Sent, write_kubeconfig
 from tests.support.schemas import validate_object
@@ -245,6 +246,15 @@ def test_every_kind_goes_to_its_own_api_path(clusters: KubeClusters) -> None:
 
 def test_the_governed_kinds_are_every_kind_govbot_renders() -> None:
     kinds = {(r.group, r.version, r.kind) for r in GOVERNED}
-    rendered = render(valid(), "services/prod/demo/svc-user.yaml")
+    path = "services/prod/demo/svc-user.yaml"
+    rendered = render(valid(), path)
+    # an ambient namespace renders the route and the version Services instead; it refuses
+    # the rate limit and takes retries from the experimental channel only
+    ambient = valid()
+    for section in ("rateLimit", "fault"):
+        del ambient["spec"][section]
+    ambient["spec"]["retries"]["retryOn"] = "5xx,connect-failure,503"
+    context = RenderContext(meshes={("prod", "demo"): Mesh(AMBIENT, EXPERIMENTAL)})
+    rendered += render(ambient, path, context)
     assert {(resource_of(o).group, resource_of(o).version, o["kind"]) for o in rendered} \
         == kinds

@@ -7,10 +7,22 @@ from types import ModuleType
 
 import pytest
 
-from policies import document, drift, edit, render, status, units
+from policies import (
+    document,
+    drift,
+    edit,
+    plan,
+    render,
+    render_ambient,
+    render_exposure,
+    render_gateway,
+    status,
+    units,
+)
 
 
-@pytest.mark.parametrize("module", [document, drift, edit, render, status, units])
+@pytest.mark.parametrize("module", [document, drift, edit, plan, render, render_ambient,
+                                    render_exposure, render_gateway, status, units])
 def test_docstring_examples_hold(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0, f"{module.__name__} has no example"

@@ -19,6 +19,7 @@ CONCERNS = (
     "access",
     "scale",
     "apps",
+    "mesh",
 )
 
 

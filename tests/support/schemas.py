@@ -1,9 +1,13 @@
 """Validate rendered objects against Istio's and Kubernetes' own schemas.
 
 The schemas live outside the repository, in the folder named by `GOVBOT_SCHEMA_DIR`
-(default `<repo root>/../shared/schemas`): `istio-crds.yaml` (Istio's CRDs) and
-`apis__autoscaling__v2_openapi.json` (Kubernetes' OpenAPI v3 for autoscaling/v2). They are
-read once per process. When the folder is absent, tests that need it skip with a loud reason.
+(default `<repo root>/../shared/schemas`): `istio-crds.yaml` (Istio's CRDs),
+`apis__autoscaling__v2_openapi.json` (Kubernetes' OpenAPI v3 for autoscaling/v2) and
+`gateway-api-httproutes-{standard,experimental}.yaml` (Gateway API's HTTPRoute CRD of
+each channel; `validate_object(route, channel="experimental")` for a route with
+`retry`). A Service is checked with `kubernetes_validate` (Kubernetes 1.33, strict). They
+are read once per process. When the folder is absent, tests that need it skip with a loud
+reason.
 
 OpenAPI schemas are made strict as `kubectl --validate=strict` is: an object schema that
 lists its properties rejects unknown ones, and `nullable` allows null. Besides the schema,
@@ -25,6 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
 import yaml
 from jsonschema import Draft7Validator
@@ -34,6 +39,9 @@ from policies import webhook
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ISTIO_FILE = "istio-crds.yaml"
 AUTOSCALING_FILE = "apis__autoscaling__v2_openapi.json"
+HTTPROUTE_FILES = {"standard": "gateway-api-httproutes-standard.yaml",
+                   "experimental": "gateway-api-httproutes-experimental.yaml"}
+KUBERNETES = "1.33"
 HPA_SCHEMA = "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -53,12 +61,18 @@ def require_schemas() -> Path:
     return folder
 
 
-def validate_object(obj: Mapping[str, Any]) -> list[str]:
-    """Every problem of one Kubernetes object; [] when it would be accepted."""
+def validate_object(obj: Mapping[str, Any], channel: str = "standard") -> list[str]:
+    """Every problem of one Kubernetes object; [] when it would be accepted. `channel` is
+    the Gateway API channel an HTTPRoute is checked against."""
     require_schemas()
     api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
     if (api_version, kind) == ("autoscaling/v2", "HorizontalPodAutoscaler"):
         problems = _errors(_hpa_validator(), obj, "")
+    elif (api_version, kind) == ("v1", "Service"):
+        problems = _core_problems(obj)
+    elif (api_version, kind) == ("gateway.networking.k8s.io/v1", "HTTPRoute"):
+        problems = _errors(_route_validator(channel), obj.get("spec"), "spec")
+        problems += [f"{key}: unknown top-level field" for key in obj if key not in _TOP_LEVEL]
     else:
         validator = _istio_validator(str(api_version), str(kind))
         if validator is None:
@@ -109,6 +123,24 @@ def _istio_validator(api_version: str, kind: str) -> Draft7Validator | None:
                 spec = served["schema"]["openAPIV3Schema"]["properties"]["spec"]
                 return Draft7Validator(k8sify(spec))
     return None
+
+
+@functools.cache
+def _route_validator(channel: str) -> Draft7Validator:
+    with (schema_dir() / HTTPROUTE_FILES[channel]).open(encoding="utf-8") as stream:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        crd = yaml.load(stream, Loader=loader)
+    served = next(v for v in crd["spec"]["versions"] if v["name"] == "v1")
+    return Draft7Validator(k8sify(served["schema"]["openAPIV3Schema"]["properties"]["spec"]))
+
+
+def _core_problems(obj: Mapping[str, Any]) -> list[str]:
+    """A core kind through `kubernetes_validate`, strict as `kubectl --validate=strict`."""
+    try:
+        kubernetes_validate.validate(dict(obj), KUBERNETES, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        return [f"{'/'.join(map(str, error.path)) or '(root)'}: {error.message}"]
+    return []
 
 
 @functools.cache

@@ -7,7 +7,8 @@ kind govbot renders, narrowed by a field selector:
 
 - HorizontalPodAutoscaler: all of them (`SuccessfulRescale` is how an autoscaler says
   it decided; `FailedGetResourceMetric` and friends are warnings);
-- VirtualService, DestinationRule, EnvoyFilter, AuthorizationPolicy: warnings only.
+- VirtualService, DestinationRule, EnvoyFilter, AuthorizationPolicy, and an ambient
+  namespace's HTTPRoute and version Services: warnings only.
 
 An event is news when its uid is new or its resourceVersion moved (Kubernetes counts a
 repeat on the same Event); what happened before govbot started is history and is not

@@ -39,6 +39,10 @@ GOVERNED = (
     Resource("security.istio.io", "v1", "authorizationpolicies", "AuthorizationPolicy"),
     Resource("networking.istio.io", "v1alpha3", "envoyfilters", "EnvoyFilter"),
     Resource("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler"),
+    # ambient namespaces: the route and one Service per version (pruned, like every kind
+    # here, only when it carries both of govbot's labels)
+    Resource("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute"),
+    Resource("", "v1", "services", "Service"),
 )
 
 

@@ -1,0 +1,149 @@
+"""`govbot config`: the reference of every setting, and the check of a configuration.
+
+`reference()` renders `bot.variables.VARIABLES` as Markdown (docs/configuration.md is its
+output, and a test keeps them equal). `problems(environ, directory)` lists everything
+wrong with a configuration: each group of settings read on its own, so one bad value does
+not hide the next, `GOVBOT_*` names govbot does not know (a misspelt one is silently
+ignored otherwise), and govbot.yaml / access.yaml as `govbot check` reads them. Secret
+values never appear in what it returns.
+
+Example:
+    problems({"GOVBOT_GUARD": "opal"}, None)
+    # ["GOVBOT_GUARD='opal' is not supported; use one of embedded, opa"]
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from bot import settings as declared_settings
+from bot.check import check_config
+from bot.core.errors import ConfigError
+from bot.core.redact import redact
+from bot.repo.git import MAIN, PolicyRepo
+from bot.settings import Settings
+from bot.variables import BY_NAME, GROUP_PAGES, GROUPS, VARIABLES, Variable
+
+REGENERATE = "govbot config --docs > docs/configuration.md"
+_INTRO = f"""\
+# Configuration reference
+
+<!-- generated from bot/variables.py by `{REGENERATE}`; do not edit by hand -->
+
+govbot reads its settings from environment variables only. Every default serves the
+embedded setup (console chat, local forge, embedded OPA engine, SQLite, manifests
+rendered to a directory), so `govbot shell` needs none of them. Values marked
+**secret** are masked in logs and replies and never printed by `govbot config --check`.
+
+`govbot config --check [DIR]` validates the settings of the current environment and the
+`govbot.yaml` / `access.yaml` of the policy repository checked out in DIR (without DIR:
+the current directory when it holds a `govbot.yaml`, else main of the repository govbot
+works in: the local forge's, or a hosted forge's mirror as last fetched). It prints every
+problem, one per line, and exits 1 when there is any; a `GOVBOT_*` name that govbot does
+not read counts, since a misspelt setting changes nothing.
+Durations take `ms`, `s`, `m`, `h` and `d`; a bare number is seconds.
+"""
+
+
+def reference() -> str:
+    """docs/configuration.md: one table per group, in declaration order."""
+    parts = [_INTRO]
+    for group in GROUPS:
+        parts += [f"## {group}", "", f"See [{GROUP_PAGES[group].split('#')[0]}]"
+                  f"({GROUP_PAGES[group]}).", "", "| variable | default | values | what it does |",
+                  "|---|---|---|---|"]
+        parts += [_row(v) for v in VARIABLES if v.group == group]
+        parts.append("")
+    return "\n".join(parts)
+
+
+def _row(variable: Variable) -> str:
+    default = (f"`{variable.default}`" if variable.default
+               else variable.computed or "unset")
+    meaning = variable.meaning + (f"; also read from `{variable.fallback}`"
+                                  if variable.fallback else "")
+    if variable.secret:
+        meaning = f"**secret**: {meaning}"
+    cells = (f"`{variable.name}`", default, variable.values, meaning)
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+def problems(environ: Mapping[str, str], directory: Path | None) -> list[str]:
+    """Every problem of the settings in `environ` and of the policy repository's
+    govbot.yaml and access.yaml; secret values masked."""
+    found = _unknown_names(environ) + _settings_problems(environ)
+    found += _repository_problems(environ, directory)
+    secrets = _secret_values(environ)
+    return [redact(problem, secrets) for problem in dict.fromkeys(found)]
+
+
+# Kubernetes injects these into every pod of a namespace with a Service named govbot
+# (service links); they are not settings, so they are not misspelt ones either.
+_SERVICE_LINK = re.compile(r"GOVBOT_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT"
+                           r"(_\d+_(TCP|UDP|SCTP)(_PROTO|_PORT|_ADDR)?)?)")
+
+
+def _unknown_names(environ: Mapping[str, str]) -> list[str]:
+    unknown = sorted(n for n in environ if n.startswith("GOVBOT_") and n not in BY_NAME
+                     and not _SERVICE_LINK.fullmatch(n))
+    said = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, BY_NAME, n=1)
+        hint = f"; did you mean {close[0]}?" if close else \
+            "; see docs/configuration.md for the names govbot reads"
+        said.append(f"{name}: not a setting govbot reads, so it changes nothing{hint}")
+    return said
+
+
+def _settings_problems(environ: Mapping[str, str]) -> list[str]:
+    """Each group of variables read on its own (the others at their defaults), so one bad
+    value does not hide the next; then all of them, and what a hosted forge needs."""
+    def group(name: str) -> dict[str, str]:
+        return {key: value for key, value in environ.items()
+                if key not in BY_NAME or BY_NAME[key].group == name or key == "GOVBOT_HOME"}
+
+    home = Path(environ.get("GOVBOT_HOME") or BY_NAME["GOVBOT_HOME"].default)
+    readers: list[Callable[[], object]] = [
+        *((lambda g=g: Settings.from_env(group(g))) for g in GROUPS),
+        lambda: Settings.from_env(environ),
+        lambda: declared_settings.forge_settings(environ, home).check(),
+    ]
+    found = []
+    for read in readers:
+        try:
+            read()
+        except ConfigError as error:
+            found.append(str(error))
+    return found
+
+
+def _repository_problems(environ: Mapping[str, str], directory: Path | None) -> list[str]:
+    if directory is not None:
+        return check_config(directory).problems
+    if (Path.cwd() / "govbot.yaml").is_file():
+        return check_config(Path.cwd()).problems
+    try:
+        repo = Settings.from_env(environ).repo_path
+    except ConfigError:
+        return []  # already said; the repository cannot be found without the settings
+    if not PolicyRepo.exists(repo):
+        return [f"policy repository {repo}: no main branch to check; give a checkout of the "
+                "policy repository as DIR, for example govbot config --check ./policies"]
+    main = PolicyRepo(repo).read_many(MAIN, ["govbot.yaml", "access.yaml"])
+    with tempfile.TemporaryDirectory(prefix="govbot-config-") as scratch:
+        for name, text in main.items():
+            (Path(scratch) / name).write_text(text, encoding="utf-8")
+        return check_config(Path(scratch)).problems
+
+
+def _secret_values(environ: Mapping[str, str]) -> list[str]:
+    """What must never be printed: every secret variable's value, and the passwords in
+    the URLs."""
+    values = [environ.get(v.name) or environ.get(v.fallback or v.name) or ""
+              for v in VARIABLES if v.secret]
+    urls = [environ.get(v.name) or "" for v in VARIABLES if "URL" in v.name]
+    return [v for v in values if v] + declared_settings.passwords(*urls)
