@@ -6,8 +6,9 @@ main (a replay). A `Change` is the change request the store keeps once it is ope
 same content plus its id, branch, commits, the guard's last verdict and its state.
 
 The intent is typed: a policy intent of `policies.intents`, a `Rollback` naming the
-merged change it reverts, or a `TemplateSave` (a policy template's file, not a service's
-document). `intent_to_json` / `intent_from_json` are its stored form.
+merged change it reverts, a `TemplateSave` (a policy template's file, not a service's
+document) or a `MeshSwitch` (govbot.yaml: a namespace's data plane). `intent_to_json` /
+`intent_from_json` are its stored form.
 
 Example:
     change_set = ChangeSet("dev", "demo", "svc-user", "services/dev/demo/svc-user.yaml",
@@ -29,7 +30,9 @@ from policies import intents
 
 ROLLBACK = "rollback"
 TEMPLATE_SAVE = "template-save"
-StoredIntent = intents.PolicyIntent | intents.Rollback | intents.TemplateSave
+MESH = "mesh"
+StoredIntent = (intents.PolicyIntent | intents.Rollback | intents.TemplateSave
+                | intents.MeshSwitch)
 
 
 def intent_to_json(intent: StoredIntent) -> dict[str, Any]:
@@ -37,6 +40,8 @@ def intent_to_json(intent: StoredIntent) -> dict[str, Any]:
         return {"action": ROLLBACK, "change_id": intent.change_id}
     if isinstance(intent, intents.TemplateSave):
         return {"action": TEMPLATE_SAVE, "name": intent.name, "service": intent.service}
+    if isinstance(intent, intents.MeshSwitch):
+        return {"action": MESH, "namespace": intent.namespace, "mode": intent.mode}
     return intents.to_json(intent)
 
 
@@ -45,6 +50,8 @@ def intent_from_json(data: dict[str, Any]) -> StoredIntent:
         return intents.Rollback(change_id=int(data["change_id"]))
     if data.get("action") == TEMPLATE_SAVE:
         return intents.TemplateSave(str(data["name"]), str(data["service"]))
+    if data.get("action") == MESH:
+        return intents.MeshSwitch(str(data["namespace"]), str(data["mode"]))
     return intents.from_json(data)
 
 

@@ -243,3 +243,40 @@ class RepoConfig:
                 example=f"/canary svc-user 20% --env {scope.env} --ns demo",
             )
         return scope
+
+
+# Top-level settings of govbot.yaml that every service's rendering reads (hosts,
+# principals, the ingress gateway's caller and gateway).
+RENDERED_EVERYWHERE = ("clusterDomain", "trustDomain", "ingressGateway")
+
+
+def rendering_changes(before: RepoConfig,
+                      after: RepoConfig) -> frozenset[tuple[str, str]] | None:
+    """The (env, namespace) pairs whose services render differently under `after` than
+    under `before`: a data plane switched, or an ambient namespace's Gateway API channel
+    or fault path changed. None when a setting every service reads changed (clusterDomain,
+    trustDomain, ingressGateway): then every service does.
+
+    Example:
+        >>> old = RepoConfig.parse({"environments": {"dev": {"namespaces": {"demo": {}}}}}, {})
+        >>> new = RepoConfig.parse({"environments": {"dev": {"namespaces": {
+        ...     "demo": {"mesh": "ambient"}}}}}, {})
+        >>> sorted(rendering_changes(old, new) or ())
+        [('dev', 'demo')]
+    """
+    if any(before.config.get(k) != after.config.get(k) for k in RENDERED_EVERYWHERE):
+        return None
+    scopes = {(str(env), str(namespace))
+              for config in (before, after) for env, body in config.environments().items()
+              for namespace in _declared(body)}
+    return frozenset(s for s in scopes if _rendered(before.mesh(*s)) != _rendered(after.mesh(*s)))
+
+
+def _declared(body: Any) -> list[str]:
+    namespaces = body.get("namespaces") if isinstance(body, Mapping) else None
+    return [str(n) for n in namespaces] if isinstance(namespaces, Mapping) else []
+
+
+def _rendered(plane: planes.Mesh) -> planes.Mesh:
+    """What rendering reads of a data plane: sidecars ignore the Gateway API settings."""
+    return plane if plane.mode == planes.AMBIENT else planes.Mesh()

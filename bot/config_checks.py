@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core.events import GOVERNANCE_KINDS
 from policies import freeze
+from policies import mesh as planes
 from policies.apps import quantity
 from policies.units import duration_ms, is_dns_label, is_duration
 
@@ -184,6 +185,39 @@ def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[
             if "quota" in _map(settings):
                 problems += _quota(f"{where}.namespaces.{namespace}.quota",
                                    _map(settings)["quota"])
+            if "mesh" in _map(settings) and _map(settings)["mesh"] not in planes.MODES:
+                problems.append(f"govbot.yaml {where}.namespaces.{namespace}.mesh: "
+                                f"{_map(settings)['mesh']!r} is not one of "
+                                f"{', '.join(planes.MODES)}, like `{namespace}: {{mesh: "
+                                "ambient}` (docs/ambient.md)")
+    return problems
+
+
+# govbot.yaml's data-plane blocks: each key, its choices and an example of the block
+MESH_BLOCKS = {"gatewayApi": ({"channel": planes.CHANNELS}, "gatewayApi: {channel: standard}"),
+               "ambient": ({"faultInjection": ("off", planes.ALPHA)},
+                           "ambient: {faultInjection: off}")}
+
+
+def _mesh_blocks(config: Mapping[str, Any]) -> list[str]:
+    """`gatewayApi` (which Gateway API channel the clusters installed) and `ambient` (the
+    alpha fault path in ambient namespaces): known keys only, each one of its choices."""
+    problems = []
+    for block, (keys, example) in MESH_BLOCKS.items():
+        if block not in config:
+            continue
+        value = config[block]
+        if not isinstance(value, Mapping):
+            problems.append(f"govbot.yaml {block}: {value!r} is not a mapping like {example}")
+            continue
+        for key, given in value.items():
+            setting = "off" if given is False else given  # YAML 1.1 reads a bare off as false
+            if key not in keys:
+                problems.append(f"govbot.yaml {block}.{key}: unknown; known: "
+                                f"{', '.join(keys)} (like {example})")
+            elif setting not in keys[key]:
+                problems.append(f"govbot.yaml {block}.{key}: {setting!r} is not one of "
+                                f"{', '.join(keys[key])} (like {example})")
     return problems
 
 
@@ -343,6 +377,7 @@ def config_problems(config: Any, access: Any) -> list[str]:
         if key in config and not _DOMAIN.fullmatch(str(config[key])):
             problems.append(f"govbot.yaml {key}: {config[key]!r} is not a DNS domain")
     problems += _environments(config, access)
+    problems += _mesh_blocks(config)
     problems += _approvals("governance.approvals", _map(config.get("governance")).get(
         "approvals"), access, None)
     problems += _approvals("templates.approvals", _map(config.get("templates")).get(

@@ -19,6 +19,14 @@ Failures have two kinds:
 - temporary: the target failed (I/O, an API that is down). Nothing is marked applied; the
   next `sync` (the next merge, or the next start) tries again from the same commit.
 
+A change of govbot.yaml that changes what rendering reads (`bot.config.rendering_changes`:
+a namespace's mesh mode, the Gateway API channel or fault path of an ambient namespace;
+clusterDomain, trustDomain or ingressGateway for every service) renders every service of
+the namespaces it reaches again: "before" with the applied commit's govbot.yaml, "after"
+with main's, applied in the steps `policies.plan.steps` gives (each a whole apply of the
+document's objects, the next one after it; a switch between sidecar and ambient mode
+makes before it breaks).
+
 A document whose `metadata.annotations["govbot.dev/sync"]` changed since the applied
 commit (an approved `/sync`) is applied with `force`: it takes back the fields another
 manager took.
@@ -38,8 +46,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import yaml
+
 from bot.apply import Applied, ApplyTarget, Rejected
-from bot.config import RepoConfig
+from bot.config import RepoConfig, rendering_changes
+from bot.core import yamlcheck
 from bot.core.errors import ConfigError, InvalidDocument, TransientError
 from bot.repo.git import PolicyRepo
 from bot.store.sql import SqlStore
@@ -47,13 +58,14 @@ from policies.apps import catalog
 from policies.apps import render as app_render
 from policies.apps.deployment import parse_app_path
 from policies.document import parse_service_path, plain, service_path, validate
-from policies.plan import plan
+from policies.plan import plan, steps
 from policies.render import RenderContext, describe
 from policies.render_security import service_accounts
 
 log = logging.getLogger("govbot.rollout")
 BATCH = 500  # documents read per `cat-file --batch`
 SYNC = "govbot.dev/sync"  # a document annotation an approved /sync changes: apply with force
+CONFIG = "govbot.yaml"
 
 
 def _where(path: str) -> tuple[str, str, str] | None:
@@ -122,6 +134,30 @@ def with_callers(repo: PolicyRepo, commit: str, path: str, data: Mapping[str, An
     return replace(context, service_accounts={**accounts, **context.service_accounts})
 
 
+def config_at(repo: PolicyRepo, commit: str) -> RepoConfig | None:
+    """govbot.yaml of `commit` (access.yaml left out: rendering does not read it); None
+    when it is absent or cannot be read."""
+    text = repo.read(commit, CONFIG)
+    try:
+        if text is None:
+            return None
+        yamlcheck.check(text, CONFIG)
+        return RepoConfig.parse(yaml.safe_load(text), {})
+    except (yamlcheck.HostileYaml, yaml.YAMLError, ConfigError) as error:
+        log.warning("reading govbot.yaml at %s: %s", commit[:12], error)
+        return None
+
+
+def _checked(after: str | None, path: str,
+             after_data: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The new document's data; InvalidDocument when it cannot be rendered."""
+    if after_data is None and after is not None:
+        after_data = plain(after, path)
+    if after_data is not None and (problems := validate(after_data, path)):
+        raise InvalidDocument(path, problems)
+    return after_data
+
+
 def render_checked(before: str | None, after: str | None, path: str,
                    context: RenderContext,
                    after_data: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -129,11 +165,18 @@ def render_checked(before: str | None, after: str | None, path: str,
     new document cannot be rendered. Pure: the runners call it before a change is opened,
     so nothing that cannot be applied is ever merged. `after_data` is `after` already
     parsed, when the caller has it."""
-    if after_data is None and after is not None:
-        after_data = plain(after, path)
-    if after_data is not None and (problems := validate(after_data, path)):
-        raise InvalidDocument(path, problems)
+    after_data = _checked(after, path, after_data)
     return plan(plain(before) if before is not None else None, after_data, path, context)
+
+
+def render_steps(before: str | None, after: str | None, path: str, context: RenderContext,
+                 after_data: Mapping[str, Any] | None = None,
+                 before_context: RenderContext | None = None) -> list[list[dict[str, Any]]]:
+    """`render_checked` as the rollout applies it: the steps of `policies.plan.steps`,
+    "before" rendered with `before_context` (the applied commit's govbot.yaml) when given."""
+    after_data = _checked(after, path, after_data)
+    return steps(plain(before) if before is not None else None, after_data, path, context,
+                 before_context)
 
 
 def _described(path: str, objects: list[dict[str, Any]]) -> str:
@@ -214,11 +257,14 @@ class Rollout:
             if (unready := self._prepare(config)) is not None:
                 return unready
             base, paths = self._paths_since(last, main)
+            before: RenderContext | None = None
             if base is None:
                 paths = self._with_orphans(paths)
             else:
                 paths = self._with_apps(main, self._with_dependents(base, main, paths))
-            rolled = self._apply(base, main, paths, render_context(config, self._clock()))
+                paths, before = self._with_config(base, main, paths, config)
+            rolled = self._apply(base, main, paths, render_context(config, self._clock()),
+                                 before)
             if not rolled.pending:
                 self._store.set_applied(self._target.name, main, old=recorded)
             return rolled
@@ -246,7 +292,7 @@ class Rollout:
         return None
 
     def _apply(self, base: str | None, main: str, paths: list[str],
-               context: RenderContext) -> Rolled:
+               context: RenderContext, before_context: RenderContext | None = None) -> Rolled:
         lines: list[str] = []
         invalid: list[str] = []
         documents = [p for p in paths if _where(p) is not None]
@@ -257,12 +303,13 @@ class Rollout:
             expiries: dict[str, datetime | None] = {}
             try:
                 for path in chunk:
-                    rendered = self._render(main, path, befores.get(path), afters.get(path),
-                                            context)
+                    rendered = self._render((base or main, main), path, befores.get(path),
+                                            afters.get(path), (context, before_context))
                     if isinstance(rendered, str):
                         invalid.append(f"{rendered}; fix the document with a new change")
                         continue
-                    objects, data = rendered
+                    stages, data = rendered
+                    objects = stages[-1] if stages else []
                     if objects and parse_app_path(path) is not None:
                         try:
                             self._generate(main, path, data)
@@ -273,7 +320,7 @@ class Rollout:
                             continue
                     force = base is not None and forced(befores.get(path), afters.get(path),
                                                         path)
-                    done = self._apply_one(path, objects, force)
+                    done = self._apply_steps(path, stages, force)
                     if isinstance(done, Rejected):
                         invalid.extend(done.problems)
                         continue
@@ -292,16 +339,23 @@ class Rollout:
                 self._store.set_expiries(self._target.name, expiries)
         return Rolled(tuple(lines), tuple(invalid))
 
-    def _render(self, main: str, path: str, before: str | None, after: str | None,
-                context: RenderContext) -> tuple[list[dict[str, Any]], Any] | str:
-        """The objects of one document and its data; the problem when it cannot render
-        (permanent: reported once)."""
+    def _render(self, commits: tuple[str, str], path: str, before: str | None,
+                after: str | None, contexts: tuple[RenderContext, RenderContext | None]
+                ) -> tuple[list[list[dict[str, Any]]], Any] | str:
+        """The steps of one document's objects and its data; the problem when it cannot
+        render (permanent: reported once). `commits` and `contexts`: (base, main) and
+        (main's, the base's govbot.yaml when it changed what renders)."""
+        (base, main), (context, before_context) = commits, contexts
         try:
             data = plain(after, path) if after else None
             if parse_app_path(path) is not None:
-                return self._render_app(main, path, data), data
+                return [self._render_app(main, path, data)], data
             here = with_callers(self._repo, main, path, data, context)
-            return render_checked(before, after, path, here, data), data
+            there = None
+            if before_context is not None:
+                old = _plain_or_none(before, path)
+                there = with_callers(self._repo, base, path, old, before_context)
+            return render_steps(before, after, path, here, data, there), data
         except InvalidDocument as error:
             log.error("main %s holds %s, which cannot be applied: %s", main[:12], path, error)
             return str(error)
@@ -376,6 +430,41 @@ class Rollout:
             number = incident()
             log.exception("incident %s applying %s to %s", number, path, self._target.name)
             return f"{path}: the {self._target.name} target did not take it (incident {number})"
+
+    def _apply_steps(self, path: str, stages: list[list[dict[str, Any]]],
+                     force: bool) -> Applied | Rejected | str:
+        """Apply each step of a document after the other (what a step leaves out is
+        pruned before the next); the first refusal or failure stops it."""
+        written: dict[str, None] = {}
+        deleted: dict[str, None] = {}
+        done: Applied | Rejected | str = Applied()
+        for stage in stages or [[]]:
+            done = self._apply_one(path, stage, force)
+            if not isinstance(done, Applied):
+                return done
+            written.update(dict.fromkeys(done.written))
+            deleted.update(dict.fromkeys(done.deleted))
+        unchanged = done.unchanged if isinstance(done, Applied) else ()
+        return Applied(tuple(written), tuple(deleted), unchanged)
+
+    def _with_config(self, base: str, main: str, paths: list[str], config: RepoConfig
+                     ) -> tuple[list[str], RenderContext | None]:
+        """When govbot.yaml changed what renders: also every service of the namespaces it
+        reaches (every service for a setting they all read), and the context that
+        renders "before" with the base's govbot.yaml. Otherwise `paths` and None."""
+        if CONFIG not in paths or (old := config_at(self._repo, base)) is None:
+            return paths, None
+        reach = rendering_changes(old, config)
+        if reach is not None and not reach:
+            return paths, None
+        services = [p for p in self._repo.list_files(main, "services/")
+                    if (where := parse_service_path(p)) is not None
+                    and (reach is None or where[:2] in reach)]
+        log.info("govbot.yaml changed what renders in %s; rendering %d services again",
+                 "every namespace" if reach is None else
+                 ", ".join(f"{e}/{n}" for e, n in sorted(reach)), len(services))
+        extra = sorted(set(services) - set(paths))
+        return paths + extra, render_context(old, self._clock())
 
     def _with_dependents(self, base: str, main: str, paths: list[str]) -> list[str]:
         """Also the documents whose whitelist names a caller whose service account changed:

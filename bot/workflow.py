@@ -6,6 +6,7 @@
            /reject → rejecting                     /status, /policies, /changes, /help → queries
            /drift → drift                          /events → audit
            /freeze → freezes                       /template → templates
+           /mesh → meshes
            /store, /deploy, /undeploy, /status <app> → apps
     Governance events (Prometheus, Alertmanager, Kubernetes) → `ingest` → the funnel
       (bot/runners/funnel.py): stored, grouped, routed; `EventsReported` out
@@ -44,6 +45,7 @@ from bot.runners import (
     freezes,
     funnel,
     merging,
+    meshes,
     opening,
     pausing,
     progressive,
@@ -162,6 +164,15 @@ class Workflow:
                 return templates.listing(ctx)
             case intents.TemplateShow(name=name):
                 return templates.show(ctx, name)
+            case intents.MeshQuery(namespace=namespace):
+                bound = config.binding(command.platform, command.channel)
+                return meshes.query(ctx, meshes.where(config, bound, parsed.env,
+                                                      namespace or parsed.namespace))
+            case intents.MeshSwitch(namespace=namespace) as switching:
+                bound = config.binding(command.platform, command.channel)
+                return meshes.switch(ctx, person, meshes.where(config, bound, parsed.env,
+                                                               namespace), switching,
+                                     (command.platform, command.channel))
         scope = config.scope(command.platform, command.channel, parsed.env, parsed.namespace)
         origin = (command.platform, command.channel)
         match parsed.intent:

@@ -167,6 +167,31 @@ class Scale:
 
 
 @dataclass(frozen=True)
+class Expose:
+    """Route external `hosts` to the service through the ingress gateway `gateway`
+    (`<namespace>/<name>`); hosts are added to an exposure the service has.
+
+    Without `gateway` the exposure keeps the gateway it has, else it takes
+    `default_gateway`, which the runner fills from govbot.yaml's
+    `ingressGateway.gateway` once, when the command is given, so a replay on a newer
+    main writes the same document."""
+
+    service: str
+    hosts: tuple[str, ...]
+    gateway: str | None = None
+    default_gateway: str | None = None
+    action = "expose"
+
+
+@dataclass(frozen=True)
+class Unexpose:
+    """Stop exposing the service through the ingress gateway: `spec.exposed` goes."""
+
+    service: str
+    action = "unexpose"
+
+
+@dataclass(frozen=True)
 class Onboard:
     """Create the policy document of a service that has none: its port, its versions
     (stable, then canary) and its service account; None keeps the defaults (8080, v1 and
@@ -260,8 +285,8 @@ class StoreQuery:
 
 # The one list of policy intents; `policies.kinds.KINDS` says what each one does.
 PolicyIntent = (Canary | RateLimit | BlueGreen | Route | CircuitBreak | Whitelist | Fault
-                | Timeout | Scale | Onboard | Sync | Expire | TemplateApply | Deploy
-                | Undeploy)
+                | Timeout | Scale | Expose | Unexpose | Onboard | Sync | Expire
+                | TemplateApply | Deploy | Undeploy)
 POLICY_INTENTS: tuple[type, ...] = get_args(PolicyIntent)
 
 
@@ -403,6 +428,26 @@ class TemplateShow:
 
 
 @dataclass(frozen=True)
+class MeshSwitch:
+    """Switch the data plane of `namespace` to `mode` (sidecar | ambient): a change of
+    govbot.yaml's `environments.<env>.namespaces.<ns>.mesh`, judged like any change of
+    the guardrails (docs/ambient.md)."""
+
+    namespace: str
+    mode: str
+    action = "mesh"
+
+
+@dataclass(frozen=True)
+class MeshQuery:
+    """The data plane of `namespace` (None: the channel's): its mode, the Gateway API
+    channel and what the mode cannot carry."""
+
+    namespace: str | None = None
+    action = "mesh"
+
+
+@dataclass(frozen=True)
 class ListPolicies:
     """Every service of the channel's namespace with its policies and their state."""
 
@@ -417,7 +462,8 @@ class Help:
 
 Intent = (PolicyIntent | Approve | Reject | ListChanges | Show | Status | Help | Rollback
           | ListPolicies | Drift | WhatIf | ListEvents | CanaryControl | ListFreezes
-          | TemplateSave | TemplateApplyMany | TemplateList | TemplateShow | StoreQuery)
+          | TemplateSave | TemplateApplyMany | TemplateList | TemplateShow | StoreQuery
+          | MeshSwitch | MeshQuery)
 
 
 def to_json(intent: PolicyIntent) -> dict[str, Any]:

@@ -25,7 +25,17 @@ from ruamel.yaml.comments import CommentedMap
 from bot.core.errors import UsageError
 from policies import status_lines
 from policies.checks import fields, resilience, service, traffic
-from policies.edits import access, expiry, faults, onboard, release, routing, sync, template
+from policies.edits import (
+    access,
+    expiry,
+    exposure,
+    faults,
+    onboard,
+    release,
+    routing,
+    sync,
+    template,
+)
 from policies.edits import resilience as resilience_edits
 from policies.edits.owners import ARGO_ROLLOUTS, FLAGGER
 from policies.edits.section import Where
@@ -35,6 +45,7 @@ from policies.intents import (
     CircuitBreak,
     Deploy,
     Expire,
+    Expose,
     Fault,
     Onboard,
     RateLimit,
@@ -44,6 +55,7 @@ from policies.intents import (
     TemplateApply,
     Timeout,
     Undeploy,
+    Unexpose,
     Whitelist,
 )
 from policies.render_ambient import (
@@ -140,6 +152,15 @@ TIMEOUT = PolicyKind(
 SCALE = PolicyKind(
     Scale, "/scale <svc> min <n> max <n> cpu <p>% | on | off", resilience_edits.scale,
     {"autoscale": resilience.autoscale}, (AUTOSCALER,), status_lines.AUTOSCALE)
+# The exposure routes the service's traffic at the ingress gateway too, so it renders
+# into the traffic objects. `exposed` is a service field (SERVICE_FIELDS checks it; a
+# legacy `true` only keeps the gateway on the whitelist), so, like /onboard, the kinds
+# own no section.
+EXPOSE = PolicyKind(
+    Expose, "/expose <svc> host <h>[,<h>…] [gateway <ns/name>]", exposure.expose, {},
+    _TRAFFIC, status_lines.EXPOSED, _FLAGGER)
+UNEXPOSE = PolicyKind(Unexpose, "/unexpose <svc>", exposure.unexpose, {}, _TRAFFIC,
+                      status_lines.EXPOSED, _FLAGGER)
 ONBOARD = PolicyKind(
     Onboard, "/onboard <svc> [port <p>] [versions <v1>,<v2>] [account <sa>]", onboard.onboard,
     {}, (), None, creates=True)
@@ -169,7 +190,7 @@ UNDEPLOY = PolicyKind(Undeploy, "/undeploy <name> [purge]", _app_edit, {}, (), N
 # In the order a document shows their sections; the objects render in this order too.
 KINDS: tuple[PolicyKind[Any], ...] = (
     CANARY, BLUEGREEN, ROUTE, RATELIMIT, CIRCUITBREAK, WHITELIST, FAULT, TIMEOUT, SCALE,
-    ONBOARD, SYNC, EXPIRE, TEMPLATE, DEPLOY, UNDEPLOY)
+    EXPOSE, UNEXPOSE, ONBOARD, SYNC, EXPIRE, TEMPLATE, DEPLOY, UNDEPLOY)
 
 # The service's own fields, which no policy kind owns, in the order a document shows them.
 SERVICE_FIELDS: dict[str, Check] = {

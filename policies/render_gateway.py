@@ -103,6 +103,8 @@ def retry_codes(retry_on: str) -> tuple[list[int], list[str]]:
     codes: list[int] = []
     unknown: list[str] = []
     for condition in (part.strip() for part in retry_on.split(",")):
+        if not condition:  # no retryOn: Istio's default conditions, all implied
+            continue
         if condition.isdigit():
             codes.append(int(condition))
         elif condition in _CODES:

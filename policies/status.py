@@ -1,9 +1,10 @@
 """What `/status <svc>` and `/policies` answer: a service's policies and their state.
 
 `status` gives one line per policy (on, off or not set), like a governance console;
-`overview` gives one line per service for `/policies`. Pure, no I/O: the workflow passes
-plain data (`policies.document.plain`). A document a human broke still gets an answer:
-missing or odd fields read as "not set" or "?".
+`overview` gives one line per service for `/policies`; a line that reads "" is left out
+(the exposure, shown only for a service that is exposed). Pure, no I/O: the workflow
+passes plain data (`policies.document.plain`). A document a human broke still gets an
+answer: missing or odd fields read as "not set" or "?".
 
 Example:
     >>> data = {"metadata": {"name": "svc-user", "namespace": "demo", "env": "prod"},
@@ -62,13 +63,14 @@ def status(data: Mapping[str, Any], now: datetime | None = None) -> str:
     owner = spec.get("managedBy", "govbot")
     lines = [title] + ([f"managed by: {owner}"] if owner != "govbot" else [])
     lines.append(versions_line(_mapping(spec.get("versions"))))
-    return "\n".join(lines + [line.line(spec, now) for line in _lines()])
+    shown = [text for line in _lines() if (text := line.line(spec, now))]
+    return "\n".join(lines + shown)
 
 
 def overview(data: Mapping[str, Any], now: datetime | None = None) -> str:
     """One line for `/policies`: the service and the state of each policy."""
     spec = _mapping(data.get("spec"))
-    parts = [line.brief(spec, now) for line in _lines()]
+    parts = [text for line in _lines() if (text := line.brief(spec, now))]
     owner = spec.get("managedBy", "govbot")
     if owner != "govbot":
         parts.append(f"managed by {owner}")

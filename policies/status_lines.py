@@ -247,6 +247,20 @@ def _autoscale(spec: Mapping[str, Any]) -> str:
     return text + (f" at {scale['cpuPercent']}% cpu" if "cpuPercent" in scale else "")
 
 
+def _exposed(spec: Mapping[str, Any], long: bool) -> str:
+    """`user.example.com via istio-system/public`; "" for a service that is not exposed,
+    the usual case, so /status and /policies leave the line out."""
+    value = spec.get("exposed")
+    if value is True:
+        return ("through the ingress gateway (the whitelist keeps it; no routes of "
+                "govbot's at the gateway)") if long else "gateway"
+    if not isinstance(value, Mapping):
+        return ""
+    listed = value.get("hosts")
+    names = ", ".join(str(h) for h in listed) if isinstance(listed, list) and listed else "?"
+    return f"{names} via {value.get('gateway', '?')}" if long else names
+
+
 def _versions_of(spec: Mapping[str, Any]) -> Mapping[str, Any]:
     return _mapping(spec.get("versions"))
 
@@ -275,3 +289,6 @@ TIMEOUT = StatusLine(
 AUTOSCALE = StatusLine(
     lambda spec, now: "autoscale: " + _autoscale(spec),
     lambda spec, now: "autoscale " + _state(spec, "autoscale"))
+EXPOSED = StatusLine(
+    lambda spec, now: ("exposed: " + text) if (text := _exposed(spec, long=True)) else "",
+    lambda spec, now: ("exposed " + text) if (text := _exposed(spec, long=False)) else "")

@@ -11,6 +11,8 @@ In the order a reader follows a change:
     rejecting.py   /reject → guard says who may → close                  ChangeRejected
     queries.py     /status, /policies, /changes, /help                          Answer
     freezes.py     /freeze: the change freezes of an environment, now and next  Answer
+    meshes.py      /mesh: a namespace's data plane, or its switch as a change of
+                   govbot.yaml                                 Answer | ChangeOpened
     audit.py       /events: the governance-event audit log                      Answer
     funnel.py      governance events from the sources → stored, grouped, routed
                                                                           EventsReported

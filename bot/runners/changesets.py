@@ -11,20 +11,25 @@ the original request applied to the newer document:
 - a rollback restores the document as it was before the merged change it reverts, and is
   refused when the document changed since that merge (roll back the later change first);
 - a /template save writes `templates/<name>.yaml` from the service's document on main
-  (`for_template_save`), refused once a template of that name exists.
+  (`for_template_save`), refused once a template of that name exists;
+- a /mesh switch sets one namespace's `mesh` in govbot.yaml (`for_mesh`), the rest of
+  the file kept as written.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.change import ROLLBACK, TEMPLATE_SAVE, Change, ChangeSet
-from bot.core.errors import InvalidDocument, NotFound, UserError
+import yaml
+
+from bot.change import MESH, ROLLBACK, TEMPLATE_SAVE, Change, ChangeSet
+from bot.config import RepoConfig
+from bot.core.errors import ConfigError, InvalidDocument, NotFound, UserError
 from bot.core.types import Scope
 from bot.repo.git import PolicyRepo
 from bot.runners import appchanges
 from bot.store.sql import SqlStore
-from policies import intents, templates
+from policies import dataplane, intents, templates
 from policies.document import plain, service_path
 from policies.edit import apply as apply_intent
 
@@ -90,6 +95,25 @@ def for_template_save(repo: PolicyRepo, intent: intents.TemplateSave, scope: Sco
                      f"template {name} saved from {service} ({held})", None, after, intent)
 
 
+def for_mesh(repo: PolicyRepo, intent: intents.MeshSwitch, env: str, main: str) -> ChangeSet:
+    """govbot.yaml of `main` with `intent.namespace` of `env` switched to `intent.mode`;
+    empty (nothing to change) when main already has it in that mode. Its lock is
+    `govbot.yaml` in the namespace, so one switch of a namespace is open at a time."""
+    text = repo.read(main, dataplane.CONFIG)
+    if text is None:
+        raise ConfigError("the policy repository has no govbot.yaml on main")
+    try:
+        current = RepoConfig.parse(yaml.safe_load(text), {}).mesh(env, intent.namespace).mode
+        after = text if current == intent.mode else dataplane.switch(
+            text, env, intent.namespace, intent.mode)
+    except (InvalidDocument, yaml.YAMLError) as error:
+        raise ConfigError(f"reading govbot.yaml on main to switch {intent.namespace}: "
+                          f"{error}") from error
+    return ChangeSet(env, intent.namespace, dataplane.CONFIG, dataplane.CONFIG, MESH,
+                     dataplane.summary(intent.namespace, env, current, intent.mode), text,
+                     after, intent)
+
+
 def commit_message(change_set: ChangeSet, change_id: int, requester: str) -> str:
     """The change branch's commit: summary, the diff, and the change's trailers."""
     return (f"{change_set.summary}\n\n{change_set.diff}\n"
@@ -138,6 +162,8 @@ def replay(repo: PolicyRepo, store: SqlStore, change: Change, main: str,
         return for_rollback(repo, store.get(int(intent.change_id or 0)), main)
     if isinstance(intent, intents.TemplateSave):
         return for_template_save(repo, intent, change.scope, main, change.requester)
+    if isinstance(intent, intents.MeshSwitch):
+        return for_mesh(repo, intent, change.env, main)
     if (not isinstance(intent, intents.Onboard) and repo.read(main, change.path) is None
             and repo.read(change.base_sha, change.path) is None):
         # it made its document from what the cluster ran: the same document again

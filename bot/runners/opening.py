@@ -9,17 +9,19 @@ while commands on other services run in parallel.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Mapping
 
 from bot import logs
 from bot.change import Change, ChangeSet
-from bot.core.errors import Denied, GovbotError, InvalidDocument, UserError
+from bot.core.errors import ConfigError, Denied, GovbotError, InvalidDocument, UserError
 from bot.core.events import Answer, ChangeOpened, Event
 from bot.core.types import Author, Person, Scope
 from bot.rollout import render_checked, render_context, with_callers
 from bot.runners import Context, changesets, describing, merging, onboarding, whatif
 from bot.runners.views import opened, view
-from policies import intents, kinds
+from policies import hosts, intents, kinds
 from policies.document import parse_service_path, plain, service_path
 from policies.edits import owners
 
@@ -39,6 +41,8 @@ def run(ctx: Context, person: Person, scope: Scope, intent: intents.PolicyIntent
     if isinstance(intent, intents.Sync):
         refuse_taken(ctx, scope, intent.service, frozenset(KINDS_OWNED), main, "/sync")
     created = None
+    if isinstance(intent, intents.Expose):
+        intent = with_default_gateway(ctx, intent, main)
     if isinstance(intent, intents.Onboard):
         intent = onboarding.filled(ctx, scope, intent, main)
     else:
@@ -46,6 +50,19 @@ def run(ctx: Context, person: Person, scope: Scope, intent: intents.PolicyIntent
     change_set = changesets.for_intent(ctx.repo, intent, scope, main, ctx.clock(), created,
                                        live_owner(ctx, scope, intent))
     return open_change(ctx, person, change_set, main, origin)
+
+
+def with_default_gateway(ctx: Context, intent: intents.Expose, main: str) -> intents.Expose:
+    """The /expose with govbot.yaml's `ingressGateway.gateway` of main as its default,
+    fixed now so that a replay on a newer main writes the same document."""
+    ingress = ctx.config(main).config.get("ingressGateway")
+    gateway = ingress.get("gateway") if isinstance(ingress, Mapping) else None
+    if gateway is None:
+        return intent
+    problem = hosts.gateway_problem(gateway) if isinstance(gateway, str) else "not a text"
+    if problem:
+        raise ConfigError(f"govbot.yaml ingressGateway.gateway: {problem}")
+    return dataclasses.replace(intent, default_gateway=gateway)
 
 
 def live_owner(ctx: Context, scope: Scope, intent: intents.PolicyIntent) -> str | None:

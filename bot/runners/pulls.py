@@ -28,7 +28,7 @@ from bot.core.events import Answer, Event
 from bot.core.types import Approval, Decision, Person
 from bot.forge import Pull
 from bot.guard.input import file_input
-from bot.rollout import render_checked, render_context, with_callers
+from bot.rollout import CONFIG, render_checked, render_context, with_callers
 from bot.runners import Context, counted, describing, merging, switches
 from bot.runners.reviews import person_id, tally
 from bot.runners.views import rendered_diff
@@ -213,7 +213,7 @@ def comment(ctx: Context, pull: Pull, judged: Judged) -> str:
     lines += ["", "### Files", "", *(f"- `{p}`" for p in judged.paths), ""]
     rendered = "".join(rendered_diff(ctx, ctx.repo.merge_base(ctx.main(), pull.head_sha),
                                      pull.head_sha, p) for p in judged.paths
-                       if parse_service_path(p))
+                       if parse_service_path(p) or p == CONFIG)
     if rendered.startswith("---"):
         lines += ["### What changes in the cluster", "", "```diff",
                   describing.cut(rendered).rstrip("\n"), "```", ""]

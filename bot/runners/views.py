@@ -1,7 +1,9 @@
 """How a change reads: its view (the card's content) and the lines that describe it.
 
 Every change event carries a view made here, from the change as the store has it and the
-approvals that count for its current content.
+approvals that count for its current content. `rendered_diff` is what a change does in
+the cluster: a document's objects before and after; for govbot.yaml, the objects of every
+service whose rendering it changes (a namespace switched between sidecar and ambient).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from datetime import UTC, datetime
 import yaml
 
 from bot.change import Change
+from bot.config import rendering_changes
 from bot.core.errors import InvalidDocument
 from bot.core.types import ChangeView, Decision
-from bot.rollout import render_checked, render_context, with_callers
+from bot.rollout import CONFIG, config_at, render_checked, render_context, with_callers
 from bot.runners import Context, appchanges
 from policies.apps import render as app_render
 from policies.apps.deployment import parse_app_path
@@ -85,7 +88,10 @@ def manifest_diff(ctx: Context, change: Change) -> str:
 
 def rendered_diff(ctx: Context, base: str, head: str, path: str) -> str:
     """The rendered objects of the document at `path`, from `base` to `head`, as a
-    unified diff per object; "" for a file that is neither a service's nor an app's."""
+    unified diff per object; for govbot.yaml those of the services it re-renders; ""
+    for any other file."""
+    if path == CONFIG:
+        return _config_diff(ctx, base, head)
     if parse_service_path(path) is None and parse_app_path(path) is None:
         return ""
     context = render_context(ctx.config(ctx.main()), ctx.clock())
@@ -94,14 +100,58 @@ def rendered_diff(ctx: Context, base: str, head: str, path: str) -> str:
         after = _objects(ctx, head, path, context)
     except InvalidDocument as error:
         return f"cannot be rendered: {'; '.join(error.problems)}"
+    return _diffs(before, after)
+
+
+DIFF_SERVICES = 25  # services a govbot.yaml diff shows in full; the others are counted
+
+
+def _config_diff(ctx: Context, base: str, head: str) -> str:
+    """Every service whose objects govbot.yaml's change alters (a namespace's data plane,
+    a domain every host reads): "before" rendered with the base's govbot.yaml, "after"
+    with the head's, each object named `<service path>:Kind/name`."""
+    old, new = config_at(ctx.repo, base), config_at(ctx.repo, head)
+    if old is None or new is None:
+        return ""
+    reach = rendering_changes(old, new)
+    if reach is not None and not reach:
+        return ""
+    paths = [p for p in ctx.repo.list_files(head, "services/")
+             if (where := parse_service_path(p)) is not None
+             and (reach is None or where[:2] in reach)]
+    before, after = render_context(old, ctx.clock()), render_context(new, ctx.clock())
+    diffs: list[str] = []
+    for path in paths:  # every one is rendered, so the count of those left out is true
+        try:
+            diff = _diffs(_objects(ctx, base, path, before), _objects(ctx, head, path, after),
+                          f"{path}:")
+        except InvalidDocument as error:
+            diff = f"{path} cannot be rendered: {'; '.join(error.problems)}\n"
+        if diff:
+            diffs.append(diff)
+    parts = diffs[:DIFF_SERVICES]
+    if len(diffs) > DIFF_SERVICES:
+        parts.append(f"... and {len(diffs) - DIFF_SERVICES} more services{_places(reach)} "
+                     "change with it (not shown)\n")
+    return "".join(parts)
+
+
+def _places(reach: frozenset[tuple[str, str]] | None) -> str:
+    """` in dev/demo, prod/demo`; "" when the change reaches every namespace."""
+    return "" if reach is None else " in " + ", ".join(
+        f"{env}/{namespace}" for env, namespace in sorted(reach))
+
+
+def _diffs(before: dict[str, str], after: dict[str, str], prefix: str = "") -> str:
+    """A unified diff per object that differs, named `<prefix>Kind/name`."""
     parts: list[str] = []
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key, ""), after.get(key, "")
         if old != new:
             parts += difflib.unified_diff(old.splitlines(keepends=True),
                                           new.splitlines(keepends=True),
-                                          f"a/{key}" if old else "/dev/null",
-                                          f"b/{key}" if new else "/dev/null")
+                                          f"a/{prefix}{key}" if old else "/dev/null",
+                                          f"b/{prefix}{key}" if new else "/dev/null")
     return "".join(parts)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from policies import units
+from policies import hosts, units
 from policies.checks import fields
 
 STRATEGIES = ("canary", "blueGreen")
@@ -122,7 +122,45 @@ def service_account(value: Any, field: str) -> list[str]:
 
 
 def exposed(value: Any, field: str) -> list[str]:
-    return [] if isinstance(value, bool) else [f"{field}: {value!r} is not true or false"]
+    """`true`/`false` (the whitelist keeps the ingress gateway; no routes at it), or the
+    mapping `{hosts: [...], gateway: <ns>/<name>}` that routes the hosts at the gateway.
+
+    Example:
+        >>> exposed({"hosts": ["user.example.com:443"], "gateway": "public"}, "spec.exposed")[0]
+        "spec.exposed.hosts[0]: 'user.example.com:443' has a port: the gateway's listener \
+decides the port, so give the host alone, like user.example.com"
+    """
+    if isinstance(value, bool):
+        return []
+    if not isinstance(value, Mapping):
+        return [f"{field}: {value!r} is not true, false or a mapping of hosts and gateway, "
+                f"e.g. {{hosts: [{hosts.EXAMPLE_HOST}], gateway: {hosts.EXAMPLE_GATEWAY}}}"]
+    problems = fields.unknown(value, ("hosts", "gateway"), f"{field}.")
+    problems += fields.required(value, ("hosts", "gateway"), field)
+    if "hosts" in value:
+        problems += _hosts(value["hosts"], f"{field}.hosts")
+    gateway = value.get("gateway")
+    if "gateway" in value:
+        problem = (hosts.gateway_problem(gateway) if isinstance(gateway, str)
+                   else f"{gateway!r} is not <namespace>/<name>, like {hosts.EXAMPLE_GATEWAY}")
+        problems += [f"{field}.gateway: {problem}"] if problem else []
+    return problems
+
+
+def _hosts(value: Any, field: str) -> list[str]:
+    if not isinstance(value, list) or not value:
+        return [f"{field}: must be a non-empty list of host names, e.g. "
+                f"[{hosts.EXAMPLE_HOST}]"]
+    problems, seen = [], set()
+    for number, host in enumerate(value):
+        problem = (hosts.host_problem(host) if isinstance(host, str)
+                   else f"{host!r} is not a host name, like {hosts.EXAMPLE_HOST}")
+        if problem is None and host in seen:
+            problem = f"{host!r} is listed twice; list each host once"
+        if problem:
+            problems.append(f"{field}[{number}]: {problem}")
+        seen.add(host)
+    return problems
 
 
 def managed_by(value: Any, field: str) -> list[str]:

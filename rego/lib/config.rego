@@ -27,8 +27,10 @@
 # the cluster installed (standard, the default, or experimental: HTTPRoute retries) and
 # ambient.faultInjection (off, the default, or alpha) opts in to the alpha VirtualService
 # path for faults in ambient namespaces — `mesh` reads all three (rules/mesh.rego).
-# Top level: trustDomain (default cluster.local) and ingressGateway.caller (default
-# istio-system/istio-ingressgateway), the caller an exposed service's whitelist keeps.
+# Top level: trustDomain (default cluster.local); ingressGateway.caller (default
+# istio-system/istio-ingressgateway), the caller an exposed service's whitelist keeps;
+# ingressGateway.domains (default none: any host), the DNS domains the gateway serves,
+# under which every exposed host must lie ([exposure.domain]).
 package govbot.lib.config
 
 import rego.v1
@@ -113,6 +115,16 @@ ingress_caller := value if {
 	is_string(value)
 	value != ""
 } else := default_ingress_caller
+
+# The domains an exposed host must lie under: the strings of ingressGateway.domains,
+# lowercase, without a leading dot; [] when the setting is absent or not a list.
+ingress_domains := [trim_prefix(lower(domain), ".") |
+	some domain in object.get(data.govbot.config, ["ingressGateway", "domains"], [])
+	is_string(domain)
+	domain != ""
+] if {
+	is_array(object.get(data.govbot.config, ["ingressGateway", "domains"], []))
+} else := []
 
 # Changes to the guardrails themselves: govbot.yaml, access.yaml and rego/ — and any
 # other file outside services/ and apps/ (a CI workflow can switch a check off as well);

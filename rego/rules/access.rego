@@ -1,6 +1,7 @@
 # The whitelist (allowFrom, an AuthorizationPolicy ALLOW). While it is on, its callers
 # are the only ones let in: an empty list would deny everyone, and a service served
-# through the ingress gateway (`exposed: true`) must keep the gateway among them
+# through the ingress gateway (`exposed: true`, or `exposed: {hosts: [...], gateway: ...}`
+# that routes its hosts there) must keep the gateway among them
 # (ingressGateway.caller in govbot.yaml, default istio-system/istio-ingressgateway) or
 # it drops off the internet. Callers are "<svc>" (the service's namespace) or
 # "<ns>/<svc>". Only a change to the whitelist or to `exposed` is judged. No person may
@@ -41,6 +42,15 @@ qualified(caller) := caller if contains(caller, "/")
 
 else := sprintf("%s/%s", [change.namespace, caller])
 
+# Exposed: the legacy `true`, or a mapping that routes hosts at the gateway.
+exposed(value) if value == true
+
+exposed(value) if {
+	is_object(value)
+	is_array(value.hosts)
+	count(value.hosts) > 0
+}
+
 keeps_gateway if {
 	is_array(callers)
 	some caller in callers
@@ -51,7 +61,7 @@ keeps_gateway if {
 deny contains msg if {
 	judged
 	has_callers
-	change.spec_value(change.after, "exposed") == true
+	exposed(change.spec_value(change.after, "exposed"))
 	not keeps_gateway
 	msg := sprintf("[access.ingress_removed] %s is exposed through the ingress gateway, so its whitelist must keep %s; add it back with `/whitelist %s allow %s`",
 		[change.target, config.ingress_caller, change.target, config.ingress_caller])

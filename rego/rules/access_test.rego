@@ -116,3 +116,37 @@ test_a_person_named_govbot_is_denied if {
 test_govbot_without_such_a_person_is_not_denied_here if {
 	not "[access.reserved_person]" in fixtures.deny_ids("access", as_govbot)
 }
+
+routed := {"hosts": ["user.example.com"], "gateway": "istio-system/public"}
+
+test_exposing_hosts_behind_a_whitelist_without_the_gateway_is_denied if {
+	before := listed(false, true, ["svc-index"])
+	"[access.ingress_removed]" in fixtures.deny_ids("access", fixtures.change("expose", "prod", before, listed(routed, true, ["svc-index"])))
+}
+
+test_exposing_hosts_behind_a_whitelist_with_the_gateway_is_allowed if {
+	before := listed(false, true, ["svc-index", gateway])
+	count(fixtures.deny_ids("access", fixtures.change("expose", "prod", before, listed(routed, true, ["svc-index", gateway])))) == 0
+}
+
+test_removing_the_gateway_of_a_service_exposed_by_hosts_is_denied if {
+	before := listed(routed, true, ["svc-index", gateway])
+	"[access.ingress_removed]" in fixtures.deny_ids("access", whitelist(before, listed(routed, true, ["svc-index"])))
+}
+
+test_a_mapping_without_hosts_is_not_exposed if {
+	doc := whitelist(null, listed({"hosts": [], "gateway": "istio-system/public"}, true, ["svc-index"]))
+	count(fixtures.deny_ids("access", doc)) == 0
+}
+
+test_unexposing_keeps_a_whitelist_of_only_the_gateway if {
+	before := listed(routed, true, [gateway])
+	after := fixtures.service({"allowFrom": {"enabled": true, "callers": [gateway]}})
+	count(fixtures.deny_ids("access", fixtures.change("unexpose", "prod", before, after))) == 0
+}
+
+test_the_whitelist_may_drop_the_gateway_once_unexposed if {
+	before := fixtures.service({"allowFrom": {"enabled": true, "callers": ["svc-index", gateway]}})
+	after := fixtures.service({"allowFrom": {"enabled": true, "callers": ["svc-index"]}})
+	count(fixtures.deny_ids("access", whitelist(before, after))) == 0
+}

@@ -17,12 +17,15 @@ from policies.intents import (
     CircuitBreak,
     Deploy,
     Drift,
+    Expose,
     Fault,
     Help,
     ListChanges,
     ListEvents,
     ListFreezes,
     ListPolicies,
+    MeshQuery,
+    MeshSwitch,
     Onboard,
     RateLimit,
     Reject,
@@ -39,6 +42,7 @@ from policies.intents import (
     TemplateShow,
     Timeout,
     Undeploy,
+    Unexpose,
     WhatIf,
     Whitelist,
 )
@@ -53,6 +57,8 @@ INTENT_OF: dict[str, type | tuple[type, ...]] = {
     "fault": Fault,
     "timeout": Timeout,
     "scale": Scale,
+    "expose": Expose,
+    "unexpose": Unexpose,
     "onboard": Onboard,
     "sync": Sync,
     "rollback": Rollback,
@@ -71,6 +77,7 @@ INTENT_OF: dict[str, type | tuple[type, ...]] = {
     "store": StoreQuery,
     "deploy": Deploy,
     "undeploy": Undeploy,
+    "mesh": (MeshSwitch, MeshQuery),
 }
 
 EXAMPLES = [
@@ -142,6 +149,16 @@ def test_spec_is_written_from_its_module_docstring(spec: CommandSpec) -> None:
          Deploy("cache", "redis", None, ("memory=1Gi",)), None, None),
         ("下线 cache purge", Undeploy("cache", purge=True), None, None),
         ("帮助 灰度", Help("canary"), None, None),
+        ("/mesh demo ambient --env prod", MeshSwitch("demo", "ambient"), "prod", None),
+        ("网格 demo Sidecar", MeshSwitch("demo", "sidecar"), None, None),
+        ("/mesh demo", MeshQuery("demo"), None, None),
+        ("/mesh --env dev", MeshQuery(), "dev", None),
+        ("/expose svc-user host user.example.com",
+         Expose("svc-user", ("user.example.com",)), None, None),
+        ("暴露 svc-user host a.example.com、*.b.example.com a.example.com gateway edge/public "
+         "--env prod", Expose("svc-user", ("a.example.com", "*.b.example.com"), "edge/public"),
+         "prod", None),
+        ("取消暴露 svc-user --ns demo", Unexpose("svc-user"), None, "demo"),
     ],
 )
 def test_example_gives_exactly_this_intent(
@@ -168,6 +185,9 @@ def test_only_policy_changing_commands_are_mutating() -> None:
         "template",
         "deploy",
         "undeploy",
+        "mesh",
+        "expose",
+        "unexpose",
     }
 
 

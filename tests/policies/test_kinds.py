@@ -43,13 +43,18 @@ def test_status_shows_one_line_per_policy_and_blue_green_shares_the_release_line
     lines = status.status(data).splitlines()
     policy_lines = lines[2:]  # after the title and the versions
     shown = {kind.status for kind in kinds.KINDS if kind.status is not None}
-    assert len(policy_lines) == len(shown) == 8
+    # the exposure's line shows only for a service that is exposed
+    assert len(policy_lines) == len(shown) - 1 == 8
+    data["spec"]["exposed"] = {"hosts": ["user.example.com"], "gateway": "istio-system/public"}
+    lines = status.status(data).splitlines()
+    assert lines[2:] == [*policy_lines, "exposed: user.example.com via istio-system/public"]
 
 
 def test_controllers_own_what_they_rewrite() -> None:
     flagger = {kind.action for kind in kinds.KINDS if "flagger" in kind.owned_by}
     argo = {kind.action for kind in kinds.KINDS if "argo-rollouts" in kind.owned_by}
     # a template sets circuit breakers, faults and timeouts too
+    # Flagger's Canary names the gateways and hosts of the VirtualService it writes
     assert flagger == {"canary", "bluegreen", "route", "fault", "timeout", "circuitbreak",
-                       "template"}
+                       "template", "expose", "unexpose"}
     assert argo == {"canary", "bluegreen"}

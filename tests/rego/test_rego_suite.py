@@ -20,6 +20,7 @@ CONCERNS = (
     "scale",
     "apps",
     "mesh",
+    "exposure",
 )
 
 
@@ -174,3 +175,17 @@ def test_samples_fail_when_the_guardrails_do_not_compile(
     results = run_samples(broken, data, rego_dir() / "samples")
     assert results
     assert all(not r.passed and "govbot.rego" in r.error for r in results)
+
+
+def test_an_exposure_by_hosts_that_is_not_counted_makes_its_tests_fail(
+    modules: dict[str, str], data: dict[str, Any]
+) -> None:
+    source = modules["rego/rules/access.rego"]
+    assert "count(value.hosts) > 0" in source
+    weakened = {**modules,
+                "rego/rules/access.rego": source.replace("count(value.hosts) > 0", "false")}
+    failed = {r.name for r in run_rego_tests(weakened, data) if not r.passed}
+    ours = "govbot.rules.access_test.test_"
+    assert f"{ours}exposing_hosts_behind_a_whitelist_without_the_gateway_is_denied" in failed
+    assert f"{ours}removing_the_gateway_of_a_service_exposed_by_hosts_is_denied" in failed
+    assert f"{ours}removing_the_gateway_of_an_exposed_service_is_denied" not in failed
