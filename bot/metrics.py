@@ -16,7 +16,7 @@ Example:
     metrics.command("canary", "ok")
     with metrics.timed(metrics.JOB_SECONDS, "tick"):
         run_the_tick()
-    server.mount("/metrics", metrics.metrics_app)
+    routes["/metrics"] = metrics.metrics_app        # govbot serve's routes
 """
 
 from __future__ import annotations
