@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -156,7 +155,9 @@ def serve(host: str, port: int) -> None:
                + (f"; {forge.name} polled every {app.settings.forge.poll_seconds:g}s"
                   if forge.kind != "local" else ""))
     threading.Thread(target=server.serve_forever, name="govbot-http", daemon=True).start()
-    _wait_for_signal()
+    from bot.shutdown import wait_for_signal
+
+    wait_for_signal()
     still = _stop(server, background, elected, chats, limits.grace_seconds)
     app.close()
     if still:
@@ -190,27 +191,6 @@ def _routes(app: App, chats: Sequence[ServedChat], background: Background
         app.store.ping, lambda: app.repo.head("main"), settings.guard, settings.opa_url,
         settings.opa_token))
     return routes
-
-
-def _wait_for_signal() -> None:
-    """Block until SIGTERM (a pod stopping) or SIGINT (Ctrl-C); a second one ends the
-    process at once."""
-    stopping = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        if stopping.is_set():
-            logging.getLogger("govbot").error("%s again: stopping now, without waiting",
-                                              signal.Signals(signum).name)
-            logging.shutdown()
-            os._exit(1)
-        logging.getLogger("govbot").info("%s: stopping; no new connections, finishing what "
-                                         "was taken", signal.Signals(signum).name)
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    while not stopping.wait(1.0):
-        pass
 
 
 def _stop(server: HttpServer, background: Background, elected: Elected,

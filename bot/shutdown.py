@@ -8,7 +8,10 @@ accepted. A step returns what it left running (nothing when it finished). A watc
 ends the process when the grace period passes while a step is still blocked, naming the
 step; `run` returns everything left, and `serve` exits 0 only when that is nothing.
 
+`wait_for_signal()` blocks `serve`'s main thread until the first signal.
+
 Example:
+    wait_for_signal()
     stopping = Shutdown(settings.serve.grace_seconds)
     left = stopping.run([Step("http requests", lambda s: server.idle(s)), ...])
     sys.exit(0 if not left else 1)
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -79,3 +83,23 @@ class Shutdown:
                   "unfinished", self.grace, step)
         logging.shutdown()
         self._exit(1)
+
+
+def wait_for_signal() -> None:
+    """Block until SIGTERM (a pod stopping) or SIGINT (Ctrl-C); a second one ends the
+    process at once."""
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if stopping.is_set():
+            log.error("%s again: stopping now, without waiting", signal.Signals(signum).name)
+            logging.shutdown()
+            os._exit(1)
+        log.info("%s: stopping; no new connections, finishing what was taken",
+                 signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not stopping.wait(1.0):
+        pass
