@@ -90,7 +90,7 @@ class HttpServer:
             backlog=LISTEN_BACKLOG, connection_limit=CONNECTIONS,
             channel_timeout=idle_seconds, max_request_header_size=HEADER_BYTES,
             max_request_body_size=max_body_bytes, expose_tracebacks=False,
-            ident="govbot", clear_untrusted_proxy_headers=True)
+            ident="govbot", clear_untrusted_proxy_headers=True, asyncore_use_poll=True)
         self.server_port: int = int(self._server.effective_port)
         self.server_address: tuple[str, int] = (str(self._server.effective_host),
                                                 self.server_port)
@@ -104,7 +104,8 @@ class HttpServer:
         self._looping.set()
         try:
             while not self._stopped.is_set():
-                loop(timeout=poll_interval, map=self._map, count=1)
+                # poll(2), not select(2): select fails on descriptors above 1023
+                loop(timeout=poll_interval, map=self._map, use_poll=True, count=1)
         finally:
             self._loop_done.set()
 
