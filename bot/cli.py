@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -203,9 +204,9 @@ def _stop(server: HttpServer, background: Background, elected: Elected,
         return []
 
     def stop_chats(left: float) -> list[str]:
-        share = left / max(1, len(chats))
+        deadline = time.monotonic() + left
         return [f"{type(chat).__name__}: accepted commands or replies unfinished"
-                for chat in chats if not chat.stop(share)]
+                for chat in chats if not chat.stop(max(0.0, deadline - time.monotonic()))]
 
     def stop_http(left: float) -> list[str]:
         server.stop_accepting()
