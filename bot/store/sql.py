@@ -90,6 +90,11 @@ class SqlStore:
         """Close every pooled connection (at shutdown, and between tests)."""
         self._engine.dispose()
 
+    def ping(self) -> None:
+        """Ask the database a trivial query (`/readyz`); raises when it does not answer."""
+        with self._engine.connect() as connection:
+            connection.execute(select(1))
+
     def open_change(self, change_set: ChangeSet, requester: str, base_sha: str,
                     verdict: Decision) -> Change:
         """Allocate the next id, take the service's lock, insert the change as `open` with
