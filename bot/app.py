@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import apply, forge, guard, resources
+from bot import apply, forge, guard, metrics, resources
 from bot.chat import ServedChat, console, dingtalk, slack
 from bot.check import check_repository
 from bot.config import IdentityMatcher
@@ -152,6 +152,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
     except Exception as error:  # a wrong URL, a missing driver, a database that is down
         raise ConfigError("opening the store at GOVBOT_DATABASE_URL: "
                           f"{redact(str(error), settings.secrets())}") from error
+    # read from the shared database at each scrape, so every replica reports the same
+    metrics.watch_changes(store.count_by_state)
     rules = MainRules(repo)
     target = apply.build(settings.apply_target)
     rollout = Rollout(repo, store, target, clock)

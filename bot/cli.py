@@ -1,8 +1,9 @@
 """The `govbot` command line: `shell`, `init`, `check`.
 
     govbot shell [--user NAME]   the console chat on the embedded default
-    govbot serve [--host --port] the HTTP server for Slack and DingTalk, /healthz, and the
-                                 scheduled jobs on the leader replica
+    govbot serve [--host --port] the HTTP server (waitress) for Slack, DingTalk, webhooks,
+                                 /metrics, /healthz, /readyz; the scheduled jobs on the
+                                 leader replica; a graceful stop on SIGTERM
     govbot sync [--full]         apply main to the apply target now
     govbot init DIR              a new policy repository from the default template
     govbot check DIR             validate a policy repository and run its Rego tests
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import signal
+import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +27,6 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.core.errors import ConfigError, UserError
-from bot.core.redact import install as install_redaction
 from bot.core.redact import redact
 from bot.settings import Settings
 
@@ -32,7 +34,9 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.chat import ServedChat, WsgiApp
     from bot.core.events import Event, GovernanceEvent
+    from bot.httpd import HttpServer
     from bot.scheduler import Elected, Job
+    from bot.server import Background
 
     Tell = Callable[[Sequence[Event]], None]
 
@@ -44,15 +48,17 @@ def main() -> None:
     pull requests against a policy repository."""
 
 
-def _start() -> App:
-    """The app, or a one-line reason why it cannot start (never a traceback)."""
+def _start(level: int = logging.WARNING) -> App:
+    """The app, or a one-line reason why it cannot start (never a traceback); logging set
+    up first (GOVBOT_LOG_FORMAT at `level`, every secret of the settings redacted)."""
+    from bot import logs
     from bot.app import build
 
     try:
         settings = Settings.from_env()
     except ConfigError as error:
         raise click.ClickException(redact(str(error))) from error
-    install_redaction(settings.secrets())
+    logs.configure(settings.serve.log_format, settings.secrets(), level=level)
     try:
         app = build(settings)
     except ConfigError as error:
@@ -81,8 +87,7 @@ def shell(user: str | None) -> None:
     from bot.chat.console import ConsoleChat
     from bot.scheduler import workflow_jobs
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app = _start()
+    app = _start(logging.WARNING)
     chat = ConsoleChat(user or app.default_console_user())
     deliver(chat.surface, None, app.workflow.sync())
 
@@ -104,64 +109,115 @@ def shell(user: str | None) -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
-@click.option("--port", default=8080, show_default=True, help="port to listen on")
+@click.option("--port", default=8080, show_default=True, help="port to listen on (0: any free)")
 def serve(host: str, port: int) -> None:
-    """The HTTP server: Slack at /slack/events, DingTalk at /dingtalk/events, forge
-    webhooks at /forge/events (with GOVBOT_FORGE_WEBHOOK_SECRET), Alertmanager at /alerts
-    (with GOVBOT_ALERTMANAGER_TOKEN), /healthz; Slack Socket Mode and DingTalk Stream
-    when their tokens are set. The scheduled jobs run on one replica only, the leader
-    (GOVBOT_LEADER: a PostgreSQL advisory lock, a lease row on SQLite, or a Kubernetes
-    Lease): expiries and canary steps every GOVBOT_TICK_SECONDS, the sweep, reconcile,
-    reminders, the daily digest at GOVBOT_DIGEST_AT, Prometheus asked for governance
-    events every GOVBOT_PROMETHEUS_INTERVAL_SECONDS, a hosted forge polled every
-    GOVBOT_FORGE_POLL_SECONDS, Kubernetes events about govbot's objects every
-    GOVBOT_KUBE_EVENTS_SECONDS with GOVBOT_APPLY=kubernetes. Ctrl-C or SIGTERM stops it
-    and gives leadership back. Settings come from GOVBOT_* variables (and
-    SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_APP_TOKEN)."""
-    from bot.app import served_chats
-    from bot.server import forge_events, make_server
+    """The HTTP server, on waitress: Slack at /slack/events, DingTalk at /dingtalk/events,
+    forge webhooks at /forge/events (with GOVBOT_FORGE_WEBHOOK_SECRET), Alertmanager at
+    /alerts (with GOVBOT_ALERTMANAGER_TOKEN), /metrics, /healthz (alive) and /readyz
+    (the store, main of the policy repository and the guard answer; 503 naming what
+    failed otherwise); Slack Socket Mode and DingTalk Stream when their tokens are set.
+    GOVBOT_HTTP_THREADS requests run at once; a body above GOVBOT_MAX_REQUEST_BYTES is
+    refused with 413 (forge webhooks: up to 25 MB).
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    app = _start()
+    The scheduled jobs run on one replica only, the leader (GOVBOT_LEADER: a PostgreSQL
+    advisory lock, a lease row on SQLite, or a Kubernetes Lease): expiries and canary
+    steps every GOVBOT_TICK_SECONDS, the sweep, reconcile, reminders, the daily digest at
+    GOVBOT_DIGEST_AT, Prometheus asked for governance events every
+    GOVBOT_PROMETHEUS_INTERVAL_SECONDS, a hosted forge polled every
+    GOVBOT_FORGE_POLL_SECONDS, Kubernetes events about govbot's objects every
+    GOVBOT_KUBE_EVENTS_SECONDS with GOVBOT_APPLY=kubernetes.
+
+    SIGTERM or Ctrl-C stops it gracefully: no new connections, the requests and commands
+    already taken finish, Socket Mode and Stream close, leadership is given back; exit 0
+    within GOVBOT_SHUTDOWN_GRACE, else exit 1 naming what was still running. Settings
+    come from GOVBOT_* variables (and SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN,
+    SLACK_APP_TOKEN)."""
+    from bot.app import served_chats
+    from bot.server import Background, make_server
+
+    app = _start(logging.INFO)
     try:
         chats = served_chats(app)
     except ConfigError as error:
         raise click.ClickException(str(error)) from error
-    routes = {path: handler for chat in chats for path, handler in chat.routes().items()}
-    context = app.workflow.context
-    if context.forge.webhooks:
-        routes["/forge/events"] = forge_events(
-            context.forge, lambda hook: _tell(chats, app.workflow.forge_event(hook)))
-    if app.settings.alertmanager_token:
-        routes["/alerts"] = _alerts(app, chats)
-    server = make_server(host, port, routes)
+    background = Background()
+    routes = _routes(app, chats, background)
+    limits = app.settings.serve
+    server = make_server(host, port, routes, threads=limits.threads,
+                         max_request_bytes=limits.max_request_bytes)
     for reply in app.workflow.sync():
         logging.getLogger("govbot").info("%s", reply.text)
     elected = _elect(app, _serve_jobs(app, chats))
     for chat in chats:
         chat.start()
     elected.start()
+    forge = app.workflow.context.forge
     click.echo(f"govbot serving on http://{host}:{server.server_port} "
-               f"({', '.join(sorted(routes)) or 'no chat configured'}; /healthz)"
-               + (f"; {context.forge.name} polled every {app.settings.forge.poll_seconds:g}s"
-                  if context.forge.kind != "local" else ""))
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        elected.stop()
-        for chat in chats:
-            chat.stop()
-        server.server_close()
-        app.close()
+               f"({', '.join(sorted(routes))}; /healthz)"
+               + (f"; {forge.name} polled every {app.settings.forge.poll_seconds:g}s"
+                  if forge.kind != "local" else ""))
+    threading.Thread(target=server.serve_forever, name="govbot-http", daemon=True).start()
+    from bot.shutdown import wait_for_signal
+
+    wait_for_signal()
+    still = _stop(server, background, elected, chats, limits.grace_seconds)
+    app.close()
+    if still:
+        logging.getLogger("govbot").error(
+            "shutdown grace of %gs passed; still running: %s", limits.grace_seconds,
+            "; ".join(still))
+        logging.shutdown()
+        os._exit(1)  # worker threads still busy would hold a normal exit
+    logging.getLogger("govbot").info("stopped: every request and command taken finished")
 
 
-def _interrupt(_signum: int, _frame: object) -> None:
-    """SIGTERM (a pod stopping) ends `serve` as Ctrl-C does: jobs stopped, leadership
-    given back, connections closed."""
-    raise KeyboardInterrupt
+def _routes(app: App, chats: Sequence[ServedChat], background: Background
+            ) -> dict[str, WsgiApp]:
+    """Every route of `serve`: the chats', the forge's and Alertmanager's webhooks when
+    configured, /metrics and /readyz."""
+    from bot import readiness, server
+    from bot.metrics import metrics_app
+    from bot.server import forge_events
+
+    routes = {path: handler for chat in chats for path, handler in chat.routes().items()}
+    context = app.workflow.context
+    if context.forge.webhooks:
+        routes["/forge/events"] = forge_events(
+            context.forge, lambda hook: _tell(chats, app.workflow.forge_event(hook)),
+            background.runner("forge event"))
+    if app.settings.alertmanager_token:
+        routes["/alerts"] = _alerts(app, chats, background.runner("alert delivery"))
+    routes["/metrics"] = metrics_app
+    settings = app.settings
+    routes["/readyz"] = server.readiness(readiness.checks(
+        app.store.ping, lambda: app.repo.head("main"), settings.guard, settings.opa_url,
+        settings.opa_token))
+    return routes
+
+
+def _stop(server: HttpServer, background: Background, elected: Elected,
+          chats: Sequence[ServedChat], grace_seconds: float) -> list[str]:
+    """The graceful stop, in order, within the grace period: what is still running."""
+    from bot.shutdown import Shutdown, Step
+
+    def stop_jobs(_left: float) -> list[str]:
+        elected.stop()  # a running job finishes first; the watchdog bounds it
+        return []
+
+    def stop_chats(left: float) -> list[str]:
+        deadline = time.monotonic() + left
+        return [f"{type(chat).__name__}: accepted commands or replies unfinished"
+                for chat in chats if not chat.stop(max(0.0, deadline - time.monotonic()))]
+
+    def stop_http(left: float) -> list[str]:
+        server.stop_accepting()
+        return server.idle(left)
+
+    return Shutdown(grace_seconds).run([
+        Step("http requests", stop_http),
+        Step("webhook work", background.wait),
+        Step("scheduled jobs and leadership", stop_jobs),
+        Step("chat connections and commands", stop_chats)])
 
 
 def _elect(app: App, jobs: Sequence[Job]) -> Elected:
@@ -208,7 +264,8 @@ def _tell(chats: Sequence[ServedChat], events: Sequence[Event]) -> None:
             logging.getLogger("govbot").exception("announcing %d events", len(events))
 
 
-def _alerts(app: App, chats: Sequence[ServedChat]) -> WsgiApp:
+def _alerts(app: App, chats: Sequence[ServedChat],
+            run: Callable[[Callable[[], object]], None]) -> WsgiApp:
     """`/alerts`: Alertmanager's webhook (bearer GOVBOT_ALERTMANAGER_TOKEN) into the
     funnel, each alert placed in the environment of main's govbot.yaml that holds its
     namespace when its labels name none."""
@@ -230,7 +287,7 @@ def _alerts(app: App, chats: Sequence[ServedChat]) -> WsgiApp:
         except Exception:
             logging.getLogger("govbot").exception("ingesting %d alerts", len(events))
 
-    return alert_events(app.settings.alertmanager_token, alertmanager.parse, handle)
+    return alert_events(app.settings.alertmanager_token, alertmanager.parse, handle, run)
 
 
 def funnel(app: App, chats: Sequence[ServedChat]

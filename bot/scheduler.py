@@ -14,6 +14,8 @@ leader (or the same process after a restart) finds the job in the store, keeps i
 run time when its trigger is unchanged (a digest due during a takeover still runs,
 `misfire_grace_time`), and `_run` looks the work up among the jobs this process
 registered. A job never raises into APScheduler: a failure is logged with an incident id.
+Each run is counted and timed by job name (`govbot_job_runs_total`, `govbot_job_seconds`),
+and each step that raises counts in `govbot_job_failures_total` (bot/metrics.py).
 
 This is the only module that imports `apscheduler`.
 
@@ -44,6 +46,7 @@ from apscheduler.schedulers.background import (  # type: ignore[import-untyped]
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
+from bot import logs, metrics
 from bot.core.events import Event
 from bot.rollout import incident
 from bot.settings import ScheduleSettings
@@ -97,12 +100,13 @@ def workflow_jobs(workflow: Workflow, schedule: ScheduleSettings, tell: Tell) ->
     """The scheduled work of the loop (`tick`, `sweep`, `reconcile`, `remind`, `digest`),
     each handing its events to `tell`."""
 
-    def steps(*work: tuple[str, Callable[[], list[Event]]]) -> Callable[[], None]:
+    def steps(job: str, *work: tuple[str, Callable[[], list[Event]]]) -> Callable[[], None]:
         def run() -> None:
             for what, step in work:  # one step failing does not skip the next
                 try:
                     tell(step())
                 except Exception:
+                    metrics.JOB_FAILURES.labels(job=job).inc()
                     log.exception("incident %s: scheduled %s", incident(), what)
         return run
 
@@ -111,15 +115,17 @@ def workflow_jobs(workflow: Workflow, schedule: ScheduleSettings, tell: Tell) ->
               timedelta(seconds=schedule.stale_after_seconds))
     jobs = [
         Job("tick", Every(schedule.tick_seconds),
-            steps(("expiry", workflow.expire_due), ("canary progress", workflow.progress))),
-        Job("sweep", Every(schedule.sweep_seconds), steps(("sweep", workflow.sweep))),
+            steps("tick", ("expiry", workflow.expire_due),
+                  ("canary progress", workflow.progress))),
+        Job("sweep", Every(schedule.sweep_seconds), steps("sweep", ("sweep", workflow.sweep))),
         Job("reconcile", Every(schedule.reconcile_seconds),
-            steps(("reconcile", workflow.reconcile))),
-        Job("remind", Every(60.0), steps(("reminders", lambda: workflow.remind(*remind)))),
+            steps("reconcile", ("reconcile", workflow.reconcile))),
+        Job("remind", Every(60.0),
+            steps("remind", ("reminders", lambda: workflow.remind(*remind)))),
     ]
     if schedule.digest_at != "off":
         jobs.append(Job("digest", Daily(schedule.digest_at, schedule.timezone),
-                        steps(("digest", lambda: workflow.digest(timedelta(days=1))))))
+                        steps("digest", ("digest", lambda: workflow.digest(timedelta(days=1))))))
     return jobs
 
 
@@ -133,10 +139,13 @@ def _run(name: str) -> None:
     if work is None:
         log.warning("scheduled job %s has no work in this process; skipped", name)
         return
-    try:
-        work()
-    except Exception:
-        log.exception("incident %s: scheduled job %s", incident(), name)
+    metrics.JOB_RUNS.labels(job=name).inc()
+    with metrics.timed(metrics.JOB_SECONDS, name):
+        try:
+            logs.isolated(work)  # a change a job marks for its log lines ends with the job
+        except Exception:
+            metrics.JOB_FAILURES.labels(job=name).inc()
+            log.exception("incident %s: scheduled job %s", incident(), name)
 
 
 class Elected:

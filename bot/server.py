@@ -1,15 +1,13 @@
-"""`govbot serve`: one HTTP server for every served chat adapter, plus `/healthz`.
+"""`govbot serve`'s routes: one WSGI router for every served chat adapter, the forge and
+Alertmanager webhooks, and the probes, served by waitress (bot/httpd.py).
 
-A small WSGI router over the standard library's threading server: each request runs in
-its own thread, so a slow handler never delays another platform's acknowledgement.
-Adapters bring their own routes (`/slack/events`, `/dingtalk/events`, …); webhooks from
-the forge (`/forge/events`) and from Alertmanager (`/alerts`) are answered at once and
-handled after.
-
-The listen backlog is `LISTEN_BACKLOG` (the standard library's default is 5): a burst of
-slash commands arrives at once, a connection the kernel cannot queue is reset, and Slack
-does not retry a slash command. The kernel caps the backlog at `net.core.somaxconn`
-(4096 on current Linux); a thread per request means nothing else queues them.
+The router answers `/healthz` itself (alive; touches nothing) and refuses a body larger
+than its path's limit with 413 before any handler runs: `max_request_bytes`
+(GOVBOT_MAX_REQUEST_BYTES) everywhere, `MAX_HOOK_BYTES` for `/forge/events`, since
+GitHub sends webhook payloads up to 25 MB. `/readyz` (`readiness`) asks the checks it is
+given. Webhooks from the forge (`/forge/events`) and from Alertmanager (`/alerts`) are
+answered at once and handled after, in a `Background` that `serve` waits for when it
+stops.
 
 Example:
     server = make_server("127.0.0.1", 0, {"/slack/events": slack_app})
@@ -22,34 +20,27 @@ import hmac
 import json
 import logging
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
-from wsgiref.simple_server import make_server as _make_server
 
 from bot.chat import WsgiApp
 from bot.core.events import GovernanceEvent
 from bot.forge import Forge, Hook
 from bot.forge.api import ForgeError, Unverified
+from bot.httpd import LISTEN_BACKLOG, HttpServer
 from bot.sources.alertmanager import PayloadError
+
+__all__ = ["LISTEN_BACKLOG", "MAX_HOOK_BYTES", "Background", "alert_events", "forge_events",
+           "make_server", "readiness", "router"]
 
 log = logging.getLogger("govbot.server")
 
-
-LISTEN_BACKLOG = 1024
+MAX_REQUEST_BYTES = 1024 * 1024     # GOVBOT_MAX_REQUEST_BYTES' default
 MAX_HOOK_BYTES = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = LISTEN_BACKLOG
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s %s", self.address_string(), format % args)
+HOOK_PATH = "/forge/events"
+Check = Callable[[], str | None]    # a readiness check: None when ready, else what failed
 
 
 def _json(start_response: Callable[..., Any], status: str, body: object) -> Iterable[bytes]:
@@ -59,8 +50,17 @@ def _json(start_response: Callable[..., Any], status: str, body: object) -> Iter
     return [data]
 
 
-def router(routes: Mapping[str, WsgiApp]) -> WsgiApp:
-    """Dispatch by exact path; `/healthz` answers 200 without touching any dependency."""
+def _length(environ: Mapping[str, Any]) -> int:
+    try:
+        return int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def router(routes: Mapping[str, WsgiApp],
+           max_request_bytes: int = MAX_REQUEST_BYTES) -> WsgiApp:
+    """Dispatch by exact path; `/healthz` answers 200 without touching any dependency; a
+    body above the path's limit is a 413 and no handler sees it."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
@@ -69,17 +69,82 @@ def router(routes: Mapping[str, WsgiApp]) -> WsgiApp:
         handler = routes.get(path)
         if handler is None:
             return _json(start_response, "404 Not Found", {"error": f"no route {path}"})
+        limit = MAX_HOOK_BYTES if path == HOOK_PATH else max_request_bytes
+        if _length(environ) > limit:
+            log.warning("refused a %d-byte request to %s: the limit is %d bytes",
+                        _length(environ), path, limit)
+            return _json(start_response, "413 Payload Too Large",
+                         {"error": f"the body is larger than {limit} bytes"})
         return handler(environ, start_response)
 
     return app
 
 
+def readiness(checks: Mapping[str, Check]) -> WsgiApp:
+    """`/readyz`: 200 when every check passes, else 503 with `{"failed": {name: why}}`.
+    A check that raises counts as failed with its exception's kind only (its text may
+    hold an address or a credential); the check says what it wants said."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        failed: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                problem = check()
+            except Exception as error:
+                log.warning("readiness check %s: %s", name, type(error).__name__)
+                problem = f"{type(error).__name__} while checking"
+            if problem:
+                failed[name] = problem
+        if failed:
+            return _json(start_response, "503 Service Unavailable",
+                         {"ready": False, "failed": failed})
+        return _json(start_response, "200 OK", {"ready": True, "checked": sorted(checks)})
+
+    return app
+
+
+class Background:
+    """Work run after an answer, each in a daemon thread, counted so that `serve` can
+    wait for it when it stops."""
+
+    def __init__(self) -> None:
+        self._running: Counter[str] = Counter()
+        self._changed = threading.Condition()
+
+    def runner(self, name: str) -> Callable[[Callable[[], object]], None]:
+        """What `forge_events` and `alert_events` take as `run`."""
+
+        def start(work: Callable[[], object]) -> None:
+            with self._changed:
+                self._running[name] += 1
+            threading.Thread(target=self._run, args=(name, work), name=f"govbot-{name}",
+                             daemon=True).start()
+
+        return start
+
+    def _run(self, name: str, work: Callable[[], object]) -> None:
+        try:
+            work()
+        except Exception:
+            log.exception("handling a %s after its answer", name)
+        finally:
+            with self._changed:
+                self._running[name] -= 1
+                self._changed.notify_all()
+
+    def wait(self, timeout: float) -> list[str]:
+        """Wait for the work to end; what still runs after `timeout` (empty when none)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            self._changed.wait_for(lambda: not +self._running,
+                                   max(0.0, deadline - time.monotonic()))
+            return [f"{count} {name}" for name, count in sorted((+self._running).items())]
+
+
 def _body(environ: dict[str, Any]) -> bytes | None:
-    """A webhook's body; None when it is larger than MAX_HOOK_BYTES."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
+    """A webhook's body; None when it is larger than MAX_HOOK_BYTES (the router refuses
+    it first when the handler is behind one)."""
+    length = _length(environ)
     if length > MAX_HOOK_BYTES:
         return None
     return environ["wsgi.input"].read(length) if length else b""
@@ -160,6 +225,9 @@ def alert_events(token: str, parse: Callable[[bytes], Sequence[GovernanceEvent]]
     return app
 
 
-def make_server(host: str, port: int, routes: Mapping[str, WsgiApp]) -> WSGIServer:
-    return _make_server(host, port, router(routes), server_class=_ThreadingServer,
-                        handler_class=_QuietHandler)
+def make_server(host: str, port: int, routes: Mapping[str, WsgiApp], *, threads: int = 16,
+                max_request_bytes: int = MAX_REQUEST_BYTES) -> HttpServer:
+    """The routes behind the router, on waitress; waitress itself refuses bodies above
+    the largest limit, before reading them whole."""
+    return HttpServer(host, port, router(routes, max_request_bytes), threads=threads,
+                      max_body_bytes=max(max_request_bytes, MAX_HOOK_BYTES))

@@ -18,13 +18,14 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.apply import ApplySettings
 from bot.chat.dingtalk import DingTalkSettings
 from bot.chat.slack import SlackSettings
 from bot.core.errors import ConfigError
-from bot.core.redact import redact
+from bot.core.redact import CREDENTIAL_PARAMETERS, redact
 from bot.forge import ForgeSettings, mirror_path
 from bot.sources import PrometheusSettings
 from bot.variables import BY_NAME, Environment
@@ -234,6 +235,14 @@ def passwords(*urls: str) -> list[str]:
     return found
 
 
+def _query_credentials(*urls: str) -> list[str]:
+    """The values of a URL's credential parameters (a DingTalk robot's `access_token`):
+    a server's error may name the token alone, without the URL around it."""
+    return [value for url in urls
+            for name, values in parse_qs(urlsplit(url).query).items()
+            if name.lower() in CREDENTIAL_PARAMETERS for value in values]
+
+
 LEADERS = ("auto", "database", "kubernetes")
 
 
@@ -335,7 +344,8 @@ class Settings:
                   self.slack.app_token, self.dingtalk.client_secret, self.dingtalk.app_secret,
                   self.dingtalk.robot_secret, self.dingtalk.robot_webhook,
                   self.forge.token, self.forge.webhook_secret, self.alertmanager_token,
-                  *passwords(self.database_url, self.repo_url, self.prometheus.url))
+                  *passwords(self.database_url, self.repo_url, self.prometheus.url),
+                  *_query_credentials(self.dingtalk.robot_webhook))
         return tuple(v for v in values if v)
 
     @property

@@ -172,7 +172,9 @@ VARIABLES: tuple[Variable, ...] = (
        values="a whole number > 0", default="1048576"),
     _v(_SERVE, "GOVBOT_SHUTDOWN_GRACE", "how long in-flight work may finish after SIGTERM",
        values=DURATION, default="25"),
-    _v(_SERVE, "GOVBOT_LOG_FORMAT", "`json` writes one JSON object per log line",
+    _v(_SERVE, "GOVBOT_LOG_FORMAT", "`json` writes one JSON object per log line, with the "
+       "change's id on every line about a change; `text`, readable lines "
+       "(docs/observability.md)",
        values="text, json", default="text"),
 )
 

@@ -27,9 +27,10 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import commands
+from bot import logs, metrics
 from bot.config import same_id
-from bot.core.errors import ConfigError, GovbotError, TransientError, UserError
-from bot.core.events import AboutChange, Answer, Event, GovernanceEvent
+from bot.core.errors import ConfigError, Denied, GovbotError, TransientError, UserError
+from bot.core.events import AboutChange, Answer, Event, EventsReported, GovernanceEvent
 from bot.core.types import Command
 from bot.forge import Comment, Hook, Pull
 from bot.rollout import incident
@@ -58,6 +59,7 @@ from bot.runners import (
     whatif,
 )
 from bot.runners.reviews import same_login
+from commands import grammar
 from policies import intents
 
 log = logging.getLogger("govbot.workflow")
@@ -73,6 +75,17 @@ def _command_line(text: str) -> str:
     return ""
 
 
+def _command_name(text: str) -> str:
+    """The registered name of the command in `text`, or `unknown`: a metric label must
+    take few values, whatever people type."""
+    try:
+        first = grammar.words(grammar.normalise(text))[:1]
+    except UserError:
+        return "unknown"
+    spec = commands.lookup(first[0]) if first else None
+    return spec.name if spec else "unknown"
+
+
 class Workflow:
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -86,23 +99,31 @@ class Workflow:
             log.info("dropping repeated delivery %s", command.event_id)
             return []
         try:
-            return self._answer(command)
+            # a change the command marks (logs.working_on) ends with the command
+            return logs.isolated(self._answer, command)
         except TransientError as error:
             log.warning("transient problem handling %r: %s", command.text[:200], error)
             return [Answer(f"{error}; please try again in a moment", ok=False)]
 
     def _answer(self, command: Command) -> list[Event]:
         """Run a command: a person's mistake, a configuration problem or a bug becomes an
-        answer; only TransientError is raised, for the caller to retry or report."""
+        answer; only TransientError is raised, for the caller to retry or report. Each
+        command is counted by name and outcome (govbot_commands_total)."""
+        outcome = "error"
         try:
-            return self._run(command)
+            events = self._run(command)
+            outcome = "ok"
+            return events
         except UserError as error:
+            outcome = "denied" if isinstance(error, Denied) else "refused"
             return [Answer(str(error), ok=False)]
         except ConfigError as error:
+            outcome = "misconfigured"
             log.error("configuration problem handling %r: %s", command.text[:200], error)
             return [Answer(f"govbot cannot do this until its configuration is fixed: {error}",
                            ok=False)]
         except TransientError:
+            outcome = "transient"
             raise
         except Exception:
             number = incident()
@@ -111,6 +132,8 @@ class Workflow:
             return [Answer(f"something went wrong on govbot's side (incident {number}); "
                            "the operators can find what happened by that id in govbot's "
                            "log. /changes shows what is open.", ok=False)]
+        finally:
+            metrics.command(_command_name(command.text), outcome)
 
     def _run(self, command: Command) -> list[Event]:
         ctx = self.context
@@ -259,6 +282,8 @@ class Workflow:
         with self._unrecorded_lock:
             batch = [*self._unrecorded, *(e.fitted() for e in events)]
             self._unrecorded = []
+        for event in events:
+            metrics.EVENTS_INGESTED.labels(kind=event.kind).inc()
         if not batch:
             return []
         try:
@@ -268,7 +293,11 @@ class Workflow:
             if not batch:
                 return []
         try:
-            return funnel.report(self.context, batch)
+            reported = funnel.report(self.context, batch)
+            for notice in reported:
+                if isinstance(notice, EventsReported):
+                    metrics.EVENT_NOTICES.labels(platform=notice.platform).inc()
+            return reported
         except Exception:
             log.exception("incident %s grouping %d governance events (they are in the audit "
                           "log)", incident(), len(batch))

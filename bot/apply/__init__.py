@@ -149,17 +149,20 @@ class NoLive:
 
 
 def build(settings: ApplySettings) -> ApplyTarget:
+    """The target of GOVBOT_APPLY, its applies timed and failures counted (`MeasuredTarget`)."""
+    from bot.apply.measured import MeasuredTarget
+
     match settings.kind:
         case "directory":
             from bot.apply.directory import DirectoryTarget
 
-            return DirectoryTarget(settings.rendered_dir)
+            return MeasuredTarget(DirectoryTarget(settings.rendered_dir))
         case "kubernetes":
             from bot.apply.kube import Clusters
             from bot.apply.kube.target import KubernetesTarget, Retry
 
-            return KubernetesTarget(Clusters(settings.kubeconfig),
-                                    Retry(first=settings.backoff_seconds))
+            return MeasuredTarget(KubernetesTarget(Clusters(settings.kubeconfig),
+                                                   Retry(first=settings.backoff_seconds)))
     raise ConfigError(f"unknown apply target {settings.kind!r}")
 
 

@@ -137,7 +137,10 @@ class ServedChat(Protocol):
 
     def start(self) -> None: ...
 
-    def stop(self) -> None: ...
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Close the outbound connections, then wait up to `timeout` for the commands
+        already accepted (and their replies); True when they all finished."""
+        ...
 
     def announce(self, events: Sequence[Event]) -> None:
         """Events no command of this platform asked for (a review on the forge, the

@@ -4,7 +4,8 @@
 `https://***@host`), the values of query parameters that carry credentials
 (`access_token=`, `token=`, `sign=`, `secret=`, `password=`, `key=`), and every exact
 secret given. `RedactingFilter` applies it to every log record a handler writes, so a
-library's error text that quotes a URL or a token never reaches a log line in clear.
+library's error text that quotes a URL or a token never reaches a log line in clear
+(`bot.logs.configure` puts it on every handler).
 
 Example:
     >>> redact("cannot reach postgresql://govbot:hunter2@db:5432/govbot")
@@ -22,7 +23,9 @@ from collections.abc import Iterable
 MASK = "***"
 # `:/` as well as `://`: a URL that went through a path keeps one slash
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*:/{1,2})[^/\s]+@")
-_PARAMS = re.compile(r"(?i)\b(?P<name>access_token|token|sign|secret|password|passwd|key)"
+# the query parameters that carry credentials, in any case
+CREDENTIAL_PARAMETERS = ("access_token", "token", "sign", "secret", "password", "passwd", "key")
+_PARAMS = re.compile(rf"(?i)\b(?P<name>{'|'.join(CREDENTIAL_PARAMETERS)})"
                      r"=(?P<value>[^&\s'\"]+)")
 _SHORTEST = 6  # shorter "secrets" would mask ordinary words
 
@@ -51,13 +54,3 @@ class RedactingFilter(logging.Filter):
             record.exc_text = redact(record.exc_text, self._secrets)
         return True
 
-
-def install(secrets: Iterable[str] = ()) -> None:
-    """Put a RedactingFilter on every handler of the root logger (one for warnings on
-    stderr first, when logging is not configured yet)."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.WARNING,
-                            format="%(levelname)s %(name)s: %(message)s")
-    redacting = RedactingFilter(secrets)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redacting)

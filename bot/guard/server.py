@@ -65,6 +65,10 @@ class OpaServerGuard:
                               "are the policy repository's rego/ files loaded?")
         return Decision.from_json(answer["result"])
 
+    def healthy(self) -> bool:
+        """Whether the server answers its `/health` endpoint with 200 (`/readyz`)."""
+        return bool(self._opa.check_health())
+
     def _upload(self, rules: RuleSet) -> None:
         modules = policy_modules(rules.modules)
         try:

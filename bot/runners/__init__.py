@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot import logs
 from bot.apply import Live, NoLive
 from bot.change import Change, ChangeSet
 from bot.config import IdentityMatcher, RepoConfig
@@ -141,11 +142,14 @@ class Context:
                          self.repo.read(change.base_sha, change.path),
                          self.repo.read(change.head_sha, change.path), change.intent)
 
-    def holding(self, change_id: int, wait: float = CLAIM_WAIT
-                ) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def holding(self, change_id: int, wait: float = CLAIM_WAIT) -> Iterator[None]:
         """Work on one change at a time, across threads and replicas: a lease in the
-        store, waited for up to `wait` seconds, then TransientError."""
-        return self.holding_key(f"change:{change_id}", f"#{change_id}", wait)
+        store, waited for up to `wait` seconds, then TransientError. What is logged
+        meanwhile carries the change's id (bot/logs.py)."""
+        with logs.about_change(change_id), \
+                self.holding_key(f"change:{change_id}", f"#{change_id}", wait):
+            yield
 
     @contextlib.contextmanager
     def holding_key(self, key: str, name: str, wait: float = CLAIM_WAIT) -> Iterator[None]:

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 from collections.abc import Mapping
 
+from bot import logs
 from bot.change import Change, ChangeSet
 from bot.core.errors import ConfigError, Denied, GovbotError, InvalidDocument, UserError
 from bot.core.events import Answer, ChangeOpened, Event
@@ -110,6 +111,7 @@ def open_change(ctx: Context, person: Person, change_set: ChangeSet, main: str,
     if not decision.allow:
         raise Denied(decision.deny, header=f"{change_set.summary} ({change_set.scope}) denied")
     change = ctx.store.open_change(change_set, person.id, main, decision)
+    logs.working_on(change.id)
     try:
         if origin[0]:
             describing.remember_origin(ctx, change.id, *origin)

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from sqlalchemy import (
     create_engine,
@@ -89,6 +89,11 @@ class SqlStore:
     def dispose(self) -> None:
         """Close every pooled connection (at shutdown, and between tests)."""
         self._engine.dispose()
+
+    def ping(self) -> None:
+        """Ask the database a trivial query (`/readyz`); raises when it does not answer."""
+        with self._engine.connect() as connection:
+            connection.execute(select(1))
 
     def open_change(self, change_set: ChangeSet, requester: str, base_sha: str,
                     verdict: Decision) -> Change:
@@ -196,6 +201,14 @@ class SqlStore:
                 query = query.where(column == value)
         with self._transaction() as session:
             return [_to_change(row) for row in session.scalars(query)]
+
+    def count_by_state(self) -> dict[str, int]:
+        """How many changes each state holds, 0 for a state none is in (for /metrics,
+        asked at each scrape)."""
+        query = select(ChangeRow.state, func.count()).group_by(ChangeRow.state)
+        with self._transaction() as session:
+            found = {str(state): int(number) for state, number in session.execute(query)}
+        return {**dict.fromkeys(get_args(ChangeState), 0), **found}
 
     def add_approval(self, change_id: int, approval: Approval) -> bool:
         """Record an approval; False (and nothing written) when this person already

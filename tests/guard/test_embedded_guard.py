@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.errors import ConfigError
 from bot.core.types import Decision, RuleSet
-from bot.guard import EmbeddedGuard, build
+from bot.guard import EmbeddedGuard, Measured, build
 from bot.guard.embedded import INSTALL_HINT
 from bot.guard.regotest import run_samples
 from bot.resources import rego_dir
@@ -196,8 +196,9 @@ def test_samples_all_pass_on_the_template_data(rules: RuleSet) -> None:
     assert not failed
 
 
-def test_build_embedded_returns_the_embedded_guard() -> None:
-    assert isinstance(build("embedded"), EmbeddedGuard)
+def test_build_embedded_returns_the_embedded_guard_measured() -> None:
+    guard = build("embedded")
+    assert isinstance(guard, Measured) and isinstance(guard.engine, EmbeddedGuard)
 
 
 @pytest.mark.parametrize("kind", ["remote", "OPA", ""])

@@ -14,7 +14,7 @@ import yaml
 
 from bot.core.errors import ConfigError, TransientError
 from bot.core.types import RuleSet
-from bot.guard import build
+from bot.guard import Measured, build
 from bot.guard.embedded import EmbeddedGuard
 from bot.guard.server import OpaServerGuard
 from tests.support.opa_rest import running
@@ -92,4 +92,5 @@ def test_build_needs_a_url() -> None:
         build("opa")
     with pytest.raises(ConfigError, match="http"):
         build("opa", "opa:8181")
-    assert isinstance(build("opa", "http://127.0.0.1:8181"), OpaServerGuard)
+    guard = build("opa", "http://127.0.0.1:8181")
+    assert isinstance(guard, Measured) and isinstance(guard.engine, OpaServerGuard)

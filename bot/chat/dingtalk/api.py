@@ -4,7 +4,8 @@ adapter makes (access token, group messages, interactive cards, session webhooks
 Everything goes to `api_url` (default https://api.dingtalk.com), so tests point it at a
 local server. A 5xx or a connection error is retried with exponential backoff; a 4xx or a
 non-zero `errcode` raises `DeliveryError` at once. Callers log delivery errors and go on:
-a change never depends on a message being delivered.
+a change never depends on a message being delivered. Every call is counted
+(`govbot_chat_calls_total{platform="dingtalk"}`, `govbot_chat_errors_total`).
 
 Example:
     api = OpenApi("https://api.dingtalk.com", "dingxxxx", "secret", Http())
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot import metrics
 from bot.chat import scrub
 from bot.core.errors import TransientError
 
@@ -102,6 +104,18 @@ class Http:
 
     def send(self, method: str, url: str, body: Mapping[str, Any],
              headers: Mapping[str, str] | None = None) -> Json:
+        """One call with its retries, counted in `govbot_chat_calls_total` (and
+        `govbot_chat_errors_total` when it fails)."""
+        try:
+            answer = self._send(method, url, body, headers)
+        except Exception:
+            metrics.chat_call("dingtalk", ok=False)
+            raise
+        metrics.chat_call("dingtalk", ok=True)
+        return answer
+
+    def _send(self, method: str, url: str, body: Mapping[str, Any],
+              headers: Mapping[str, str] | None) -> Json:
         data = json.dumps(body, ensure_ascii=False).encode()
         request_headers = {"Content-Type": "application/json", **(headers or {})}
         last: Exception | None = None
@@ -152,6 +166,8 @@ def check_errcode(answer: Json, doing: str) -> Json:
     """Robot webhooks answer 200 with `errcode`; anything but 0 is a failure."""
     code = answer.get("errcode", 0)
     if code not in (0, "0"):
+        # the call itself counted as made; the robot's refusal is its error
+        metrics.CHAT_ERRORS.labels(platform="dingtalk").inc()
         raise DeliveryError(f"{doing}: dingtalk errcode {scrub(code, 20)} "
                             f"{scrub(answer.get('errmsg', ''))}".strip())
     return answer

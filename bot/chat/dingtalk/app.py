@@ -25,6 +25,7 @@ import functools
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -73,6 +74,8 @@ class DingTalkChat:
                                        clock=clock)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dingtalk")
         self._stream: StreamRunner | None = None
+        self._pending = 0   # deliveries taken and not yet finished, for `stop`
+        self._settled = threading.Condition()
 
     @property
     def card_mode(self) -> CardMode:
@@ -101,24 +104,36 @@ class DingTalkChat:
             on_card=self.handle_click, submit=self._submit, http=self._http)
         self._stream.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Close the Stream connection, then wait up to `timeout` for the deliveries
+        already taken; True when they all finished."""
+        deadline = time.monotonic() + timeout
         if self._stream is not None:
-            self._stream.stop()
+            self._stream.stop(timeout)
             self._stream = None
-        self._pool.shutdown(wait=True)
+        with self._settled:
+            finished = self._settled.wait_for(lambda: self._pending == 0,
+                                              max(0.0, deadline - time.monotonic()))
+        self._pool.shutdown(wait=False)
+        return finished
 
     def _later(self, work: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
         return lambda payload: self._submit(lambda: work(payload))
 
     def _submit(self, work: Work) -> None:
+        with self._settled:
+            self._pending += 1
         self._pool.submit(self._guarded, work)
 
-    @staticmethod
-    def _guarded(work: Work) -> None:
+    def _guarded(self, work: Work) -> None:
         try:
             work()
         except Exception:
             log.exception("handling a dingtalk delivery")
+        finally:
+            with self._settled:
+                self._pending -= 1
+                self._settled.notify_all()
 
     # -- incoming -----------------------------------------------------------------------
 

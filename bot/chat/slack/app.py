@@ -122,12 +122,16 @@ class SlackChat:
                                       self._client.base_url)
             self._socket.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Close Socket Mode, then wait up to `timeout` for every accepted command and
+        its messages; True when they all finished."""
+        deadline = time.monotonic() + timeout
         if self._socket is not None:
             self._socket.stop(timeout)
-        self.drain(timeout)
+        drained = self.drain(max(0.0, deadline - time.monotonic()))
         self._work.shutdown(wait=False)
         self._queues.close()
+        return drained
 
     def drain(self, timeout: float) -> bool:
         """Wait until every accepted command ran and its messages went out."""

@@ -5,7 +5,8 @@ Slack allows about one message per second per channel and answers 429 with
 and 5xx with backoff. Each channel has its own worker that runs its jobs in order and
 paces them, so a throttled channel delays only itself and a card is always posted before
 the thread replies that need its `ts`. A job that still fails is logged and dropped: the
-change never depends on a message being delivered.
+change never depends on a message being delivered. Every call is counted
+(`govbot_chat_calls_total{platform="slack"}`, `govbot_chat_errors_total`).
 
 Example:
     queues = ChannelQueues(interval=1.0)
@@ -31,8 +32,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
-from slack_sdk.webhook import WebhookClient
+from slack_sdk.web import SlackResponse
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
+from bot import metrics
 from bot.chat import scrub
 
 log = logging.getLogger("govbot.slack")
@@ -53,15 +56,44 @@ def retry_handlers() -> list[RetryHandler]:
             ServerErrorRetryHandler(max_retry_count=RETRIES)]
 
 
+class CountedWebClient(WebClient):
+    """The Web API client, each call counted in `govbot_chat_calls_total{platform="slack"}`
+    and, when it fails after its retries, in `govbot_chat_errors_total`."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        try:
+            response = super().api_call(api_method, **kwargs)
+        except Exception:
+            metrics.chat_call("slack", ok=False)
+            raise
+        metrics.chat_call("slack", ok=True)
+        return response
+
+
+class CountedWebhookClient(WebhookClient):
+    """A `response_url` client, counted like `CountedWebClient`; an answer other than
+    200 counts as an error."""
+
+    def send_dict(self, body: dict[str, Any],
+                  headers: dict[str, str] | None = None) -> WebhookResponse:
+        try:
+            response = super().send_dict(body, headers)
+        except Exception:
+            metrics.chat_call("slack", ok=False)
+            raise
+        metrics.chat_call("slack", ok=response.status_code == 200)
+        return response
+
+
 def web_client(token: str, api_url: str) -> WebClient:
     base = api_url if api_url.endswith("/") else api_url + "/"
-    return WebClient(token=token, base_url=base, retry_handlers=retry_handlers(),
-                     logger=sdk_log)
+    return CountedWebClient(token=token, base_url=base, retry_handlers=retry_handlers(),
+                            logger=sdk_log)
 
 
 def webhook(url: str) -> WebhookClient:
     """A client for a slash command's `response_url`."""
-    return WebhookClient(url, retry_handlers=retry_handlers(), logger=sdk_log)
+    return CountedWebhookClient(url, retry_handlers=retry_handlers(), logger=sdk_log)
 
 
 def failure(error: Exception) -> str:
