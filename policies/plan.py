@@ -29,6 +29,10 @@ backends it uses.
    Kubernetes routes the Service to all its pods.
 2. after, as `plan` orders it; the old backends it leaves out are pruned.
 
+A `before` that cannot be rendered (a fault govbot.yaml no longer allows in its
+namespace, say) is planned as no document at all: one step, after's objects, and the
+target prunes the stale ones. The old document's problems never block applying the new.
+
 Example:
     >>> from policies.document import new_document, plain
     >>> path = "services/prod/demo/svc-user.yaml"
@@ -44,6 +48,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core.errors import InvalidDocument
 from policies.render import RenderContext, render
 
 _ROUTES = ("VirtualService", "HTTPRoute")
@@ -115,7 +120,15 @@ def _handover(previous: list[dict[str, Any]], final: list[dict[str, Any]]) -> li
 
 def _rendered(data: Mapping[str, Any] | None, path: str,
               context: RenderContext | None) -> list[dict[str, Any]]:
-    return render(data, path, context) if data is not None else []
+    """What `data` renders; [] when there is none or it cannot be rendered (the old
+    document may hold what govbot.yaml no longer allows: planning from nothing still
+    applies `after` whole, and the target prunes what `after` leaves out)."""
+    if data is None:
+        return []
+    try:
+        return render(data, path, context)
+    except InvalidDocument:
+        return []
 
 
 def _of(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

@@ -104,3 +104,12 @@ def test_a_new_document_and_a_deleted_one_are_one_step() -> None:
 def test_the_version_services_come_before_the_route_in_one_apply() -> None:
     objects = plan.plan(None, policy(), PATH, AMBIENT_CONTEXT)
     assert kinds(objects)[:4] == ["Service", "Service", "DestinationRule", "HTTPRoute"]
+
+
+def test_a_before_that_cannot_render_is_planned_from_nothing() -> None:
+    # the alpha fault path was closed while a fault was on: before is refused now
+    before = policy(fault={"enabled": True, "delay": {"fixedDelay": "2s", "percent": 50}})
+    after = policy(fault={"enabled": False, "delay": {"fixedDelay": "2s", "percent": 50}})
+    assert plan.steps(before, after, PATH, AMBIENT_CONTEXT) == [
+        plan.plan(None, after, PATH, AMBIENT_CONTEXT)]
+    assert "VirtualService" not in kinds(plan.plan(before, after, PATH, AMBIENT_CONTEXT))
