@@ -195,6 +195,7 @@ KINDS: tuple[PolicyKind[Any], ...] = (
 # The service's own fields, which no policy kind owns, in the order a document shows them.
 SERVICE_FIELDS: dict[str, Check] = {
     "port": service.port,
+    "targetPort": service.target_port,
     "selector": service.selector,
     "serviceAccount": service.service_account,
     "exposed": service.exposed,

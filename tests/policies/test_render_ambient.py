@@ -103,6 +103,19 @@ def test_a_canary_command_in_an_ambient_namespace_routes_to_one_service_per_vers
         "svc-user-v2")
 
 
+@pytest.mark.parametrize(("spec", "target"), [({}, 8080), ({"targetPort": 9090}, 9090),
+                                               ({"port": 80, "targetPort": "http"}, "http")])
+def test_the_version_services_forward_to_the_pods_port(spec: dict[str, Any],
+                                                       target: int | str) -> None:
+    objects = rendered(policy(**CANARY, **spec))
+    for service in of(objects, "Service"):
+        (port,) = service["spec"]["ports"]
+        assert (port["port"], port["targetPort"]) == (spec.get("port", 8080), target)
+    (route,) = of(objects, "HTTPRoute")  # the route speaks to the Services' port
+    assert {ref["port"] for ref in route["spec"]["rules"][-1]["backendRefs"]} == {
+        spec.get("port", 8080)}
+
+
 def test_routing_without_versions_renders_no_version_services() -> None:
     objects = rendered(policy(timeout="3s"))
     assert [obj["kind"] for obj in objects] == ["HTTPRoute"]
