@@ -58,7 +58,8 @@ def test_sidecar_to_ambient_hands_over_without_two_routes_or_a_missing_subset() 
     assert route_backends(route) <= names(handover, "Service")
     assert not of(final, "VirtualService")
     assert "subsets" not in of(final, "DestinationRule")[0]["spec"]
-    assert names(handover, "AuthorizationPolicy") == {"svc-user-allow-from"}
+    assert names(handover, "AuthorizationPolicy") == {"svc-user-allow-from",
+                                                      "svc-user-allow-from-l4"}
     for obj in handover + final:
         assert validate_object(obj) == [], obj["kind"]
 
