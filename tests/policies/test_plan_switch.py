@@ -159,7 +159,6 @@ def test_an_exposed_service_keeps_its_ingress_route_while_switching_to_sidecar()
 
 
 def test_a_service_that_is_not_exposed_has_no_route_in_step_one() -> None:
-    for exposed in (None, True):
-        before = policy(**({"exposed": exposed} if exposed else {}))
+    for before in (policy(), policy(exposed=True)):
         handover, _final = plan.steps(before, before, PATH, AMBIENT_CONTEXT, SIDECAR)
         assert not set(kinds(handover)) & set(ROUTES)
