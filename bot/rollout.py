@@ -13,6 +13,9 @@ Failures have two kinds:
   of main, so trying again cannot help: the document is reported once (with the reason
   or, for a bug, an incident id in the log), the rest of the merge is applied and the
   applied marker moves on.
+  The document main held before is rendered only to order the applies: when it cannot
+  be rendered any more (a fault after govbot.yaml closed its path), the new document is
+  planned as if there were none, so the old one's problems never block applying it.
 - refused: the target took the document's objects for invalid (`Rejected`: an admission
   webhook, a schema, RBAC, a field another manager holds). Trying the same objects again
   cannot help either: reported once like an invalid document, and the marker moves on.
