@@ -22,7 +22,7 @@ from bot.core.errors import ConfigError, NotAllowed, UsageError
 from bot.core.types import Person, Scope
 from policies import freeze
 from policies import mesh as planes
-from policies.units import duration_ms, is_duration
+from policies.units import duration_ms, is_dns_label, is_duration
 
 GROUP_WINDOW = "5m"
 
@@ -106,8 +106,9 @@ class RepoConfig:
     def mesh(self, env: str, namespace: str) -> planes.Mesh:
         """The data plane of `env`/`namespace` (`policies.mesh`): its
         `environments.<env>.namespaces.<ns>.mesh` (default sidecar), the top-level
-        `gatewayApi.channel` (default standard) and `ambient.faultInjection: alpha`. What
-        `govbot check` refuses reads as the default."""
+        `gatewayApi.channel` (default standard), `ambient.faultInjection: alpha` and the
+        namespace's `waypoint` (default `waypoint`). What `govbot check` refuses reads as
+        the default."""
         body = self.environments().get(env)
         namespaces = body.get("namespaces") if isinstance(body, Mapping) else None
         entry = namespaces.get(namespace) if isinstance(namespaces, Mapping) else None
@@ -116,9 +117,12 @@ class RepoConfig:
         channel = gateway_api.get("channel") if isinstance(gateway_api, Mapping) else None
         ambient = self.config.get("ambient")
         faults = ambient.get("faultInjection") if isinstance(ambient, Mapping) else None
+        waypoint = entry.get("waypoint") if isinstance(entry, Mapping) else None
         return planes.Mesh(mode if mode in planes.MODES else planes.SIDECAR,
                          channel if channel in planes.CHANNELS else planes.STANDARD,
-                         faults == planes.ALPHA)
+                         faults == planes.ALPHA,
+                         waypoint if isinstance(waypoint, str) and is_dns_label(waypoint)
+                         else planes.WAYPOINT)
 
     def meshes(self) -> dict[tuple[str, str], planes.Mesh]:
         """Every declared namespace's data plane that is not the default one."""
@@ -253,8 +257,8 @@ RENDERED_EVERYWHERE = ("clusterDomain", "trustDomain", "ingressGateway")
 def rendering_changes(before: RepoConfig,
                       after: RepoConfig) -> frozenset[tuple[str, str]] | None:
     """The (env, namespace) pairs whose services render differently under `after` than
-    under `before`: a data plane switched, or an ambient namespace's Gateway API channel
-    or fault path changed. None when a setting every service reads changed (clusterDomain,
+    under `before`: a data plane switched, or an ambient namespace's Gateway API channel,
+    fault path or waypoint changed. None when a setting every service reads changed (clusterDomain,
     trustDomain, ingressGateway): then every service does.
 
     Example:

@@ -190,7 +190,19 @@ def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[
                                 f"{_map(settings)['mesh']!r} is not one of "
                                 f"{', '.join(planes.MODES)}, like `{namespace}: {{mesh: "
                                 "ambient}` (docs/ambient.md)")
+            problems += _waypoint(f"{where}.namespaces.{namespace}", _map(settings))
     return problems
+
+
+def _waypoint(where: str, settings: Mapping[str, Any]) -> list[str]:
+    """A namespace's `waypoint`: the name of its waypoint (a DNS-1123 label), whose
+    service account the ambient whitelist allows."""
+    if "waypoint" not in settings or (isinstance(settings["waypoint"], str)
+                                      and is_dns_label(settings["waypoint"])):
+        return []
+    return [f"govbot.yaml {where}.waypoint: {settings['waypoint']!r} is not a waypoint name "
+            "(a DNS-1123 label: lowercase letters, digits and '-'), like `waypoint: waypoint` "
+            "(docs/ambient.md)"]
 
 
 # govbot.yaml's data-plane blocks: each key, its choices and an example of the block

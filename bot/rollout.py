@@ -13,6 +13,9 @@ Failures have two kinds:
   of main, so trying again cannot help: the document is reported once (with the reason
   or, for a bug, an incident id in the log), the rest of the merge is applied and the
   applied marker moves on.
+  The document main held before is rendered only to order the applies: when it cannot
+  be rendered any more (a fault after govbot.yaml closed its path), the new document is
+  planned as if there were none, so the old one's problems never block applying it.
 - refused: the target took the document's objects for invalid (`Rejected`: an admission
   webhook, a schema, RBAC, a field another manager holds). Trying the same objects again
   cannot help either: reported once like an invalid document, and the marker moves on.
@@ -166,7 +169,7 @@ def render_checked(before: str | None, after: str | None, path: str,
     so nothing that cannot be applied is ever merged. `after_data` is `after` already
     parsed, when the caller has it."""
     after_data = _checked(after, path, after_data)
-    return plan(plain(before) if before is not None else None, after_data, path, context)
+    return plan(_plain_or_none(before, path), after_data, path, context)
 
 
 def render_steps(before: str | None, after: str | None, path: str, context: RenderContext,
@@ -175,8 +178,8 @@ def render_steps(before: str | None, after: str | None, path: str, context: Rend
     """`render_checked` as the rollout applies it: the steps of `policies.plan.steps`,
     "before" rendered with `before_context` (the applied commit's govbot.yaml) when given."""
     after_data = _checked(after, path, after_data)
-    return steps(plain(before) if before is not None else None, after_data, path, context,
-                 before_context)
+    # an old document that no longer parses is planned as none: it never blocks the new one
+    return steps(_plain_or_none(before, path), after_data, path, context, before_context)
 
 
 def _described(path: str, objects: list[dict[str, Any]]) -> str:

@@ -195,12 +195,14 @@ class Unexpose:
 class Onboard:
     """Create the policy document of a service that has none: its port, its versions
     (stable, then canary) and its service account; None keeps the defaults (8080, v1 and
-    v2, the service's name)."""
+    v2, the service's name). `target_port`: the port the pods listen on, read from the
+    cluster's Service (None: the port)."""
 
     service: str
     port: int | None = None
     versions: tuple[str, ...] | None = None
     account: str | None = None
+    target_port: int | str | None = None  # where the pods listen, when not on `port`
     action = "onboard"
 
 

@@ -67,7 +67,7 @@ from policies.render_ambient import (
 )
 from policies.render_ratelimit import ENVOY_FILTER
 from policies.render_scale import AUTOSCALER
-from policies.render_security import AUTHORIZATION_POLICY
+from policies.render_security import AUTHORIZATION_POLICY, ZTUNNEL_POLICY
 from policies.rendering import Renderer
 from policies.status_lines import StatusLine
 
@@ -139,8 +139,8 @@ CIRCUITBREAK = PolicyKind(
     status_lines.CIRCUIT_BREAKER, _FLAGGER)
 WHITELIST = PolicyKind(
     Whitelist, "/whitelist <svc> allow <svc>[,<ns>/<svc>…] | remove <svc> | off | on",
-    access.whitelist, {"allowFrom": resilience.allow_from}, (AUTHORIZATION_POLICY,),
-    status_lines.WHITELIST)
+    access.whitelist, {"allowFrom": resilience.allow_from},
+    (AUTHORIZATION_POLICY, ZTUNNEL_POLICY), status_lines.WHITELIST)
 FAULT = PolicyKind(
     Fault, "/fault <svc> abort <code> <p>% [for <d>] | delay <d> <p>% [for <d>] | abort off | "
     "delay off | on | off",
@@ -195,6 +195,7 @@ KINDS: tuple[PolicyKind[Any], ...] = (
 # The service's own fields, which no policy kind owns, in the order a document shows them.
 SERVICE_FIELDS: dict[str, Check] = {
     "port": service.port,
+    "targetPort": service.target_port,
     "selector": service.selector,
     "serviceAccount": service.service_account,
     "exposed": service.exposed,

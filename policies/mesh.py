@@ -13,7 +13,9 @@ in step.
 `Mesh` is what rendering knows of a namespace's data plane: its mode, the Gateway API
 channel the cluster installed (`gatewayApi.channel`: retries need `experimental`) and
 whether govbot.yaml opted in to the alpha VirtualService path for faults in ambient
-namespaces (`ambient.faultInjection: alpha`).
+namespaces (`ambient.faultInjection: alpha`), and the name of the namespace's waypoint
+(`environments.<env>.namespaces.<ns>.waypoint`, default `waypoint`), whose service account
+the whitelist lets through to the pods.
 
 Example:
     >>> [s.section for s in unsupported({"fault": {"abort": {"httpStatus": 503, "percent": 10}}},
@@ -36,6 +38,7 @@ STANDARD = "standard"
 EXPERIMENTAL = "experimental"
 CHANNELS = (STANDARD, EXPERIMENTAL)
 ALPHA = "alpha"  # ambient.faultInjection: the alpha VirtualService path on the waypoint
+WAYPOINT = "waypoint"  # a namespace's waypoint, as `istioctl waypoint apply` names it
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Mesh:
     mode: str = SIDECAR
     channel: str = STANDARD
     alpha_faults: bool = False
+    waypoint: str = WAYPOINT  # the namespace's waypoint, whose account the whitelist allows
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,8 @@ CAPABILITIES: tuple[tuple[str, str, str], ...] = (
     ("circuit breaker", "DestinationRule trafficPolicy",
      "DestinationRule trafficPolicy without subsets"),
     ("whitelist", "AuthorizationPolicy (selector)",
-     "AuthorizationPolicy enforced by ztunnel (L4 principals)"),
+     "AuthorizationPolicy on the Service (waypoint) + one on the pods allowing the callers "
+     "and the waypoint (ztunnel)"),
     ("autoscale", "HorizontalPodAutoscaler", "HorizontalPodAutoscaler"),
     ("fault", "VirtualService fault",
      "refused (alpha VirtualService on the waypoint only with faultInjection: alpha)"),

@@ -24,10 +24,18 @@ HTTPRoute on one host is undefined in Istio, and the old route must not outlive 
 backends it uses.
 
 1. after's objects except its route, with before's backends kept: the DestinationRule
-   with the old subsets merged in, and the version Services of both. The old route is not
-   in the step, so the target prunes it after the new backends exist; until step 2,
-   Kubernetes routes the Service to all its pods.
-2. after, as `plan` orders it; the old backends it leaves out are pruned.
+   with the old subsets merged in, and the version Services of both. The old route of
+   the mesh host is not in the step, so the target prunes it after the new backends
+   exist; until step 2, Kubernetes routes the Service to all its pods. An exposed
+   service keeps before's route bound only to its ingress gateway (a VirtualService with
+   `gateways: [<gw>]` and the external hosts, or an HTTPRoute with only its Gateway
+   parentRef), so ingress traffic keeps its route while nothing routes the mesh host.
+2. after, as `plan` orders it; the old backends it leaves out, and the gateway-only
+   route, are pruned.
+
+A `before` that cannot be rendered (a fault govbot.yaml no longer allows in its
+namespace, say) is planned as no document at all: one step, after's objects, and the
+target prunes the stale ones. The old document's problems never block applying the new.
 
 Example:
     >>> from policies.document import new_document, plain
@@ -44,7 +52,9 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core.errors import InvalidDocument
 from policies.render import RenderContext, render
+from policies.render_exposure import Exposure, exposure
 
 _ROUTES = ("VirtualService", "HTTPRoute")
 _BACKENDS = ("DestinationRule", "Service")
@@ -95,12 +105,34 @@ def steps(
     new_routes = {obj["kind"] for obj in final if obj["kind"] in _ROUTES}
     if not old_routes or not new_routes or old_routes == new_routes:
         return [final]
-    return [_handover(previous, final), final]
+    exposed = exposure(before["spec"]) if before is not None else None
+    return [[*_handover(previous, final), *_ingress_only(previous, exposed)], final]
+
+
+def _ingress_only(previous: list[dict[str, Any]],
+                  exposed: Exposure | None) -> list[dict[str, Any]]:
+    """Step 1's route of an exposed service: before's, bound only to the ingress gateway,
+    so external traffic keeps its route while nothing routes the mesh host."""
+    if exposed is None:
+        return []
+    kept = []
+    for obj in copy.deepcopy(previous):
+        spec = obj["spec"]
+        if obj["kind"] == "VirtualService" and exposed.gateway in (spec.get("gateways") or []):
+            spec["gateways"], spec["hosts"] = [exposed.gateway], list(exposed.hosts)
+            kept.append(obj)
+        elif obj["kind"] == "HTTPRoute":
+            gateways = [ref for ref in spec.get("parentRefs") or [] if ref.get("kind") == "Gateway"]
+            if gateways:
+                spec["parentRefs"] = gateways
+                kept.append(obj)
+    return kept
 
 
 def _handover(previous: list[dict[str, Any]], final: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Step 1 of a routing-kind switch: no route; after's other objects; before's backends
-    kept (version Services of both, the DestinationRule with every subset)."""
+    """Step 1 of a routing-kind switch: no route of the mesh host; after's other objects;
+    before's backends kept (version Services of both, the DestinationRule with every
+    subset)."""
     services = {obj["metadata"]["name"]: obj for obj in _of(previous, "Service")}
     services.update({obj["metadata"]["name"]: obj for obj in _of(final, "Service")})
     rules = _of(final, "DestinationRule") or _of(previous, "DestinationRule")
@@ -115,7 +147,15 @@ def _handover(previous: list[dict[str, Any]], final: list[dict[str, Any]]) -> li
 
 def _rendered(data: Mapping[str, Any] | None, path: str,
               context: RenderContext | None) -> list[dict[str, Any]]:
-    return render(data, path, context) if data is not None else []
+    """What `data` renders; [] when there is none or it cannot be rendered (the old
+    document may hold what govbot.yaml no longer allows: planning from nothing still
+    applies `after` whole, and the target prunes what `after` leaves out)."""
+    if data is None:
+        return []
+    try:
+        return render(data, path, context)
+    except InvalidDocument:
+        return []
 
 
 def _of(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@ the namespace's mode (`Target.mesh`). In ambient mode (ztunnel + waypoints, Isti
 
 - routing is a Gateway API HTTPRoute attached to the Service (`policies.render_gateway`);
 - each version the route sends traffic to is a Service `<svc>-<version>` selecting the
-  service's `selector` plus `version: <v>`, on the document's port. They are labelled
+  service's `selector` plus `version: <v>`, on the document's port, forwarding to its
+  `targetPort` (default: the port). They are labelled
   like every object govbot renders, so the apply target prunes one the route no longer
   uses, after the route stopped using it;
 - a DestinationRule only for an enabled circuit breaker, its `trafficPolicy` without
@@ -155,13 +156,14 @@ def version_service_object(target: Target, version: str) -> dict[str, Any]:
     """The Service of one version: the service's pods of that `version` label."""
     name = version_service(target.service, version)
     port = target.spec["port"]
+    pods = target.spec.get("targetPort", port)  # the pods often listen on another port
     return {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": target.meta(name),
         "spec": {
             "selector": {**target.spec["selector"], "version": version},
-            "ports": [{"name": "http", "port": port, "targetPort": port, "protocol": "TCP"}],
+            "ports": [{"name": "http", "port": port, "targetPort": pods, "protocol": "TCP"}],
         },
     }
 

@@ -38,8 +38,8 @@ from policies.intents import TemplateApply
 KIND = "PolicyTemplate"
 FOLDER = "templates/"
 # A service's own fields and its release state: never part of a template.
-RELEASE = ("release", "routes", "versions", "port", "selector", "serviceAccount", "exposed",
-           "managedBy")
+RELEASE = ("release", "routes", "versions", "port", "targetPort", "selector", "serviceAccount",
+           "exposed", "managedBy")
 # The store names a template's change `templates/<name>`, in at most 63 characters.
 MAX_NAME = 63 - len(FOLDER)
 # Fields that fix a moment (a time box's end): meaningless on another service, later.

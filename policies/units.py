@@ -85,7 +85,15 @@ def is_dns_label(name: str) -> bool:
 
 
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_PORT_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def is_port_name(name: str) -> bool:
+    """An IANA_SVC_NAME, as Kubernetes names a container's port: at most 15 lowercase
+    letters, digits and '-', at least one letter, no '--' and no '-' at either end."""
+    return (0 < len(name) <= 15 and bool(_PORT_NAME.fullmatch(name)) and "--" not in name
+            and any(c.isalpha() for c in name))
 
 
 def is_label_value(text: str) -> bool:

@@ -58,3 +58,17 @@ def test_each_mistake_names_its_field_the_choices_and_an_example(
     assert problems[0].startswith(f"govbot.yaml {field}:")
     assert said in problems[0]
     assert "like" in problems[0]  # an example of what is meant
+
+
+def test_a_namespaces_waypoint_is_read_and_a_bad_name_refused_with_an_example() -> None:
+    config = _with(mesh="ambient")
+    config["environments"]["prod"]["namespaces"]["demo"]["waypoint"] = "edge-waypoint"
+    assert config_problems(config, ACCESS) == []
+    assert RepoConfig.parse(config, ACCESS).mesh("prod", "demo") == Mesh(
+        AMBIENT, waypoint="edge-waypoint")
+    config["environments"]["prod"]["namespaces"]["demo"]["waypoint"] = "Edge_Waypoint"
+    (problem,) = config_problems(config, ACCESS)
+    assert problem.startswith("govbot.yaml environments.prod.namespaces.demo.waypoint: "
+                              "'Edge_Waypoint' is not a waypoint name"), problem
+    assert "like `waypoint: waypoint`" in problem
+    assert RepoConfig.parse(config, ACCESS).mesh("prod", "demo").waypoint == "waypoint"

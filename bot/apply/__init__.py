@@ -101,8 +101,9 @@ class ApplyTarget(Protocol):
 
 @dataclass(frozen=True)
 class Workload:
-    """A service as the cluster runs it: its `Service`'s first port (None: it has none),
-    the `version` labels of the pods of the Deployments it selects (sorted, v2 before
+    """A service as the cluster runs it: its `Service`'s first port (None: it has none)
+    and that port's `targetPort` (a number or a container port's name), the `version`
+    labels of the pods of the Deployments it selects (sorted, v2 before
     v10), their service accounts (sorted; `default` where a pod names none) and their
     replicas added up."""
 
@@ -110,6 +111,7 @@ class Workload:
     versions: tuple[str, ...] = ()
     accounts: tuple[str, ...] = ()
     replicas: int | None = None  # the pods its Deployments ask for (None: none found)
+    target_port: int | str | None = None  # where the pods listen (None: as `port`)
 
 
 class Live(Protocol):

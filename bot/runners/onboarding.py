@@ -2,7 +2,8 @@
 
 Before a change is opened on a service that has no document, `opening` asks the cluster
 (`Context.live`) for its `Service` and `Deployment`s. When they exist, the new document is
-the /onboard document of what runs — the Service's port, the pods' `version` labels
+the /onboard document of what runs — the Service's port (and the pods' port, its
+`targetPort`, when it differs), the pods' `version` labels
 (stable, then canary), their service account — and the command is applied on top, in the
 same change. When they do not (or with the directory target, which reads no cluster), the
 command is refused with a "did you mean" and how to /onboard: a typo must never create a
@@ -71,7 +72,9 @@ def from_cluster(intent: intents.PolicyIntent, workload: Workload) -> intents.On
     account = given.account
     if account is None:
         account = _account(intent.service, workload.accounts, hint)
-    return intents.Onboard(intent.service, port, versions, account)
+    # the cluster's targetPort belongs to the cluster's port, not to one the command names
+    target = workload.target_port if port == workload.port else given.target_port
+    return intents.Onboard(intent.service, port, versions, account, target)
 
 
 def _versions(service: str, found: tuple[str, ...], hint: str,

@@ -26,6 +26,17 @@ def port(value: Any, field: str) -> list[str]:
     return [f"{field}: {value!r} is not a port 1-65535"]
 
 
+def target_port(value: Any, field: str) -> list[str]:
+    """The pods' port: a number 1-65535 or a container port's name (an IANA_SVC_NAME)."""
+    if isinstance(value, str) and units.is_port_name(value):
+        return []
+    if fields.is_int(value) and 1 <= value <= 65535:
+        return []
+    return [f"{field}: {value!r} is neither a port 1-65535 nor a port name (at most 15 "
+            "lowercase letters, digits and '-', with a letter, no '--', no '-' at either "
+            "end), e.g. targetPort: 8080 or targetPort: http"]
+
+
 def selector(value: Any, field: str) -> list[str]:
     if not isinstance(value, Mapping) or not value:
         return [f"{field}: must be a non-empty map of pod labels, e.g. {{app: svc-user}}"]

@@ -2,7 +2,8 @@
 
 `policies.edit` gives this edit the new document of a service that has none (the defaults
 of `policies.document.new_document`); it sets what the intent names: the port, the
-versions (stable, then canary; one version leaves no canary) and the service account.
+versions (stable, then canary; one version leaves no canary) and the service account,
+and `targetPort` when the pods listen on another port than the Service's.
 
 Example:
     >>> from policies import document
@@ -25,6 +26,8 @@ from policies.intents import Onboard
 def onboard(spec: CommentedMap, intent: Onboard, where: Where) -> str:
     if intent.port is not None:
         keep.set_key(spec, "port", intent.port)
+    if intent.target_port is not None and intent.target_port != spec.get("port"):
+        spec.insert(list(spec).index("port") + 1, "targetPort", intent.target_port)
     versions = section(spec, "versions")
     if versions is None:
         versions = CommentedMap()
@@ -42,6 +45,7 @@ def onboard(spec: CommentedMap, intent: Onboard, where: Where) -> str:
         spec.insert(list(spec).index("versions"), "serviceAccount", intent.account)
     canary = versions.get("canary")
     account = spec.get("serviceAccount", intent.service)
-    return (f"onboard {intent.service}: port {spec.get('port')}, stable version "
+    pods = f" (pods on {spec['targetPort']})" if "targetPort" in spec else ""
+    return (f"onboard {intent.service}: port {spec.get('port')}{pods}, stable version "
             f"{versions.get('stable')}, " + (f"canary {canary}" if canary else "no canary")
             + f", service account {account}")

@@ -97,6 +97,18 @@ def test_workload_reads_the_services_first_port_and_its_deployments(
         ("GET", "/api/v1/namespaces/demo/services/svc-gone")]
 
 
+@pytest.mark.parametrize(("target", "read"), [(8080, 8080), ("http", "http"), (None, None)])
+def test_workload_reads_the_first_ports_target_port(
+        clusters: KubeClusters, target: int | str | None, read: int | str | None) -> None:
+    first: dict[str, Any] = {"port": 80, "name": "web"}
+    if target is not None:
+        first["targetPort"] = target
+    clusters.dev.seed(service("svc-new", {"app": "svc-new"}, [first, {"port": 81,
+                                                                      "targetPort": 9}]))
+    found = live_for(clusters.kubeconfig).workload("dev", "demo", "svc-new")
+    assert found is not None and (found.port, found.target_port) == (80, read)
+
+
 def test_a_service_without_selector_or_ports_has_no_versions_and_no_port(
         clusters: KubeClusters) -> None:
     clusters.dev.seed(service("external", {}, ports=[]))

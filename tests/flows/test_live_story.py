@@ -254,6 +254,21 @@ def test_onboard_reads_what_it_is_not_told_from_the_cluster(
             "new-sa") in opened.text
 
 
+@pytest.mark.parametrize(("target", "written"), [(8080, 8080), ("http", "http"), (80, None)])
+def test_onboard_keeps_the_pods_port_when_it_is_not_the_services(
+        govbot: Govbot, clusters: KubeClusters, target: int | str,
+        written: int | str | None) -> None:
+    web = service("svc-new", 80)
+    web["spec"]["ports"][0]["targetPort"] = target
+    clusters.dev.seed(web)
+    clusters.dev.seed(deployment("svc-new-v1", {"app": "svc-new", "version": "v1"}))
+    merge(govbot, "/onboard svc-new")
+    spec = on_main(govbot, "svc-new")["spec"]
+    assert spec["port"] == 80
+    assert spec.get("targetPort") == written
+    assert list(spec)[:2] == (["port", "targetPort"] if written else ["port", "selector"])
+
+
 def test_pods_without_a_service_account_run_as_default(govbot: Govbot,
                                                        clusters: KubeClusters) -> None:
     clusters.dev.seed(service("svc-new", 9090))

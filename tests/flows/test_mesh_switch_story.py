@@ -144,3 +144,27 @@ def test_the_directory_target_ends_with_exactly_the_ambient_files(govbot: Govbot
     assert sorted(p.name for p in govbot.rendered().iterdir()) == [
         "destinationrule-svc-user.yaml", "httproute-svc-user.yaml",
         "service-svc-user-v1.yaml", "service-svc-user-v2.yaml"]
+
+
+def test_an_exposed_service_keeps_its_ingress_route_through_the_switch(
+        kube_govbot: Govbot, clusters: KubeClusters) -> None:
+    _canary_with_a_circuit_breaker(kube_govbot)
+    _merge(kube_govbot, "/expose svc-user host user.example.com gateway istio-system/public",
+           "bob")
+    clusters.dev.clear_requests()
+    _switch(kube_govbot)
+
+    writes = _writes(clusters.dev.requests())
+    service = f"{ISTIO}/virtualservices/svc-user"
+    ingress_only = next(i for i, (k, p, s) in enumerate(writes)
+                        if k == "apply" and p == service)
+    body = writes[ingress_only][2].body["spec"]
+    assert body["gateways"] == ["istio-system/public"] and body["hosts"] == ["user.example.com"]
+    route = _first(writes, "apply", f"{ROUTES}/svc-user")
+    gone = _first(writes, "delete", service)
+    # the gateway keeps a route all along: the VirtualService goes after the HTTPRoute came
+    assert ingress_only < route < gone
+    live = clusters.dev.get("gateway.networking.k8s.io", "v1", "httproutes", "demo",
+                            "svc-user")
+    assert live is not None
+    assert [ref["kind"] for ref in live["spec"]["parentRefs"]] == ["Service", "Gateway"]

@@ -25,7 +25,8 @@ def valid() -> dict[str, Any]:
         "kind": "ServicePolicy",
         "metadata": {"name": "svc-user", "namespace": "demo", "env": "prod"},
         "spec": {
-            "port": 8080,
+            "port": 80,
+            "targetPort": "http",
             "selector": {"app": "svc-user"},
             "serviceAccount": "svc-user",
             "exposed": True,
@@ -186,6 +187,19 @@ def test_each_rule_names_its_field(mutate: Mutation, field: str) -> None:
 def test_every_spec_field_has_a_check_and_the_example_order() -> None:
     assert list(kinds.SPEC_FIELDS) == list(valid()["spec"])
     assert set(kinds.REQUIRED_SPEC_FIELDS) <= set(kinds.SPEC_FIELDS)
+
+
+@pytest.mark.parametrize("value", [8080, 1, 65535, "http", "grpc-web", "h2c", "a1"])
+def test_a_target_port_is_a_number_or_a_port_name(value: Any) -> None:
+    assert service.target_port(value, "spec.targetPort") == []
+
+
+@pytest.mark.parametrize("value", [0, 65536, True, "", "HTTP", "-http", "http-", "a--b",
+                                   "1234", "a-very-long-port-name", 8.5, None])
+def test_a_target_port_that_names_no_port_is_refused_with_an_example(value: Any) -> None:
+    (problem,) = service.target_port(value, "spec.targetPort")
+    assert problem.startswith(f"spec.targetPort: {value!r} is neither")
+    assert "e.g. targetPort: 8080" in problem
 
 
 def test_numeric_retry_codes_and_every_named_condition_are_accepted() -> None:

@@ -32,10 +32,10 @@ def test_every_section_a_kind_owns_is_a_known_spec_field() -> None:
 
 def test_objects_render_in_apply_order_each_once() -> None:
     # the version Services (ambient) and the DestinationRule before the HTTPRoute and the
-    # VirtualService that use them
+    # VirtualService that use them; the whitelist's second policy is ztunnel's (ambient)
     assert [r.section for r in kinds.renderers()] == [
         "versions", "versions", "versions", "release", "release", "rateLimit", "allowFrom",
-        "autoscale"]
+        "allowFrom", "autoscale"]
 
 
 def test_status_shows_one_line_per_policy_and_blue_green_shares_the_release_line() -> None:

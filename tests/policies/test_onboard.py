@@ -19,6 +19,18 @@ def test_onboard_with_defaults_writes_the_document_a_new_service_gets() -> None:
                             "service account svc-cart")
 
 
+def test_onboard_writes_the_pods_port_only_when_it_is_not_the_port() -> None:
+    edit = apply(Onboard("svc-cart", 80, target_port="http"), None, "prod", "demo")
+    assert edit.after_text is not None
+    spec = document.plain(edit.after_text)["spec"]
+    assert list(spec)[:2] == ["port", "targetPort"] and spec["targetPort"] == "http"
+    assert edit.summary.startswith("onboard svc-cart: port 80 (pods on http), ")
+    same = apply(Onboard("svc-cart", 80, target_port=80), None, "prod", "demo").after_text
+    assert same is not None and "targetPort" not in document.plain(same)["spec"]
+    assert from_json(to_json(Onboard("svc-cart", 80, target_port="http"))) == \
+        Onboard("svc-cart", 80, target_port="http")
+
+
 def test_onboard_writes_what_it_is_given() -> None:
     edit = apply(Onboard("svc-cart", 9090, ("v3", "v4"), "cart"), None, "prod", "demo")
     assert edit.after_text is not None

@@ -58,7 +58,8 @@ def test_sidecar_to_ambient_hands_over_without_two_routes_or_a_missing_subset() 
     assert route_backends(route) <= names(handover, "Service")
     assert not of(final, "VirtualService")
     assert "subsets" not in of(final, "DestinationRule")[0]["spec"]
-    assert names(handover, "AuthorizationPolicy") == {"svc-user-allow-from"}
+    assert names(handover, "AuthorizationPolicy") == {"svc-user-allow-from",
+                                                      "svc-user-allow-from-l4"}
     for obj in handover + final:
         assert validate_object(obj) == [], obj["kind"]
 
@@ -104,3 +105,60 @@ def test_a_new_document_and_a_deleted_one_are_one_step() -> None:
 def test_the_version_services_come_before_the_route_in_one_apply() -> None:
     objects = plan.plan(None, policy(), PATH, AMBIENT_CONTEXT)
     assert kinds(objects)[:4] == ["Service", "Service", "DestinationRule", "HTTPRoute"]
+
+
+def test_a_before_that_cannot_render_is_planned_from_nothing() -> None:
+    # the alpha fault path was closed while a fault was on: before is refused now
+    before = policy(fault={"enabled": True, "delay": {"fixedDelay": "2s", "percent": 50}})
+    after = policy(fault={"enabled": False, "delay": {"fixedDelay": "2s", "percent": 50}})
+    assert plan.steps(before, after, PATH, AMBIENT_CONTEXT) == [
+        plan.plan(None, after, PATH, AMBIENT_CONTEXT)]
+    assert "VirtualService" not in kinds(plan.plan(before, after, PATH, AMBIENT_CONTEXT))
+
+
+PUBLIC = {"hosts": ["user.example.com"], "gateway": "istio-system/public"}
+
+
+def test_an_exposed_service_keeps_its_ingress_route_while_switching_to_ambient() -> None:
+    before = policy(exposed=PUBLIC)
+    handover, final = plan.steps(before, before, PATH, AMBIENT_CONTEXT, SIDECAR)
+    (old_route,) = of(plan.plan(None, before, PATH, SIDECAR), "VirtualService")
+    # step 1: the VirtualService stays, bound to the gateway alone, routing as before
+    (ingress,) = of(handover, "VirtualService")
+    assert ingress["spec"]["gateways"] == ["istio-system/public"]
+    assert ingress["spec"]["hosts"] == ["user.example.com"]
+    assert ingress["spec"]["http"] == old_route["spec"]["http"]
+    assert not of(handover, "HTTPRoute")  # nothing routes the mesh host in step 1
+    (rule,) = of(handover, "DestinationRule")
+    assert unknown_subsets(ingress, rule) == []
+    # step 2: the HTTPRoute carries the mesh and the gateway; the VirtualService goes
+    (route,) = of(final, "HTTPRoute")
+    assert [ref["kind"] for ref in route["spec"]["parentRefs"]] == ["Service", "Gateway"]
+    assert not of(final, "VirtualService")
+    for obj in handover + final:
+        assert validate_object(obj) == [], obj["kind"]
+
+
+def test_an_exposed_service_keeps_its_ingress_route_while_switching_to_sidecar() -> None:
+    before = policy(exposed=PUBLIC)
+    handover, final = plan.steps(before, before, PATH, SIDECAR, AMBIENT_CONTEXT)
+    (old_route,) = of(plan.plan(None, before, PATH, AMBIENT_CONTEXT), "HTTPRoute")
+    (ingress,) = of(handover, "HTTPRoute")
+    assert ingress["spec"]["parentRefs"] == [
+        {"group": "gateway.networking.k8s.io", "kind": "Gateway",
+         "namespace": "istio-system", "name": "public"}]
+    assert ingress["spec"]["rules"] == old_route["spec"]["rules"]
+    assert ingress["spec"]["hostnames"] == ["user.example.com"]
+    assert route_backends(ingress) <= names(handover, "Service")
+    assert not of(handover, "VirtualService")
+    (service,) = of(final, "VirtualService")
+    assert service["spec"]["gateways"] == ["mesh", "istio-system/public"]
+    assert not of(final, "HTTPRoute")
+    for obj in handover + final:
+        assert validate_object(obj) == [], obj["kind"]
+
+
+def test_a_service_that_is_not_exposed_has_no_route_in_step_one() -> None:
+    for before in (policy(), policy(exposed=True)):
+        handover, _final = plan.steps(before, before, PATH, AMBIENT_CONTEXT, SIDECAR)
+        assert not set(kinds(handover)) & set(ROUTES)

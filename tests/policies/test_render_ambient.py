@@ -103,6 +103,45 @@ def test_a_canary_command_in_an_ambient_namespace_routes_to_one_service_per_vers
         "svc-user-v2")
 
 
+@pytest.mark.parametrize(("spec", "target"), [({}, 8080), ({"targetPort": 9090}, 9090),
+                                               ({"port": 80, "targetPort": "http"}, "http")])
+def test_the_version_services_forward_to_the_pods_port(spec: dict[str, Any],
+                                                       target: int | str) -> None:
+    objects = rendered(policy(**CANARY, **spec))
+    for service in of(objects, "Service"):
+        (port,) = service["spec"]["ports"]
+        assert (port["port"], port["targetPort"]) == (spec.get("port", 8080), target)
+    (route,) = of(objects, "HTTPRoute")  # the route speaks to the Services' port
+    assert {ref["port"] for ref in route["spec"]["rules"][-1]["backendRefs"]} == {
+        spec.get("port", 8080)}
+
+
+def test_the_whitelist_holds_behind_a_waypoint_and_without_one() -> None:
+    ctx = RenderContext(meshes={("prod", "demo"): Mesh(AMBIENT, waypoint="edge")},
+                        service_accounts={"demo/svc-index": "index-sa"})
+    objects = rendered(policy(allowFrom={"callers": ["svc-index"]}), ctx)
+    policies = {obj["metadata"]["name"]: obj["spec"] for obj in of(objects, "AuthorizationPolicy")}
+    callers = [{"from": [{"source": {"principals": ["cluster.local/ns/demo/sa/index-sa"]}}]}]
+    # the waypoint enforces the policy on the Service, seeing the callers themselves
+    assert policies["svc-user-allow-from"] == {
+        "targetRefs": [{"group": "", "kind": "Service", "name": "svc-user"}],
+        "action": "ALLOW", "rules": callers}
+    # ztunnel enforces the one on the pods: the callers, and the waypoint they come through
+    assert policies["svc-user-allow-from-l4"] == {
+        "selector": {"matchLabels": {"app": "svc-user"}}, "action": "ALLOW",
+        "rules": [{"from": [{"source": {"principals": [
+            "cluster.local/ns/demo/sa/index-sa", "cluster.local/ns/demo/sa/edge"]}}]}]}
+    sidecar = rendered(policy(allowFrom={"callers": ["svc-index"]}), context(mode="sidecar"))
+    assert [obj["metadata"]["name"] for obj in of(sidecar, "AuthorizationPolicy")] == [
+        "svc-user-allow-from"]
+
+
+def test_an_ambient_whitelist_without_callers_lets_nobody_through() -> None:
+    objects = rendered(policy(allowFrom={"enabled": True, "callers": []}))
+    by_name = {obj["metadata"]["name"]: obj["spec"] for obj in of(objects, "AuthorizationPolicy")}
+    assert "rules" not in by_name["svc-user-allow-from"]  # the waypoint allows nothing
+
+
 def test_routing_without_versions_renders_no_version_services() -> None:
     objects = rendered(policy(timeout="3s"))
     assert [obj["kind"] for obj in objects] == ["HTTPRoute"]

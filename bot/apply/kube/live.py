@@ -93,7 +93,7 @@ class KubeLive:
                     if isinstance(v := _pod_labels(d).get("version"), str) and v}
         accounts = {_account(d) for d in deployments}
         return Workload(_port(found), tuple(sorted(versions, key=_natural)),
-                        tuple(sorted(accounts)), _replicas(deployments))
+                        tuple(sorted(accounts)), _replicas(deployments), _target_port(found))
 
     # -- reading --------------------------------------------------------------------------
 
@@ -182,6 +182,19 @@ def _port(service: Mapping[str, Any]) -> int | None:
     first = _mapping(ports[0]) if isinstance(ports, list) and ports else {}
     port = first.get("port")
     return port if isinstance(port, int) and not isinstance(port, bool) else None
+
+
+def _target_port(service: Mapping[str, Any]) -> int | str | None:
+    """The first port's `targetPort`: a number, a container port's name, or None when
+    the Service leaves it out (Kubernetes then uses the port)."""
+    ports = _mapping(service.get("spec")).get("ports")
+    first = _mapping(ports[0]) if isinstance(ports, list) and ports else {}
+    target = first.get("targetPort")
+    if isinstance(target, str) and target.isdigit():
+        return int(target)  # an IntOrString sent as text
+    if isinstance(target, bool) or not isinstance(target, (int, str)) or target == "":
+        return None
+    return target
 
 
 def _natural(version: str) -> list[Any]:
