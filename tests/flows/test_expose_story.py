@@ -92,6 +92,9 @@ def test_exposing_behind_a_whitelist_without_the_gateway_is_denied(govbot: Govbo
     _merge(govbot, "/whitelist svc-user allow svc-index")
     denied = govbot.one("/expose svc-user host user.example.com")
     assert not denied.ok and "[access.ingress_removed]" in denied.text
+    # the gateway was never on this whitelist: it is added first, not "back"
+    assert "add it first with `/whitelist svc-user allow istio-system/istio-ingressgateway`" \
+        in denied.text and "add it back" not in denied.text
     _merge(govbot, "/whitelist svc-user allow istio-system/istio-ingressgateway")
     _merge(govbot, "/expose svc-user host user.example.com")
     _merge(govbot, "/unexpose svc-user")
