@@ -44,7 +44,13 @@ def _default_gateway(govbot: Govbot, gateway: str | None) -> None:
 
 
 def test_expose_merges_the_mapping_with_the_default_gateway(govbot: Govbot) -> None:
-    opened = _merge(govbot, "/expose svc-user host user.example.com")
+    asked = govbot.one("/expose svc-user host user.example.com")
+    assert asked.ok and asked.change_id, asked.text
+    merged = govbot.one(f"/approve {asked.change_id}", user="bob")
+    # the apply line says the route is served at the gateway, not only in the mesh
+    assert "applied: VirtualService svc-user (all pods; via istio-system/public for " \
+        "user.example.com)" in merged.text, merged.text
+    opened = asked.text
     assert "user.example.com via istio-system/public" in opened
     assert _spec(govbot)["exposed"] == {"hosts": ["user.example.com"],
                                         "gateway": "istio-system/public"}
