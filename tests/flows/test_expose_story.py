@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from bot.core.events import ChangeOpened
 from tests.conftest import SEEDER, Govbot
 
 PATH = "services/dev/demo/svc-user.yaml"
@@ -45,7 +46,7 @@ def _default_gateway(govbot: Govbot, gateway: str | None) -> None:
 
 def test_expose_merges_the_mapping_with_the_default_gateway(govbot: Govbot) -> None:
     asked = govbot.one("/expose svc-user host user.example.com")
-    assert asked.ok and asked.change_id, asked.text
+    assert isinstance(asked, ChangeOpened), asked
     merged = govbot.one(f"/approve {asked.change_id}", user="bob")
     # the apply line says the route is served at the gateway, not only in the mesh
     assert "applied: VirtualService svc-user (all pods; via istio-system/public for " \
