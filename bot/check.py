@@ -19,7 +19,7 @@ import yaml
 from bot import resources
 from bot.config import RepoConfig
 from bot.config_checks import config_problems, scope_problem
-from bot.core import yamlcheck
+from bot.core import yamlcheck, yamlread
 from bot.core.errors import GovbotError, InvalidDocument
 from bot.guard.regotest import RegoTestResult, run_rego_tests, run_samples
 from bot.rollout import render_context
@@ -43,12 +43,14 @@ class Report:
         return not self.problems
 
 
-def _load_yaml(path: Path, report: Report) -> object:
+def _load_yaml(path: Path, report: Report) -> tuple[object, dict[str, str]]:
+    """The file's data and how its booleans were spelt (`bot.core.yamlread`); (None, {})
+    and a problem when it cannot be read, is hostile or gives a key twice."""
     try:
         text = path.read_text(encoding="utf-8")
         yamlcheck.check(text, path.name)
-        return yaml.safe_load(text)
-    except yamlcheck.HostileYaml as error:
+        return yamlread.load(text, path.name)
+    except (yamlcheck.HostileYaml, yamlread.DuplicateKey) as error:
         report.problems.append(str(error))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
@@ -57,7 +59,7 @@ def _load_yaml(path: Path, report: Report) -> object:
     except (OSError, yaml.YAMLError) as error:
         report.problems.append(f"{path.name}: not readable: {error}")
     report.unreadable = True
-    return None
+    return None, {}
 
 
 def _read_documents(root: Path, report: Report, config: object) -> dict[str, dict[str, Any]]:
@@ -119,15 +121,15 @@ def check_config(root: Path) -> Report:
 
 
 def _read_config(root: Path, report: Report) -> tuple[object, object, RenderContext]:
-    config = _load_yaml(root / "govbot.yaml", report)
-    access = _load_yaml(root / "access.yaml", report)
+    config, spelt = _load_yaml(root / "govbot.yaml", report)
+    access, _ = _load_yaml(root / "access.yaml", report)
     context = RenderContext()
     if not report.unreadable:
         try:
             context = render_context(RepoConfig.parse(config, access), datetime.now(UTC))
         except GovbotError as error:
             report.problems.append(f"govbot.yaml/access.yaml: {error}")
-        report.problems.extend(config_problems(config, access))
+        report.problems.extend(config_problems(config, access, spelt))
     return config, access, context
 
 

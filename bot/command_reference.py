@@ -1,18 +1,15 @@
 """The command reference (docs/commands.md), written from `commands.REGISTRY`.
 
 Each command's usage, aliases and examples come from its CommandSpec, the text `/help`
-shows, and its description from the first paragraph of its module's docstring (the
-spec's summary is that paragraph's first line), so the page cannot drift from what chat
-accepts; a test compares the committed page with `reference()`. `govbot commands`
-prints it.
+shows, and its description is the spec's summary, the whole first paragraph of its
+module's docstring, so the page cannot drift from what chat accepts; a test compares
+the committed page with `reference()`. `govbot commands` prints it.
 
 Example:
     reference().splitlines()[0]   # "# Command reference"
 """
 
 from __future__ import annotations
-
-import inspect
 
 from commands import REGISTRY
 from commands.spec import CommandSpec
@@ -43,18 +40,9 @@ def reference() -> str:
     return _INTRO + "\n".join(rows) + "\n\n" + "\n".join(sections)
 
 
-def described(spec: CommandSpec) -> str:
-    """The whole first paragraph of the command module's docstring after its usage (the
-    spec's one-line summary when the module cannot be found)."""
-    module = inspect.getmodule(spec.parse)
-    paragraph = ((module.__doc__ if module else None) or "").strip().split("\n\n")[0]
-    _usage, mark, text = " ".join(paragraph.split()).partition(" — ")
-    return text.removesuffix(".") if mark and text.startswith(spec.summary) else spec.summary
-
-
 def _short(spec: CommandSpec) -> str:
     """The description up to its first colon: what the command is, not its details."""
-    return described(spec).split(": ")[0]
+    return spec.summary.split(": ")[0]
 
 
 def _cell(text: str) -> str:
@@ -68,7 +56,7 @@ def _row(spec: CommandSpec) -> str:
 
 
 def _section(spec: CommandSpec) -> str:
-    lines = [f"## {spec.name}", "", "```", spec.usage, "```", "", described(spec) + ".", ""]
+    lines = [f"## {spec.name}", "", "```", spec.usage, "```", "", spec.summary + ".", ""]
     if spec.aliases:
         lines += [f"Aliases: {', '.join(spec.aliases)}", ""]
     if spec.examples:

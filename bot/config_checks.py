@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core import yamlread
 from bot.core.events import GOVERNANCE_KINDS
 from policies import freeze
 from policies import mesh as planes
@@ -114,7 +115,7 @@ def approvers(access: Mapping[str, Any], env: str | None,
     return able
 
 
-def _limits(where: str, value: Any) -> list[str]:
+def _limits(where: str, value: Any, spelt: Mapping[str, str]) -> list[str]:
     problems = []
     bounds = [_map(value).get(k) for k in ("timeoutMin", "timeoutMax")]
     if all(isinstance(b, str) and is_duration(b) for b in bounds) and \
@@ -131,8 +132,7 @@ def _limits(where: str, value: Any) -> list[str]:
             problems.append(f"govbot.yaml {where}.{name}: {setting!r} is not a duration like "
                             "50ms or 1h")
         elif name in CHOICE_LIMITS and setting not in CHOICE_LIMITS[name]:
-            choices = ", ".join(str(c).lower() for c in CHOICE_LIMITS[name])
-            problems.append(f"govbot.yaml {where}.{name}: {setting!r} is not one of {choices}")
+            problems.append(_not_one_of(f"{where}.{name}", setting, CHOICE_LIMITS[name], spelt))
         elif name not in (*NUMBER_LIMITS, *DURATION_LIMITS, *CHOICE_LIMITS):
             problems.append(f"govbot.yaml {where}.{name}: unknown limit")
     return problems
@@ -154,7 +154,8 @@ def _cluster(where: str, value: Any) -> list[str]:
     return problems
 
 
-def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[str]:
+def _environments(config: Mapping[str, Any], access: Mapping[str, Any],
+                  spelt: Mapping[str, str]) -> list[str]:
     problems = []
     environments = _map(config.get("environments"))
     if not environments:
@@ -165,7 +166,7 @@ def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[
             problems.append(f"govbot.yaml {where}: not a DNS-1123 name")
         problems += _approvals(f"{where}.approvals", _map(body).get("approvals"), access,
                                str(env))
-        problems += _limits(f"{where}.limits", _map(body).get("limits"))
+        problems += _limits(f"{where}.limits", _map(body).get("limits"), spelt)
         if "cluster" in _map(body):
             problems += _cluster(f"{where}.cluster", _map(body)["cluster"])
         if "prometheus" in _map(body):
@@ -186,10 +187,9 @@ def _environments(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[
                 problems += _quota(f"{where}.namespaces.{namespace}.quota",
                                    _map(settings)["quota"])
             if "mesh" in _map(settings) and _map(settings)["mesh"] not in planes.MODES:
-                problems.append(f"govbot.yaml {where}.namespaces.{namespace}.mesh: "
-                                f"{_map(settings)['mesh']!r} is not one of "
-                                f"{', '.join(planes.MODES)}, like `{namespace}: {{mesh: "
-                                "ambient}` (docs/ambient.md)")
+                problems.append(_not_one_of(
+                    f"{where}.namespaces.{namespace}.mesh", _map(settings)["mesh"],
+                    planes.MODES, spelt, f"`{namespace}: {{mesh: ambient}}` (docs/ambient.md)"))
     return problems
 
 
@@ -199,7 +199,7 @@ MESH_BLOCKS = {"gatewayApi": ({"channel": planes.CHANNELS}, "gatewayApi: {channe
                            "ambient: {faultInjection: off}")}
 
 
-def _mesh_blocks(config: Mapping[str, Any]) -> list[str]:
+def _mesh_blocks(config: Mapping[str, Any], spelt: Mapping[str, str]) -> list[str]:
     """`gatewayApi` (which Gateway API channel the clusters installed) and `ambient` (the
     alpha fault path in ambient namespaces): known keys only, each one of its choices."""
     problems = []
@@ -216,9 +216,21 @@ def _mesh_blocks(config: Mapping[str, Any]) -> list[str]:
                 problems.append(f"govbot.yaml {block}.{key}: unknown; known: "
                                 f"{', '.join(keys)} (like {example})")
             elif setting not in keys[key]:
-                problems.append(f"govbot.yaml {block}.{key}: {setting!r} is not one of "
-                                f"{', '.join(keys[key])} (like {example})")
+                problems.append(_not_one_of(f"{block}.{key}", given, keys[key], spelt, example))
     return problems
+
+
+def _not_one_of(where: str, value: Any, choices: tuple[Any, ...], spelt: Mapping[str, str],
+                example: str = "") -> str:
+    """`govbot.yaml ambient.faultInjection: on (read as true) is not one of off, alpha`:
+    a word YAML 1.1 read as a boolean is named as written, and when it is one of the
+    choices, the answer says to quote it."""
+    words = [str(c).lower() for c in choices]
+    written = spelt.get(where)
+    text = f"govbot.yaml {where}: {yamlread.shown(value, written)} is not one of {', '.join(words)}"
+    if isinstance(value, bool) and written is not None and written.lower() in words:
+        text += f'; quote it to keep the word: "{written}"'
+    return text + (f" (like {example})" if example else "")
 
 
 def _apps(where: str, value: Any) -> list[str]:
@@ -369,15 +381,16 @@ def _shared_identities(people: Mapping[str, Any]) -> list[str]:
             for key, names in owners.items() if len(names) > 1]
 
 
-def config_problems(config: Any, access: Any) -> list[str]:
-    """Every problem of govbot.yaml and access.yaml together."""
-    config, access = _map(config), _map(access)
+def config_problems(config: Any, access: Any, spelt: Mapping[str, str] | None = None) -> list[str]:
+    """Every problem of govbot.yaml and access.yaml together; `spelt` (from
+    `bot.core.yamlread.load`) lets a message quote a boolean as it was written."""
+    config, access, spelt = _map(config), _map(access), spelt or {}
     problems = []
     for key in ("clusterDomain", "trustDomain"):
         if key in config and not _DOMAIN.fullmatch(str(config[key])):
             problems.append(f"govbot.yaml {key}: {config[key]!r} is not a DNS domain")
-    problems += _environments(config, access)
-    problems += _mesh_blocks(config)
+    problems += _environments(config, access, spelt)
+    problems += _mesh_blocks(config, spelt)
     problems += _approvals("governance.approvals", _map(config.get("governance")).get(
         "approvals"), access, None)
     problems += _approvals("templates.approvals", _map(config.get("templates")).get(

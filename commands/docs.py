@@ -36,14 +36,27 @@ class ModuleDoc:
 def read(doc: str | None) -> ModuleDoc:
     """The parts of a docstring; empty parts when there is none (python -OO)."""
     lines = (doc or "").strip().splitlines()
-    first = lines[0] if lines else ""
-    usage, _, summary = first.partition(_SUMMARY_MARK)
+    # The usage sits on the first line; its description may run on until the first blank
+    # line, and /help shows it whole rather than cut where the line wrapped.
+    paragraph = " ".join(_first_paragraph(lines))
+    usage, mark, summary = paragraph.partition(_SUMMARY_MARK)
+    if not mark:
+        usage = lines[0] if lines else ""
     return ModuleDoc(
         usage=usage.strip(),
         summary=summary.strip().removesuffix("."),
         aliases=_aliases(lines),
         examples=_examples(lines),
     )
+
+
+def _first_paragraph(lines: list[str]) -> list[str]:
+    found: list[str] = []
+    for line in lines:
+        if not line.strip():
+            break
+        found.append(line.strip())
+    return found
 
 
 def _aliases(lines: list[str]) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import re
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -37,7 +38,7 @@ def switch(text: str, env: str, namespace: str, mode: str) -> str:
     config = load(text, CONFIG)
     entry = _child(_child(_child(_child(config, "environments"), env), "namespaces"),
                    namespace, create=True)
-    if "mesh" not in entry:
+    if "mesh" not in entry and not _replace_example(entry, "mesh", mode):
         _append(entry, "mesh", mode)
     entry["mesh"] = mode
     return dump(config, like=text)
@@ -46,6 +47,35 @@ def switch(text: str, env: str, namespace: str, mode: str) -> str:
 def summary(namespace: str, env: str, before: str, after: str) -> str:
     """`mesh demo (prod): sidecar → ambient` — the change's one line."""
     return f"mesh {namespace} ({env}): {before} → {after}"
+
+
+def _replace_example(entry: CommentedMap, key: str, value: str) -> bool:
+    """Write `key: value` in place of a commented example of it (`# mesh: ambient`) in
+    the comment lines below one of the mapping's keys, at that key's indentation, so the
+    line sits where a person reads about the setting, and no example is left to uncomment
+    into a second `mesh:`; False when there is none. The comment lines above the example
+    stay above the new key, those below it follow it."""
+    for position, after in enumerate(list(entry)):
+        tokens = entry.ca.items.get(after)
+        comment = tokens[2] if tokens and len(tokens) > 2 else None
+        if comment is None:
+            continue
+        example = re.compile(rf"{' ' * entry.lc.key(after)[1]}#\s*{key}\s*:")
+        lines = str(comment.value).split("\n")
+        hit = next((n for n, line in enumerate(lines) if n and example.match(line)), None)
+        if hit is None:
+            continue
+        entry.insert(position + 1, key, value)
+        comment.value = "\n".join(lines[:hit]) + "\n"
+        if not any(line.strip() for line in lines[:hit]):
+            tokens[2] = None
+        below = "\n".join(lines[hit + 1:])
+        if below.strip():
+            moved = copy.copy(comment)
+            moved.value = f"\n{below}"
+            entry.ca.items[key] = [None, None, moved, None]
+        return True
+    return False
 
 
 def _append(entry: CommentedMap, key: str, value: str) -> None:

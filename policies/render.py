@@ -155,7 +155,8 @@ def describe(objects: list[dict[str, Any]]) -> str:
     """One line for chat, the route first:
     `VirtualService svc-user (v1 80 / v2 20), DestinationRule svc-user`, or in an ambient
     namespace `HTTPRoute svc-user (svc-user-v1 80 / svc-user-v2 20), Services svc-user-v1,
-    svc-user-v2`.
+    svc-user-v2`. A route the ingress gateway serves too says so:
+    `VirtualService svc-user (all pods; via istio-system/public for user.example.com)`.
 
     Takes any list `render` or `policies.plan.plan` gives: an object a plan applies
     twice (a transitional DestinationRule) is named once, as it stays; the version
@@ -179,14 +180,29 @@ def _describe_one(obj: Mapping[str, Any]) -> str:
     if kind == "VirtualService":
         http = obj["spec"]["http"]
         weights = " / ".join(_destination(d) for d in http[-1]["route"])  # default is last
-        return f"{kind} {name} ({weights}{_matches(len(http) - 1)})"
+        gateways = [g for g in obj["spec"].get("gateways", []) if g != "mesh"]
+        # the service's own host comes first; the others are the exposed ones
+        via = _via(gateways, obj["spec"]["hosts"][1:])
+        return f"{kind} {name} ({weights}{_matches(len(http) - 1)}{via})"
     if kind == "HTTPRoute":
         rules = obj["spec"]["rules"]
         weights = " / ".join(_backend(ref, name) for ref in rules[-1]["backendRefs"])
-        return f"{kind} {name} ({weights}{_matches(len(rules) - 1)})"
+        here = obj["metadata"].get("namespace", "")
+        gateways = [f"{ref.get('namespace', here)}/{ref['name']}"
+                    for ref in obj["spec"]["parentRefs"] if ref.get("kind", "Gateway") == "Gateway"]
+        via = _via(gateways, obj["spec"].get("hostnames", []))
+        return f"{kind} {name} ({weights}{_matches(len(rules) - 1)}{via})"
     if kind == "EnvoyFilter":
         return f"{kind} {name} ({describe_limit(obj['spec']['configPatches'])})"
     return f"{kind} {name}"
+
+
+def _via(gateways: list[str], hosts: list[str]) -> str:
+    """`; via istio-system/public for user.example.com` for a route an ingress gateway
+    also serves, so an apply line says the service is exposed; "" for a mesh-only one."""
+    if not gateways:
+        return ""
+    return f"; via {', '.join(gateways)}" + (f" for {', '.join(hosts)}" if hosts else "")
 
 
 def _matches(count: int) -> str:

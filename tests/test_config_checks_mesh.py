@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.check import check_config
 from bot.config import RepoConfig
 from bot.config_checks import config_problems
 from policies.mesh import AMBIENT, EXPERIMENTAL, Mesh
@@ -58,3 +59,45 @@ def test_each_mistake_names_its_field_the_choices_and_an_example(
     assert problems[0].startswith(f"govbot.yaml {field}:")
     assert said in problems[0]
     assert "like" in problems[0]  # an example of what is meant
+
+
+def _checked(tmp_path: Path, govbot_yaml: str) -> list[str]:
+    """What `govbot check` says of govbot.yaml's text, beside the template's access.yaml."""
+    (tmp_path / "govbot.yaml").write_text(govbot_yaml, encoding="utf-8")
+    (tmp_path / "access.yaml").write_text((TEMPLATE / "access.yaml").read_text(),
+                                          encoding="utf-8")
+    return check_config(tmp_path).problems
+
+
+TEXT = (TEMPLATE / "govbot.yaml").read_text()
+
+
+@pytest.mark.parametrize("word", ["on", "yes", "True"])
+def test_a_word_yaml_reads_as_true_is_quoted_as_written(tmp_path: Path, word: str) -> None:
+    problems = _checked(tmp_path, TEXT + f"ambient:\n  faultInjection: {word}\n")
+    assert len(problems) == 1, problems
+    read = "" if word == "True" else " (read as true)"
+    assert problems[0].startswith(
+        f"govbot.yaml ambient.faultInjection: {word}{read} is not one of off, alpha"), problems
+
+
+def test_a_bare_off_where_the_word_is_meant_is_told_to_be_quoted(tmp_path: Path) -> None:
+    text = TEXT.replace("retryBudget: warn", "retryBudget: off", 1)
+    assert text != TEXT
+    (problem,) = _checked(tmp_path, text)
+    assert problem.startswith("govbot.yaml environments.dev.limits.retryBudget: off (read as "
+                              "false) is not one of warn, deny, off"), problem
+    assert 'quote it to keep the word: "off"' in problem
+    assert _checked(tmp_path, TEXT.replace("retryBudget: warn", 'retryBudget: "off"', 1)) == []
+
+
+def test_a_key_given_twice_is_refused_with_both_lines(tmp_path: Path) -> None:
+    text = TEXT.replace("        # mesh: ambient\n",
+                        "        mesh: sidecar\n        mesh: ambient\n", 1)
+    assert text != TEXT
+    lines = text.splitlines()
+    first = lines.index("        mesh: sidecar") + 1
+    problems = _checked(tmp_path, text)
+    assert problems == [f"govbot.yaml: line {first + 1}: environments.dev.namespaces.demo.mesh "
+                        f"is given twice (first on line {first}); YAML keeps only the last one, "
+                        "so delete the one you do not mean"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from bot.config import Binding, RepoConfig
 from bot.core.errors import InvalidDocument, UsageError, UserError
@@ -27,6 +28,7 @@ from bot.runners import Context, changesets, merging, opening
 from policies import dataplane, intents
 from policies import mesh as planes
 from policies.document import parse_service_path, plain
+from policies.render_gateway import retry_codes
 
 # Every section a mode may refuse, so that `unsupported` lists all of a mode's refusals.
 _PROBE = {"fault": {"abort": {"httpStatus": 503, "percent": 1}}, "rateLimit": {},
@@ -92,28 +94,59 @@ def switch(ctx: Context, person: Person, scope: Scope, intent: intents.MeshSwitc
 
 
 def _refuse_unrenderable(ctx: Context, scope: Scope, main: str, mesh: planes.Mesh) -> None:
-    """UserError naming each service of the namespace that `mesh` cannot carry, and why:
-    a merged switch must never leave a document that cannot be applied."""
+    """UserError naming each service of the namespace that `mesh` cannot carry, and why,
+    with the command that takes each such section off: a merged switch must never leave
+    a document that cannot be applied."""
     folder = f"services/{scope.env}/{scope.namespace}/"
     paths = [p for p in ctx.repo.list_files(main, folder) if parse_service_path(p)]
     context = render_context(ctx.config(main), ctx.clock())
     context = replace(context, meshes={**context.meshes, (scope.env, scope.namespace): mesh})
     problems: list[str] = []
+    fixes: list[str] = []
     for path, text in sorted(ctx.repo.read_many(main, paths).items()):
         service = (parse_service_path(path) or ("", "", path))[2]
+        spec: Mapping[str, Any] = {}
         try:
             data = plain(text, path)
-            spec = data.get("spec")
-            refused = planes.unsupported(spec if isinstance(spec, Mapping) else {}, mesh)
+            if isinstance(data.get("spec"), Mapping):
+                spec = data["spec"]
+            refused = planes.unsupported(spec, mesh)
             problems += [f"• {service}: {r.text()}" for r in refused]
+            fixes += [_fix(service, r.section) for r in refused]
             if not refused:
                 render_checked(None, text, path, with_callers(ctx.repo, main, path, data,
                                                               context), data)
         except InvalidDocument as error:
             problems.append(f"• {service}: {'; '.join(error.problems)}")
+            fixes += [_fix(service, "retryOn")] if _unstated_retries(spec, mesh) else []
     if problems:
+        first = (f"take those sections off first ({'; '.join(fixes)})" if fixes
+                 else "correct those documents first")
         raise UserError("\n".join([
             f"{scope.namespace} in {scope.env} cannot switch to {mesh.mode} mode: these "
             "services hold what it cannot carry, so nothing was opened:", *problems,
-            "turn those sections off first (for example /ratelimit <svc> off), then "
-            f"/mesh {scope.namespace} {mesh.mode} --env {scope.env} again"]))
+            f"{first}, then /mesh {scope.namespace} {mesh.mode} --env {scope.env} again"]))
+
+
+def _fix(service: str, section: str) -> str:
+    """The command that takes `section` (a `policies.mesh` refusal's, or `retryOn`: retry
+    conditions an HTTPRoute cannot state) off `service`."""
+    match section:
+        case "fault":
+            return f"/fault {service} off"
+        case "rateLimit":
+            return f"/ratelimit {service} off"
+        case "retryOn":
+            return (f"/timeout {service} <d> without retries, or /timeout {service} <d> "
+                    "retries <n> on 5xx")
+        case _:
+            return f"/timeout {service} <d> without retries"
+
+
+def _unstated_retries(spec: Mapping[str, Any], mesh: planes.Mesh) -> bool:
+    """Whether the retries' `retryOn` names a condition an HTTPRoute cannot state (the
+    refusal `policies.render_ambient` gives once the channel carries retries)."""
+    retries = spec.get("retries")
+    if mesh.mode != planes.AMBIENT or not isinstance(retries, Mapping):
+        return False
+    return bool(retry_codes(str(retries.get("retryOn", "")))[1])

@@ -82,14 +82,15 @@ def when(moment: datetime) -> str:
 
 def manifest_diff(ctx: Context, change: Change) -> str:
     """What the change does in the cluster: the rendered objects before and after, as a
-    unified diff per object (`Kind/name`)."""
+    unified diff per object (`<document path>:Kind/name`)."""
     return rendered_diff(ctx, change.base_sha, change.head_sha or change.base_sha, change.path)
 
 
 def rendered_diff(ctx: Context, base: str, head: str, path: str) -> str:
     """The rendered objects of the document at `path`, from `base` to `head`, as a
-    unified diff per object; for govbot.yaml those of the services it re-renders; ""
-    for any other file."""
+    unified diff per object named `<path>:Kind/name`; for govbot.yaml those of the
+    services it re-renders, named by their own paths, so both read alike; "" for any
+    other file."""
     if path == CONFIG:
         return _config_diff(ctx, base, head)
     if parse_service_path(path) is None and parse_app_path(path) is None:
@@ -99,8 +100,8 @@ def rendered_diff(ctx: Context, base: str, head: str, path: str) -> str:
         before = _objects(ctx, base, path, context)
         after = _objects(ctx, head, path, context)
     except InvalidDocument as error:
-        return f"cannot be rendered: {'; '.join(error.problems)}"
-    return _diffs(before, after)
+        return f"{path} cannot be rendered: {'; '.join(error.problems)}\n"
+    return _diffs(before, after, f"{path}:")
 
 
 DIFF_SERVICES = 25  # services a govbot.yaml diff shows in full; the others are counted
@@ -142,7 +143,7 @@ def _places(reach: frozenset[tuple[str, str]] | None) -> str:
         f"{env}/{namespace}" for env, namespace in sorted(reach))
 
 
-def _diffs(before: dict[str, str], after: dict[str, str], prefix: str = "") -> str:
+def _diffs(before: dict[str, str], after: dict[str, str], prefix: str) -> str:
     """A unified diff per object that differs, named `<prefix>Kind/name`."""
     parts: list[str] = []
     for key in sorted(set(before) | set(after)):

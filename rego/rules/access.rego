@@ -63,9 +63,27 @@ deny contains msg if {
 	has_callers
 	exposed(change.spec_value(change.after, "exposed"))
 	not keeps_gateway
-	msg := sprintf("[access.ingress_removed] %s is exposed through the ingress gateway, so its whitelist must keep %s; add it back with `/whitelist %s allow %s`",
-		[change.target, config.ingress_caller, change.target, config.ingress_caller])
+	msg := sprintf("[access.ingress_removed] %s is exposed through the ingress gateway, so its whitelist must keep %s; %s",
+		[change.target, config.ingress_caller, restore])
 }
+
+add_gateway := sprintf("`/whitelist %s allow %s`", [change.target, config.ingress_caller])
+
+# The hint follows what happened: a gateway taken off the whitelist is added back; a
+# service exposed behind a whitelist that never had it needs it before the exposure.
+kept_before if {
+	some caller in object.get(change.section(change.before, "allowFrom"), "callers", [])
+	is_string(caller)
+	qualified(caller) == config.ingress_caller
+}
+
+restore := sprintf("add it back with %s", [add_gateway]) if kept_before
+
+else := sprintf("add it first with %s, then expose the service", [add_gateway]) if {
+	not exposed(change.spec_value(change.before, "exposed"))
+}
+
+else := sprintf("add it with %s", [add_gateway])
 
 # govbot is the requester of govbot's own changes (the revert of a time box that ended);
 # a person of that name would pass as govbot, so access.yaml may not have one.

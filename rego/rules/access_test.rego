@@ -150,3 +150,24 @@ test_the_whitelist_may_drop_the_gateway_once_unexposed if {
 	after := fixtures.service({"allowFrom": {"enabled": true, "callers": ["svc-index"]}})
 	count(fixtures.deny_ids("access", whitelist(before, after))) == 0
 }
+
+ingress_hint(doc) := msg if {
+	some msg in data.govbot.rules.access.deny with input as doc with data.govbot.config as fixtures.config
+	startswith(msg, "[access.ingress_removed]")
+}
+
+test_exposing_behind_a_whitelist_that_never_had_the_gateway_says_add_it_first if {
+	msg := ingress_hint(fixtures.change("expose", "prod", listed(false, true, ["svc-index"]), listed(routed, true, ["svc-index"])))
+	contains(msg, "add it first with `/whitelist")
+	not contains(msg, "back")
+}
+
+test_taking_the_gateway_off_says_add_it_back if {
+	msg := ingress_hint(whitelist(listed(routed, true, ["svc-index", gateway]), listed(routed, true, ["svc-index"])))
+	contains(msg, "add it back with `/whitelist")
+}
+
+test_turning_on_a_whitelist_without_the_gateway_says_add_it if {
+	msg := ingress_hint(whitelist(listed(true, false, ["svc-index"]), listed(true, true, ["svc-index"])))
+	contains(msg, "add it with `/whitelist")
+}

@@ -151,9 +151,20 @@ deny contains msg if {
 	why := concat(" ", [sprintf("%s: %s.", [section, refusals[section].reason]) |
 		some section in sort({s | some sections in lost; some s in sections})
 	])
-	msg := sprintf("[mesh.unsupported] %s/%s: the change makes the namespace %s, which cannot carry what its services hold (%s). %s Take those sections off first (e.g. /fault <svc> off, /ratelimit <svc> off, /timeout <svc> <d> without retries), then switch.",
-		[switch.env, switch.namespace, describe(switch.to), named, why])
+	fixes := concat("; ", [fix(section, service) |
+		some service in sort(object.keys(lost))
+		some section in lost[service]
+	])
+	msg := sprintf("[mesh.unsupported] %s/%s: the change makes the namespace %s, which cannot carry what its services hold (%s). %s Take those sections off first (%s), then switch.",
+		[switch.env, switch.namespace, describe(switch.to), named, why, fixes])
 }
+
+# The command that takes a section off a service: the hint names only what was found.
+fix("fault", service) := sprintf("/fault %s off", [service])
+
+fix("rateLimit", service) := sprintf("/ratelimit %s off", [service])
+
+fix("retries", service) := sprintf("/timeout %s <d> without retries", [service])
 
 describe(m) := sprintf("%s (Gateway API %s channel, fault injection %s)", [m.mode, m.channel, m.faultInjection])
 

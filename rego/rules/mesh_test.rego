@@ -118,6 +118,19 @@ test_a_switch_to_ambient_names_the_services_and_sections if {
 	not contains(msg, "svc-index")
 }
 
+test_a_switch_names_the_commands_for_the_sections_it_found if {
+	doc := switch(sidecar_plane, ambient_plane, {"svc-user": ["fault", "rateLimit"], "svc-order": ["retries"]})
+	some msg in messages(doc, fixtures.config)
+	contains(msg, "(/timeout svc-order <d> without retries; /fault svc-user off; /ratelimit svc-user off)")
+}
+
+test_a_switch_under_retries_alone_names_only_the_timeout_command if {
+	some msg in messages(switch(sidecar_plane, ambient_plane, {"svc-order": ["retries"]}), fixtures.config)
+	contains(msg, "/timeout svc-order <d> without retries")
+	not contains(msg, "/ratelimit")
+	not contains(msg, "/fault")
+}
+
 test_a_switch_of_a_namespace_without_such_sections_is_allowed if {
 	count(ids(switch(sidecar_plane, ambient_plane, {"svc-index": []}), fixtures.config)) == 0
 	count(ids(switch(sidecar_plane, ambient_plane, {}), fixtures.config)) == 0

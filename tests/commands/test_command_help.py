@@ -6,6 +6,7 @@ import pytest
 
 import commands
 from bot.core.errors import UsageError
+from commands import docs
 from commands.help import help_text
 from commands.spec import CommandSpec
 
@@ -32,6 +33,25 @@ def test_command_help_shows_usage_summary_aliases_and_examples(spec: CommandSpec
     assert spec.summary in text
     for part in (*spec.aliases, *spec.examples):
         assert part in text
+
+
+def test_a_description_that_wraps_is_shown_whole() -> None:
+    parts = docs.read("/x <id> — one change in full: the diff, the\nverdict and who approves.\n"
+                      "\nAlias: 叉\n")
+    assert parts.usage == "/x <id>"
+    assert parts.summary == "one change in full: the diff, the verdict and who approves"
+    assert parts.aliases == ("叉",)
+
+
+@pytest.mark.parametrize("name, ending", [("show", "who may still approve"),
+                                          ("events", "and calling service"),
+                                          ("changes", "the change history")])
+def test_general_help_ends_each_description_where_its_sentence_ends(name: str,
+                                                                     ending: str) -> None:
+    spec = commands.lookup(name)
+    assert spec is not None
+    line = next(line for line in help_text().splitlines() if line.lstrip().startswith(spec.usage))
+    assert line.split(" — ", 1)[1].split(" (alias")[0].endswith(ending)
 
 
 def test_canary_help_shows_its_examples() -> None:

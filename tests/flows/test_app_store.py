@@ -90,7 +90,7 @@ def test_show_gives_the_documents_diff_and_the_objects_it_changes(govbot: Govbot
     assert opened.ok and "updates redis 7.4.2 as cache" in opened.text
     shown = govbot.one(f"/show {opened.change_id}").text
     assert "-  version: 7.2.7" in shown and "+  version: 7.4.2" in shown
-    assert "+++ b/StatefulSet/cache" in shown and "redis:7.4.2" in shown
+    assert "+++ b/apps/dev/demo/cache.yaml:StatefulSet/cache" in shown and "redis:7.4.2" in shown
 
 
 def test_a_merged_catalog_change_renders_its_apps_again(govbot: Govbot) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from bot.core.events import ChangeOpened
 from tests.conftest import SEEDER, Govbot
 
 PATH = "services/dev/demo/svc-user.yaml"
@@ -44,7 +45,13 @@ def _default_gateway(govbot: Govbot, gateway: str | None) -> None:
 
 
 def test_expose_merges_the_mapping_with_the_default_gateway(govbot: Govbot) -> None:
-    opened = _merge(govbot, "/expose svc-user host user.example.com")
+    asked = govbot.one("/expose svc-user host user.example.com")
+    assert isinstance(asked, ChangeOpened), asked
+    merged = govbot.one(f"/approve {asked.change_id}", user="bob")
+    # the apply line says the route is served at the gateway, not only in the mesh
+    assert "applied: VirtualService svc-user (all pods; via istio-system/public for " \
+        "user.example.com)" in merged.text, merged.text
+    opened = asked.text
     assert "user.example.com via istio-system/public" in opened
     assert _spec(govbot)["exposed"] == {"hosts": ["user.example.com"],
                                         "gateway": "istio-system/public"}
@@ -92,6 +99,9 @@ def test_exposing_behind_a_whitelist_without_the_gateway_is_denied(govbot: Govbo
     _merge(govbot, "/whitelist svc-user allow svc-index")
     denied = govbot.one("/expose svc-user host user.example.com")
     assert not denied.ok and "[access.ingress_removed]" in denied.text
+    # the gateway was never on this whitelist: it is added first, not "back"
+    assert "add it first with `/whitelist svc-user allow istio-system/istio-ingressgateway`" \
+        in denied.text and "add it back" not in denied.text
     _merge(govbot, "/whitelist svc-user allow istio-system/istio-ingressgateway")
     _merge(govbot, "/expose svc-user host user.example.com")
     _merge(govbot, "/unexpose svc-user")

@@ -107,7 +107,35 @@ def test_a_namespace_holding_what_ambient_cannot_carry_does_not_switch(govbot: G
     refused = _no_change_opened(govbot, "/mesh demo ambient")
     assert not refused.ok
     assert "svc-pay: spec.rateLimit:" in refused.text
-    assert "/ratelimit <svc> off" in refused.text
+    assert "take those sections off first (/ratelimit svc-pay off)" in refused.text
+    assert "/timeout" not in refused.text and "/fault" not in refused.text
+
+
+def _retrying(govbot: Govbot, channel: str) -> Answer:
+    """/mesh demo ambient refused under a service that retries on `reset`."""
+    path = service_path("dev", "demo", "svc-order")
+    retrying = new_document("dev", "demo", "svc-order") + (
+        "  timeout: 3s\n  retries:\n    attempts: 2\n    retryOn: reset\n")
+    config = _config(govbot)
+    config["gatewayApi"] = {"channel": channel}
+    _commit(govbot, {path: retrying, "govbot.yaml": yaml.safe_dump(config, sort_keys=False)})
+    refused = _no_change_opened(govbot, "/mesh demo ambient")
+    assert not refused.ok and "svc-order: " in refused.text
+    assert "/ratelimit" not in refused.text and "/fault" not in refused.text
+    return refused
+
+
+def test_retries_the_standard_channel_cannot_carry_are_told_to_go(govbot: Govbot) -> None:
+    refused = _retrying(govbot, "standard")
+    assert "(/timeout svc-order <d> without retries)" in refused.text
+
+
+def test_retries_on_a_condition_an_httproute_cannot_state_are_told_to_change(
+        govbot: Govbot) -> None:
+    refused = _retrying(govbot, "experimental")
+    assert "spec.retries.retryOn: reset" in refused.text
+    assert ("(/timeout svc-order <d> without retries, or /timeout svc-order <d> retries <n> "
+            "on 5xx)") in refused.text
 
 
 def test_a_changed_cluster_domain_renders_every_service_again(govbot: Govbot) -> None:

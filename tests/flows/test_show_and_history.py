@@ -11,7 +11,9 @@ def test_show_has_the_policy_and_manifest_diffs_verdict_and_approvers(govbot: Go
     shown = govbot.one("/show #1", user="carol").text
     assert "#1 canary svc-user 0% → 20% (prod/demo), open, requested by alice" in shown
     assert "+    canaryWeight: 20" in shown  # the policy diff
-    assert "+++ b/VirtualService/svc-user" in shown and "+      weight: 20" in shown
+    # each object is named by the document it comes from, as a govbot.yaml change names them
+    assert "+++ b/services/prod/demo/svc-user.yaml:VirtualService/svc-user" in shown
+    assert "+      weight: 20" in shown
     assert "approvals: bob (1 of 2)" in shown and "may still approve: sre" in shown
     assert "2026-11-27 10:00:00 UTC" in shown
 
@@ -22,7 +24,7 @@ def test_show_of_a_merged_change_shows_what_it_changed_and_no_one_left(govbot: G
     govbot.one("/canary svc-user 40%")
     shown = govbot.one("/show 2").text
     assert "-      weight: 20" in shown and "+      weight: 40" in shown
-    assert "+++ b/DestinationRule" not in shown  # unchanged objects are not listed
+    assert ":DestinationRule/" not in shown  # unchanged objects are not listed
     assert "may still approve: bob, carol, dave" in shown
     assert "may still approve" not in govbot.one("/show 1").text
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policies import document, plan, render
 from policies.edit import apply
 from policies.intents import Route
+from policies.mesh import AMBIENT, SIDECAR, Mesh
 from tests.policies.test_render_properties import durations, header_names, sections, values
 
 PATH = "services/prod/demo/svc-user.yaml"
@@ -69,3 +71,32 @@ def test_a_route_on_a_service_without_a_release_is_described() -> None:
     objects = render.render(document.plain(text), PATH)
     assert render.describe(objects) == (
         "VirtualService svc-user (all to v1, 1 match route), DestinationRule svc-user")
+
+
+EXPOSED = {"hosts": ["user.example.com", "*.shop.example.com"], "gateway": "istio-system/public"}
+
+
+def _exposed(mesh: str, release: bool) -> str:
+    data = document.plain(document.new_document("prod", "demo", "svc-user"))
+    data["spec"]["exposed"] = EXPOSED
+    if release:
+        data["spec"]["release"] = {"strategy": "canary", "canaryWeight": 20}
+    context = render.RenderContext(meshes={("prod", "demo"): Mesh(mesh)})
+    return render.describe(render.render(data, PATH, context))
+
+
+@pytest.mark.parametrize("mesh, route", [(SIDECAR, "VirtualService"), (AMBIENT, "HTTPRoute")])
+def test_an_exposed_route_names_its_gateway_and_hosts(mesh: str, route: str) -> None:
+    via = "via istio-system/public for user.example.com, *.shop.example.com"
+    exposed = _exposed(mesh, release=False)
+    assert exposed.startswith(f"{route} svc-user (all pods; {via})"), exposed
+    canary = _exposed(mesh, release=True)
+    assert f"20; {via})" in canary, canary
+
+
+def test_a_route_only_the_mesh_serves_names_no_gateway() -> None:
+    data = document.plain(document.new_document("prod", "demo", "svc-user"))
+    data["spec"]["release"] = {"strategy": "canary", "canaryWeight": 20}
+    for mesh in (SIDECAR, AMBIENT):
+        context = render.RenderContext(meshes={("prod", "demo"): Mesh(mesh)})
+        assert "via" not in render.describe(render.render(data, PATH, context))
