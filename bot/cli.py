@@ -143,8 +143,12 @@ def serve(host: str, port: int) -> None:
     background = Background()
     routes = _routes(app, chats, background)
     limits = app.settings.serve
-    server = make_server(host, port, routes, threads=limits.threads,
-                         max_request_bytes=limits.max_request_bytes)
+    try:
+        server = make_server(host, port, routes, threads=limits.threads,
+                             max_request_bytes=limits.max_request_bytes)
+    except (OSError, ValueError) as error:
+        app.close()
+        raise click.ClickException(_unlistenable(host, port, error)) from error
     for reply in app.workflow.sync():
         logging.getLogger("govbot").info("%s", reply.text)
     elected = _elect(app, _serve_jobs(app, chats))
@@ -169,6 +173,17 @@ def serve(host: str, port: int) -> None:
         logging.shutdown()
         os._exit(1)  # worker threads still busy would hold a normal exit
     logging.getLogger("govbot").info("stopped: every request and command taken finished")
+
+
+def _unlistenable(host: str, port: int, error: OSError | ValueError) -> str:
+    """Why `serve` cannot listen on host:port, in one line: the address taken, or not an
+    address at all."""
+    if isinstance(error, ValueError):
+        return (f"cannot listen on {host}:{port}: --host {host!r} is not an IP address or "
+                f"a host name that resolves (example: --host 0.0.0.0)")
+    reason = error.strerror or str(error)
+    return (f"cannot listen on {host}:{port}: {reason.lower()}; choose another --port "
+            "(0: any free port) or stop what holds it")
 
 
 def _routes(app: App, chats: Sequence[ServedChat], background: Background

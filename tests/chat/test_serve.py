@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import http.client
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -117,3 +118,32 @@ def test_serve_acks_a_burst_of_concurrent_slash_commands(tmp_path: Path,
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+def _refused_start(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", "serve", *args], cwd=REPO_ROOT,
+                          env={**os.environ, "GOVBOT_HOME": str(home)}, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, done.stderr
+    return errors[0]
+
+
+def test_a_port_in_use_is_one_error_line(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        error = _one_error_line(_refused_start(tmp_path / "home", "--port", str(port)))
+    assert f"127.0.0.1:{port}" in error and "in use" in error, error
+
+
+def test_a_host_that_is_no_address_is_one_error_line(tmp_path: Path) -> None:
+    error = _one_error_line(_refused_start(tmp_path / "home", "--host", "999.1.1.1",
+                                           "--port", "0"))
+    assert "999.1.1.1" in error and "--host" in error, error
