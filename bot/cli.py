@@ -156,10 +156,13 @@ def serve(host: str, port: int) -> None:
         chat.start()
     elected.start()
     forge = app.workflow.context.forge
-    click.echo(f"govbot serving on http://{host}:{server.server_port} "
-               f"({', '.join(sorted(routes))}; /healthz)"
-               + (f"; {forge.name} polled every {app.settings.forge.poll_seconds:g}s"
-                  if forge.kind != "local" else ""))
+    # on stderr with the rest of the log (JSON when GOVBOT_LOG_FORMAT=json): stdout
+    # stays free, and a log collector reads one stream in one format
+    logging.getLogger("govbot").info(
+        "govbot serving on http://%s:%d (%s; /healthz)%s", host, server.server_port,
+        ", ".join(sorted(routes)),
+        f"; {forge.name} polled every {app.settings.forge.poll_seconds:g}s"
+        if forge.kind != "local" else "")
     threading.Thread(target=server.serve_forever, name="govbot-http", daemon=True).start()
     from bot.shutdown import wait_for_signal
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import json
 import os
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.chat.slack.fake_slack import FakeSlack
+from tests.support.served import served_at
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET = "serve-test-secret"
@@ -36,13 +38,15 @@ def fake() -> Iterator[FakeSlack]:
 def _start(home: Path, fake: FakeSlack) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "GOVBOT_HOME": str(home), "SLACK_SIGNING_SECRET": SECRET,
            "SLACK_BOT_TOKEN": "xoxb-serve-test", "GOVBOT_SLACK_API_URL": fake.url + "/api/"}
-    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", "0"],
-                               cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    banner = process.stdout.readline()
-    assert "govbot serving on http://127.0.0.1:" in banner, banner
-    return process, banner.split("serving on ")[1].split(" ")[0]
+    log = home.parent / f"{home.name}.log"
+    home.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as errors:
+        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", "0"],
+                                   cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=errors, text=True)
+    base = served_at(log, process)
+    assert base.startswith("http://127.0.0.1:"), base
+    return process, base
 
 
 def test_serve_starts_quietly_and_takes_a_signed_slash_command(tmp_path: Path,
@@ -147,3 +151,22 @@ def test_a_host_that_is_no_address_is_one_error_line(tmp_path: Path) -> None:
     error = _one_error_line(_refused_start(tmp_path / "home", "--host", "999.1.1.1",
                                            "--port", "0"))
     assert "999.1.1.1" in error and "--host" in error, error
+
+
+def test_the_startup_line_is_logged_to_stderr_in_the_log_format(tmp_path: Path) -> None:
+    log, out = tmp_path / "serve.log", tmp_path / "serve.out"
+    env = {**os.environ, "GOVBOT_HOME": str(tmp_path / "home"), "GOVBOT_LOG_FORMAT": "json"}
+    with log.open("w") as errors, out.open("w") as output:
+        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", "0"],
+                                   cwd=REPO_ROOT, env=env, stdout=output, stderr=errors,
+                                   text=True)
+    try:
+        base = served_at(log, process)
+        (line,) = [json.loads(text) for text in log.read_text().splitlines()
+                   if "serving on" in text]
+        assert line["message"].startswith(f"govbot serving on {base} (")
+        assert (line["level"], line["logger"]) == ("INFO", "govbot")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert out.read_text() == ""
