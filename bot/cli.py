@@ -143,8 +143,12 @@ def serve(host: str, port: int) -> None:
     background = Background()
     routes = _routes(app, chats, background)
     limits = app.settings.serve
-    server = make_server(host, port, routes, threads=limits.threads,
-                         max_request_bytes=limits.max_request_bytes)
+    try:
+        server = make_server(host, port, routes, threads=limits.threads,
+                             max_request_bytes=limits.max_request_bytes)
+    except (OSError, ValueError) as error:
+        app.close()
+        raise click.ClickException(_unlistenable(host, port, error)) from error
     for reply in app.workflow.sync():
         logging.getLogger("govbot").info("%s", reply.text)
     elected = _elect(app, _serve_jobs(app, chats))
@@ -152,10 +156,13 @@ def serve(host: str, port: int) -> None:
         chat.start()
     elected.start()
     forge = app.workflow.context.forge
-    click.echo(f"govbot serving on http://{host}:{server.server_port} "
-               f"({', '.join(sorted(routes))}; /healthz)"
-               + (f"; {forge.name} polled every {app.settings.forge.poll_seconds:g}s"
-                  if forge.kind != "local" else ""))
+    # on stderr with the rest of the log (JSON when GOVBOT_LOG_FORMAT=json): stdout
+    # stays free, and a log collector reads one stream in one format
+    logging.getLogger("govbot").info(
+        "govbot serving on http://%s:%d (%s; /healthz)%s", host, server.server_port,
+        ", ".join(sorted(routes)),
+        f"; {forge.name} polled every {app.settings.forge.poll_seconds:g}s"
+        if forge.kind != "local" else "")
     threading.Thread(target=server.serve_forever, name="govbot-http", daemon=True).start()
     from bot.shutdown import wait_for_signal
 
@@ -169,6 +176,17 @@ def serve(host: str, port: int) -> None:
         logging.shutdown()
         os._exit(1)  # worker threads still busy would hold a normal exit
     logging.getLogger("govbot").info("stopped: every request and command taken finished")
+
+
+def _unlistenable(host: str, port: int, error: OSError | ValueError) -> str:
+    """Why `serve` cannot listen on host:port, in one line: the address taken, or not an
+    address at all."""
+    if isinstance(error, ValueError):
+        return (f"cannot listen on {host}:{port}: --host {host!r} is not an IP address or "
+                f"a host name that resolves (example: --host 0.0.0.0)")
+    reason = error.strerror or str(error)
+    return (f"cannot listen on {host}:{port}: {reason.lower()}; choose another --port "
+            "(0: any free port) or stop what holds it")
 
 
 def _routes(app: App, chats: Sequence[ServedChat], background: Background

@@ -3,8 +3,8 @@
 `configure(log_format, secrets)` is called once by the command line (`bot/cli.py`) when
 the settings are read. It puts one handler on the root logger, writing to stderr:
 
-    text   2026-12-02T11:38:28Z INFO govbot.workflow: merged #12 (change 12)
-    json   {"time": "2026-12-02T11:38:28.123Z", "level": "INFO", "logger": "govbot.workflow",
+    text   2026-12-02T11:38:28Z INFO govbot.changes: merged #12 (change 12)
+    json   {"time": "2026-12-02T11:38:28.123Z", "level": "INFO", "logger": "govbot.changes",
             "message": "merged #12", "change": 12}
 
 A line logged while govbot works on a change carries the change's id (`change`): the
@@ -13,6 +13,9 @@ opened change has its id), in a context variable that follows the work through t
 thread that runs it. Every handler of the root logger, also one a library or a test put
 there, passes its records through `bot.core.redact.RedactingFilter`, the one redaction
 govbot has. Lines at WARNING and above are counted in `govbot_log_messages_total`.
+`transition` writes the one INFO line per step of a change's life (opened, approved,
+merged, applied, rejected) on the `govbot.changes` logger, where the store records the
+step and where the merge is applied, so an operator follows a change with one filter.
 
 Example:
     logs.configure(settings.serve.log_format, settings.secrets(), level=logging.INFO)
@@ -36,6 +39,7 @@ from bot.core.redact import RedactingFilter
 
 T = TypeVar("T")
 FORMATS = ("text", "json")
+_transitions = logging.getLogger("govbot.changes")
 
 _change: contextvars.ContextVar[int | None] = contextvars.ContextVar("govbot_change",
                                                                      default=None)
@@ -55,6 +59,13 @@ def about_change(change_id: int) -> Iterator[None]:
         yield
     finally:
         _change.reset(token)
+
+
+def transition(change_id: int, message: str, *args: object) -> None:
+    """One INFO line on `govbot.changes` about a step of change `change_id`'s life; it
+    carries the change's id whatever the thread was marked with."""
+    with about_change(change_id):
+        _transitions.info(message, *args)
 
 
 def current_change() -> int | None:

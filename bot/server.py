@@ -64,17 +64,18 @@ def router(routes: Mapping[str, WsgiApp],
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
-        if path == "/healthz":
-            return _json(start_response, "200 OK", {"ok": True})
-        handler = routes.get(path)
-        if handler is None:
-            return _json(start_response, "404 Not Found", {"error": f"no route {path}"})
+        # the limit first, on every path: no route, /healthz included, takes a large body
         limit = MAX_HOOK_BYTES if path == HOOK_PATH else max_request_bytes
         if _length(environ) > limit:
             log.warning("refused a %d-byte request to %s: the limit is %d bytes",
                         _length(environ), path, limit)
             return _json(start_response, "413 Payload Too Large",
                          {"error": f"the body is larger than {limit} bytes"})
+        if path == "/healthz":
+            return _json(start_response, "200 OK", {"ok": True})
+        handler = routes.get(path)
+        if handler is None:
+            return _json(start_response, "404 Not Found", {"error": f"no route {path}"})
         return handler(environ, start_response)
 
     return app

@@ -12,6 +12,7 @@ import logging
 import random
 import time
 
+from bot import logs
 from bot.change import Change
 from bot.core.errors import Conflict, Locked, Refused, TransientError
 from bot.core.events import ApplyFailed, ApprovalRecorded, ChangeMerged, ChangeRejected, Event
@@ -164,6 +165,11 @@ def applied(ctx: Context, change: Change, merged: str, headline: str,
     else:
         status = "applied."
     text = "\n".join(n for n in (note, f"{headline}, {status}") if n)
+    if rolled.pending or rolled.invalid:
+        logs.transition(change.id, "not applied #%d: %s", change.id, status)
+    else:
+        logs.transition(change.id, "applied #%d: %s", change.id,
+                        "; ".join(rolled.lines) or "nothing to change")
     events: list[Event] = [ChangeMerged(card, text, rolled.lines, rolled.pending)]
     events += [ApplyFailed(f"not applied: {problem}", card, permanent=True)
                for problem in rolled.invalid]

@@ -47,6 +47,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from bot import logs
 from bot.change import Change, ChangeSet, intent_from_json, intent_to_json
 from bot.core.errors import Conflict, Locked, NotFound, TransientError
 from bot.core.types import Approval, ChangeState, Decision
@@ -107,8 +108,11 @@ class SqlStore:
             try:
                 with self._transaction() as session:
                     self._refuse_locked(session, change_set)
-                    return _to_change(_insert_change(session, change_set, requester,
-                                                     base_sha, verdict, self._clock()))
+                    opened = _to_change(_insert_change(session, change_set, requester,
+                                                       base_sha, verdict, self._clock()))
+                logs.transition(opened.id, "opened #%d for %s by %s", opened.id,
+                                change_set.service, requester)
+                return opened
             except IntegrityError:
                 # another writer took the same id or the same lock first; look again
                 with self._transaction() as session:
@@ -189,7 +193,13 @@ class SqlStore:
             row.state, row.reason, row.merged_sha, row.updated_at = (
                 state, reason, merged_sha, self._clock())
             session.execute(delete(LockRow).where(LockRow.change_id == change_id))
-            return _to_change(row)
+            closed = _to_change(row)
+        if state == "merged":
+            logs.transition(change_id, "merged #%d as %s", change_id, merged_sha[:12])
+        else:
+            logs.transition(change_id, "rejected #%d (closed without merging): %s",
+                            change_id, reason or "no reason given")
+        return closed
 
     def changes(self, state: ChangeState | None = "open", env: str | None = None,
                 namespace: str | None = None, service: str | None = None) -> list[Change]:
@@ -224,6 +234,8 @@ class SqlStore:
                     session.add(BreakGlassRow(approval_id=row.id, reason=approval.break_glass))
         except IntegrityError:
             return False
+        logs.transition(change_id, "approved #%d by %s%s", change_id, approval.by,
+                        " (break glass)" if approval.break_glass else "")
         return True
 
     def approvals(self, change_id: int, content_hash: str) -> list[Approval]:

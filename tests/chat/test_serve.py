@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.chat.slack.fake_slack import FakeSlack
+from tests.support.served import served_at
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET = "serve-test-secret"
@@ -35,13 +38,15 @@ def fake() -> Iterator[FakeSlack]:
 def _start(home: Path, fake: FakeSlack) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "GOVBOT_HOME": str(home), "SLACK_SIGNING_SECRET": SECRET,
            "SLACK_BOT_TOKEN": "xoxb-serve-test", "GOVBOT_SLACK_API_URL": fake.url + "/api/"}
-    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", "0"],
-                               cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    banner = process.stdout.readline()
-    assert "govbot serving on http://127.0.0.1:" in banner, banner
-    return process, banner.split("serving on ")[1].split(" ")[0]
+    log = home.parent / f"{home.name}.log"
+    home.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as errors:
+        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", "0"],
+                                   cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=errors, text=True)
+    base = served_at(log, process)
+    assert base.startswith("http://127.0.0.1:"), base
+    return process, base
 
 
 def test_serve_starts_quietly_and_takes_a_signed_slash_command(tmp_path: Path,
@@ -117,3 +122,51 @@ def test_serve_acks_a_burst_of_concurrent_slash_commands(tmp_path: Path,
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+def _refused_start(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", "serve", *args], cwd=REPO_ROOT,
+                          env={**os.environ, "GOVBOT_HOME": str(home)}, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, done.stderr
+    return errors[0]
+
+
+def test_a_port_in_use_is_one_error_line(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        error = _one_error_line(_refused_start(tmp_path / "home", "--port", str(port)))
+    assert f"127.0.0.1:{port}" in error and "in use" in error, error
+
+
+def test_a_host_that_is_no_address_is_one_error_line(tmp_path: Path) -> None:
+    error = _one_error_line(_refused_start(tmp_path / "home", "--host", "999.1.1.1",
+                                           "--port", "0"))
+    assert "999.1.1.1" in error and "--host" in error, error
+
+
+def test_the_startup_line_is_logged_to_stderr_in_the_log_format(tmp_path: Path) -> None:
+    log, out = tmp_path / "serve.log", tmp_path / "serve.out"
+    env = {**os.environ, "GOVBOT_HOME": str(tmp_path / "home"), "GOVBOT_LOG_FORMAT": "json"}
+    with log.open("w") as errors, out.open("w") as output:
+        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", "0"],
+                                   cwd=REPO_ROOT, env=env, stdout=output, stderr=errors,
+                                   text=True)
+    try:
+        base = served_at(log, process)
+        (line,) = [json.loads(text) for text in log.read_text().splitlines()
+                   if "serving on" in text]
+        assert line["message"].startswith(f"govbot serving on {base} (")
+        assert (line["level"], line["logger"]) == ("INFO", "govbot")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert out.read_text() == ""

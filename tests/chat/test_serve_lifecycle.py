@@ -32,6 +32,7 @@ import pytest
 
 from tests.chat.slack.fake_slack import FakeSlack
 from tests.support.postgres import PG_ADMIN, PG_HOST, PG_PORT
+from tests.support.served import served_at
 
 # bot.metrics (the /metrics route serve mounts) lands with the observability work
 pytest.importorskip("bot.metrics", reason="bot.metrics is not in this checkout yet")
@@ -79,11 +80,8 @@ class Served:
             env={**os.environ, "GOVBOT_HOME": str(home), "SLACK_SIGNING_SECRET": SECRET,
                  "SLACK_BOT_TOKEN": "xoxb-lifecycle", "GOVBOT_SLACK_API_URL": fake.url + "/api/",
                  "GOVBOT_SHUTDOWN_GRACE": str(GRACE), **env},
-            stdout=subprocess.PIPE, stderr=self._log_file, text=True)
-        assert self.process.stdout is not None
-        banner = self.process.stdout.readline()
-        assert "govbot serving on http://127.0.0.1:" in banner, (banner, self.text())
-        self.base = banner.split("serving on ")[1].split(" ")[0]
+            stdout=subprocess.DEVNULL, stderr=self._log_file, text=True)
+        self.base = served_at(self.log, self.process)
         self.port = int(self.base.rsplit(":", 1)[1])
 
     def text(self) -> str:

@@ -75,6 +75,10 @@ def test_a_body_above_the_limit_is_413_but_a_forge_webhook_may_be_larger(
     port = served({"/alerts": alerts, "/forge/events": forge})
     assert post(port, "/alerts", 1025)[0] == 413
     assert alerts.bodies == []
+    # every path, even one that reads no body or has no route
+    assert post(port, "/healthz", 2 * 1024 * 1024)[0] == 413
+    assert post(port, "/nowhere", 1025)[0] == 413
+    assert post(port, "/healthz", 10)[0] == 200
     assert post(port, "/alerts", 1024)[0] == 200
     assert post(port, "/forge/events", 2 * 1024 * 1024)[0] == 200
     assert (alerts.bodies, forge.bodies) == ([1024], [2 * 1024 * 1024])

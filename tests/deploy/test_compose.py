@@ -148,6 +148,25 @@ def test_alertmanager_configuration_passes_amtool_and_reaches_alerts(stack: Path
     assert f"> {authorization['credentials_file']}" in " ".join(alertmanager["command"])
 
 
+def test_govbot_down_is_not_sent_to_govbot(stack: Path) -> None:
+    # a govbot that is down cannot post the alert saying so
+    alertmanager = config(stack)["services"]["alertmanager"]
+    path = mounted(alertmanager, flag(alertmanager, "config.file"))
+
+    def receiver(alertname: str) -> str:
+        done = run(tool("amtool"), "config", "routes", "test", f"--config.file={path}",
+                   f"alertname={alertname}")
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout.strip()
+
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert receiver("HighErrorRate") == loaded["route"]["receiver"]
+    down = receiver("GovbotDown")
+    (stub,) = [r for r in loaded["receivers"] if r["name"] == down]
+    assert down != loaded["route"]["receiver"]
+    assert "govbot:" not in str(stub)
+
+
 def test_the_opa_server_admits_only_govbots_token(stack: Path) -> None:
     opa_bindings = pytest.importorskip("opa_bindings", reason="the embedded OPA engine "
                                        "is not installed (make install-test)")

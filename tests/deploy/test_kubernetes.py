@@ -186,3 +186,25 @@ def test_service_budget_and_network_policy_select_govbots_pods(
     egress = {(p["protocol"], p["port"]) for rule in policy["spec"]["egress"]
               for p in rule["ports"]}
     assert {("UDP", 53), ("TCP", 53), ("TCP", 443), ("TCP", 5432)} <= egress
+
+
+def peers(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every peer the NetworkPolicy allows, ingress sources and egress destinations."""
+    rules = [*policy["spec"].get("ingress", []), *policy["spec"].get("egress", [])]
+    return [peer for rule in rules for peer in rule.get("from", rule.get("to", []))]
+
+
+def test_network_policy_peers_never_carry_govbots_labels(
+        rendered: list[dict[str, Any]]) -> None:
+    # a label added to every selector once turned the DNS peer into "govbot's own pods"
+    ours = one(rendered, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    policy = one(rendered, "NetworkPolicy")
+    for peer in peers(policy):
+        for selector in ("podSelector", "namespaceSelector"):
+            labels = peer.get(selector, {}).get("matchLabels", {})
+            assert not labels.items() & ours.items(), (selector, labels)
+    dns = [rule for rule in policy["spec"]["egress"]
+           if any(p["port"] == 53 for p in rule["ports"])]
+    assert [rule["to"] for rule in dns] == [[{
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]]

@@ -35,6 +35,7 @@ import pytest
 
 from tests.chat.slack.fake_slack import FakeSlack
 from tests.support.postgres import PG_HOST, PG_PORT, empty_postgres
+from tests.support.served import served_at
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET = "replica-test-secret"
@@ -80,11 +81,8 @@ class Served:
         self._log_file = log.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--port", "0"], cwd=REPO_ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=self._log_file, text=True)
-        assert self.process.stdout is not None
-        banner = self.process.stdout.readline()
-        assert "govbot serving on http://127.0.0.1:" in banner, (banner, self.logged())
-        self.base = banner.split("serving on ")[1].split(" ")[0]
+            stdout=subprocess.DEVNULL, stderr=self._log_file, text=True)
+        self.base = served_at(log, self.process)
 
     def logged(self) -> str:
         return self.log.read_text()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot import logs
+from bot.chat.slack.post import ChannelQueues
 from bot.core.redact import RedactingFilter
 from tests.conftest import Govbot
 
@@ -114,3 +115,31 @@ def test_configuring_again_keeps_one_handler_and_one_redaction(restored: None) -
 def test_an_unknown_format_is_refused(restored: None) -> None:
     with pytest.raises(ValueError, match="text, json"):
         logs.configure("yaml", [])
+
+
+def test_a_change_can_be_followed_through_its_lines(govbot: Govbot, restored: None,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    govbot.seed("svc-user")
+    logs.configure("json", [], level=logging.INFO)
+    capsys.readouterr()
+    assert govbot.one("/canary svc-user 20%").ok
+    govbot.say("/approve 1", user="bob")
+    steps = [e for e in _json_lines(capsys.readouterr().err)
+             if e["logger"] == "govbot.changes"]
+    assert [e["message"].split(" #")[0] for e in steps] == [
+        "opened", "approved", "merged", "applied"], steps
+    assert all(e["change"] == 1 and e["level"] == "INFO" for e in steps), steps
+    assert "#1 for svc-user by alice" in steps[0]["message"]
+
+
+def test_a_channels_posting_thread_keeps_the_change_it_posts_about() -> None:
+    queues = ChannelQueues(interval=0.0)
+    seen: list[int | None] = []
+    try:
+        with logs.about_change(5):
+            queues.put("C0123", lambda: seen.append(logs.current_change()))
+        queues.put("C0123", lambda: seen.append(logs.current_change()))
+        assert queues.backlog.wait(timeout=30)
+    finally:
+        queues.close()
+    assert seen == [5, None]

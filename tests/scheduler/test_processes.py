@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+from tests.support.served import served_at
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -76,11 +78,10 @@ def test_serve_gives_leadership_back_on_sigterm(tmp_path: Path) -> None:
     env = {**os.environ, "GOVBOT_HOME": str(home), "GOVBOT_LEASE_SECONDS": "60"}
     with log.open("w") as errors:
         serve = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", "0"],
-                                 cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                                 cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
                                  stderr=errors, text=True)
         try:
-            assert serve.stdout is not None
-            assert "govbot serving on" in serve.stdout.readline()
+            served_at(log, serve)
             deadline = time.monotonic() + 60
             while "became leader" not in log.read_text():
                 assert time.monotonic() < deadline, log.read_text()

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import json
@@ -123,7 +124,9 @@ class DingTalkChat:
     def _submit(self, work: Work) -> None:
         with self._settled:
             self._pending += 1
-        self._pool.submit(self._guarded, work)
+        # in a copy of the submitter's context: the change it works on (bot.logs) stays
+        # on the lines the work writes, and nothing the work marks outlives it
+        self._pool.submit(contextvars.copy_context().run, self._guarded, work)
 
     def _guarded(self, work: Work) -> None:
         try:

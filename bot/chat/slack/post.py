@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import logging
 import queue
 import threading
@@ -162,7 +164,9 @@ class ChannelQueues:
                 jobs = self._queues[channel] = queue.Queue()
                 threading.Thread(target=self._work, args=(channel, jobs), daemon=True,
                                  name=f"govbot-slack-{channel}").start()
-        jobs.put(job)
+        # the job runs in a copy of the poster's context: its lines carry the change
+        # the poster was working on (bot.logs), though another thread writes them
+        jobs.put(functools.partial(contextvars.copy_context().run, job))
 
     def _work(self, channel: str, jobs: queue.Queue[Job | None]) -> None:
         last = float("-inf")
