@@ -131,7 +131,7 @@ class DingTalkSurface:
     # -- bot.chat.Surface ---------------------------------------------------------------
 
     def say(self, origin: Place, text: str, *, about: int | None = None,
-            ok: bool = True) -> None:
+            ok: bool = True, private: bool = False) -> None:
         self.send(origin, named(text, about))
 
     def post_card(self, origin: Place, event: ChangeOpened) -> None:
