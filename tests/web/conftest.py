@@ -12,6 +12,7 @@ import pytest
 
 from bot.app import build
 from bot.chat import WsgiApp
+from bot.core.events import Answer
 from bot.settings import Settings
 from bot.web.app import dashboard_app
 from tests.conftest import FIXED_NOW, Govbot
@@ -55,9 +56,10 @@ class Dashboard:
     def link(self, user: str = "alice") -> str:
         """The path of the /dashboard link `user` is given in chat."""
         reply = self.bot.one("/dashboard", user)
-        url = reply.text.rsplit(" ", 1)[-1]
-        assert url.startswith(PUBLIC + "/ui/login?token="), reply.text
-        return url[len(PUBLIC):]
+        assert isinstance(reply, Answer) and reply.private, reply
+        parts = urlsplit(reply.text.rsplit(" ", 1)[-1])
+        assert parts.path == "/ui/login" and parts.query.startswith("token="), reply.text
+        return f"{parts.path}?{parts.query}"
 
     def session(self, user: str = "alice") -> str:
         """The session cookie (`name=value`) a browser keeps after following the link."""
