@@ -21,13 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import resources  # noqa: E402
-from bot.app import build  # noqa: E402
-from bot.core.events import GovernanceEvent  # noqa: E402
-from bot.core.types import Author, Command  # noqa: E402
-from bot.repo.git import PolicyRepo  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from policies.document import new_document, service_path  # noqa: E402
+from bot import resources
+from bot.app import build
+from bot.core.events import GovernanceEvent
+from bot.core.types import Author, Command
+from bot.repo.git import PolicyRepo
+from bot.settings import Settings
+from policies.document import new_document, service_path
 
 
 def _seed(home: Path, services: int) -> None:

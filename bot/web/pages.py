@@ -103,6 +103,7 @@ class ServicePage:
     changes: list[Change]
     events: list[GovernanceEvent]
     chart: Chart
+    approved_by: dict[int, list[str]]
     render_problem: str = ""
 
 
@@ -117,13 +118,14 @@ def service(ctx: Context, env: str, ns: str, name: str) -> ServicePage:
             objects = manifests(ctx, main, path)
         except UserError as error:
             problem = str(error)
-    changes = ctx.store.changes(None, env, ns, name)
+    changes = sorted(ctx.store.changes(None, env, ns, name), key=lambda c: c.id, reverse=True)
+    approved = {c.id: [a.by for a in ctx.store.approvals(c.id, c.content_hash)]
+                for c in changes}
     found, _total = ctx.store.events.find(EventQuery(service=name, env=env, namespace=ns,
                                                      limit=EVENTS_SHOWN))
     now = ctx.clock()
     return ServicePage(Scope(env, ns), name, text, _status(text, now) if text else [],
-                       objects, sorted(changes, key=lambda c: c.id, reverse=True), found,
-                       timeline(found, now), problem)
+                       objects, changes, found, timeline(found, now), approved, problem)
 
 
 @dataclass(frozen=True)

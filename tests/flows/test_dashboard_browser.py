@@ -110,6 +110,12 @@ def _text(driver: object) -> str:
     return str(driver.find_element("tag name", "body").text)  # type: ignore[attr-defined]
 
 
+def browser_row(driver: object, starting: str) -> str:
+    """The text of the history table's row about a change."""
+    rows = driver.find_elements("css selector", "#changes tbody tr")  # type: ignore[attr-defined]
+    return next(str(r.text) for r in rows if str(r.text).startswith(starting))
+
+
 def _status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=10) as answer:
@@ -138,6 +144,8 @@ def test_the_dashboard_story_in_a_browser(served: tuple[str, dict[str, str]],
     page = _text(driver)
     assert "release: canary, 80% to v1, 20% to v2" in page
     assert "#1 canary svc-order 0% → 20%" in page and "merged" in page
+    row = browser_row(driver, "#1 canary")
+    assert "alice" in row and "bob" in row  # requester and approver
     assert "policy.git#change/1-svc-order" in page  # the pull request
     _shot(driver, "service")
     for view in ("changes", "events"):
