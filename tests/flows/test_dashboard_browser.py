@@ -5,6 +5,7 @@ grants stop at dev. Each view's screenshot is saved under tests/artifacts/."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -14,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SECRET = "browser-story-secret"
+ALERT_TOKEN = "browser-story-alerts"
+SCRIPT = "<script>document.title='owned'</script>"
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed: "
                                 "pip install -e '.[test]'")
@@ -43,7 +47,7 @@ def _free_port() -> int:
 
 def _environment(home: Path, base: str) -> dict[str, str]:
     return {**os.environ, "GOVBOT_HOME": str(home), "GOVBOT_PUBLIC_URL": base,
-            "GOVBOT_DASHBOARD_SECRET": SECRET}
+            "GOVBOT_DASHBOARD_SECRET": SECRET, "GOVBOT_ALERTMANAGER_TOKEN": ALERT_TOKEN}
 
 
 def _shell(env: dict[str, str], lines: str) -> str:
@@ -116,6 +120,33 @@ def browser_row(driver: object, starting: str) -> str:
     return next(str(r.text) for r in rows if str(r.text).startswith(starting))
 
 
+def _alert(base: str) -> None:
+    """One firing alert about svc-order through Alertmanager's webhook, its summary
+    carrying a script tag."""
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    alert = {"status": "firing", "startsAt": now, "fingerprint": "f1",
+             "labels": {"alertname": "HighErrors", "env": "dev", "namespace": "demo",
+                        "service": "svc-order", "response_code": "503",
+                        "source_workload": "svc-user"},
+             "annotations": {"summary": f"errors on svc-order {SCRIPT}"}}
+    body = json.dumps({"version": "4", "status": "firing", "alerts": [alert]}).encode()
+    request = urllib.request.Request(f"{base}/alerts", data=body, method="POST", headers={
+        "Authorization": f"Bearer {ALERT_TOKEN}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 202
+
+
+def _until(driver: object, url: str, shown: str) -> str:
+    """The page's text once it shows `shown` (the alert is handled after its 202)."""
+    deadline = time.monotonic() + 30
+    while True:
+        driver.get(url)  # type: ignore[attr-defined]
+        text = _text(driver)
+        if shown in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
+
+
 def _status(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=10) as answer:
@@ -129,6 +160,7 @@ def test_the_dashboard_story_in_a_browser(served: tuple[str, dict[str, str]],
     base, env = served
     said = _shell(env, "/canary svc-order 20%\nbob: /approve 1\n/dashboard\n")
     assert "merged" in said, said
+    _alert(base)
     link = re.search(r"(http://127\.0\.0\.1:\d+/ui/login\?token=\S+)", said)
     assert link is not None, said
     driver = browser
@@ -140,12 +172,14 @@ def test_the_dashboard_story_in_a_browser(served: tuple[str, dict[str, str]],
     driver.get(f"{base}/ui/dev/demo/")  # type: ignore[attr-defined]
     assert "svc-order" in _text(driver)
     _shot(driver, "namespace")
-    driver.get(f"{base}/ui/dev/demo/svc-order")  # type: ignore[attr-defined]
-    page = _text(driver)
+    page = _until(driver, f"{base}/ui/dev/demo/svc-order", "errors on svc-order")
     assert "release: canary, 80% to v1, 20% to v2" in page
     assert "#1 canary svc-order 0% → 20%" in page and "merged" in page
     row = browser_row(driver, "#1 canary")
     assert "alice" in row and "bob" in row  # requester and approver
+    assert f"errors on svc-order {SCRIPT}" in page  # shown as text, never run
+    assert driver.title != "owned"  # type: ignore[attr-defined]
+    assert "alert 1" in page  # the chart's legend
     assert "policy.git#change/1-svc-order" in page  # the pull request
     _shot(driver, "service")
     for view in ("changes", "events"):
