@@ -1,5 +1,6 @@
 """Benchmarks: command → pull request, approve → merge → apply, and the dashboard's first
-page of the namespace, at 10 and 10,000 services; and a burst of governance events through the funnel (`Workflow.ingest`).
+page of the namespace, at 10 and 10,000 services; and a burst of governance events
+through the funnel (`Workflow.ingest`).
 
 The cost of a command must not grow with the policy repository: both sizes should give
 nearly the same figures. Prints a table and writes bench/results.json (the events figure
