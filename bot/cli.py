@@ -191,7 +191,7 @@ def _routes(app: App, chats: Sequence[ServedChat], background: Background
     if app.settings.alertmanager_token:
         routes["/alerts"] = _alerts(app, chats, background.runner("alert delivery"))
     routes["/metrics"] = metrics_app
-    routes["/ui/"] = dashboard_app(context, app.settings.dashboard)
+    routes["/ui/"] = routes["/ui"] = dashboard_app(context, app.settings.dashboard)
     settings = app.settings
     routes["/readyz"] = server.readiness(readiness.checks(
         app.store.ping, lambda: app.repo.head("main"), settings.guard, settings.opa_url,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.runners.links import sign
+from bot.server import router
 from bot.web.http import CSP
 from policies.document import service_path
 from tests.conftest import FIXED_NOW, SEEDER
@@ -148,3 +149,15 @@ def test_without_a_grant_for_prod_no_prod_namespace_is_shown(dashboard: Dashboar
     bob = dashboard.session("bob")  # sre: approve grants everywhere
     assert "/ui/prod/demo/" in dashboard.get("/ui/", cookie=bob).body
     assert repo.read("main", service_path("prod", "demo", "svc-user")) is not None
+
+
+def test_serve_mounts_the_dashboard_under_ui(dashboard: Dashboard) -> None:
+    routes = {"/ui/": dashboard.app, "/ui": dashboard.app}
+    app = router(routes)
+    cookie = dashboard.session()
+    for path in ("/ui", "/ui/", "/ui/dev/demo/"):
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "",
+                   "HTTP_COOKIE": cookie, "REMOTE_ADDR": "127.0.0.1"}
+        statuses: list[str] = []
+        b"".join(app(environ, lambda status, _headers: statuses.append(status)))
+        assert statuses == ["200 OK"], path
