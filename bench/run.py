@@ -1,5 +1,6 @@
-"""Benchmarks: command → pull request, and approve → merge → apply, at 10 and 10,000 services;
-and a burst of governance events through the funnel (`Workflow.ingest`).
+"""Benchmarks: command → pull request, approve → merge → apply, and the dashboard's first
+page of the namespace, at 10 and 10,000 services; and a burst of governance events
+through the funnel (`Workflow.ingest`).
 
 The cost of a command must not grow with the policy repository: both sizes should give
 nearly the same figures. Prints a table and writes bench/results.json (the events figure
@@ -21,13 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import resources  # noqa: E402
-from bot.app import build  # noqa: E402
-from bot.core.events import GovernanceEvent  # noqa: E402
-from bot.core.types import Author, Command  # noqa: E402
-from bot.repo.git import PolicyRepo  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from policies.document import new_document, service_path  # noqa: E402
+from bot import resources
+from bot.app import App, build
+from bot.core.events import GovernanceEvent
+from bot.core.types import Author, Command
+from bot.repo.git import PolicyRepo
+from bot.runners.links import sign
+from bot.settings import Settings
+from bot.web.app import dashboard_app
+from policies.document import new_document, service_path
 
 
 def _seed(home: Path, services: int) -> None:
@@ -62,11 +65,31 @@ def _measure(services: int, rounds: int) -> dict[str, float]:
             assert "merged" in done[0].text, done
             opened.append((t1 - t0) * 1000)
             merged.append((t2 - t1) * 1000)
+        page_ms = _dashboard_page(app, rounds)
         app.close()
     return {"services": services, "seed_s": round(seed_s, 2),
             "first_sync_s": round(first_sync_s, 2),
             "command_to_pr_ms_median": round(statistics.median(opened), 1),
-            "approve_to_applied_ms_median": round(statistics.median(merged), 1)}
+            "approve_to_applied_ms_median": round(statistics.median(merged), 1),
+            "dashboard_first_page_ms_median": page_ms}
+
+
+def _dashboard_page(app: App, rounds: int) -> float:
+    """The median time of the namespace page (`/ui/dev/demo/`, its first 50 services)
+    through the dashboard's WSGI app, for a signed-in approver."""
+    context = app.workflow.context
+    dashboard = dashboard_app(context, app.settings.dashboard)
+    session = sign(context.links.key, "session", "bob", int(time.time()) + 3600)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/ui/dev/demo/", "QUERY_STRING": "",
+               "REMOTE_ADDR": "127.0.0.1", "HTTP_COOKIE": f"govbot_session={session}"}
+    statuses: list[str] = []
+    timings: list[float] = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        b"".join(dashboard(dict(environ), lambda status, _headers: statuses.append(status)))
+        timings.append((time.perf_counter() - started) * 1000)
+    assert all(s.startswith("200") for s in statuses), statuses
+    return round(statistics.median(timings), 1)
 
 
 def _measure_events(count: int) -> dict[str, float]:
@@ -105,10 +128,11 @@ def main() -> None:
     args = parser.parse_args()
     results = [_measure(size, args.rounds) for size in args.sizes]
     print(f"{'services':>9} {'command→PR ms':>14} {'approve→applied ms':>19} "
-          f"{'first sync s':>13} {'seed s':>7}")
+          f"{'dashboard page ms':>18} {'first sync s':>13} {'seed s':>7}")
     for r in results:
         print(f"{r['services']:>9} {r['command_to_pr_ms_median']:>14} "
-              f"{r['approve_to_applied_ms_median']:>19} {r['first_sync_s']:>13} "
+              f"{r['approve_to_applied_ms_median']:>19} "
+              f"{r['dashboard_first_page_ms_median']:>18} {r['first_sync_s']:>13} "
               f"{r['seed_s']:>7}")
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     events = _measure_events(args.events)

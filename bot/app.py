@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import tempfile
 import uuid
@@ -34,6 +35,7 @@ from bot.repo.plumbing import GitError
 from bot.rollout import Rollout
 from bot.rules import MainRules
 from bot.runners import Context
+from bot.runners.links import Links
 from bot.runners.merging import GOVBOT
 from bot.runners.reviews import same_login
 from bot.settings import Settings
@@ -170,7 +172,8 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
         settings.prometheus.interval_seconds, clock)
     context = Context(repo, store, policy_guard, hosted, rollout, rules, clock, MATCHERS,
                       live, check_commit=guardrail_checker(repo), history=prometheus,
-                      events_retention=timedelta(days=settings.events_retention_days))
+                      events_retention=timedelta(days=settings.events_retention_days),
+                      links=dashboard_links(settings, store))
     if settings.apply == "kubernetes":  # a context missing from the kubeconfig stops here
         try:
             target.prepare(context.config(context.main()).environments())
@@ -178,3 +181,23 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
             store.dispose()
             raise
     return App(settings, repo, store, rules, Workflow(context), prometheus)
+
+
+DASHBOARD_KEY = "dashboard:key"
+
+
+def dashboard_links(settings: Settings, store: SqlStore) -> Links:
+    """Where the dashboard is and the key signing its links: GOVBOT_DASHBOARD_SECRET, or
+    a random key kept in the store, so that every replica and a restart agree (the
+    first to start writes it; a race between two first starts keeps the later one, and
+    links signed before it stop working once)."""
+    web = settings.dashboard
+    if web.secret:
+        key = web.secret.encode()
+    else:
+        kept = store.chat_ref(DASHBOARD_KEY)
+        if kept is None or not isinstance(kept.get("key"), str):
+            store.set_chat_ref(DASHBOARD_KEY, {"key": secrets.token_hex(32)})
+            kept = store.chat_ref(DASHBOARD_KEY) or {}
+        key = bytes.fromhex(str(kept["key"]))
+    return Links(web.public_url, key, web.link_ttl_seconds)

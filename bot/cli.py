@@ -2,8 +2,9 @@
 
     govbot shell [--user NAME]   the console chat on the embedded default
     govbot serve [--host --port] the HTTP server (waitress) for Slack, DingTalk, webhooks,
-                                 /metrics, /healthz, /readyz; the scheduled jobs on the
-                                 leader replica; a graceful stop on SIGTERM
+                                 the dashboard (/ui/), /metrics, /healthz, /readyz; the
+                                 scheduled jobs on the leader replica; a graceful stop on
+                                 SIGTERM
     govbot sync [--full]         apply main to the apply target now
     govbot init DIR              a new policy repository from the default template
     govbot check DIR             validate a policy repository and run its Rego tests
@@ -113,7 +114,8 @@ def shell(user: str | None) -> None:
 def serve(host: str, port: int) -> None:
     """The HTTP server, on waitress: Slack at /slack/events, DingTalk at /dingtalk/events,
     forge webhooks at /forge/events (with GOVBOT_FORGE_WEBHOOK_SECRET), Alertmanager at
-    /alerts (with GOVBOT_ALERTMANAGER_TOKEN), /metrics, /healthz (alive) and /readyz
+    /alerts (with GOVBOT_ALERTMANAGER_TOKEN), the read-only dashboard under /ui/ (reached
+    through a /dashboard link; GOVBOT_PUBLIC_URL), /metrics, /healthz (alive) and /readyz
     (the store, main of the policy repository and the guard answer; 503 naming what
     failed otherwise); Slack Socket Mode and DingTalk Stream when their tokens are set.
     GOVBOT_HTTP_THREADS requests run at once; a body above GOVBOT_MAX_REQUEST_BYTES is
@@ -196,6 +198,7 @@ def _routes(app: App, chats: Sequence[ServedChat], background: Background
     from bot import readiness, server
     from bot.metrics import metrics_app
     from bot.server import forge_events
+    from bot.web.app import dashboard_app
 
     routes = {path: handler for chat in chats for path, handler in chat.routes().items()}
     context = app.workflow.context
@@ -206,6 +209,7 @@ def _routes(app: App, chats: Sequence[ServedChat], background: Background
     if app.settings.alertmanager_token:
         routes["/alerts"] = _alerts(app, chats, background.runner("alert delivery"))
     routes["/metrics"] = metrics_app
+    routes["/ui/"] = routes["/ui"] = dashboard_app(context, app.settings.dashboard)
     settings = app.settings
     routes["/readyz"] = server.readiness(readiness.checks(
         app.store.ping, lambda: app.repo.head("main"), settings.guard, settings.opa_url,

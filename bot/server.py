@@ -59,7 +59,8 @@ def _length(environ: Mapping[str, Any]) -> int:
 
 def router(routes: Mapping[str, WsgiApp],
            max_request_bytes: int = MAX_REQUEST_BYTES) -> WsgiApp:
-    """Dispatch by exact path; `/healthz` answers 200 without touching any dependency; a
+    """Dispatch by exact path, or to the app mounted at a prefix ending in `/`;
+    `/healthz` answers 200 without touching any dependency; a
     body above the path's limit is a 413 and no handler sees it."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -73,12 +74,20 @@ def router(routes: Mapping[str, WsgiApp],
                          {"error": f"the body is larger than {limit} bytes"})
         if path == "/healthz":
             return _json(start_response, "200 OK", {"ok": True})
-        handler = routes.get(path)
+        handler = routes.get(path) or _mounted(routes, path)
         if handler is None:
             return _json(start_response, "404 Not Found", {"error": f"no route {path}"})
         return handler(environ, start_response)
 
     return app
+
+
+def _mounted(routes: Mapping[str, WsgiApp], path: str) -> WsgiApp | None:
+    """The app mounted at a prefix (a route ending in `/`, e.g. `/ui/`) holding `path`."""
+    for prefix, handler in routes.items():
+        if prefix.endswith("/") and path.startswith(prefix):
+            return handler
+    return None
 
 
 def readiness(checks: Mapping[str, Check]) -> WsgiApp:

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import os
 from collections.abc import Callable, Mapping
@@ -269,6 +270,38 @@ LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    """The read-only dashboard under `/ui/` (docs/dashboard.md)."""
+
+    public_url: str = ""                 # GOVBOT_PUBLIC_URL, without a trailing slash
+    secret: str = ""                     # GOVBOT_DASHBOARD_SECRET; empty: a key in the store
+    link_ttl_seconds: float = 12 * 3600  # GOVBOT_DASHBOARD_LINK_TTL
+    trusted_header: str = ""             # GOVBOT_DASHBOARD_TRUSTED_HEADER
+    trusted_proxies: tuple[str, ...] = ()  # GOVBOT_DASHBOARD_TRUSTED_PROXIES, as CIDRs
+
+
+def dashboard_settings(env: Mapping[str, str]) -> DashboardSettings:
+    env = declared(env)
+    public = env["GOVBOT_PUBLIC_URL"].strip().rstrip("/")
+    if public and not public.startswith(("http://", "https://")):
+        raise ConfigError(f"GOVBOT_PUBLIC_URL={public!r}: use an http(s) URL such as "
+                          "https://govbot.example.com")
+    proxies = tuple(p.strip() for p in env["GOVBOT_DASHBOARD_TRUSTED_PROXIES"].split(",")
+                    if p.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(f"GOVBOT_DASHBOARD_TRUSTED_PROXIES: {proxy!r} is not an address "
+                              "or CIDR; use e.g. 10.0.0.0/8,127.0.0.1") from None
+    return DashboardSettings(
+        public_url=public, secret=env["GOVBOT_DASHBOARD_SECRET"].strip(),
+        link_ttl_seconds=duration_seconds(env, "GOVBOT_DASHBOARD_LINK_TTL"),
+        trusted_header=env["GOVBOT_DASHBOARD_TRUSTED_HEADER"].strip(),
+        trusted_proxies=proxies)
+
+
+@dataclass(frozen=True)
 class ServeSettings:
     """`govbot serve`'s HTTP server and process: how much it takes and how it stops."""
 
@@ -337,6 +370,7 @@ class Settings:
     prometheus: PrometheusSettings = field(default_factory=PrometheusSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
     def secrets(self) -> tuple[str, ...]:
         """Every credential in the settings, for `bot.core.redact` (logs and messages)."""
@@ -344,6 +378,7 @@ class Settings:
                   self.slack.app_token, self.dingtalk.client_secret, self.dingtalk.app_secret,
                   self.dingtalk.robot_secret, self.dingtalk.robot_webhook,
                   self.forge.token, self.forge.webhook_secret, self.alertmanager_token,
+                  self.dashboard.secret,
                   *passwords(self.database_url, self.repo_url, self.prometheus.url),
                   *_query_credentials(self.dingtalk.robot_webhook))
         return tuple(v for v in values if v)
@@ -394,6 +429,7 @@ class Settings:
             prometheus=prometheus_settings(env),
             schedule=schedule_settings(env),
             serve=serve_settings(env),
+            dashboard=dashboard_settings(env),
         )
         settings.check()
         return settings

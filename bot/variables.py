@@ -49,6 +49,7 @@ def _v(group: str, name: str, meaning: str, *, values: str = "text", default: st
 _HOME, _FORGE, _GUARD, _APPLY = "State and store", "Forge", "Guard", "Apply target"
 _SLACK, _DING, _EVENTS = "Slack", "DingTalk", "Events"
 _SCHED, _SERVE = "Scheduler and leader", "Server and logs"
+_WEB = "Dashboard"
 
 VARIABLES: tuple[Variable, ...] = (
     _v(_HOME, "GOVBOT_HOME", "embedded state: the local forge's `policy.git` (or a hosted "
@@ -166,6 +167,18 @@ VARIABLES: tuple[Variable, ...] = (
        values="HH:MM, or off", default="09:00"),
     _v(_SCHED, "GOVBOT_TIMEZONE", "the time zone of the digest", values="an IANA name",
        default="UTC"),
+    _v(_WEB, "GOVBOT_PUBLIC_URL", "where people reach `govbot serve` (the dashboard under "
+       "`/ui/`); /dashboard links and the links in replies and pull requests start with "
+       "it; unset, /dashboard says it is not configured", values="an http(s) URL"),
+    _v(_WEB, "GOVBOT_DASHBOARD_SECRET", "signs /dashboard links and sessions (HMAC-SHA256); "
+       "unset, a random key kept in the store, shared by every replica", secret=True),
+    _v(_WEB, "GOVBOT_DASHBOARD_LINK_TTL", "how long a /dashboard link and its session "
+       "stay valid", values=DURATION, default="12h"),
+    _v(_WEB, "GOVBOT_DASHBOARD_TRUSTED_HEADER", "a header an authenticating proxy sets to "
+       "the person's email (e.g. `X-Auth-Request-Email`), mapped by `email` in access.yaml"),
+    _v(_WEB, "GOVBOT_DASHBOARD_TRUSTED_PROXIES", "the proxy addresses the trusted header is "
+       "believed from; from any other address it is ignored",
+       values="CIDRs, comma-separated"),
     _v(_SERVE, "GOVBOT_HTTP_THREADS", "requests `govbot serve` handles at once",
        values="a whole number > 0", default="16"),
     _v(_SERVE, "GOVBOT_MAX_REQUEST_BYTES", "larger request bodies are answered 413",
@@ -182,7 +195,7 @@ VARIABLES: tuple[Variable, ...] = (
 GROUP_PAGES: Mapping[str, str] = {
     _HOME: "database.md", _FORGE: "forges.md", _GUARD: "architecture.md#guard-engines",
     _APPLY: "kubernetes.md", _SLACK: "getting-started.md#slack", _DING: "security.md",
-    _EVENTS: "events.md", _SCHED: "scheduler.md", _SERVE: "operations-server.md",
+    _EVENTS: "events.md", _SCHED: "scheduler.md", _SERVE: "operations-server.md", _WEB: "dashboard.md",
 }
 
 BY_NAME: Mapping[str, Variable] = {v.name: v for v in VARIABLES}

@@ -39,6 +39,7 @@ from bot.runners import (
     approving,
     apps,
     audit,
+    dashboard,
     digest,
     drift,
     expiring,
@@ -144,6 +145,8 @@ class Workflow:
         match parsed.intent:
             case intents.Help(command=name):
                 return queries.help(name)
+            case intents.Dashboard():
+                return dashboard.link(ctx, person)
             case intents.Approve(change_id=change_id, break_glass=reason):
                 return approving.run(ctx, person, change_id, reason)
             case intents.Reject(change_id=change_id, reason=reason):

@@ -23,6 +23,7 @@ from commands import (
     canary,
     changes,
     circuitbreak,
+    dashboard,
     deploy,
     drift,
     events,
@@ -83,6 +84,7 @@ REGISTRY: tuple[CommandSpec, ...] = (
     whatif.SPEC,
     policies.SPEC,
     store.SPEC,
+    dashboard.SPEC,
     help.SPEC,
 )
 

@@ -457,6 +457,13 @@ class ListPolicies:
 
 
 @dataclass(frozen=True)
+class Dashboard:
+    """A signed link to the read-only dashboard, for the person who asked."""
+
+    action = "dashboard"
+
+
+@dataclass(frozen=True)
 class Help:
     command: str | None = None
     action = "help"
@@ -465,7 +472,7 @@ class Help:
 Intent = (PolicyIntent | Approve | Reject | ListChanges | Show | Status | Help | Rollback
           | ListPolicies | Drift | WhatIf | ListEvents | CanaryControl | ListFreezes
           | TemplateSave | TemplateApplyMany | TemplateList | TemplateShow | StoreQuery
-          | MeshSwitch | MeshQuery)
+          | MeshSwitch | MeshQuery | Dashboard)
 
 
 def to_json(intent: PolicyIntent) -> dict[str, Any]:

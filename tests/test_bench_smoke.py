@@ -22,5 +22,6 @@ def test_the_benchmark_runs_at_tiny_sizes_and_writes_its_results(tmp_path: Path)
     assert [r["services"] for r in results] == [3]
     assert results[0]["command_to_pr_ms_median"] > 0
     assert results[0]["approve_to_applied_ms_median"] > 0
+    assert results[0]["dashboard_first_page_ms_median"] > 0
     events = json.loads((tmp_path / "events-results.json").read_text())
     assert events["events"] == 50 and events["ingest_ms"] > 0

@@ -45,7 +45,7 @@ class Surface(Protocol[Origin]):
     """What one chat platform can do with govbot's messages."""
 
     def say(self, origin: Origin, text: str, *, about: int | None = None,
-            ok: bool = True) -> None:
+            ok: bool = True, private: bool = False) -> None:
         """Post `text`: to the person who asked when `about` is None, else where change
         `about` is discussed (its card's thread), falling back to the asker."""
         ...
@@ -82,6 +82,8 @@ def deliver(surface: Surface[Origin], origin: Origin, events: Sequence[Event]) -
                 surface.update_card(event.change)
             case ApplyFailed(change=ChangeView() as change):
                 surface.say(origin, event.text, about=change.id, ok=False)
+            case Answer(private=True):
+                surface.say(origin, event.text, ok=event.ok, private=True)
             case ApplyFailed() | Answer():
                 surface.say(origin, event.text, ok=event.ok)
             case EventsReported():

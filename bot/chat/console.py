@@ -56,7 +56,7 @@ class ConsoleSurface:
         self._shown: dict[str, str] = {}  # notice key → the text last printed under it
 
     def say(self, origin: None, text: str, *, about: int | None = None,
-            ok: bool = True) -> None:
+            ok: bool = True, private: bool = False) -> None:
         self._out.write(format_reply(text) + "\n")
 
     def post_card(self, origin: None, event: ChangeOpened) -> None:

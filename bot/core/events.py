@@ -23,11 +23,14 @@ from bot.core.types import ChangeView
 
 @dataclass(frozen=True)
 class Answer:
-    """A reply to the person who asked, about nothing that changed (queries, refusals)."""
+    """A reply to the person who asked, about nothing that changed (queries, refusals).
+    A `private` one (a personal link) is shown to that person only, where the platform
+    can (an ephemeral message), never in a thread others read."""
 
     text: str
     ok: bool = True
     change_id: int | None = None
+    private: bool = False
 
 
 @dataclass(frozen=True)

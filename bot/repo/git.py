@@ -120,6 +120,19 @@ class PolicyRepo:
                 paths.append(name)
         return sorted(paths)
 
+    def list_folders(self, rev: str, prefix: str) -> list[str]:
+        """Names of the folders directly under `prefix` (e.g. "services/dev/") at `rev`,
+        sorted: one tree read, whatever the folders hold."""
+        folder = check_path(prefix.rstrip("/"))
+        out = self._git(["ls-tree", "-z", self._commit(rev), "--", folder + "/"],
+                        ok=(0, 128)).stdout.decode()
+        names = []
+        for entry in filter(None, out.split("\0")):
+            meta, name = entry.split("\t", 1)
+            if meta.split()[1] == "tree":
+                names.append(name.rsplit("/", 1)[-1])
+        return sorted(names)
+
     def read_many(self, rev: str, paths: list[str]) -> dict[str, str]:
         """Several files' texts at once (one `cat-file --batch`); absent paths are left out.
 

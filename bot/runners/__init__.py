@@ -56,6 +56,7 @@ from bot.rollout import Rollout
 from bot.rules import MainRules
 from bot.runners import switches
 from bot.runners.appchanges import facts as app_facts
+from bot.runners.links import Links
 from bot.runners.reviews import Tally, tally
 from bot.sources import NoHistory, RequestHistory
 from bot.store.sql import SqlStore
@@ -85,6 +86,8 @@ class Context:
     history: RequestHistory = field(default_factory=NoHistory)
     # how long governance events stay in the audit log (GOVBOT_EVENTS_RETENTION_DAYS)
     events_retention: timedelta = timedelta(days=30)
+    # where the dashboard is and what signs its links (GOVBOT_PUBLIC_URL, bot.runners.links)
+    links: Links = field(default_factory=Links)
 
     def main(self) -> str:
         """Where main is now: the forge's answer."""

@@ -70,6 +70,11 @@ def body(ctx: Context, change: Change, decision: Decision, approvals: list[Appro
     lines += ["### What changes in the cluster", ""]
     lines += (["```diff", cut(rendered).rstrip("\n"), "```"] if rendered.startswith("---")
               else [rendered or "Nothing rendered changes."])
+    page = ctx.links.change(change.id)
+    service = ctx.links.service(change.env, change.namespace, change.service)
+    if page:
+        lines += ["", f"On govbot's dashboard: [this change]({page}) · "
+                  f"[{change.service}]({service})."]
     lines += ["", f"<!-- govbot change {change.id} -->"]
     return "\n".join(lines) + "\n"
 

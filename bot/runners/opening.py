@@ -128,12 +128,18 @@ def open_change(ctx: Context, person: Person, change_set: ChangeSet, main: str,
     groups = frozenset(a for a in decision.approvers if config.is_group(a))
     text = "\n".join(t for t in (opened(change, decision, groups),
                                   _whatif_line(ctx, change_set),
-                                  _gate_line(ctx, change_set)) if t)
+                                  _gate_line(ctx, change_set), _page_line(ctx, change)) if t)
     events: list[Event] = [ChangeOpened(view(ctx, change), text)]
     if decision.mergeable:
         with ctx.holding(change.id):
             events += merging.merge(ctx, change)
     return events
+
+
+def _page_line(ctx: Context, change: Change) -> str:
+    """Where the dashboard shows the change, when GOVBOT_PUBLIC_URL is set."""
+    page = ctx.links.change(change.id)
+    return f"on the dashboard: {page}" if page else ""
 
 
 def _whatif_line(ctx: Context, change_set: ChangeSet) -> str:

@@ -156,6 +156,12 @@ def _diffs(before: dict[str, str], after: dict[str, str], prefix: str) -> str:
     return "".join(parts)
 
 
+def manifests(ctx: Context, commit: str, path: str) -> dict[str, str]:
+    """The objects the document at `path` renders to at `commit`, by `Kind/name`, as the
+    rollout renders them (the dashboard's service page)."""
+    return _objects(ctx, commit, path, render_context(ctx.config(ctx.main()), ctx.clock()))
+
+
 def _objects(ctx: Context, commit: str, path: str, context: RenderContext) -> dict[str, str]:
     text = ctx.repo.read(commit, path)
     if text is None:

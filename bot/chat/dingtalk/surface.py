@@ -57,18 +57,24 @@ class Place:
     conversation_id: str
     session_webhook: str = ""
     expires_ms: int = 0
+    group: bool = True  # conversationType "2"; only a one-to-one chat ("1") is private
 
     @classmethod
     def of_message(cls, payload: Mapping[str, Any]) -> Place:
         return cls(str(payload.get("conversationId") or ""),
                    str(payload.get("sessionWebhook") or ""),
-                   _millis(payload.get("sessionWebhookExpiredTime")))
+                   _millis(payload.get("sessionWebhookExpiredTime")),
+                   str(payload.get("conversationType") or "") != "1")
 
     @classmethod
     def of_card(cls, ref: Mapping[str, Any]) -> Place:
         """Where a change's card was posted, from its `dingtalk:change:<id>` record."""
         return cls(str(ref.get("conversationId") or ""), str(ref.get("sessionWebhook") or ""),
                    _millis(ref.get("expires")))
+
+
+PRIVATE_IN_GROUP = ("this answer is for you only, and a group shows it to everyone: send "
+                    "the same command to the robot in a one-to-one chat")
 
 
 def _millis(value: object) -> int:
@@ -131,7 +137,10 @@ class DingTalkSurface:
     # -- bot.chat.Surface ---------------------------------------------------------------
 
     def say(self, origin: Place, text: str, *, about: int | None = None,
-            ok: bool = True) -> None:
+            ok: bool = True, private: bool = False) -> None:
+        if private and origin.group:
+            # DingTalk cannot show a group message to one member only
+            text = PRIVATE_IN_GROUP
         self.send(origin, named(text, about))
 
     def post_card(self, origin: Place, event: ChangeOpened) -> None:

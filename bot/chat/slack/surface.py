@@ -86,8 +86,12 @@ class SlackSurface:
     # -- bot.chat.Surface ---------------------------------------------------------------
 
     def say(self, origin: Origin, text: str, *, about: int | None = None,
-            ok: bool = True) -> None:
+            ok: bool = True, private: bool = False) -> None:
         message = cut(escape(text), TEXT_LIMIT)
+        if private and origin.kind == "mention":
+            # a mention's thread is read by everyone in the channel: only the asker sees it
+            self._queues.put(origin.channel, partial(self._whisper, origin, message))
+            return
         channel = self._card_channel(about) if about is not None else None
         if channel is None and origin.kind == "command" and origin.response_url:
             # an ephemeral answer is no channel message: it skips the channel's pacing, so
@@ -203,6 +207,10 @@ class SlackSurface:
         except (SlackClientError, OSError) as error:
             log.error("answering a slash command in %s: %s; the answer is dropped",
                       origin.channel, failure(error))
+
+    def _whisper(self, origin: Origin, text: str) -> None:
+        self._client.chat_postEphemeral(channel=origin.channel, user=origin.user,
+                                        thread_ts=origin.thread_ts, text=text)
 
     def _answer(self, origin: Origin, text: str) -> None:
         if origin.kind == "mention":

@@ -191,9 +191,9 @@ class GatedCore:
 
 
 def robot_frame(message_id: str, msg_id: str, text: str, staff: str, webhook: str,
-                expires_ms: int) -> dict[str, Any]:
+                expires_ms: int, conversation_type: str = "2") -> dict[str, Any]:
     data = {"msgtype": "text", "text": {"content": text}, "msgId": msg_id,
-            "conversationId": CONVERSATION, "conversationType": "2",
+            "conversationId": CONVERSATION, "conversationType": conversation_type,
             "conversationTitle": "prod demo", "senderStaffId": staff, "senderCorpId": CORP,
             "senderNick": staff, "sessionWebhook": webhook,
             "sessionWebhookExpiredTime": expires_ms, "robotCode": "dingrobot",

@@ -49,8 +49,8 @@ class Rig:
         return any(e[:2] == ("ack", message_id) for e in self.journal.entries)
 
 
-def _rig(tmp_path: Path, template: str) -> Iterator[Rig]:
-    bot = make_govbot(tmp_path / "home")
+def _rig(tmp_path: Path, template: str, bot: Govbot | None = None) -> Iterator[Rig]:
+    bot = bot or make_govbot(tmp_path / "home")
     server = DingTalkServer()
     journal = Journal()
     gateway = StreamGateway(journal)
