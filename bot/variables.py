@@ -195,7 +195,8 @@ VARIABLES: tuple[Variable, ...] = (
 GROUP_PAGES: Mapping[str, str] = {
     _HOME: "database.md", _FORGE: "forges.md", _GUARD: "architecture.md#guard-engines",
     _APPLY: "kubernetes.md", _SLACK: "getting-started.md#slack", _DING: "security.md",
-    _EVENTS: "events.md", _SCHED: "scheduler.md", _SERVE: "operations-server.md", _WEB: "dashboard.md",
+    _EVENTS: "events.md", _SCHED: "scheduler.md", _SERVE: "operations-server.md",
+    _WEB: "dashboard.md",
 }
 
 BY_NAME: Mapping[str, Variable] = {v.name: v for v in VARIABLES}
