@@ -406,8 +406,5 @@ class Settings:
             if value not in allowed:
                 raise ConfigError(
                     f"{name}={value!r} is not supported; use one of {', '.join(allowed)}")
-        if self.forge.kind == "local" and "://" in self.repo_url:
-            raise ConfigError(
-                f"GOVBOT_REPO_URL={redact(self.repo_url)!r}: the local forge needs a path "
-                "to a bare repository; set GOVBOT_FORGE=github|gitlab|gitea for a remote"
-            )
+        if self.forge.kind == "local":
+            self.forge.check()  # the forge port says what a local forge needs, once
