@@ -18,12 +18,14 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from bot import guard
 from bot import settings as declared_settings
 from bot.check import check_config
 from bot.core.errors import ConfigError
 from bot.core.redact import redact
 from bot.repo.git import MAIN, PolicyRepo
 from bot.settings import Settings
+from bot.store.sql import store_url
 from bot.variables import BY_NAME, GROUP_PAGES, GROUPS, VARIABLES, Variable, misspelt
 
 REGENERATE = "govbot config --docs > docs/configuration.md"
@@ -93,7 +95,23 @@ def _settings_problems(environ: Mapping[str, str]) -> list[str]:
     settled = Path(environ.get("GOVBOT_HOME") or BY_NAME["GOVBOT_HOME"].default)
     found += [_read(environ),
               _refusal(lambda: declared_settings.forge_settings(environ, settled).check())]
-    return [said for said in found if said]
+    settled_env = {k: v for k, v in environ.items() if k not in bad}
+    return [said for said in found + _serve_problems(settled_env) if said]
+
+
+def _serve_problems(environ: Mapping[str, str]) -> list[str]:
+    """What `govbot serve` refuses when it builds the guard and opens the store, asked
+    of the same code, and a chat platform left off by half its settings."""
+    try:
+        settings = Settings.from_env(environ)
+    except ConfigError:
+        return []  # already said, with what a setting read alone cannot show
+    return [
+        _refusal(lambda: store_url(settings.database_url)),
+        _refusal(lambda: guard.build(settings.guard, settings.opa_url, settings.opa_token)
+                 if settings.guard == "opa" else None),  # the embedded engine needs nothing
+        declared_settings.slack_problem(settings.slack),
+    ]
 
 
 def _read(environ: Mapping[str, str]) -> str:
@@ -117,7 +135,7 @@ def _repository_problems(environ: Mapping[str, str], directory: Path | None) -> 
     try:
         repo = Settings.from_env(environ).repo_path
     except ConfigError:
-        return []  # already said; the repository cannot be found without the settings
+        return []  # already said, with what a setting read alone cannot show; the repository cannot be found without the settings
     if not PolicyRepo.exists(repo):
         return [f"policy repository {repo}: no main branch to check; give a checkout of the "
                 "policy repository as DIR, for example govbot config --check ./policies"]

@@ -68,3 +68,24 @@ def test_the_shell_warns_of_a_misspelt_name(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120, check=False)
     warned = [line for line in done.stderr.splitlines() if "GOVBOT_SLACK_BOT_TOKN" in line]
     assert len(warned) == 1 and "GOVBOT_SLACK_BOT_TOKEN" in warned[0], done.stderr
+
+
+@pytest.mark.parametrize(("env", "said"), [
+    ({"GOVBOT_GUARD": "opa"}, "GOVBOT_OPA_URL"),
+    ({"GOVBOT_DATABASE_URL": "::not a url"}, "not a SQLAlchemy URL"),
+    ({"GOVBOT_DATABASE_URL": "mysql://gb@db/gb"}, "sqlite, postgresql+psycopg"),
+    ({"GOVBOT_DINGTALK_ROBOT_WEBHOOK": "ftp://robot.example.com/send"}, "https://"),
+    ({"GOVBOT_SLACK_BOT_TOKEN": "xoxb-1"}, "Slack stays off"),
+    ({"GOVBOT_SLACK_SIGNING_SECRET": "shh"}, "GOVBOT_SLACK_BOT_TOKEN"),
+])
+def test_what_serve_refuses_the_check_refuses(clean_env: None, env: dict[str, str],
+                                              said: str) -> None:
+    code, lines = _check(env)
+    assert code == 1 and any(said in line for line in lines), lines
+
+
+def test_complete_chat_and_store_settings_pass(clean_env: None, tmp_path: Path) -> None:
+    code, lines = _check({"GOVBOT_SLACK_BOT_TOKEN": "xoxb-1", "GOVBOT_SLACK_APP_TOKEN": "xapp-1",
+                          "GOVBOT_DATABASE_URL": "postgresql://gb:pw@db/gb",
+                          "GOVBOT_GUARD": "opa", "GOVBOT_OPA_URL": "http://opa:8181"})
+    assert not [line for line in lines if "GOVBOT_" in line], lines
