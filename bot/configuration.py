@@ -135,7 +135,7 @@ def _repository_problems(environ: Mapping[str, str], directory: Path | None) -> 
     try:
         repo = Settings.from_env(environ).repo_path
     except ConfigError:
-        return []  # already said, with what a setting read alone cannot show; the repository cannot be found without the settings
+        return []  # already said; the repository cannot be found without the settings
     if not PolicyRepo.exists(repo):
         return [f"policy repository {repo}: no main branch to check; give a checkout of the "
                 "policy repository as DIR, for example govbot config --check ./policies"]

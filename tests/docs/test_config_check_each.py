@@ -84,8 +84,8 @@ def test_what_serve_refuses_the_check_refuses(clean_env: None, env: dict[str, st
     assert code == 1 and any(said in line for line in lines), lines
 
 
-def test_complete_chat_and_store_settings_pass(clean_env: None, tmp_path: Path) -> None:
-    code, lines = _check({"GOVBOT_SLACK_BOT_TOKEN": "xoxb-1", "GOVBOT_SLACK_APP_TOKEN": "xapp-1",
-                          "GOVBOT_DATABASE_URL": "postgresql://gb:pw@db/gb",
-                          "GOVBOT_GUARD": "opa", "GOVBOT_OPA_URL": "http://opa:8181"})
+def test_complete_chat_and_store_settings_pass(clean_env: None) -> None:
+    _, lines = _check({"GOVBOT_SLACK_BOT_TOKEN": "xoxb-1", "GOVBOT_SLACK_APP_TOKEN": "xapp-1",
+                       "GOVBOT_DATABASE_URL": "postgresql://gb:pw@db/gb",
+                       "GOVBOT_GUARD": "opa", "GOVBOT_OPA_URL": "http://opa:8181"})
     assert not [line for line in lines if "GOVBOT_" in line], lines
