@@ -89,7 +89,7 @@ EVENTS = Block({
     "kinds": Each(Block({"threshold": ANY, "severity": ANY}, "{threshold: 10}", typed=False),
                   "{rate_limit: {threshold: 10, severity: warning}}"),
 }, "{groupWindow: 5m}", typed=False)
-GOVBOT_YAML = Block({
+DOCUMENT = Block({
     "apiVersion": TEXT, "kind": TEXT, "clusterDomain": ANY, "trustDomain": ANY,
     "ingressGateway": Block({"caller": TEXT, "serviceAccount": TEXT, "gateway": TEXT,
                              "domains": Value("a list of DNS domains", "[example.com]", (list,))},
@@ -108,7 +108,7 @@ GOVBOT_YAML = Block({
 
 def shape_problems(config: Mapping[str, Any]) -> list[str]:
     """Every unknown key and every value of the wrong type in govbot.yaml."""
-    return _walk(GOVBOT_YAML, config, "")
+    return _walk(DOCUMENT, config, "")
 
 
 def closest(word: str, known: list[str] | tuple[str, ...]) -> str | None:

@@ -232,7 +232,7 @@ class Environment(Mapping[str, str]):
 def closest(name: str) -> str | None:
     """The declared name a misspelt `GOVBOT_*` name was most likely meant to be, or None.
     Names are compared without the shared prefix, which would make every name look alike
-    (GOVBOT_LOG_LEVEL is not GOVBOT_FORGE)."""
+    (a LOG_LEVEL must not be taken for FORGE)."""
     tails = {v.name.removeprefix("GOVBOT_"): v.name for v in VARIABLES}
     close = difflib.get_close_matches(name.removeprefix("GOVBOT_"), tails, n=1, cutoff=0.75)
     return tails[close[0]] if close else None
