@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.access_checks import access_problems
 from bot.config_shape import shape_problems
 from bot.core import yamlread
 from bot.core.events import GOVERNANCE_KINDS
@@ -26,9 +27,6 @@ _DOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-
 _URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
 PLATFORMS = ("console", "slack", "dingtalk")
 MERGE_MODES = ("govbot", "forge")
-# the requester of govbot's own changes (bot.runners.automatic.AUTOMATON); no person's name
-RESERVED_PERSON = "govbot"
-VERBS = ("request", "approve")
 SEVERITIES = ("info", "warning", "critical")
 NUMBER_LIMITS = {"canaryMaxStep": (0, 100), "rateLimitMaxRequests": (1, 2**32 - 1),
                  "faultMaxAbortPercent": (0, 100), "retriesMax": (0, 100),
@@ -329,49 +327,6 @@ def _events(value: Any) -> list[str]:
     return problems
 
 
-def _access(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[str]:
-    problems = []
-    people, groups = _map(access.get("people")), _map(access.get("groups"))
-    for group, members in groups.items():
-        for member in members or ():
-            if member not in people:
-                problems.append(f"access.yaml groups.{group}: {member!r} is not in people")
-    environments = _map(config.get("environments"))
-    for number, grant in enumerate(access.get("grants") or ()):
-        entry, where = _map(grant), f"access.yaml grants[{number}]"
-        if entry.get("group") not in groups and entry.get("person") not in people:
-            problems.append(f"{where}: names no group or person of access.yaml")
-        for verb in entry.get("can") or ():
-            if verb not in VERBS:
-                problems.append(f"{where}.can: {verb!r} is not one of {', '.join(VERBS)}")
-        for env in entry.get("envs") or ():
-            if env != "*" and env not in environments:
-                problems.append(f"{where}.envs: {env!r} is not an environment of govbot.yaml")
-    if RESERVED_PERSON in people:
-        problems.append(f"access.yaml people: {RESERVED_PERSON!r} is the name govbot makes its "
-                        "own changes under (the end of a time box); give that person another "
-                        "name")
-    problems += _shared_identities(people)
-    default_user = _map(config.get("console")).get("defaultUser")
-    if default_user and default_user not in people:
-        problems.append(f"govbot.yaml console.defaultUser: {default_user!r} is not in "
-                        "access.yaml people")
-    return problems
-
-
-def _shared_identities(people: Mapping[str, Any]) -> list[str]:
-    """Two people with one platform identity: the first would act for both."""
-    owners: dict[str, list[str]] = {}
-    for person, entry in people.items():
-        for platform, identity in _map(_map(entry).get("ids")).items():
-            value = sorted(identity.items()) if isinstance(identity, Mapping) else identity
-            key = f"{platform} {value}"
-            owners.setdefault(key, []).append(str(person))
-    return [f"access.yaml people: {' and '.join(names)} share the {key.split(' ', 1)[0]} "
-            "identity; each identity must name one person"
-            for key, names in owners.items() if len(names) > 1]
-
-
 def config_problems(config: Any, access: Any, spelt: Mapping[str, str] | None = None) -> list[str]:
     """Every problem of govbot.yaml and access.yaml together; `spelt` (from
     `bot.core.yamlread.load`) lets a message quote a boolean as it was written."""
@@ -394,7 +349,7 @@ def config_problems(config: Any, access: Any, spelt: Mapping[str, str] | None = 
     problems += _channels(config)
     if "events" in config:
         problems += _events(config["events"])
-    problems += _access(config, access)
+    problems += access_problems(config, access)
     return problems
 
 
