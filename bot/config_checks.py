@@ -1,5 +1,7 @@
 """Validation of govbot.yaml and access.yaml, for `govbot check` (and so for the policy
-repository's CI): every reference must resolve and every limit must have its type.
+repository's CI): every reference must resolve and every limit must have its type. The
+keys and types of each block are `bot.config_shape`'s; access.yaml's own references are
+`bot.access_checks`'s.
 
 Pure: plain data in, one message per problem out, each naming the file and the field.
 
