@@ -30,6 +30,7 @@ import click
 from bot.core.errors import ConfigError, UserError
 from bot.core.redact import redact
 from bot.settings import Settings
+from bot.variables import misspelt
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -60,6 +61,8 @@ def _start(level: int = logging.WARNING) -> App:
     except ConfigError as error:
         raise click.ClickException(redact(str(error))) from error
     logs.configure(settings.serve.log_format, settings.secrets(), level=level)
+    for line in misspelt(os.environ):  # a misspelt setting changes nothing: say so once
+        logging.getLogger("govbot").warning("reading settings: %s", line)
     try:
         app = build(settings)
     except ConfigError as error:

@@ -1,5 +1,7 @@
 """Validation of govbot.yaml and access.yaml, for `govbot check` (and so for the policy
-repository's CI): every reference must resolve and every limit must have its type.
+repository's CI): every reference must resolve and every limit must have its type. The
+keys and types of each block are `bot.config_shape`'s; access.yaml's own references are
+`bot.access_checks`'s.
 
 Pure: plain data in, one message per problem out, each naming the file and the field.
 
@@ -14,6 +16,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.access_checks import access_problems
+from bot.config_shape import shape_problems
 from bot.core import yamlread
 from bot.core.events import GOVERNANCE_KINDS
 from policies import freeze
@@ -25,12 +29,6 @@ _DOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-
 _URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
 PLATFORMS = ("console", "slack", "dingtalk")
 MERGE_MODES = ("govbot", "forge")
-# the requester of govbot's own changes (bot.runners.automatic.AUTOMATON); no person's name
-RESERVED_PERSON = "govbot"
-CLUSTER_KEYS = ("context", "kubeconfig")
-VERBS = ("request", "approve")
-EVENT_KEYS = ("defaultChannel", "groupWindow", "kinds")
-KIND_KEYS = ("threshold", "severity")
 SEVERITIES = ("info", "warning", "critical")
 NUMBER_LIMITS = {"canaryMaxStep": (0, 100), "rateLimitMaxRequests": (1, 2**32 - 1),
                  "faultMaxAbortPercent": (0, 100), "retriesMax": (0, 100),
@@ -71,8 +69,10 @@ def _approval_rule(where: str, value: Any, access: Mapping[str, Any],
     if "required" in approvals and not _whole(required, 0):
         problems.append(f"govbot.yaml {where}.required: {required!r} is not a "
                         "whole number ≥ 0")
-    from_groups = [g for g in approvals.get("from") or () if isinstance(g, str)]
-    for group in approvals.get("from") or ():
+    given = approvals.get("from")
+    listed: list[Any] = given if isinstance(given, list) else []
+    from_groups = [g for g in listed if isinstance(g, str)]
+    for group in listed:
         if group not in groups:
             problems.append(f"govbot.yaml {where}.from: group {group!r} is not in access.yaml")
     if _whole(required, 0):
@@ -133,8 +133,6 @@ def _limits(where: str, value: Any, spelt: Mapping[str, str]) -> list[str]:
                             "50ms or 1h")
         elif name in CHOICE_LIMITS and setting not in CHOICE_LIMITS[name]:
             problems.append(_not_one_of(f"{where}.{name}", setting, CHOICE_LIMITS[name], spelt))
-        elif name not in (*NUMBER_LIMITS, *DURATION_LIMITS, *CHOICE_LIMITS):
-            problems.append(f"govbot.yaml {where}.{name}: unknown limit")
     return problems
 
 
@@ -142,8 +140,7 @@ def _cluster(where: str, value: Any) -> list[str]:
     """Problems of an environment's cluster mapping: {context, kubeconfig (optional)}."""
     if not isinstance(value, Mapping):
         return [f"govbot.yaml {where}: not a mapping such as {{context: prod-east}}"]
-    problems = [f"govbot.yaml {where}.{key}: unknown; use context and kubeconfig"
-                for key in value if key not in CLUSTER_KEYS]
+    problems = []
     context = value.get("context")
     if not isinstance(context, str) or not context.strip():
         problems.append(f"govbot.yaml {where}.context: {context!r} does not name a kubeconfig "
@@ -224,10 +221,7 @@ def _mesh_blocks(config: Mapping[str, Any], spelt: Mapping[str, str]) -> list[st
             continue
         for key, given in value.items():
             setting = "off" if given is False else given  # YAML 1.1 reads a bare off as false
-            if key not in keys:
-                problems.append(f"govbot.yaml {block}.{key}: unknown; known: "
-                                f"{', '.join(keys)} (like {example})")
-            elif setting not in keys[key]:
+            if key in keys and setting not in keys[key]:
                 problems.append(_not_one_of(f"{block}.{key}", given, keys[key], spelt, example))
     return problems
 
@@ -251,8 +245,7 @@ def _apps(where: str, value: Any) -> list[str]:
     example = "like {allowed: [redis, mysql], versions: {redis: [\"7.4.2\"]}}"
     if not isinstance(value, Mapping):
         return [f"govbot.yaml {where}: not a mapping {example}"]
-    problems = [f"govbot.yaml {where}.{key}: unknown field; known fields: allowed, versions"
-                for key in value if key not in ("allowed", "versions")]
+    problems = []
     allowed = value.get("allowed")
     if "allowed" in value and not (isinstance(allowed, list)
                                    and all(isinstance(a, str) and is_dns_label(a)
@@ -297,7 +290,8 @@ def _prometheus(where: str, value: Any) -> list[str]:
 def _channels(config: Mapping[str, Any]) -> list[str]:
     problems = []
     environments = _map(config.get("environments"))
-    for number, channel in enumerate(config.get("channels") or ()):
+    channels = config.get("channels")
+    for number, channel in enumerate(channels if isinstance(channels, list) else ()):
         entry, where = _map(channel), f"govbot.yaml channels[{number}]"
         if entry.get("platform") not in PLATFORMS:
             problems.append(f"{where}.platform: {entry.get('platform')!r} is not one of "
@@ -314,8 +308,7 @@ def _events(value: Any) -> list[str]:
     """Problems of `events:`: the default channel, the group window, the kinds' rules."""
     if not isinstance(value, Mapping):
         return ["govbot.yaml events: not a mapping of defaultChannel, groupWindow and kinds"]
-    problems = [f"govbot.yaml events.{key}: unknown; use {', '.join(EVENT_KEYS)}"
-                for key in value if key not in EVENT_KEYS]
+    problems = []
     if "defaultChannel" in value:
         default = _map(value["defaultChannel"])
         if default.get("platform") not in PLATFORMS:
@@ -339,8 +332,6 @@ def _events(value: Any) -> list[str]:
         if not isinstance(rule, Mapping):
             problems.append(f"{where}: not a mapping of threshold and severity")
             continue
-        problems += [f"{where}.{key}: unknown; use threshold and severity"
-                     for key in rule if key not in KIND_KEYS]
         if "threshold" in rule and not _whole(rule["threshold"], 1):
             problems.append(f"{where}.threshold: {rule['threshold']!r} is not a whole number "
                             "≥ 1")
@@ -350,54 +341,11 @@ def _events(value: Any) -> list[str]:
     return problems
 
 
-def _access(config: Mapping[str, Any], access: Mapping[str, Any]) -> list[str]:
-    problems = []
-    people, groups = _map(access.get("people")), _map(access.get("groups"))
-    for group, members in groups.items():
-        for member in members or ():
-            if member not in people:
-                problems.append(f"access.yaml groups.{group}: {member!r} is not in people")
-    environments = _map(config.get("environments"))
-    for number, grant in enumerate(access.get("grants") or ()):
-        entry, where = _map(grant), f"access.yaml grants[{number}]"
-        if entry.get("group") not in groups and entry.get("person") not in people:
-            problems.append(f"{where}: names no group or person of access.yaml")
-        for verb in entry.get("can") or ():
-            if verb not in VERBS:
-                problems.append(f"{where}.can: {verb!r} is not one of {', '.join(VERBS)}")
-        for env in entry.get("envs") or ():
-            if env != "*" and env not in environments:
-                problems.append(f"{where}.envs: {env!r} is not an environment of govbot.yaml")
-    if RESERVED_PERSON in people:
-        problems.append(f"access.yaml people: {RESERVED_PERSON!r} is the name govbot makes its "
-                        "own changes under (the end of a time box); give that person another "
-                        "name")
-    problems += _shared_identities(people)
-    default_user = _map(config.get("console")).get("defaultUser")
-    if default_user and default_user not in people:
-        problems.append(f"govbot.yaml console.defaultUser: {default_user!r} is not in "
-                        "access.yaml people")
-    return problems
-
-
-def _shared_identities(people: Mapping[str, Any]) -> list[str]:
-    """Two people with one platform identity: the first would act for both."""
-    owners: dict[str, list[str]] = {}
-    for person, entry in people.items():
-        for platform, identity in _map(_map(entry).get("ids")).items():
-            value = sorted(identity.items()) if isinstance(identity, Mapping) else identity
-            key = f"{platform} {value}"
-            owners.setdefault(key, []).append(str(person))
-    return [f"access.yaml people: {' and '.join(names)} share the {key.split(' ', 1)[0]} "
-            "identity; each identity must name one person"
-            for key, names in owners.items() if len(names) > 1]
-
-
 def config_problems(config: Any, access: Any, spelt: Mapping[str, str] | None = None) -> list[str]:
     """Every problem of govbot.yaml and access.yaml together; `spelt` (from
     `bot.core.yamlread.load`) lets a message quote a boolean as it was written."""
     config, access, spelt = _map(config), _map(access), spelt or {}
-    problems = []
+    problems = shape_problems(config)
     for key in ("clusterDomain", "trustDomain"):
         if key in config and not _DOMAIN.fullmatch(str(config[key])):
             problems.append(f"govbot.yaml {key}: {config[key]!r} is not a DNS domain")
@@ -415,7 +363,7 @@ def config_problems(config: Any, access: Any, spelt: Mapping[str, str] | None = 
     problems += _channels(config)
     if "events" in config:
         problems += _events(config["events"])
-    problems += _access(config, access)
+    problems += access_problems(config, access)
     return problems
 
 

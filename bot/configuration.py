@@ -14,19 +14,19 @@ Example:
 
 from __future__ import annotations
 
-import difflib
-import re
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from bot import guard
 from bot import settings as declared_settings
 from bot.check import check_config
 from bot.core.errors import ConfigError
 from bot.core.redact import redact
 from bot.repo.git import MAIN, PolicyRepo
 from bot.settings import Settings
-from bot.variables import BY_NAME, GROUP_PAGES, GROUPS, VARIABLES, Variable
+from bot.store.sql import store_url
+from bot.variables import BY_NAME, GROUP_PAGES, GROUPS, VARIABLES, Variable, misspelt
 
 REGENERATE = "govbot config --docs > docs/configuration.md"
 _INTRO = f"""\
@@ -75,50 +75,56 @@ def _row(variable: Variable) -> str:
 def problems(environ: Mapping[str, str], directory: Path | None) -> list[str]:
     """Every problem of the settings in `environ` and of the policy repository's
     govbot.yaml and access.yaml; secret values masked."""
-    found = _unknown_names(environ) + _settings_problems(environ)
+    found = misspelt(environ) + _settings_problems(environ)
     found += _repository_problems(environ, directory)
     secrets = _secret_values(environ)
     return [redact(problem, secrets) for problem in dict.fromkeys(found)]
 
 
-# Kubernetes injects these into every pod of a namespace with a Service named govbot
-# (service links); they are not settings, so they are not misspelt ones either.
-_SERVICE_LINK = re.compile(r"GOVBOT_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT"
-                           r"(_\d+_(TCP|UDP|SCTP)(_PROTO|_PORT|_ADDR)?)?)")
-
-
-def _unknown_names(environ: Mapping[str, str]) -> list[str]:
-    unknown = sorted(n for n in environ if n.startswith("GOVBOT_") and n not in BY_NAME
-                     and not _SERVICE_LINK.fullmatch(n))
-    said = []
-    for name in unknown:
-        close = difflib.get_close_matches(name, BY_NAME, n=1)
-        hint = f"; did you mean {close[0]}?" if close else \
-            "; see docs/configuration.md for the names govbot reads"
-        said.append(f"{name}: not a setting govbot reads, so it changes nothing{hint}")
-    return said
-
-
 def _settings_problems(environ: Mapping[str, str]) -> list[str]:
-    """Each group of variables read on its own (the others at their defaults), so one bad
-    value does not hide the next; then all of them, and what a hosted forge needs."""
-    def group(name: str) -> dict[str, str]:
-        return {key: value for key, value in environ.items()
-                if key not in BY_NAME or BY_NAME[key].group == name or key == "GOVBOT_HOME"}
+    """Each variable read on its own (the others at their defaults), so one bad value
+    does not hide the next; a value refused alone is said only when it is refused beside
+    the others too (GOVBOT_GUARD=opa alone lacks GOVBOT_OPA_URL). Then all of them, and
+    what a hosted forge needs."""
+    home = {"GOVBOT_HOME": environ["GOVBOT_HOME"]} if "GOVBOT_HOME" in environ else {}
+    given = [name for name in environ
+             if name in BY_NAME or any(v.fallback == name for v in VARIABLES)]
+    bad = {name for name in given if _read({**home, name: environ[name]})}
+    found = [_read({k: v for k, v in environ.items() if k == name or k not in bad})
+             for name in sorted(bad)]
+    settled = Path(environ.get("GOVBOT_HOME") or BY_NAME["GOVBOT_HOME"].default)
+    found += [_read(environ),
+              _refusal(lambda: declared_settings.forge_settings(environ, settled).check())]
+    settled_env = {k: v for k, v in environ.items() if k not in bad}
+    return [said for said in found + _serve_problems(settled_env) if said]
 
-    home = Path(environ.get("GOVBOT_HOME") or BY_NAME["GOVBOT_HOME"].default)
-    readers: list[Callable[[], object]] = [
-        *((lambda g=g: Settings.from_env(group(g))) for g in GROUPS),
-        lambda: Settings.from_env(environ),
-        lambda: declared_settings.forge_settings(environ, home).check(),
+
+def _serve_problems(environ: Mapping[str, str]) -> list[str]:
+    """What `govbot serve` refuses when it builds the guard and opens the store, asked
+    of the same code, and a chat platform left off by half its settings."""
+    try:
+        settings = Settings.from_env(environ)
+    except ConfigError:
+        return []  # already said, with what a setting read alone cannot show
+    return [
+        _refusal(lambda: store_url(settings.database_url)),
+        _refusal(lambda: guard.build(settings.guard, settings.opa_url, settings.opa_token)
+                 if settings.guard == "opa" else None),  # the embedded engine needs nothing
+        declared_settings.slack_problem(settings.slack),
     ]
-    found = []
-    for read in readers:
-        try:
-            read()
-        except ConfigError as error:
-            found.append(str(error))
-    return found
+
+
+def _read(environ: Mapping[str, str]) -> str:
+    return _refusal(lambda: Settings.from_env(environ))
+
+
+def _refusal(read: Callable[[], object]) -> str:
+    """What `read` refuses, or "" when it reads."""
+    try:
+        read()
+    except ConfigError as error:
+        return str(error)
+    return ""
 
 
 def _repository_problems(environ: Mapping[str, str], directory: Path | None) -> list[str]:

@@ -52,9 +52,25 @@ def slack_settings(env: Mapping[str, str]) -> SlackSettings:
     )
 
 
+def slack_problem(slack: SlackSettings) -> str:
+    """Why the Slack settings given leave Slack off, or "" (none given, or enough)."""
+    if slack.enabled or not (slack.bot_token or slack.signing_secret or slack.app_token):
+        return ""
+    if slack.bot_token:
+        return ("GOVBOT_SLACK_BOT_TOKEN is set without GOVBOT_SLACK_SIGNING_SECRET (HTTP "
+                "mode) or GOVBOT_SLACK_APP_TOKEN (Socket Mode), so Slack stays off; add one")
+    return ("GOVBOT_SLACK_SIGNING_SECRET or GOVBOT_SLACK_APP_TOKEN is set without "
+            "GOVBOT_SLACK_BOT_TOKEN, so Slack stays off; add the bot token (xoxb-…)")
+
+
 def dingtalk_settings(env: Mapping[str, str]) -> DingTalkSettings:
-    """GOVBOT_DINGTALK_*."""
+    """GOVBOT_DINGTALK_*; a custom robot's webhook must be an http(s) URL."""
     env = declared(env)
+    webhook = env["GOVBOT_DINGTALK_ROBOT_WEBHOOK"]
+    if webhook and urlsplit(webhook).scheme not in ("https", "http"):
+        raise ConfigError("GOVBOT_DINGTALK_ROBOT_WEBHOOK: not an https:// URL; use the "
+                          "custom robot's webhook: https://oapi.dingtalk.com/robot/send with its "
+                          "access_token")
 
     def pick(name: str) -> str:
         return env[f"GOVBOT_DINGTALK_{name}"]
@@ -442,8 +458,5 @@ class Settings:
             if value not in allowed:
                 raise ConfigError(
                     f"{name}={value!r} is not supported; use one of {', '.join(allowed)}")
-        if self.forge.kind == "local" and "://" in self.repo_url:
-            raise ConfigError(
-                f"GOVBOT_REPO_URL={redact(self.repo_url)!r}: the local forge needs a path "
-                "to a bare repository; set GOVBOT_FORGE=github|gitlab|gitea for a remote"
-            )
+        if self.forge.kind == "local":
+            self.forge.check()  # the forge port says what a local forge needs, once

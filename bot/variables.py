@@ -15,7 +15,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import difflib
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 SECONDS = "seconds (a number ≥ 0)"
@@ -239,3 +241,31 @@ class Environment(Mapping[str, str]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+def closest(name: str) -> str | None:
+    """The declared name a misspelt `GOVBOT_*` name was most likely meant to be, or None.
+    Names are compared without the shared prefix, which would make every name look alike
+    (a LOG_LEVEL must not be taken for FORGE)."""
+    tails = {v.name.removeprefix("GOVBOT_"): v.name for v in VARIABLES}
+    close = difflib.get_close_matches(name.removeprefix("GOVBOT_"), tails, n=1, cutoff=0.75)
+    return tails[close[0]] if close else None
+
+
+# Kubernetes injects these into every pod of a namespace with a Service named govbot
+# (service links); they are not settings, so they are not misspelt ones either.
+_SERVICE_LINK = re.compile(r"GOVBOT_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT"
+                           r"(_\d+_(TCP|UDP|SCTP)(_PROTO|_PORT|_ADDR)?)?)")
+
+
+def misspelt(names: Iterable[str]) -> list[str]:
+    """One line per `GOVBOT_*` name in `names` that govbot does not read, with the declared
+    name closest to it, or a pointer to the reference when none is."""
+    said = []
+    for name in sorted(n for n in names if n.startswith("GOVBOT_") and n not in BY_NAME
+                       and not _SERVICE_LINK.fullmatch(n)):
+        guess = closest(name)
+        hint = (f"; did you mean {guess}?" if guess else "; no setting has a name close to it, "
+                "see docs/configuration.md for the names govbot reads")
+        said.append(f"{name}: not a setting govbot reads, so it changes nothing{hint}")
+    return said

@@ -64,7 +64,7 @@ def _with(document: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
      "approvals.deescalation.required"),
     ("environments.prod.approvals.deescalation", {"from": ["nobody"]}, "'nobody'"),
     ("environments.prod.approvals.deescalation", "sre", "approvals.deescalation"),
-    ("environments.prod.limits.canaryMaxStpe", 5, "unknown limit"),
+    ("environments.prod.limits.canaryMaxStpe", 5, "canaryMaxStpe: unknown field"),
     ("environments.dev.namespaces.demo.maxReplicas", 0, "maxReplicas"),
     ("console.defaultUser", "nobody", "defaultUser"),
     ("environments.prod.limits.timeoutMin", "2m", "timeoutMax"),

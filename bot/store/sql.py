@@ -42,14 +42,15 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from bot import logs
 from bot.change import Change, ChangeSet, intent_from_json, intent_to_json
-from bot.core.errors import Conflict, Locked, NotFound, TransientError
+from bot.core.errors import ConfigError, Conflict, Locked, NotFound, TransientError
+from bot.core.redact import redact
 from bot.core.types import Approval, ChangeState, Decision
 from bot.store import schema
 from bot.store.audit import AuditLog
@@ -445,12 +446,32 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+DRIVERS = ("sqlite", "postgresql+psycopg")
+
+
+def store_url(url: str) -> URL:
+    """The store URL parsed, `postgresql://` meaning psycopg 3; ConfigError when it does
+    not parse or names a driver that is not installed (`govbot config --check` asks too)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise ConfigError(f"GOVBOT_DATABASE_URL={redact(url)!r} is not a SQLAlchemy URL; "
+                          "write it like postgresql+psycopg://govbot@db/govbot or "
+                          "sqlite:////var/lib/govbot/govbot.db") from error
+    if parsed.drivername == "postgresql":  # SQLAlchemy would pick psycopg2, which we do not ship
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (NoSuchModuleError, ImportError) as error:
+        raise ConfigError(f"GOVBOT_DATABASE_URL: the driver {parsed.drivername} is not "
+                          f"installed; the installed ones are {', '.join(DRIVERS)}") from error
+    return parsed
+
+
 def open_engine(url: str) -> Engine:
     """An engine for a store URL: `postgresql://` means psycopg 3; a SQLite file gets its
     folder, WAL, a busy timeout and `BEGIN IMMEDIATE` transactions."""
-    parsed = make_url(url)
-    if parsed.drivername == "postgresql":  # SQLAlchemy would pick psycopg2, which we do not ship
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    parsed = store_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
     memory = parsed.database in (None, "", ":memory:")
