@@ -70,7 +70,7 @@ GUARDRAIL_APPROVALS = Block(_RULE, "{required: 2, from: [sre]}")
 LIMIT_NAMES = ("canaryMaxStep", "blueGreenSwitch", "rateLimitMinWindow", "rateLimitMaxRequests",
                "faultRequireTimebox", "faultMaxDuration", "faultMaxAbortPercent", "timeoutMin",
                "timeoutMax", "retriesMax", "retryBudget", "maxEjectionPercent")
-NAMESPACE = Block({"maxReplicas": ANY, "quota": ANY, "mesh": ANY},
+NAMESPACE = Block({"maxReplicas": ANY, "quota": ANY, "mesh": ANY, "waypoint": ANY},
                   "{maxReplicas: 20, mesh: ambient}")
 ENVIRONMENT = Block({
     "approvals": APPROVALS,
