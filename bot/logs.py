@@ -27,17 +27,19 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import json
 import logging
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from bot import metrics
 from bot.core.redact import RedactingFilter
 
 T = TypeVar("T")
+P = ParamSpec("P")
 FORMATS = ("text", "json")
 _transitions = logging.getLogger("govbot.changes")
 
@@ -76,6 +78,17 @@ def isolated(work: Callable[..., T], *args: Any) -> T:
     """Run `work` in a copy of the current context, so a change it marks does not stay
     on the thread for the next command or job that thread runs."""
     return contextvars.copy_context().run(work, *args)
+
+
+def scoped(method: Callable[P, T]) -> Callable[P, T]:
+    """`method` always runs `isolated`: a change it marks for its log lines ends with it,
+    whichever thread calls it (a scheduler job, a served request, a test)."""
+
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return contextvars.copy_context().run(method, *args, **kwargs)
+
+    return run
 
 
 class _ChangeFilter(logging.Filter):

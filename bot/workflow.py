@@ -205,6 +205,7 @@ class Workflow:
                 return opening.run(ctx, person, scope, intent, origin)
         raise UserError(f"/{parsed.spec.name} is not handled here yet")
 
+    @logs.scoped
     def sweep(self) -> list[Event]:
         """Merge open changes whose approvals suffice, apply what is still pending, and
         apply again what expired (`govbot serve` runs this periodically, so nothing
@@ -224,6 +225,7 @@ class Workflow:
 
     # -- scheduled work (bot.scheduler runs these on the leader) ---------------------------
 
+    @logs.scoped
     def expire_due(self) -> list[Event]:
         """Time-boxed policies (`for <d>`) whose end has come: each reverted through a
         change govbot opens and merges, the channel told with a link to the original."""
@@ -233,6 +235,7 @@ class Workflow:
             log.exception("incident %s ending time boxes", incident())
             return []
 
+    @logs.scoped
     def progress(self) -> list[Event]:
         """Progressive canaries: the next step where it is due and the gate holds on
         Prometheus; an abort to 0 % where the gate fails."""
@@ -242,6 +245,7 @@ class Workflow:
             log.exception("incident %s stepping progressive canaries", incident())
             return []
 
+    @logs.scoped
     def remind(self, after: timedelta, approvers_after: timedelta,
                stale_after: timedelta) -> list[Event]:
         """Changes waiting for approval: posted again to their channel after `after`,
@@ -251,6 +255,7 @@ class Workflow:
                                functools.partial(reminding.run, self.context, after,
                                                  approvers_after, stale_after))
 
+    @logs.scoped
     def digest(self, since: timedelta) -> list[Event]:
         """Per channel: what was merged, pending and rejected, and the top governance
         events, over the last `since` (bot/runners/digest.py); one message per channel
@@ -258,6 +263,7 @@ class Workflow:
         return self._scheduled("building the digest",
                                functools.partial(digest.run, self.context, since))
 
+    @logs.scoped
     def reconcile(self) -> list[Event]:
         """Level-based: apply what main renders where the target lacks it, and report
         drift between the cluster and main (Kubernetes target), once per distinct drift
@@ -277,6 +283,7 @@ class Workflow:
 
     # -- governance events ----------------------------------------------------------------
 
+    @logs.scoped
     def ingest(self, events: Sequence[GovernanceEvent]) -> list[Event]:
         """The one funnel for governance events from every source: stored in the audit
         log, grouped, routed; returns an `EventsReported` per group and channel to tell
@@ -331,6 +338,7 @@ class Workflow:
 
     # -- the forge ------------------------------------------------------------------------
 
+    @logs.scoped
     def forge_event(self, hook: Hook) -> list[Event]:
         """A verified webhook delivery: handled once per delivery id, whatever happens."""
         kind = self.context.forge.kind
@@ -340,6 +348,7 @@ class Workflow:
         return self._forge(f"{kind} delivery {hook.delivery}",
                            functools.partial(self._hook, hook))
 
+    @logs.scoped
     def poll(self) -> list[Event]:
         """What webhooks would have said, asked of the forge: every open pull request's
         new comments, reviews and pushes, and main applied. `govbot serve` runs it every
@@ -452,6 +461,7 @@ class Workflow:
             log.exception("incident %s: %s", incident(), what)
             return []
 
+    @logs.scoped
     def sync(self, full: bool = False) -> list[Event]:
         """Finish what a stop interrupted and apply what main holds and the target lacks
         (everything with `full`); at start and from `govbot sync`."""
