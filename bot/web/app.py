@@ -6,8 +6,9 @@ namespace's services (`?q=` filter, `?page=`), `/ui/<env>/<ns>/<svc>` one servic
 `/ui/login?token=` where a /dashboard link lands, `/ui/dashboard.css` the one stylesheet.
 Only GET and HEAD are answered (405 otherwise: nothing here writes). No page with data
 is served without a session (bot.web.access); a namespace the person's grants do not
-cover is a 404, as if it did not exist. Errors are logged with an incident id; the page
-says only that id.
+cover is a 404, as if it did not exist, and so is a service with no document and no
+change. A filter or page number that is not valid is a 400 saying what was wrong.
+Errors are logged with an incident id; the page says only that id.
 
 Example:
     routes["/ui/"] = dashboard_app(app.workflow.context, settings.dashboard)
@@ -43,8 +44,10 @@ NO_SESSION = ("no session: ask govbot for a link with /dashboard (看板) in cha
 
 def templates() -> Environment:
     """Jinja2 with autoescaping on for every template: user text is always shown as text."""
-    return Environment(loader=FileSystemLoader(HERE / "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True))
+    jinja = Environment(loader=FileSystemLoader(HERE / "templates"),
+                        autoescape=select_autoescape(default=True, default_for_string=True))
+    jinja.globals["events_shown"] = pages.EVENTS_SHOWN
+    return jinja
 
 
 def dashboard_app(ctx: Context, settings: DashboardSettings) -> WsgiApp:
