@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import tempfile
@@ -184,20 +185,23 @@ def build(settings: Settings, clock: Callable[[], datetime] = utcnow) -> App:
 
 
 DASHBOARD_KEY = "dashboard:key"
+HEX_KEY = re.compile(r"[0-9a-f]{64}")
 
 
 def dashboard_links(settings: Settings, store: SqlStore) -> Links:
     """Where the dashboard is and the key signing its links: GOVBOT_DASHBOARD_SECRET, or
     a random key kept in the store, so that every replica and a restart agree (the
-    first to start writes it; a race between two first starts keeps the later one, and
-    links signed before it stop working once)."""
+    first to start inserts it; replicas starting together all read back that one)."""
     web = settings.dashboard
     if web.secret:
         key = web.secret.encode()
     else:
         kept = store.chat_ref(DASHBOARD_KEY)
-        if kept is None or not isinstance(kept.get("key"), str):
-            store.set_chat_ref(DASHBOARD_KEY, {"key": secrets.token_hex(32)})
-            kept = store.chat_ref(DASHBOARD_KEY) or {}
+        if kept is None:
+            kept = store.keep_chat_ref(DASHBOARD_KEY, {"key": secrets.token_hex(32)})
+        if kept is None or not HEX_KEY.fullmatch(str(kept.get("key"))):
+            raise ConfigError(f"the store's {DASHBOARD_KEY!r} entry holds no signing key; "
+                              f"delete it so govbot writes a new one, or set "
+                              f"GOVBOT_DASHBOARD_SECRET")
         key = bytes.fromhex(str(kept["key"]))
     return Links(web.public_url, key, web.link_ttl_seconds)

@@ -298,10 +298,7 @@ class DashboardSettings:
 
 def dashboard_settings(env: Mapping[str, str]) -> DashboardSettings:
     env = declared(env)
-    public = env["GOVBOT_PUBLIC_URL"].strip().rstrip("/")
-    if public and not public.startswith(("http://", "https://")):
-        raise ConfigError(f"GOVBOT_PUBLIC_URL={public!r}: use an http(s) URL such as "
-                          "https://govbot.example.com")
+    public = _public_url(env["GOVBOT_PUBLIC_URL"])
     proxies = tuple(p.strip() for p in env["GOVBOT_DASHBOARD_TRUSTED_PROXIES"].split(",")
                     if p.strip())
     for proxy in proxies:
@@ -310,11 +307,33 @@ def dashboard_settings(env: Mapping[str, str]) -> DashboardSettings:
         except ValueError:
             raise ConfigError(f"GOVBOT_DASHBOARD_TRUSTED_PROXIES: {proxy!r} is not an address "
                               "or CIDR; use e.g. 10.0.0.0/8,127.0.0.1") from None
+    header = env["GOVBOT_DASHBOARD_TRUSTED_HEADER"].strip()
+    if bool(header) != bool(proxies):
+        # a header without proxies would be believed from nobody, proxies without a header
+        # would mean nothing: either is a half-done setup, so say it at startup
+        raise ConfigError("GOVBOT_DASHBOARD_TRUSTED_HEADER and GOVBOT_DASHBOARD_TRUSTED_PROXIES"
+                          ": set both or neither, e.g. X-Auth-Request-Email and 10.0.0.0/8")
     return DashboardSettings(
         public_url=public, secret=env["GOVBOT_DASHBOARD_SECRET"].strip(),
         link_ttl_seconds=duration_seconds(env, "GOVBOT_DASHBOARD_LINK_TTL"),
-        trusted_header=env["GOVBOT_DASHBOARD_TRUSTED_HEADER"].strip(),
-        trusted_proxies=proxies)
+        trusted_header=header, trusted_proxies=proxies)
+
+
+def _public_url(text: str) -> str:
+    """GOVBOT_PUBLIC_URL without its trailing slash; only a scheme and a host (and port):
+    the dashboard's links and its cookie path are `/ui/…` from the host's root."""
+    public = text.strip().rstrip("/")
+    if not public:
+        return ""
+    parts = urlsplit(public)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"GOVBOT_PUBLIC_URL={public!r}: use an http(s) URL such as "
+                          "https://govbot.example.com")
+    if parts.path or parts.query or parts.fragment:
+        raise ConfigError(f"GOVBOT_PUBLIC_URL={public!r}: give the host only, without a path "
+                          "(the dashboard is served under /ui/ from the host's root), such as "
+                          "https://govbot.example.com")
+    return public
 
 
 @dataclass(frozen=True)

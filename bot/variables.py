@@ -171,15 +171,18 @@ VARIABLES: tuple[Variable, ...] = (
        default="UTC"),
     _v(_WEB, "GOVBOT_PUBLIC_URL", "where people reach `govbot serve` (the dashboard under "
        "`/ui/`); /dashboard links and the links in replies and pull requests start with "
-       "it; unset, /dashboard says it is not configured", values="an http(s) URL"),
+       "it; unset, /dashboard says it is not configured",
+       values="an http(s) URL of a host, without a path (e.g. https://govbot.example.com)"),
     _v(_WEB, "GOVBOT_DASHBOARD_SECRET", "signs /dashboard links and sessions (HMAC-SHA256); "
        "unset, a random key kept in the store, shared by every replica", secret=True),
     _v(_WEB, "GOVBOT_DASHBOARD_LINK_TTL", "how long a /dashboard link and its session "
        "stay valid", values=DURATION, default="12h"),
     _v(_WEB, "GOVBOT_DASHBOARD_TRUSTED_HEADER", "a header an authenticating proxy sets to "
-       "the person's email (e.g. `X-Auth-Request-Email`), mapped by `email` in access.yaml"),
+       "the person's email (e.g. `X-Auth-Request-Email`), mapped by `email` in access.yaml; "
+       "set together with GOVBOT_DASHBOARD_TRUSTED_PROXIES"),
     _v(_WEB, "GOVBOT_DASHBOARD_TRUSTED_PROXIES", "the proxy addresses the trusted header is "
-       "believed from; from any other address it is ignored",
+       "believed from; from any other address it is ignored; set together with "
+       "GOVBOT_DASHBOARD_TRUSTED_HEADER",
        values="CIDRs, comma-separated"),
     _v(_SERVE, "GOVBOT_HTTP_THREADS", "requests `govbot serve` handles at once",
        values="a whole number > 0", default="16"),

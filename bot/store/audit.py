@@ -72,6 +72,7 @@ class EventQuery:
     env: str | None = None
     namespace: str | None = None
     limit: int = 50
+    until: datetime | None = None
 
 
 def caller_of(event: GovernanceEvent) -> str:
@@ -195,6 +196,8 @@ class AuditLog:
                 wanted = wanted.where(column == value)
         if query.since is not None:
             wanted = wanted.where(GovernanceEventRow.at >= query.since)
+        if query.until is not None:
+            wanted = wanted.where(GovernanceEventRow.at <= query.until)
         with self._transaction() as session:
             total = session.scalar(select(func.count()).select_from(wanted.subquery())) or 0
             rows = session.scalars(wanted.order_by(GovernanceEventRow.at.desc(),

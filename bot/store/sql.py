@@ -358,6 +358,17 @@ class SqlStore:
             session.merge(ChatRefRow(key=key, value=_dump(value), at=self._clock()))
         self._retry_integrity(write)
 
+    def keep_chat_ref(self, key: str, value: dict[str, Any]) -> dict[str, Any] | None:
+        """Remember `value` under `key` only if nothing is there yet (a plain INSERT: the
+        primary key refuses a second one), then return what is kept: of processes racing
+        to write, every one reads the same winner."""
+        try:
+            with self._transaction() as session:
+                session.add(ChatRefRow(key=key, value=_dump(value), at=self._clock()))
+        except IntegrityError:
+            pass  # another process wrote first: its value is the one kept
+        return self.chat_ref(key)
+
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
         with self._sessions() as session, session.begin():

@@ -6,8 +6,9 @@ namespace's services (`?q=` filter, `?page=`), `/ui/<env>/<ns>/<svc>` one servic
 `/ui/login?token=` where a /dashboard link lands, `/ui/dashboard.css` the one stylesheet.
 Only GET and HEAD are answered (405 otherwise: nothing here writes). No page with data
 is served without a session (bot.web.access); a namespace the person's grants do not
-cover is a 404, as if it did not exist. Errors are logged with an incident id; the page
-says only that id.
+cover is a 404, as if it did not exist, and so is a service with no document and no
+change. A filter or page number that is not valid is a 400 saying what was wrong.
+Errors are logged with an incident id; the page says only that id.
 
 Example:
     routes["/ui/"] = dashboard_app(app.workflow.context, settings.dashboard)
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -43,8 +44,10 @@ NO_SESSION = ("no session: ask govbot for a link with /dashboard (看板) in cha
 
 def templates() -> Environment:
     """Jinja2 with autoescaping on for every template: user text is always shown as text."""
-    return Environment(loader=FileSystemLoader(HERE / "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True))
+    jinja = Environment(loader=FileSystemLoader(HERE / "templates"),
+                        autoescape=select_autoescape(default=True, default_for_string=True))
+    jinja.globals["events_shown"] = pages.EVENTS_SHOWN
+    return jinja
 
 
 def dashboard_app(ctx: Context, settings: DashboardSettings) -> WsgiApp:
@@ -102,6 +105,30 @@ def _login(ctx: Context, settings: DashboardSettings, environ: Mapping[str, Any]
         max_age=max(1, int(expires - now)))])
 
 
+def _scoped(ctx: Context, jinja: Environment, person: Person, parts: list[str],
+            one: Callable[[str], str]) -> tuple[str, str, str]:
+    """A namespace page or a service page the person may see."""
+    page_html = "text/html; charset=utf-8"
+    refused = jinja.get_template("refused.html")
+    env, ns, name = parts
+    if name == "":
+        text = one("page")
+        number = pages.number_of(text) if text else 1
+        if number is None:
+            return "400 Bad Request", refused.render(
+                message=f"page {text!r} is not a valid page number such as 2"), page_html
+        listing = pages.namespace(ctx, env, ns, one("q"), number)
+        return "200 OK", jinja.get_template("namespace.html").render(
+            person=person, page=listing), page_html
+    page = pages.service(ctx, env, ns, name)
+    if page is None:
+        return "404 Not Found", refused.render(
+            message=f"{env}/{ns} has no service {name!r}: no policy document on main and no "
+                    f"change ever touched it"), page_html
+    return "200 OK", jinja.get_template("service.html").render(
+        person=person, page=page), page_html
+
+
 NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
@@ -128,22 +155,18 @@ def _page(ctx: Context, jinja: Environment, person: Person, path: str,
             person=person, changes=pages.open_changes(ctx, visible(ctx, person))), page_html
     if path in ("events", "events.csv"):
         wanted, problem = event_filter(one, ctx.clock())
-        found = pages.events(ctx, visible(ctx, person), wanted) if not problem else []
+        found, cut = (pages.events(ctx, visible(ctx, person), wanted) if not problem
+                      else ([], False))
+        status = "400 Bad Request" if problem else "200 OK"
         if path == "events.csv":
-            return "200 OK", csv_text(found), "text/csv; charset=utf-8"
-        return "200 OK", jinja.get_template("events.html").render(
-            person=person, events=found, wanted=wanted, problem=problem,
+            if problem:
+                return status, problem + "\n", "text/plain; charset=utf-8"
+            return status, csv_text(found), "text/csv; charset=utf-8"
+        return status, jinja.get_template("events.html").render(
+            person=person, events=found, wanted=wanted, problem=problem, cut=cut,
             form={k: one(k) for k in ("service", "kind", "code", "caller", "since", "until")},
             ), page_html
     if _named(parts) and may_see(ctx, person, parts[0], parts[1]):
-        env, ns, name = parts
-        if name == "":
-            number = one("page")
-            listing = pages.namespace(ctx, env, ns, one("q"),
-                                      int(number) if number.isdigit() else 1)
-            return "200 OK", jinja.get_template("namespace.html").render(
-                person=person, page=listing), page_html
-        return "200 OK", jinja.get_template("service.html").render(
-            person=person, page=pages.service(ctx, env, ns, name)), page_html
+        return _scoped(ctx, jinja, person, parts, one)
     return "404 Not Found", jinja.get_template("refused.html").render(
         message="no such page, or not one your grants cover"), page_html

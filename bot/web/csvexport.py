@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from bot.core.events import GOVERNANCE_KINDS, GovernanceEvent
 from bot.store.audit import caller_of
-from bot.web.pages import EventFilter, since_of
+from bot.web.pages import EventFilter, number_of, since_of
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("time", "env", "namespace", "service", "kind", "count", "code", "caller",
@@ -44,7 +44,7 @@ def csv_text(events: Sequence[GovernanceEvent]) -> str:
 def _moment(text: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -55,7 +55,8 @@ def event_filter(one: Callable[[str], str], now: datetime) -> tuple[EventFilter,
     problems = []
     if kind and kind not in GOVERNANCE_KINDS:
         problems.append(f"kind {kind!r} is not one of {', '.join(GOVERNANCE_KINDS)}")
-    if code and not (code.isdigit() and 100 <= int(code) <= 599):
+    number = number_of(code)
+    if code and not (number is not None and 100 <= number <= 599):
         problems.append(f"code {code!r} is not an HTTP status such as 503")
     start = (since_of(since, now) or _moment(since)) if since else None
     if since and start is None:
@@ -64,6 +65,6 @@ def event_filter(one: Callable[[str], str], now: datetime) -> tuple[EventFilter,
     if until and end is None:
         problems.append(f"until {until!r} is not a time like 2026-12-01T18:00")
     wanted = EventFilter(one("service"), kind if not problems else "",
-                         int(code) if code.isdigit() and not problems else None,
+                         number if not problems else None,
                          one("caller"), start, end)
     return wanted, "; ".join(problems)

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +32,15 @@ from policies.status import status as status_text
 
 PAGE_SIZE = 50
 EVENTS_SHOWN = 500
+SERVICE_EVENTS_SPAN = timedelta(days=1)
+# ASCII digits only, and few enough that int() and timedelta() never overflow:
+# str.isdigit() also takes "²", which int() refuses.
+NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def number_of(text: str) -> int | None:
+    """`text` as a small non-negative number, or None when it is not one."""
+    return int(text) if NUMBER.fullmatch(text) else None
 
 
 @dataclass(frozen=True)
@@ -105,12 +115,17 @@ class ServicePage:
     chart: Chart
     approved_by: dict[int, list[str]]
     render_problem: str = ""
+    cut: bool = False
 
 
-def service(ctx: Context, env: str, ns: str, name: str) -> ServicePage:
+def service(ctx: Context, env: str, ns: str, name: str) -> ServicePage | None:
+    """The service page, or None when the service has no document and no change."""
     main = ctx.main()
     path = service_path(env, ns, name)
     text = ctx.repo.read(main, path)
+    changes = sorted(ctx.store.changes(None, env, ns, name), key=lambda c: c.id, reverse=True)
+    if text is None and not changes:
+        return None
     problem = ""
     objects: dict[str, str] = {}
     if text is not None:
@@ -118,14 +133,16 @@ def service(ctx: Context, env: str, ns: str, name: str) -> ServicePage:
             objects = manifests(ctx, main, path)
         except UserError as error:
             problem = str(error)
-    changes = sorted(ctx.store.changes(None, env, ns, name), key=lambda c: c.id, reverse=True)
     approved = {c.id: [a.by for a in ctx.store.approvals(c.id, c.content_hash)]
                 for c in changes}
-    found, _total = ctx.store.events.find(EventQuery(service=name, env=env, namespace=ns,
-                                                     limit=EVENTS_SHOWN))
     now = ctx.clock()
+    # the table shows the chart's day; /ui/events?service= reaches older ones
+    found, total = ctx.store.events.find(EventQuery(
+        service=name, env=env, namespace=ns, since=now - SERVICE_EVENTS_SPAN,
+        limit=EVENTS_SHOWN))
     return ServicePage(Scope(env, ns), name, text, _status(text, now) if text else [],
-                       objects, changes, found, timeline(found, now), approved, problem)
+                       objects, changes, found, timeline(found, now), approved, problem,
+                       cut=total > EVENTS_SHOWN)
 
 
 @dataclass(frozen=True)
@@ -160,22 +177,30 @@ class EventFilter:
 
 
 def events(ctx: Context, scopes: Sequence[Scope], wanted: EventFilter,
-           limit: int = EVENTS_SHOWN) -> list[GovernanceEvent]:
-    """Audit rows of the namespaces in `scopes` that match, most recent first."""
+           limit: int = EVENTS_SHOWN) -> tuple[list[GovernanceEvent], bool]:
+    """Audit rows of the namespaces in `scopes` that match, most recent first; and
+    whether more matched than `limit` (the newest `limit` are shown)."""
     found: list[GovernanceEvent] = []
+    matched = 0
     for scope in scopes:
-        rows, _total = ctx.store.events.find(EventQuery(
-            service=wanted.service or None, since=wanted.since, kind=wanted.kind or None,
-            code=wanted.code, caller=wanted.caller or None, env=scope.env,
-            namespace=scope.namespace, limit=limit))
-        found += [e for e in rows if wanted.until is None or e.at <= wanted.until]
-    return sorted(found, key=lambda e: e.at, reverse=True)[:limit]
+        # `until` goes into the query: applied after the limit, older matches would vanish
+        rows, total = ctx.store.events.find(EventQuery(
+            service=wanted.service or None, since=wanted.since, until=wanted.until,
+            kind=wanted.kind or None, code=wanted.code, caller=wanted.caller or None,
+            env=scope.env, namespace=scope.namespace, limit=limit))
+        found += rows
+        matched += total
+    return sorted(found, key=lambda e: e.at, reverse=True)[:limit], matched > limit
 
 
 def since_of(text: str, now: datetime) -> datetime | None:
-    """`7d`, `24h`, `30m` back from `now`, or None for anything else."""
-    if len(text) < 2 or not text[:-1].isdigit() or text[-1] not in "dhm":
+    """`7d`, `24h`, `30m` back from `now`, or None for anything else (a span reaching
+    before year 1 included)."""
+    amount = number_of(text[:-1])
+    if amount is None or text[-1:] not in ("d", "h", "m"):
         return None
-    amount = int(text[:-1])
-    return now - {"d": timedelta(days=amount), "h": timedelta(hours=amount),
-                  "m": timedelta(minutes=amount)}[text[-1]]
+    try:
+        return now - {"d": timedelta(days=amount), "h": timedelta(hours=amount),
+                      "m": timedelta(minutes=amount)}[text[-1]]
+    except (OverflowError, ValueError):
+        return None

@@ -16,11 +16,22 @@ from tests.web.conftest import dashboard_of
     ("GOVBOT_PUBLIC_URL", "govbot.example.com", "use an http(s) URL"),
     ("GOVBOT_DASHBOARD_TRUSTED_PROXIES", "10.0.0.0/8,proxy", "'proxy' is not an address"),
     ("GOVBOT_DASHBOARD_LINK_TTL", "soon", "use a duration above 0"),
+    ("GOVBOT_PUBLIC_URL", "https://example.com/govbot", "give the host only, without a path"),
+    ("GOVBOT_PUBLIC_URL", "https://example.com/?x=1", "give the host only"),
+    ("GOVBOT_PUBLIC_URL", "https:///ui", "use an http(s) URL such as"),
+    ("GOVBOT_DASHBOARD_TRUSTED_HEADER", "X-Auth-Request-Email", "set both or neither"),
+    ("GOVBOT_DASHBOARD_TRUSTED_PROXIES", "10.0.0.0/8", "set both or neither"),
 ])
 def test_bad_dashboard_settings_are_refused(tmp_path: Path, name: str, value: str,
                                             said: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(said)):
         Settings.from_env({"GOVBOT_HOME": str(tmp_path), name: value})
+
+
+def test_a_host_with_a_port_and_a_trailing_slash_is_a_public_url(tmp_path: Path) -> None:
+    settings = Settings.from_env({"GOVBOT_HOME": str(tmp_path),
+                                  "GOVBOT_PUBLIC_URL": "https://govbot.example.com:8443/"})
+    assert settings.dashboard.public_url == "https://govbot.example.com:8443"
 
 
 def test_the_link_lifetime_defaults_to_twelve_hours(tmp_path: Path) -> None:
