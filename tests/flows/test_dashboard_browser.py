@@ -24,6 +24,7 @@ from bot.core.types import Author
 from bot.repo.git import PolicyRepo
 from bot.runners.links import sign
 from policies.document import new_document, service_path
+from tests.support.served import served_at
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
@@ -80,11 +81,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     env = _environment(tmp_path / "home", base)
     _shell(env, "/help\n")  # the embedded default: the policy repository is created
     _grants_stop_at_dev_for_the_team(tmp_path / "home")
-    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)],
-                               cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    assert "govbot serving on" in process.stdout.readline()
+    log = tmp_path / "serve.log"
+    with log.open("w") as written:
+        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)],
+                                   cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=written, text=True)
+    served_at(log, process)
     try:
         yield base, env
     finally:
