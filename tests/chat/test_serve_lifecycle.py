@@ -3,8 +3,7 @@ SIGTERM that lets the commands taken finish, the request size limit, and `/ready
 PostgreSQL store that goes away.
 
 The slow command is slowed at the wire: the fake Slack holds every slash command's
-response_url answer until the test releases it, and a second command's card waits behind
-it in the channel's ordered send queue.
+response_url answer until the test releases it; serve must not exit while it is held.
 """
 
 from __future__ import annotations
@@ -140,7 +139,7 @@ def wait_until(ready: Any, what: str, timeout: float = GRACE) -> None:
         time.sleep(0.1)
 
 
-def test_sigterm_finishes_the_command_in_flight_and_the_one_queued_behind_it(
+def test_sigterm_finishes_the_command_in_flight_and_the_one_taken_beside_it(
         tmp_path: Path, fake: HeldSlack) -> None:
     served = Served(tmp_path / "home", fake)
     try:
@@ -152,8 +151,10 @@ def test_sigterm_finishes_the_command_in_flight_and_the_one_queued_behind_it(
 
         served.process.send_signal(signal.SIGTERM)
         wait_until(lambda: refused(served.port), "serve kept accepting after SIGTERM")
+        # B's card may already be out (an answer does not wait in the channel's queue);
+        # A's answer is not, and serve waits for it
+        time.sleep(0.5)
         assert served.process.poll() is None, "serve exited with a reply still held"
-        assert fake.ok("chat.postMessage") == []  # B's card waits behind A's reply
 
         fake.release.set()
         assert served.process.wait(GRACE) == 0, served.text()
