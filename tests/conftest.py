@@ -21,6 +21,8 @@ from tests.support.postgres import session_database
 
 FIXED_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 SEEDER = Author("Platform Team", "platform@example.com")
+# `kube_govbot`: govbot applying to the kmock clusters of `clusters`
+pytest_plugins = ["tests.support.kube_story"]
 
 
 @dataclass

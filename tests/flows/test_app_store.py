@@ -7,18 +7,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
 import yaml
 
-from bot.app import build
 from bot.core.events import Event
-from tests.conftest import FIXED_NOW, SEEDER, Govbot
-from tests.flows.test_kubernetes_story import CONTEXTS, map_clusters, settings
+from tests.conftest import SEEDER, Govbot
 from tests.support.kube import KubeClusters
 
 KUBERNETES = "1.37"
@@ -185,13 +181,6 @@ def test_undeploy_removes_the_app_and_purge_in_prod_needs_two_approvals(
     assert not gone.ok and "no app cache" in gone.text
 
 
-@pytest.fixture
-def kube_govbot(tmp_path: Path, clusters: KubeClusters) -> Iterator[Govbot]:
-    home = tmp_path / "home"
-    app = build(settings(home, clusters.kubeconfig), clock=lambda: FIXED_NOW)
-    map_clusters(app, CONTEXTS)
-    yield Govbot(app, home)
-    app.close()
 
 
 def test_kubernetes_target_generates_the_secret_once_and_it_is_written_nowhere_else(

@@ -22,8 +22,8 @@ import pytest
 
 from bot.app import build
 from bot.settings import Settings
-from tests.flows.test_kubernetes_story import CONTEXTS, map_clusters
 from tests.support.kube import KubeCluster, Sent, _Emulator, write_kubeconfig
+from tests.support.kube_story import CONTEXTS, map_clusters
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV = "/apis/networking.istio.io/v1/namespaces/demo"

@@ -4,18 +4,14 @@ runs onboarded from its Service and Deployments."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from kubernetes import client as k8s
 
-from bot.app import build
 from bot.core.events import ChangeMerged
-from tests.conftest import FIXED_NOW, Govbot
-from tests.flows.test_kubernetes_story import CONTEXTS, map_clusters, settings
+from tests.conftest import Govbot
 from tests.support.kube import KubeCluster, KubeClusters
 
 VS = ("networking.istio.io", "v1", "virtualservices")
@@ -24,12 +20,8 @@ SELECTOR = "app.kubernetes.io/managed-by=govbot,govbot.dev/source=dev.demo.svc-u
 
 
 @pytest.fixture
-def govbot(tmp_path: Path, clusters: KubeClusters) -> Iterator[Govbot]:
-    home = tmp_path / "home"
-    app = build(settings(home, clusters.kubeconfig), clock=lambda: FIXED_NOW)
-    map_clusters(app, CONTEXTS)
-    yield Govbot(app, home)
-    app.close()
+def govbot(kube_govbot: Govbot) -> Govbot:
+    return kube_govbot
 
 
 def merge(govbot: Govbot, text: str) -> None:

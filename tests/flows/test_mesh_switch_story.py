@@ -13,15 +13,9 @@ DestinationRule after that.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from bot.app import build
 from bot.core.events import Answer, ChangeMerged, ChangeOpened, Event
-from tests.conftest import FIXED_NOW, Govbot
-from tests.flows.test_kubernetes_story import CONTEXTS, map_clusters, settings
+from tests.conftest import Govbot
 from tests.support.kube import KubeClusters, Sent
 
 CORE = "/api/v1/namespaces/demo/services"
@@ -30,13 +24,6 @@ ROUTES = "/apis/gateway.networking.k8s.io/v1/namespaces/demo/httproutes"
 SOURCE = "services/dev/demo/svc-user.yaml:"
 
 
-@pytest.fixture
-def kube_govbot(tmp_path: Path, clusters: KubeClusters) -> Iterator[Govbot]:
-    home = tmp_path / "home"
-    app = build(settings(home, clusters.kubeconfig), clock=lambda: FIXED_NOW)
-    map_clusters(app, CONTEXTS)
-    yield Govbot(app, home)
-    app.close()
 
 
 def _merge(govbot: Govbot, text: str, *approvers: str) -> list[Event]:

@@ -3,16 +3,12 @@ cluster to read, drift is told to the namespace's channels once per distinct dri
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import yaml
 
-from bot.app import build
 from bot.core.events import Answer, ChangeMerged, EventsReported
-from tests.conftest import FIXED_NOW, Govbot
-from tests.flows.test_kubernetes_story import CONTEXTS, map_clusters, settings
+from tests.conftest import Govbot
 from tests.support.kube import KubeClusters
 
 VS = ("networking.istio.io", "v1", "virtualservices")
@@ -51,13 +47,6 @@ def test_a_merge_left_unapplied_is_applied_once(govbot: Govbot) -> None:
     assert govbot.app.workflow.reconcile() == []
 
 
-@pytest.fixture
-def kube_govbot(tmp_path: Path, clusters: KubeClusters) -> Iterator[Govbot]:
-    home = tmp_path / "home"
-    app = build(settings(home, clusters.kubeconfig), clock=lambda: FIXED_NOW)
-    map_clusters(app, CONTEXTS)
-    yield Govbot(app, home)
-    app.close()
 
 
 def test_drift_is_told_once_per_distinct_drift(kube_govbot: Govbot,
