@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,6 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.variables import closest
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith(("GOVBOT_", "SLACK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("GOVBOT_HOME", str(tmp_path / "home"))
-    yield
 
 
 def _check(env: dict[str, str]) -> tuple[int, list[str]]:

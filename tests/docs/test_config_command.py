@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,14 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cr3t-forge-token-9f2c"
 
 
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No GOVBOT_* of the machine running the tests leaks into what is checked."""
-    for name in list(os.environ):
-        if name.startswith(("GOVBOT_", "SLACK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("GOVBOT_HOME", str(tmp_path / "home"))
-    yield
 
 
 def _repository(tmp_path: Path) -> Path:
