@@ -4,6 +4,7 @@ log line and reply searched for each value."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import logging
@@ -27,6 +28,7 @@ from bot.repo.git import PolicyRepo
 from bot.runners.merging import GOVBOT
 from bot.settings import Settings
 from tests.support.fake_gitea import FakeGitea
+from tests.support.logstate import logging_kept
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -163,11 +165,10 @@ def test_no_secret_reaches_a_log_line_or_a_reply(tmp_path: Path,
     fake = FakeGitea(origin.path, "owner/name", token=token)
     robot_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EchoingRobot)
     threading.Thread(target=robot_server.serve_forever, daemon=True).start()
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    filters = {handler: list(handler.filters) for handler in handlers}
     replies: list[str] = []
-    try:
+    with logging_kept(), contextlib.ExitStack() as cleanup:
+        cleanup.callback(robot_server.server_close)
+        cleanup.callback(robot_server.shutdown)
         with fake.serve() as api:
             settings = Settings.from_env(_secret_settings(tmp_path, origin.path, api, token,
                                                           robot_server.server_port))
@@ -188,15 +189,6 @@ def test_no_secret_reaches_a_log_line_or_a_reply(tmp_path: Path,
                                   settings.dingtalk.robot_secret,
                                   http=Http(attempts=1, sleep=lambda _s: None))
             robot.post("#1 merged")  # refused, and the refusal echoes the token
-    finally:
-        robot_server.shutdown()
-        robot_server.server_close()
-        for handler in list(root.handlers):
-            if handler not in handlers:
-                root.removeHandler(handler)
-        for handler, kept in filters.items():
-            handler.filters[:] = kept
-        root.setLevel(level)
     captured = capsys.readouterr()
     lines = [line for line in captured.err.splitlines() if line.strip()]
     assert any("gitea answered" in line or "not answering" in line for line in lines + replies)

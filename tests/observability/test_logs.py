@@ -15,22 +15,14 @@ from bot import logs
 from bot.chat.slack.post import ChannelQueues
 from bot.core.redact import RedactingFilter
 from tests.conftest import Govbot
+from tests.support.logstate import logging_kept
 
 
 @pytest.fixture
 def restored() -> Iterator[None]:
     """Logging as it was before the test: handlers, their filters and the level."""
-    root = logging.getLogger()
-    handlers = list(root.handlers)
-    filters = {handler: list(handler.filters) for handler in handlers}
-    level = root.level
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-    for handler, kept in filters.items():
-        handler.filters[:] = kept
-    root.setLevel(level)
+    with logging_kept():
+        yield
 
 
 def _failing_apply(govbot: Govbot) -> None:
