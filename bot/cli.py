@@ -523,10 +523,15 @@ def db_current() -> None:
     exit 1 when it is not (govbot db upgrade brings it there, or a newer govbot is
     needed). Changes nothing."""
     from bot.store import schema
-    from bot.store.sql import open_engine
+    from bot.store.sql import absent_sqlite_file, open_engine
 
     settings = _database_settings()
     try:
+        absent = absent_sqlite_file(settings.database_url)
+        if absent is not None:
+            click.echo(f"{absent}: no database file yet; the newest is {schema.head()} "
+                       "(govbot db upgrade, shell or serve creates it)")
+            sys.exit(1)
         engine = open_engine(settings.database_url)
         try:
             where, found = schema.shown(engine), schema.current(engine)

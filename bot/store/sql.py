@@ -495,6 +495,16 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
+def absent_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite store URL when it does not exist yet (opening it creates it);
+    None for any other URL."""
+    parsed = store_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(str(parsed.database)).expanduser()
+    return None if path.exists() else path
+
+
 def _sqlite_connect(connection: Any, _record: object) -> None:
     # let SQLAlchemy, not the sqlite3 module, decide when a transaction begins
     connection.isolation_level = None

@@ -24,7 +24,9 @@ def test_current_then_upgrade_of_an_empty_database(tmp_path: Path, store_url: st
     head = schema.head()
     before = govbot(tmp_path, store_url, "current")
     assert before.exit_code == 1
-    assert f"empty; the newest is {head}" in before.output
+    # a SQLite file is not created by asking; an empty PostgreSQL database is there
+    state = "no database file yet" if store_url.startswith("sqlite") else "empty"
+    assert f"{state}; the newest is {head}" in before.output
     upgraded = govbot(tmp_path, store_url, "upgrade")
     assert upgraded.exit_code == 0, upgraded.output
     assert f"upgraded from an empty database to {head}" in upgraded.output
@@ -98,3 +100,12 @@ def test_the_password_of_a_reachable_database_is_not_printed(
     result = govbot(tmp_path, url, command)
     assert "postgres:***@" in result.output, result.output
     assert "s3cr3t-pw" not in result.output
+
+
+def test_current_of_a_sqlite_file_that_does_not_exist_creates_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/nowhere/govbot.db"
+    result = govbot(tmp_path, url, "current")
+    assert result.exit_code == 1
+    assert f"{tmp_path}/nowhere/govbot.db: no database file yet; the newest is " \
+        f"{schema.head()}" in result.output
+    assert not (tmp_path / "nowhere").exists()
