@@ -182,7 +182,7 @@ def test_the_dashboard_story_in_a_browser(served: tuple[str, dict[str, str]],
     assert f"errors on svc-order {SCRIPT}" in page  # shown as text, never run
     assert driver.title != "owned"  # type: ignore[attr-defined]
     assert "alert 1" in page  # the chart's legend
-    assert "policy.git#change/1-svc-order" in page  # the pull request
+    assert "branch change/1-svc-order of the local repository" in page  # the pull request
     _shot(driver, "service")
     for view in ("changes", "events"):
         driver.get(f"{base}/ui/{view}")  # type: ignore[attr-defined]

@@ -77,6 +77,8 @@ def test_the_service_page_shows_state_history_and_events(dashboard: Dashboard) -
     assert "#1 canary svc-user 0% → 20%" in body and "merged" in body
     assert "kind: VirtualService" in body
     assert "<svg" in body and "circuit_break 7" in body and "rate_limit 3" in body
+    # the local forge's pull request is a branch of a folder on this machine: named
+    assert ">branch change/1-svc-user of the local repository</span>" in body
 
 
 def test_open_changes_show_diffs_verdict_and_who_may_approve(dashboard: Dashboard) -> None:
