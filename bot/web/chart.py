@@ -6,6 +6,8 @@ script and no request of its own; every text in it goes through the template's e
 Example:
     chart = timeline(events, now, hours=24)
     chart.bars   # [Bar(x=…, y=…, height=…, kind="circuit_break", count=3), …]
+    chart.ticks  # [Tick(x=0.0, text="15:00", anchor="start"), …, Tick(720.0, "15:00", "end")]
+    chart.scale  # "peak 7 per hour"
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from datetime import datetime, timedelta
 from bot.core.events import GOVERNANCE_KINDS, GovernanceEvent
 
 WIDTH, HEIGHT, BUCKETS = 720, 160, 24
+BASELINE = HEIGHT - 18   # below it, the time axis' labels
+TOP = 18                 # above the tallest bar, the scale
+TICK_EVERY = 6           # buckets between two time labels
 COLOURS = dict(zip(GOVERNANCE_KINDS, ("#c0392b", "#d68910", "#7d3c98", "#2471a3", "#138d75",
                                      "#a04000", "#566573", "#b03a2e", "#1f618d"), strict=True))
 
@@ -35,6 +40,15 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Tick:
+    """A time label on the x axis, at `x`; `anchor` is SVG's text-anchor."""
+
+    x: float
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
 class Chart:
     """What the template draws: stacked bars per time bucket, and the legend."""
 
@@ -45,6 +59,9 @@ class Chart:
     start: str
     end: str
     peak: int
+    ticks: tuple[Tick, ...]
+    baseline: int
+    scale: str   # what the tallest bar stands for: "peak 7 per hour"
 
 
 def timeline(events: Sequence[GovernanceEvent], now: datetime,
@@ -64,15 +81,29 @@ def timeline(events: Sequence[GovernanceEvent], now: datetime,
     bars: list[Bar] = []
     stacked: dict[int, float] = {}
     for (slot, kind), count in sorted(counts.items()):
-        height = (HEIGHT - 20) * count / peak
+        height = (BASELINE - TOP) * count / peak
         stacked[slot] = stacked.get(slot, 0.0) + height
         label = f"{kind}: {count} from {(start + step * slot):%H:%M}"
-        bars.append(Bar(slot * width + 1, HEIGHT - stacked[slot], width - 2, height, kind,
+        bars.append(Bar(slot * width + 1, BASELINE - stacked[slot], width - 2, height, kind,
                         count, COLOURS.get(kind, "#555"), label))
     totals: Counter[str] = Counter()
     for (_slot, kind), count in counts.items():
         totals[kind] += count
     legend = tuple((kind, COLOURS.get(kind, "#555"), total)
                    for kind, total in sorted(totals.items()))
+    ticks = tuple(Tick(slot * width, f"{(start + step * slot):%H:%M}",
+                       "start" if slot == 0 else "end" if slot == BUCKETS else "middle")
+                  for slot in range(0, BUCKETS + 1, TICK_EVERY))
+    scale = f"peak {peak} per {_per(step)}" if peak else "no events"
     return Chart(WIDTH, HEIGHT, tuple(bars), legend, f"{start:%Y-%m-%d %H:%M}",
-                 f"{now:%Y-%m-%d %H:%M} UTC", peak)
+                 f"{now:%Y-%m-%d %H:%M} UTC", peak, ticks, BASELINE, scale)
+
+
+def _per(step: timedelta) -> str:
+    """`hour`, `15 minutes`, `2 hours`: the length of one bar's slice."""
+    minutes = round(step.total_seconds() / 60)
+    if minutes == 60:
+        return "hour"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hours"
+    return f"{minutes} minutes" if minutes != 1 else "minute"

@@ -77,6 +77,9 @@ def test_the_service_page_shows_state_history_and_events(dashboard: Dashboard) -
     assert "#1 canary svc-user 0% → 20%" in body and "merged" in body
     assert "kind: VirtualService" in body
     assert "<svg" in body and "circuit_break 7" in body and "rate_limit 3" in body
+    # the axes: the tallest bar's count per slice, and the time every six hours
+    assert ">peak 10 per hour</text>" in body  # both events fall in one hour
+    assert body.count('<text class="tick"') == 5
     # the local forge's pull request is a branch of a folder on this machine: named
     assert ">branch change/1-svc-user of the local repository</span>" in body
 
