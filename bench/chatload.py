@@ -3,8 +3,8 @@ distinct services, the memory of the process at start and after many commands, a
 same bursts over two replicas on one PostgreSQL.
 
 Example:
-    figures = one_serve(services=10_000, sizes=[50, 200], rounds=3, commands=1_000)
-    figures.bursts[50].acks_s          # every 200's time over the rounds
+    load = one_serve(services=10_000, sizes=[50, 200], rounds=3, commands=1_000)
+    load.bursts["slack", 50][0].acks_s      # the first round's times to HTTP 200
 """
 
 from __future__ import annotations
@@ -18,16 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.generate import Layout, generate
-from bench.served import Burst, Serve, burst, serve_env
+from bench.served import Burst, Send, Serve, burst, serve_env, signed_callback, signed_slash
+from tests.chat.dingtalk.fakes import DingTalkServer
 from tests.chat.slack.fake_slack import FakeSlack
 from tests.support.postgres import PG_ADMIN, PG_HOST, PG_PORT
+
+PLATFORMS = ("slack", "dingtalk")
 
 
 @dataclass
 class Load:
-    """Bursts by size (their rounds merged), and what the process held."""
+    """Bursts by platform and size (one per round), and what the process held."""
 
-    bursts: dict[int, list[Burst]] = field(default_factory=dict)
+    bursts: dict[tuple[str, int], list[Burst]] = field(default_factory=dict)
     start_s: float = 0.0
     rss_start_mb: float = 0.0
     rss_after_mb: float = 0.0
@@ -50,14 +53,49 @@ class Commands:
         return texts, first
 
 
-def _bursts(load: Load, ports: list[int], commands: Commands, repo: Path, slack: str,
-            sizes: list[int], rounds: int) -> None:
-    for size in sizes:
-        for r in range(rounds):
-            texts, fresh = commands.take(size)
-            load.bursts.setdefault(size, []).append(
-                burst(ports, texts, repo, slack, f"b{size}.{r}", fresh))
-            load.commands += size
+@dataclass(frozen=True)
+class Fakes:
+    """The chat platforms' local fakes: Slack's Web API, DingTalk's session webhooks."""
+
+    slack: FakeSlack
+    dingtalk: DingTalkServer
+
+    def env(self, repo: Path, **extra: str) -> dict[str, str]:
+        return serve_env(repo, self.slack.url, self.dingtalk.url, **extra)
+
+    def sender(self, platform: str, texts: list[str], tag: str) -> Send:
+        if platform == "slack":
+            return lambda port, n: signed_slash(port, texts[n], f"{tag}.{n}",
+                                                f"{self.slack.url}/response/{tag}.{n}")
+        return lambda port, n: signed_callback(port, texts[n], f"{tag}.{n}",
+                                               self.dingtalk.url)
+
+
+@contextmanager
+def _fakes() -> Iterator[Fakes]:
+    fakes = Fakes(FakeSlack(), DingTalkServer())
+    try:
+        yield fakes
+    finally:
+        fakes.slack.close()
+        fakes.dingtalk.close()
+
+
+def _send(ports: list[int], fakes: Fakes, platform: str, commands: Commands, repo: Path,
+          size: int, tag: str) -> Burst:
+    texts, fresh = commands.take(size)
+    return burst(ports, size, fakes.sender(platform, texts, tag), repo, fresh)
+
+
+def _bursts(load: Load, ports: list[int], fakes: Fakes, commands: Commands, repo: Path,
+            sizes: list[int], rounds: int, platforms: tuple[str, ...]) -> None:
+    for platform in platforms:
+        for size in sizes:
+            for r in range(rounds):
+                load.bursts.setdefault((platform, size), []).append(
+                    _send(ports, fakes, platform, commands, repo, size,
+                          f"{platform}{size}.{r}"))
+                load.commands += size
 
 
 @contextmanager
@@ -71,25 +109,20 @@ def one_serve(services: int, sizes: list[int], rounds: int, commands: int) -> Lo
     """One serve over `services`: RSS after start; the bursts; more commands (in bursts
     of the first size) until `commands` were sent; RSS again."""
     load = Load()
-    fake = FakeSlack()
-    try:
-        with _repository(services) as (root, layout):
-            repo = root / "policy.git"
-            served = Serve(root / "home", serve_env(repo, fake.url))
-            try:
-                load.start_s, load.rss_start_mb = served.start_s, served.rss_mb()
-                texts = Commands(layout)
-                _bursts(load, [served.port], texts, repo, fake.url, sizes, rounds)
-                step = sizes[0]
-                while load.commands < commands:
-                    batch, fresh = texts.take(min(step, commands - load.commands))
-                    burst([served.port], batch, repo, fake.url, f"m{load.commands}", fresh)
-                    load.commands += len(batch)
-                load.rss_after_mb = served.rss_mb()
-            finally:
-                served.stop()
-    finally:
-        fake.close()
+    with _fakes() as fakes, _repository(services) as (root, layout):
+        repo = root / "policy.git"
+        served = Serve(root / "home", fakes.env(repo))
+        try:
+            load.start_s, load.rss_start_mb = served.start_s, served.rss_mb()
+            texts = Commands(layout)
+            _bursts(load, [served.port], fakes, texts, repo, sizes, rounds, PLATFORMS)
+            while load.commands < commands:
+                size = min(sizes[0], commands - load.commands)
+                _send([served.port], fakes, "slack", texts, repo, size, f"m{load.commands}")
+                load.commands += size
+            load.rss_after_mb = served.rss_mb()
+        finally:
+            served.stop()
     return load
 
 
@@ -122,21 +155,17 @@ def two_replicas(services: int, sizes: list[int], rounds: int) -> Load:
     if not postgres_listens():
         load.skipped = f"nothing listens on {PG_HOST}:{PG_PORT}"
         return load
-    fake = FakeSlack()
     started: list[Serve] = []
-    try:
-        with _repository(services) as (root, layout), _database() as url:
-            repo = root / "policy.git"
+    with _fakes() as fakes, _repository(services) as (root, layout), _database() as url:
+        repo = root / "policy.git"
+        try:
             for name in ("a", "b"):  # one after the other: the first migrates the store
                 started.append(Serve(root / f"home-{name}",
-                                     serve_env(repo, fake.url, GOVBOT_DATABASE_URL=url)))
+                                     fakes.env(repo, GOVBOT_DATABASE_URL=url)))
             load.start_s = max(s.start_s for s in started)
-            _bursts(load, [s.port for s in started], Commands(layout), repo, fake.url,
-                    sizes, rounds)
+            _bursts(load, [s.port for s in started], fakes, Commands(layout), repo, sizes,
+                    rounds, ("slack",))
+        finally:
             for served in started:
                 served.stop()
-    finally:
-        for served in started:
-            served.stop()
-        fake.close()
     return load

@@ -13,16 +13,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import json
 import os
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.chat.dingtalk.sign import callback_sign
 from tests.support.served import served_at
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +34,12 @@ CHANNEL = "C0123"           # the template binds it to prod/demo
 USER = "U0ALICE"            # alice: the team may request everywhere in generated repos
 START_TIMEOUT = 900.0       # a first start renders every service once
 ANSWER_TIMEOUT = 120.0
+# the outgoing robot's callback, as tests/chat/dingtalk's fakes describe DingTalk
+DINGTALK_SECRET = "bench-dingtalk-app-secret"
+ROBOT, CORP, CONVERSATION = "dingrobot", "ding9f50b15bccd16741", "cidXXXX"  # prod/demo
+STAFF = "04574258341072934"  # alice
+_last_stamp = [0]
+_stamp_lock = threading.Lock()
 
 
 class Serve:
@@ -73,10 +82,13 @@ class Serve:
         self._log_file.close()
 
 
-def serve_env(repo: Path, slack_url: str, **extra: str) -> dict[str, str]:
+def serve_env(repo: Path, slack_url: str, dingtalk_url: str, **extra: str) -> dict[str, str]:
+    """Slack over HTTP and DingTalk's outgoing-robot callback, both on local fakes."""
     return {"GOVBOT_REPO_URL": str(repo), "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_BOT_TOKEN": "xoxb-bench", "GOVBOT_SLACK_API_URL": slack_url + "/api/",
-            **extra}
+            "GOVBOT_DINGTALK_APP_SECRET": DINGTALK_SECRET, "GOVBOT_DINGTALK_ROBOT_CODE": ROBOT,
+            "GOVBOT_DINGTALK_CORP_ID": CORP, "GOVBOT_DINGTALK_API_URL": dingtalk_url,
+            "GOVBOT_DINGTALK_SESSION_URL": dingtalk_url, **extra}
 
 
 def signed_slash(port: int, text: str, tag: str, response_url: str) -> int | None:
@@ -87,11 +99,37 @@ def signed_slash(port: int, text: str, tag: str, response_url: str) -> int | Non
     stamp = str(int(time.time()))
     signature = "v0=" + hmac.new(SECRET.encode(), b"v0:" + stamp.encode() + b":" + body,
                                  hashlib.sha256).hexdigest()
+    return _post(port, "/slack/events", body, {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature})
+
+
+def signed_callback(port: int, text: str, tag: str, session_url: str) -> int | None:
+    """POST one DingTalk outgoing-robot message, signed over a timestamp of its own (a
+    (timestamp, sign) pair is good for one request); the HTTP status, or None."""
+    stamp = str(_stamp())
+    sign = callback_sign(stamp, DINGTALK_SECRET)
+    body = json.dumps({
+        "msgtype": "text", "text": {"content": f" /canary {text}"}, "msgId": tag,
+        "conversationId": CONVERSATION, "conversationType": "2", "senderStaffId": STAFF,
+        "senderCorpId": CORP, "robotCode": ROBOT, "chatbotCorpId": CORP,
+        "sessionWebhook": f"{session_url}/session/{tag}",
+        "sessionWebhookExpiredTime": int(time.time() * 1000) + 5_400_000}).encode()
+    return _post(port, "/dingtalk/events", body, {
+        "Content-Type": "application/json; charset=utf-8", "timestamp": stamp, "sign": sign})
+
+
+def _stamp() -> int:
+    """A millisecond timestamp no other callback of this run used."""
+    with _stamp_lock:
+        _last_stamp[0] = max(_last_stamp[0] + 1, int(time.time() * 1000))
+        return _last_stamp[0]
+
+
+def _post(port: int, path: str, body: bytes, headers: dict[str, str]) -> int | None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=ANSWER_TIMEOUT)
     try:
-        connection.request("POST", "/slack/events", body=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature})
+        connection.request("POST", path, body=body, headers=headers)
         answer = connection.getresponse()
         answer.read()
         return answer.status
@@ -116,20 +154,23 @@ class Burst:
     work_s: float = 0.0          # from the first request to the last change opened
 
 
-def burst(ports: list[int], texts: list[str], repo: Path, slack_url: str, tag: str,
-          expect_opened: int, wait: float = ANSWER_TIMEOUT) -> Burst:
-    """Send every text at once (one thread each, released together), spread over
-    `ports`; then wait (up to `wait` seconds) for `expect_opened` new changes."""
+Send = Callable[[int, int], "int | None"]   # (port, n) → HTTP status or None
+
+
+def burst(ports: list[int], count: int, send: Send, repo: Path, expect_opened: int,
+          wait: float = ANSWER_TIMEOUT) -> Burst:
+    """Send `count` requests at once (one thread each, released together), the n-th to
+    `ports[n % len(ports)]`; then wait (up to `wait` seconds) for `expect_opened` new
+    changes."""
     before = opened_changes(repo)
-    gate = threading.Barrier(len(texts) + 1)
+    gate = threading.Barrier(count + 1)
     result = Burst()
     lock = threading.Lock()
 
-    def send(n: int) -> None:
+    def one(n: int) -> None:
         gate.wait()
         started = time.perf_counter()
-        status = signed_slash(ports[n % len(ports)], texts[n], f"{tag}.{n}",
-                              f"{slack_url}/response/{tag}.{n}")
+        status = send(ports[n % len(ports)], n)
         took = time.perf_counter() - started
         with lock:
             if status == 200:
@@ -137,9 +178,9 @@ def burst(ports: list[int], texts: list[str], repo: Path, slack_url: str, tag: s
             else:
                 result.unanswered += 1
 
-    with ThreadPoolExecutor(max_workers=len(texts)) as pool:
-        for n in range(len(texts)):
-            pool.submit(send, n)
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        for n in range(count):
+            pool.submit(one, n)
         gate.wait()
         started = time.perf_counter()
     deadline = started + wait
