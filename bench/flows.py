@@ -79,10 +79,11 @@ def changes(services: int, namespaces: int, rounds: int) -> ChangeTimings:
         restart = time.perf_counter() - started
         opened: list[float] = []
         applied: list[float] = []
-        step = max(1, len(layout.services) // (rounds + 1))
-        for n in range(1, rounds + 1):
+        rounds = min(rounds, services - 1)  # service #0 holds the change approved above
+        step = max(1, (services - 1) // max(1, rounds))
+        for n in range(rounds):
             t0 = time.perf_counter()
-            change = _open(app, layout, n * step)
+            change = _open(app, layout, 1 + n * step)
             t1 = time.perf_counter()
             _approve(app, change)
             t2 = time.perf_counter()

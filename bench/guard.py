@@ -63,9 +63,11 @@ def _timed(guard: Guard, rules: RuleSet, inputs: list[Mapping[str, Any]],
     return timings
 
 
-def decisions(rounds: int, server_rounds: int) -> GuardTimings:
+def decisions(rounds: int, server_rounds: int, limit: int | None = None) -> GuardTimings:
+    """Timings of `rounds` passes over the sample inputs on the embedded engine and of
+    `server_rounds` through the OPA server; only the first `limit` inputs when given."""
     rules = main_rules()
-    inputs = samples()
+    inputs = samples()[:limit]
     embedded = _timed(EmbeddedGuard(), rules, inputs, rounds)
     with running() as (_state, url):
         server = _timed(OpaServerGuard(url), rules, inputs, server_rounds)
