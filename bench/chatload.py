@@ -24,6 +24,7 @@ from tests.chat.slack.fake_slack import FakeSlack
 from tests.support.postgres import PG_ADMIN, PG_HOST, PG_PORT
 
 PLATFORMS = ("slack", "dingtalk")
+LARGE_BURST = 100   # bursts this large run once: one already gives enough acks for a p99
 
 
 @dataclass
@@ -91,7 +92,7 @@ def _bursts(load: Load, ports: list[int], fakes: Fakes, commands: Commands, repo
             sizes: list[int], rounds: int, platforms: tuple[str, ...]) -> None:
     for platform in platforms:
         for size in sizes:
-            for r in range(rounds):
+            for r in range(rounds if size < LARGE_BURST else 1):
                 load.bursts.setdefault((platform, size), []).append(
                     _send(ports, fakes, platform, commands, repo, size,
                           f"{platform}{size}.{r}"))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench.generate import RELEASE, SEEDER, Layout, generate
 from bot.app import App, build
+from bot.core.events import ChangeOpened
 from bot.core.types import Command
 from bot.settings import Settings
 from policies.document import new_document, service_path
@@ -39,10 +40,10 @@ def open_app(home: Path) -> App:
 def _open(app: App, layout: Layout, index: int) -> int:
     reply = app.workflow.handle(Command("console", "alice", "console",
                                         layout.command(index, "/canary {svc} 20%")))
-    change = reply[0].change_id if reply else None
-    if change is None:
+    opened = [event for event in reply if isinstance(event, ChangeOpened)]
+    if not opened:
         raise RuntimeError(f"opening a change for service #{index}: {reply}")
-    return change
+    return opened[0].change.id
 
 
 def _approve(app: App, change: int) -> None:
