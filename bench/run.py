@@ -51,12 +51,13 @@ def _load_figures(load: chatload.Load, prefix: str, label: str) -> list[Figure]:
         found.append(Figure(f"{prefix}.{platform}.{size}.acked", f"{what}: acked", "%",
                             round(100 * len(acks) / sent, 1), Goal(">=", 100),
                             note=f"{sent - len(acks)} of {sent} without a 200"))
-        rates = [b.opened / b.work_s for b in bursts if b.work_s > 0]
+        rates = [b.opened / b.work_s for b in bursts if b.expected and b.work_s > 0]
         found.append(Figure(f"{prefix}.{platform}.{size}.opened_per_s",
                             f"{what}: changes opened behind the acks", "/s",
                             round(statistics.median(rates), 1) if rates else None,
                             CHANGES_PER_S, summary(rates),
-                            f"{sum(b.opened for b in bursts)} opened"))
+                            f"{sum(b.opened for b in bursts)} opened of "
+                            f"{sum(b.expected for b in bursts)} expected"))
     return found
 
 

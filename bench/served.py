@@ -151,6 +151,7 @@ class Burst:
     acks_s: list[float] = field(default_factory=list)   # answered with 200
     unanswered: int = 0                                  # no answer, or not 200
     opened: int = 0
+    expected: int = 0            # requests naming a service no change was opened for yet
     work_s: float = 0.0          # from the first request to the last change opened
 
 
@@ -164,7 +165,7 @@ def burst(ports: list[int], count: int, send: Send, repo: Path, expect_opened: i
     changes."""
     before = opened_changes(repo)
     gate = threading.Barrier(count + 1)
-    result = Burst()
+    result = Burst(expected=expect_opened)
     lock = threading.Lock()
 
     def one(n: int) -> None:
