@@ -1,11 +1,12 @@
-"""`govbot serve` measured from outside, as Slack sees it: processes started on a free
-port over a generated repository, bursts of concurrent signed slash commands, the time
-to each HTTP answer, the changes opened behind the answers, and the process's memory.
+"""`govbot serve` measured from outside, as the chat platforms see it: processes started
+on a free port over a generated repository, bursts of concurrent signed Slack slash
+commands or DingTalk outgoing-robot callbacks, the time to each HTTP answer, the changes
+opened behind the answers, and the process's memory.
 
 Each serve gets its own GOVBOT_HOME and shares the repository (GOVBOT_REPO_URL) and,
-for two replicas, one PostgreSQL database. Slack's Web API is the fake the chat tests
-use (tests/chat/slack/fake_slack.py); the startup line is read as the serve tests read it
-(tests/support/served.py).
+for two replicas, one PostgreSQL database. The platforms' ends are the fakes the chat
+tests use (tests/chat/slack/fake_slack.py, tests/chat/dingtalk/fakes.py); the startup
+line is read as the serve tests read it (tests/support/served.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.chat.dingtalk.sign import callback_sign
+from tests.chat.dingtalk.fakes import ALICE, CONVERSATION, CORP
 from tests.support.served import served_at
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,10 +36,9 @@ CHANNEL = "C0123"           # the template binds it to prod/demo
 USER = "U0ALICE"            # alice: the team may request everywhere in generated repos
 START_TIMEOUT = 900.0       # a first start renders every service once
 ANSWER_TIMEOUT = 120.0
-# the outgoing robot's callback, as tests/chat/dingtalk's fakes describe DingTalk
 DINGTALK_SECRET = "bench-dingtalk-app-secret"
-ROBOT, CORP, CONVERSATION = "dingrobot", "ding9f50b15bccd16741", "cidXXXX"  # prod/demo
-STAFF = "04574258341072934"  # alice
+ROBOT = "dingrobot"
+STAFF = ALICE               # CONVERSATION: the template binds it to prod/demo
 _last_stamp = [0]
 _stamp_lock = threading.Lock()
 
