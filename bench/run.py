@@ -47,7 +47,8 @@ def _load_figures(load: chatload.Load, prefix: str, label: str) -> list[Figure]:
         sent = size * len(bursts)
         what = f"{label}{size} concurrent {platform} {_request(platform)}"
         found.append(Figure(f"{prefix}.{platform}.{size}.ack_p99", f"{what}: ack", "ms",
-                            stats.get("p99"), ACK, stats, f"{len(bursts)} bursts"))
+                            stats.get("p99"), ACK, stats,
+                            f"{len(bursts)} burst{'' if len(bursts) == 1 else 's'}"))
         found.append(Figure(f"{prefix}.{platform}.{size}.acked", f"{what}: acked", "%",
                             round(100 * len(acks) / sent, 1), Goal(">=", 100),
                             note=f"{sent - len(acks)} of {sent} without a 200"))
