@@ -89,7 +89,9 @@ def serve_env(repo: Path, slack_url: str, dingtalk_url: str, **extra: str) -> di
             "SLACK_BOT_TOKEN": "xoxb-bench", "GOVBOT_SLACK_API_URL": slack_url + "/api/",
             "GOVBOT_DINGTALK_APP_SECRET": DINGTALK_SECRET, "GOVBOT_DINGTALK_ROBOT_CODE": ROBOT,
             "GOVBOT_DINGTALK_CORP_ID": CORP, "GOVBOT_DINGTALK_API_URL": dingtalk_url,
-            "GOVBOT_DINGTALK_SESSION_URL": dingtalk_url, **extra}
+            "GOVBOT_DINGTALK_SESSION_URL": dingtalk_url,
+            # a stop is not measured: work still queued when the figures are taken may go
+            "GOVBOT_SHUTDOWN_GRACE": "2", **extra}
 
 
 def signed_slash(port: int, text: str, tag: str, response_url: str) -> int | None:
