@@ -116,8 +116,9 @@ lowered("fault") if risk.lowered("fault")
 
 deny contains msg if {
 	service_change
-	not lowers_uncarried
+	here.mode == "ambient" # every mode but ambient carries every section
 	some section in uncarried(change.after)
+	not lowers_uncarried
 	msg := sprintf("[mesh.unsupported] %s in %s/%s (ambient mode): %s",
 		[change.target, change.env, change.namespace, refusal_text(section)])
 }
@@ -222,6 +223,7 @@ lowered_route("fault") if risk.lowered("fault")
 
 deny contains msg if {
 	service_change
+	here.mode == "ambient" # as mixed needs, asked first since it costs least
 	mixed(change.after)
 	not untangles
 	msg := sprintf("[mesh.mixed_routes] %s in %s/%s (ambient mode, alpha fault path): its fault needs the alpha VirtualService on the waypoint while its routing (%s) needs an HTTPRoute, and a VirtualService and an HTTPRoute selecting the same host is undefined behaviour in Istio; turn the fault off (/fault %s off), remove the routing first, or test the fault in a sidecar namespace",
