@@ -69,15 +69,16 @@ spec(doc) := value if {
 # touches a field reads this set, computed once per decision, instead of comparing the
 # documents again.
 changed contains name if {
-	some name in object.keys(spec(before)) | object.keys(spec(after))
-	spec_value(before, name) != spec_value(after, name)
+	some name in object.keys(before_spec) | object.keys(after_spec)
+	object.get(before_spec, name, null) != object.get(after_spec, name, null)
 }
+
+before_spec := spec(before)
+
+after_spec := spec(after)
 
 # The change touches one of the spec fields `names`, so rules about them judge it.
 # Rules judge only what changes: tightening a limit must not block unrelated commands.
 # A field in neither spec is null before and after, so only the fields of `changed` can
 # differ.
-touches(names) if {
-	some name in names
-	name in changed
-}
+touches(names) if count(names & changed) > 0
