@@ -57,9 +57,28 @@ on(value) if {
 	object.get(value, "enabled", true) != false
 }
 
+# The spec of a document as an object; {} when the document or its spec is absent or of
+# another type.
+spec(doc) := value if {
+	is_object(doc)
+	value := object.get(doc, "spec", {})
+	is_object(value)
+} else := {}
+
+# The spec fields whose value the change alters. A rule that asks whether the change
+# touches a field reads this set, computed once per decision, instead of comparing the
+# documents again.
+changed contains name if {
+	some name in object.keys(before_spec) | object.keys(after_spec)
+	object.get(before_spec, name, null) != object.get(after_spec, name, null)
+}
+
+before_spec := spec(before)
+
+after_spec := spec(after)
+
 # The change touches one of the spec fields `names`, so rules about them judge it.
 # Rules judge only what changes: tightening a limit must not block unrelated commands.
-touches(names) if {
-	some name in names
-	spec_value(before, name) != spec_value(after, name)
-}
+# A field in neither spec is null before and after, so only the fields of `changed` can
+# differ.
+touches(names) if count(names & changed) > 0

@@ -76,15 +76,7 @@ gains contains gain if {
 moved := max(gains | {0})
 
 # The spec fields whose value changes.
-changed contains name if {
-	some name in object.keys(spec(change.before)) | object.keys(spec(change.after))
-	change.spec_value(change.before, name) != change.spec_value(change.after, name)
-}
-
-spec(doc) := value if {
-	value := object.get(doc, "spec", {})
-	is_object(value)
-} else := {}
+changed := change.changed
 
 default deescalation := false
 

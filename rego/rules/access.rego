@@ -14,6 +14,20 @@ import data.govbot.lib.access as people
 import data.govbot.lib.change
 import data.govbot.lib.config
 
+# Judged only for a change of the whitelist or the exposure (`judged`), or one govbot
+# asks for: every rule below needs one of them.
+# For any other change `deny` is empty without evaluating them; tests/guard/
+# test_relevance.py holds `deny` to `denials` over a corpus of changes of every kind.
+default relevant := false
+
+relevant if change.touches({"allowFrom", "exposed"})
+
+relevant if change.requester == "govbot"
+
+default deny := set()
+
+deny := denials if relevant
+
 allow_from := change.section(change.after, "allowFrom")
 
 judged if {
@@ -23,7 +37,7 @@ judged if {
 
 callers := object.get(allow_from, "callers", [])
 
-deny contains msg if {
+denials contains msg if {
 	judged
 	not has_callers
 	msg := sprintf("[access.whitelist_empty] %s: the whitelist is on with no callers, which would deny every caller; add one with `/whitelist %s allow <svc>` or turn it off",
@@ -58,7 +72,7 @@ keeps_gateway if {
 	qualified(caller) == config.ingress_caller
 }
 
-deny contains msg if {
+denials contains msg if {
 	judged
 	has_callers
 	exposed(change.spec_value(change.after, "exposed"))
@@ -87,7 +101,7 @@ else := sprintf("add it with %s", [add_gateway])
 
 # govbot is the requester of govbot's own changes (the revert of a time box that ended);
 # a person of that name would pass as govbot, so access.yaml may not have one.
-deny contains msg if {
+denials contains msg if {
 	change.requester == "govbot"
 	people.known("govbot")
 	msg := "[access.reserved_person] govbot is the name govbot makes its own changes under; access.yaml may not give it to a person: rename that person"

@@ -14,6 +14,17 @@ import rego.v1
 
 import data.govbot.lib.change
 
+# Judged only for a change of an app: every rule below needs one (`app_change`).
+# For any other change `deny` is empty without evaluating them; tests/guard/
+# test_relevance.py holds `deny` to `denials` over a corpus of changes of every kind.
+default relevant := false
+
+relevant if app_change
+
+default deny := set()
+
+deny := denials if relevant
+
 # Tags that name whatever was pushed last, never one release.
 floating := {"latest", "stable", "main", "master", "edge", "nightly", "dev", "current"}
 
@@ -33,7 +44,7 @@ purge if object.get(spec, "purge", false) == true
 
 settings := object.get(data.govbot.config, ["environments", change.env, "apps"], {})
 
-deny contains msg if {
+denials contains msg if {
 	app_change
 	change.after != null
 	not purge
@@ -43,7 +54,7 @@ deny contains msg if {
 	msg := sprintf("[apps.not_allowed] %s is not allowed in %s; allowed: %s", [app, change.env, concat(", ", allowed)])
 }
 
-deny contains msg if {
+denials contains msg if {
 	app_change
 	change.after != null
 	not purge
@@ -53,7 +64,7 @@ deny contains msg if {
 	msg := sprintf("[apps.not_allowed] %s %v is not allowed in %s; versions: %s", [app, version, change.env, concat(", ", pinned)])
 }
 
-deny contains msg if {
+denials contains msg if {
 	app_change
 	change.env == "prod"
 	change.after != null
@@ -62,7 +73,7 @@ deny contains msg if {
 	msg := sprintf("[apps.floating_tag] %s %v floats in prod: pin a release of the catalog, like %s", [app, version, concat(", ", object.get(facts, "versions", []))])
 }
 
-deny contains msg if {
+denials contains msg if {
 	app_change
 	change.after != null
 	some name, p in object.get(facts, "parameters", {})
@@ -71,7 +82,7 @@ deny contains msg if {
 	msg := sprintf("[apps.out_of_bounds] %s=%s is above the catalog's maximum %s for %s", [name, p.text, p.max_text, app])
 }
 
-deny contains msg if {
+denials contains msg if {
 	app_change
 	change.after != null
 	some name, p in object.get(facts, "parameters", {})
@@ -80,7 +91,7 @@ deny contains msg if {
 	msg := sprintf("[apps.out_of_bounds] %s=%s is below the catalog's minimum %s for %s", [name, p.text, p.min_text, app])
 }
 
-deny contains msg if {
+denials contains msg if {
 	app_change
 	change.after != null
 	over := [sprintf("%s %s of its %s", [r, q.requested_text, q.limit_text]) |
@@ -91,14 +102,14 @@ deny contains msg if {
 	msg := sprintf("[apps.quota] %s would request %s (the namespace's quota in govbot.yaml, over all its apps)", [change.namespace, concat(", ", over)])
 }
 
-deny contains msg if {
+denials contains msg if {
 	app_change
 	change.after != null
 	object.get(facts, ["taken", "service"], false) == true
 	msg := sprintf("[apps.name_taken] %s is a governed service in %s/%s; deploy the app under another name (as <name>)", [change.target, change.env, change.namespace])
 }
 
-deny contains msg if {
+denials contains msg if {
 	app_change
 	change.after != null
 	not purge

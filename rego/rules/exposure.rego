@@ -11,6 +11,17 @@ import rego.v1
 import data.govbot.lib.change
 import data.govbot.lib.config
 
+# Judged only for a change of the exposure: the rule below needs one (`judged`).
+# For any other change `deny` is empty without evaluating them; tests/guard/
+# test_relevance.py holds `deny` to `denials` over a corpus of changes of every kind.
+default relevant := false
+
+relevant if change.touches({"exposed"})
+
+default deny := set()
+
+deny := denials if relevant
+
 hosts := object.get(change.section(change.after, "exposed"), "hosts", [])
 
 judged if {
@@ -19,7 +30,7 @@ judged if {
 	count(config.ingress_domains) > 0
 }
 
-deny contains msg if {
+denials contains msg if {
 	judged
 	some host in hosts
 	is_string(host)

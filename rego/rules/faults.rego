@@ -13,6 +13,17 @@ import data.govbot.lib.clock
 import data.govbot.lib.config
 import data.govbot.lib.risk
 
+# Judged only for a change of the fault: every rule below needs one (`judged`).
+# For any other change `deny` is empty without evaluating them; tests/guard/
+# test_relevance.py holds `deny` to `denials` over a corpus of changes of every kind.
+default relevant := false
+
+relevant if change.touches({"fault"})
+
+default deny := set()
+
+deny := denials if relevant
+
 fault := change.section(change.after, "fault")
 
 judged if {
@@ -27,7 +38,7 @@ max_duration := config.setting(change.env, "faultMaxDuration")
 
 expires := object.get(fault, "expires", null)
 
-deny contains msg if {
+denials contains msg if {
 	judged
 	timebox_required
 	expires == null
@@ -35,7 +46,7 @@ deny contains msg if {
 		[change.target, change.env, max_duration])
 }
 
-deny contains msg if {
+denials contains msg if {
 	judged
 	timebox_required
 	expires != null
@@ -44,7 +55,7 @@ deny contains msg if {
 		[change.target, expires])
 }
 
-deny contains msg if {
+denials contains msg if {
 	judged
 	timebox_required
 	not clock.instant_ns(change.now)
@@ -52,7 +63,7 @@ deny contains msg if {
 		[change.target, change.now])
 }
 
-deny contains msg if {
+denials contains msg if {
 	judged
 	timebox_required
 	clock.instant_ns(expires) - clock.instant_ns(change.now) > config.duration_ns(change.env, "faultMaxDuration")
@@ -64,7 +75,7 @@ abort_percent := object.get(fault, ["abort", "percent"], null)
 
 max_abort := config.number(change.env, "faultMaxAbortPercent")
 
-deny contains msg if {
+denials contains msg if {
 	judged
 	abort_percent != null
 	not valid_abort

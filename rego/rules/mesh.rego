@@ -97,6 +97,9 @@ service_change if {
 
 uncarried(doc) := {name | some name in holds(doc); cannot_carry(name, here)}
 
+# here.mode == "ambient", read without the rest of the plane.
+ambient_here if config.mesh_mode(change.env, change.namespace) == "ambient"
+
 # Only taking such sections away (or lowering a fault): every field that changes is one
 # the document held and the mode cannot carry, and it is off, gone or lowered after.
 default lowers_uncarried := false
@@ -116,8 +119,9 @@ lowered("fault") if risk.lowered("fault")
 
 deny contains msg if {
 	service_change
-	not lowers_uncarried
+	ambient_here # every mode but ambient carries every section
 	some section in uncarried(change.after)
+	not lowers_uncarried
 	msg := sprintf("[mesh.unsupported] %s in %s/%s (ambient mode): %s",
 		[change.target, change.env, change.namespace, refusal_text(section)])
 }
@@ -222,6 +226,7 @@ lowered_route("fault") if risk.lowered("fault")
 
 deny contains msg if {
 	service_change
+	ambient_here # as mixed needs, asked first since it costs least
 	mixed(change.after)
 	not untangles
 	msg := sprintf("[mesh.mixed_routes] %s in %s/%s (ambient mode, alpha fault path): its fault needs the alpha VirtualService on the waypoint while its routing (%s) needs an HTTPRoute, and a VirtualService and an HTTPRoute selecting the same host is undefined behaviour in Istio; turn the fault off (/fault %s off), remove the routing first, or test the fault in a sidecar namespace",

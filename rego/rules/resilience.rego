@@ -13,13 +13,29 @@ import data.govbot.lib.change
 import data.govbot.lib.clock
 import data.govbot.lib.config
 
+# Judged only for a change of the timeout, the retries, the circuit breaker or the
+# fault: every rule below needs one.
+# For any other change `deny` is empty without evaluating them; tests/guard/
+# test_relevance.py holds `deny` to `denials` over a corpus of changes of every kind.
+default relevant := false
+
+relevant if change.touches({"timeout", "retries", "circuitBreaker", "fault"})
+
+default deny := set()
+
+deny := denials if relevant
+
+default warn := set()
+
+warn := warnings if relevant
+
 timeout := change.spec_value(change.after, "timeout")
 
 retries := change.section(change.after, "retries")
 
 timing_touched if change.touches({"timeout", "retries"})
 
-deny contains msg if {
+denials contains msg if {
 	timing_touched
 	timeout != null
 	not valid_timeout
@@ -37,7 +53,7 @@ attempts := object.get(retries, "attempts", null)
 
 max_retries := config.number(change.env, "retriesMax")
 
-deny contains msg if {
+denials contains msg if {
 	timing_touched
 	attempts != null
 	not valid_attempts
@@ -67,13 +83,13 @@ budget_msg := sprintf("[resilience.retry_budget] %s: %v attempts × %v per try e
 budget_mode := config.setting(change.env, "retryBudget")
 
 # Anything but warn or off denies, so a misspelt setting never weakens the rule.
-deny contains msg if {
+denials contains msg if {
 	over_budget
 	not budget_mode in {"warn", "off"}
 	msg := budget_msg
 }
 
-warn contains msg if {
+warnings contains msg if {
 	over_budget
 	budget_mode == "warn"
 	msg := budget_msg
@@ -85,7 +101,7 @@ max_ejection := config.number(change.env, "maxEjectionPercent")
 
 ejection := object.get(breaker, "maxEjectionPercent", null)
 
-deny contains msg if {
+denials contains msg if {
 	change.on(breaker)
 	change.touches({"circuitBreaker"})
 	ejection != null
@@ -105,7 +121,7 @@ valid_ejection if {
 # change that leaves both on the same service says so.
 fault := change.section(change.after, "fault")
 
-warn contains msg if {
+warnings contains msg if {
 	change.touches({"fault", "timeout", "retries"})
 	change.on(fault)
 	timing_set

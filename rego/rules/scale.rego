@@ -9,6 +9,17 @@ import rego.v1
 import data.govbot.lib.change
 import data.govbot.lib.config
 
+# Judged only for a change of autoscaling: the rule below needs one.
+# For any other change `deny` is empty without evaluating them; tests/guard/
+# test_relevance.py holds `deny` to `denials` over a corpus of changes of every kind.
+default relevant := false
+
+relevant if change.touches({"autoscale"})
+
+default deny := set()
+
+deny := denials if relevant
+
 autoscale := change.section(change.after, "autoscale")
 
 low := object.get(autoscale, "min", null)
@@ -17,7 +28,7 @@ high := object.get(autoscale, "max", null)
 
 ceiling := config.max_replicas(change.env, change.namespace)
 
-deny contains msg if {
+denials contains msg if {
 	change.on(autoscale)
 	change.touches({"autoscale"})
 	not valid_bounds

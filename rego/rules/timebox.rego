@@ -27,14 +27,16 @@ deny contains msg if {
 warn := set()
 
 # part name -> the `expires` the change sets to a time that has passed.
+# Only a part the change alters can set a new `expires`.
 ended_set[part] := ends if {
-	some part in {"fault", "rateLimit", "release"}
+	some part in {"fault", "rateLimit", "release"} & change.changed
 	ends := expires_of(change.spec_value(change.after, part))
 	ends != expires_of(change.spec_value(change.before, part))
 	past(ends)
 }
 
 ended_set[sprintf("the route to %v", [route.to])] := ends if {
+	change.touches({"routes"})
 	some route in routes(change.after)
 	ends := expires_of(route)
 	not ends in {expires_of(r) | some r in routes(change.before)}

@@ -10,6 +10,21 @@ import data.govbot.lib.change
 import data.govbot.lib.clock
 import data.govbot.lib.config
 
+# Judged only for a change of the rate limit: every rule below needs one (`enabled`).
+# For any other change `deny` is empty without evaluating them; tests/guard/
+# test_relevance.py holds `deny` to `denials` over a corpus of changes of every kind.
+default relevant := false
+
+relevant if change.touches({"rateLimit"})
+
+default deny := set()
+
+deny := denials if relevant
+
+default warn := set()
+
+warn := warnings if relevant
+
 # An empty `rateLimit:` in YAML is null; treat it as absent.
 rate_limit := section if {
 	is_object(change.after)
@@ -45,28 +60,28 @@ requests := object.get(rate_limit, "requests", 0)
 
 duration_ns(text) := clock.duration_ns(text)
 
-deny contains msg if {
+denials contains msg if {
 	enabled
 	not duration_ns(window)
 	msg := sprintf("[traffic.ratelimit_window] %s: rate limit window %v is not a duration like 1s or 500ms",
 		[change.target, window])
 }
 
-deny contains msg if {
+denials contains msg if {
 	enabled
 	duration_ns(window) < min_window_ns
 	msg := sprintf("[traffic.ratelimit_window] %s: rate limit window %s is shorter than %s, the minimum in %s",
 		[change.target, window, min_window, change.env])
 }
 
-deny contains msg if {
+denials contains msg if {
 	enabled
 	not valid_requests
 	msg := sprintf("[traffic.ratelimit_requests] %s: %v requests per window; allowed are 1 to %v in %s",
 		[change.target, requests, max_requests, change.env])
 }
 
-warn contains msg if {
+warnings contains msg if {
 	enabled
 	msg := sprintf("[traffic.ratelimit_per_pod] %s: the limit of %v per %v applies to each pod, not to the service",
 		[change.target, requests, window])
