@@ -1,10 +1,13 @@
 """`PolicyRepo`: the policy repository as a bare git repository, used through plumbing.
 
-Nothing here checks out a working tree: files are read with `git cat-file`, commits are
-built in a temporary index (`read-tree`, `update-index --cacheinfo`, `write-tree`,
-`commit-tree`), merges with `git merge-tree --write-tree` (git ≥ 2.38), and refs move
-with compare-and-swap `update-ref`. So the cost of a command does not grow with the
-number of documents in the repository.
+Nothing here checks out a working tree: objects are read through one long-lived `git
+cat-file --batch` (`bot.repo.reader`), paths found by searching tree objects by id (a
+tree of 10,000 entries is fetched once, and only the trees on a path are), commits
+written by editing the trees on their paths (`bot.repo.trees`) and `commit-tree`, merges
+made with `git merge-tree --write-tree` (git ≥ 2.38), and refs moved with compare-and-swap
+`update-ref`. A full commit id is taken as it is, and a branch is read from its ref file
+when git keeps it there. So the cost of a command does not grow with the number of
+documents in the repository, and most reads start no process.
 
 Every git process gets an explicit environment: no system or global configuration, no
 terminal prompt, no inherited `GIT_*` variables, identities and dates from the caller.
@@ -27,26 +30,26 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+import threading
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot.core.errors import Conflict
 from bot.core.types import Author
 from bot.repo import trees
-from bot.repo.plumbing import (
-    GitError,
-    check_path,
-    check_rev,
-    full_ref,
-    parse_batch,
-    parse_objects,
-    run,
-)
+from bot.repo.plumbing import GitError, check_path, check_rev, full_ref, run
+from bot.repo.reader import ObjectReader
 
 MAIN = "main"
 ZERO = "0" * 40
 _SHA = re.compile(r"[0-9a-f]{40}")
+# a branch or tag name safe to open as a file under the repository (no "..", no dot files)
+_REF_FILE = re.compile(r"refs/(heads|tags)/(?!.*(?:\.\.|/\.|//|\.lock$))[A-Za-z0-9._/-]+")
+_TREE_CACHE_BYTES = 16 * 1024 * 1024
+_KNOWN_COMMITS = 4096
 
 
 class MergeConflict(Exception):
@@ -64,6 +67,15 @@ class PolicyRepo:
         self.path = Path(path)
         if not (self.path / "HEAD").is_file() or not (self.path / "objects").is_dir():
             raise GitError(f"opening policy repository: {self.path} is not a bare git repository")
+        self._objects = ObjectReader(self.path)
+        weakref.finalize(self, self._objects.close)
+        self._trees = TreeCache(_TREE_CACHE_BYTES)
+        self._commits: dict[str, bytes] = {}  # commit id → the commit object
+        self._ref_files = not (self.path / "reftable").exists()
+
+    def close(self) -> None:
+        """End the repository's git reader; a later read starts it again."""
+        self._objects.close()
 
     @classmethod
     def init(cls, path: Path, files: Mapping[str, str], author: Author,
@@ -104,9 +116,11 @@ class PolicyRepo:
         An empty `path` names the root tree.
         """
         name = check_path(path.rstrip("/"), allow_empty=True)
-        out = self._git(["rev-parse", "--verify", "--quiet", f"{self._commit(rev)}:{name}"],
-                        ok=(0, 1))
-        return out.stdout.decode().strip() or None
+        root = self._root(self._commit(rev))
+        if not name:
+            return root
+        entry = self._entry(root, name)
+        return entry.oid if entry is not None else None
 
     def list_files(self, rev: str, prefix: str = "") -> list[str]:
         """Paths of files under `prefix` (a folder, e.g. "rego/") at `rev`, sorted."""
@@ -124,32 +138,35 @@ class PolicyRepo:
         """Names of the folders directly under `prefix` (e.g. "services/dev/") at `rev`,
         sorted: one tree read, whatever the folders hold."""
         folder = check_path(prefix.rstrip("/"))
-        out = self._git(["ls-tree", "-z", self._commit(rev), "--", folder + "/"],
-                        ok=(0, 128)).stdout.decode()
-        names = []
-        for entry in filter(None, out.split("\0")):
-            meta, name = entry.split("\t", 1)
-            if meta.split()[1] == "tree":
-                names.append(name.rsplit("/", 1)[-1])
-        return sorted(names)
+        entry = self._entry(self._root(self._commit(rev)), folder)
+        if entry is None or entry.mode != trees.TREE:
+            return []
+        found = trees.entries(self._tree(entry.oid))
+        return sorted(name.decode("utf-8", errors="surrogateescape")
+                      for name, e in found.items() if e.mode == trees.TREE)
 
     def read_many(self, rev: str, paths: list[str]) -> dict[str, str]:
-        """Several files' texts at once (one `cat-file --batch`); absent paths are left out.
+        """Several files' texts at once; absent paths (and folders) are left out.
 
         `rev` is resolved once, so every file comes from the same commit even when the
-        branch moves meanwhile. An unknown `rev` raises KeyError.
+        branch moves meanwhile. An unknown `rev` raises KeyError. Each folder's tree is
+        read once and the blobs asked for by id, in one request.
         """
         names = [check_path(p) for p in paths]
         if not names:
             return {}
-        commit = self._commit(rev)
-        request = "".join(f"{commit}:{name}\n" for name in names).encode()
-        out = self._git(["cat-file", "--batch"], stdin=request).stdout
-        found: dict[str, str] = {}
-        for name, blob in zip(names, parse_batch(out, len(names)), strict=True):
-            if blob is not None:
-                found[name] = blob.decode("utf-8")
-        return found
+        root = self._root(self._commit(rev))
+        by_folder: dict[str, list[str]] = {}
+        for name in names:
+            by_folder.setdefault(trees.split(name)[0], []).append(name)
+        blobs: dict[str, str] = {}
+        for folder, inside in by_folder.items():
+            blobs.update(self._blob_ids(root, folder, inside))
+        wanted = sorted(set(blobs.values()))
+        texts = {oid: found.data for oid, found in
+                 zip(wanted, self._objects.read(wanted), strict=True)
+                 if found is not None and found.kind == "blob"}
+        return {name: texts[oid].decode("utf-8") for name, oid in blobs.items() if oid in texts}
 
     def commit(self, parent: str, changes: Mapping[str, str | None], author: Author,
                message: str, committer: Author | None = None) -> str:
@@ -238,9 +255,36 @@ class PolicyRepo:
                     env={"GIT_DIR": str(self.path), **(env or {})})
 
     def _resolve(self, rev: str) -> str | None:
-        out = self._git(["rev-parse", "--verify", "--quiet", f"{check_rev(rev)}^{{commit}}"],
-                        ok=(0, 1))
-        return out.stdout.decode().strip() or None
+        check_rev(rev)
+        if _SHA.fullmatch(rev):
+            return self._peeled(rev)
+        if self._ref_files and _REF_FILE.fullmatch(rev):
+            # git keeps a ref it moved in its own file, written whole by a rename
+            try:
+                held = (self.path / rev).read_bytes().strip().decode("ascii", errors="replace")
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                held = ""  # packed, or absent: git knows
+            if _SHA.fullmatch(held):
+                return self._peeled(held)
+        out = self._git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], ok=(0, 1))
+        sha = out.stdout.decode().strip()
+        return self._peeled(sha) if sha else None
+
+    def _peeled(self, sha: str) -> str | None:
+        """The commit a full object id names (itself, or what a tag points at)."""
+        if sha in self._commits:
+            return sha
+        found = self._load_commit(sha)
+        return found[0] if found is not None else None
+
+    def _load_commit(self, sha: str) -> tuple[str, bytes] | None:
+        found = self._objects.read([f"{sha}^{{commit}}"])[0]
+        if found is None or found.kind != "commit":
+            return None
+        if len(self._commits) >= _KNOWN_COMMITS:
+            self._commits.clear()
+        self._commits[found.oid] = found.data
+        return found.oid, found.data
 
     def _commit(self, rev: str) -> str:
         """The commit id of a sha, short branch name or full ref; KeyError when unknown."""
@@ -252,9 +296,61 @@ class PolicyRepo:
         raise KeyError(f"revision {rev!r} does not exist in {self.path}")
 
     def _commit_object(self, rev: str) -> tuple[list[str], str]:
-        raw = self._git(["cat-file", "commit", self._commit(rev)]).stdout.decode("utf-8")
+        raw = self._commit_bytes(self._commit(rev)).decode("utf-8")
         headers, _, message = raw.partition("\n\n")
         return headers.splitlines(), message
+
+    def _commit_bytes(self, commit: str) -> bytes:
+        data = self._commits.get(commit)
+        if data is None:
+            found = self._load_commit(commit)
+            if found is None:
+                raise KeyError(f"revision {commit!r} does not exist in {self.path}")
+            data = found[1]
+        return data
+
+    def _root(self, commit: str) -> str:
+        """The root tree id of a commit id."""
+        return self._commit_bytes(commit)[5:45].decode()  # "tree <id>" opens every commit
+
+    def _tree(self, oid: str) -> bytes:
+        data = self._trees.get(oid)
+        if data is None:
+            found = self._objects.read([oid])[0]
+            if found is None or found.kind != "tree":
+                raise GitError(f"reading tree {oid} in {self.path}: it is missing")
+            data = found.data
+            self._trees.put(oid, data)
+        return data
+
+    def _entry(self, root: str, path: str) -> trees.Entry | None:
+        """The entry of `path` under the tree `root`; None when absent."""
+        *folders, name = path.split("/")
+        oid = root
+        for folder in folders:
+            entry = trees.find(self._tree(oid), folder)
+            if entry is None or entry.mode != trees.TREE:
+                return None
+            oid = entry.oid
+        return trees.find(self._tree(oid), name)
+
+    def _blob_ids(self, root: str, folder: str, paths: list[str]) -> dict[str, str]:
+        """path → blob id of the files among `paths`, all in `folder` under `root`."""
+        if folder:
+            entry = self._entry(root, folder)
+            if entry is None or entry.mode != trees.TREE:
+                return {}
+            data = self._tree(entry.oid)
+        else:
+            data = self._tree(root)
+        if len(paths) > 8:  # one walk of the records beats a search per name
+            known = trees.entries(data)
+            found = [known.get(trees.split(p)[1].encode("utf-8", errors="surrogateescape"))
+                     for p in paths]
+        else:
+            found = [trees.find(data, trees.split(p)[1]) for p in paths]
+        return {p: e.oid for p, e in zip(paths, found, strict=True)
+                if e is not None and e.mode not in (trees.TREE, "160000")}
 
     def _commit_tree(self, parent: str | None, changes: Mapping[str, str | None],
                      author: Author, committer: Author, message: str) -> str:
@@ -284,14 +380,13 @@ class PolicyRepo:
         read of those trees, one write of the new blobs, one of the new trees."""
         folders = sorted({d for path in changes for d in trees.ancestors(path)},
                          key=lambda d: d.count("/") + bool(d))
-        request = "".join(f"{commit}:{d}\n" if d else f"{commit}^{{tree}}\n" for d in folders)
-        found = parse_objects(self._git(["cat-file", "--batch"], stdin=request.encode()).stdout,
-                               len(folders))
+        root = self._root(commit)
         entries: dict[str, trees.Tree] = {}
-        for folder, obj in zip(folders, found, strict=True):
-            if obj is not None and obj[0] != "tree":
+        for folder in folders:
+            entry = self._entry(root, folder) if folder else trees.Entry(trees.TREE, root, 0, 0)
+            if entry is not None and entry.mode != trees.TREE:
                 raise GitError(f"writing under {folder}: it is a file, not a folder")
-            entries[folder] = trees.Tree(obj[1] if obj else b"")
+            entries[folder] = trees.Tree(self._tree(entry.oid) if entry else b"")
         with tempfile.TemporaryDirectory(prefix="govbot-blobs-") as scratch:
             written = [(p, t) for p, t in changes.items() if t is not None]
             blobs = self._hash_objects(Path(scratch), [t for _p, t in written])
@@ -333,6 +428,8 @@ class PolicyRepo:
         stored = out.stdout.decode().split()
         if stored != [oid for oid, _data in objects]:
             raise GitError("writing trees: git computed other object ids (not a SHA-1 repository?)")
+        for oid, data in objects:  # the next read of this commit finds its trees here
+            self._trees.put(oid, data)
         return stored[-1]
 
     def _hash_objects(self, scratch: Path, texts: list[str]) -> list[str]:
@@ -358,3 +455,34 @@ class PolicyRepo:
         text = message if message.endswith("\n") else message + "\n"
         args = ["commit-tree", tree, *(arg for p in parents for arg in ("-p", p))]
         return self._git(args, stdin=text.encode("utf-8"), env=identity).stdout.decode().strip()
+
+
+class TreeCache:
+    """Tree objects by id, the least recently used dropped beyond `budget` bytes.
+
+    Trees are immutable, so a cached one never goes stale; a folder of 10,000 services
+    is about 400 kB.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._held = 0
+        self._trees: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, oid: str) -> bytes | None:
+        with self._lock:
+            data = self._trees.get(oid)
+            if data is not None:
+                self._trees.move_to_end(oid)
+            return data
+
+    def put(self, oid: str, data: bytes) -> None:
+        with self._lock:
+            if oid in self._trees or len(data) > self._budget:
+                return
+            self._trees[oid] = data
+            self._held += len(data)
+            while self._held > self._budget:
+                _oid, dropped = self._trees.popitem(last=False)
+                self._held -= len(dropped)

@@ -19,15 +19,20 @@ class GitError(RuntimeError):
 def run(args: list[str], *, cwd: Path, stdin: bytes | None = None, ok: tuple[int, ...] = (0,),
          env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run git with a clean environment: nothing from the system, the user or a parent git."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    clean.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0",
-                 LC_ALL="C", **(env or {}))
-    out = subprocess.run(["git", *args], cwd=cwd, input=stdin, env=clean, capture_output=True,
-                         check=False)
+    out = subprocess.run(["git", *args], cwd=cwd, input=stdin, env=environment(env),
+                         capture_output=True, check=False)
     if out.returncode not in ok:
         problem = out.stderr.decode(errors="replace").strip()
         raise GitError(f"running git {args[0]} in {cwd}: {problem}")
     return out
+
+
+def environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of every git process: this one's, minus any `GIT_*`, plus `env`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    clean.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0",
+                 LC_ALL="C", **(env or {}))
+    return clean
 
 
 def parse_batch(out: bytes, count: int) -> list[bytes | None]:
