@@ -260,15 +260,33 @@ class PolicyRepo:
             return self._peeled(rev)
         if self._ref_files and _REF_FILE.fullmatch(rev):
             # git keeps a ref it moved in its own file, written whole by a rename
-            try:
-                held = (self.path / rev).read_bytes().strip().decode("ascii", errors="replace")
-            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-                held = ""  # packed, or absent: git knows
-            if _SHA.fullmatch(held):
-                return self._peeled(held)
+            held = self._ref_file(rev)
+            if held is not None:
+                return self._peeled(held) if held else None
         out = self._git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], ok=(0, 1))
         sha = out.stdout.decode().strip()
         return self._peeled(sha) if sha else None
+
+    def _ref_file(self, ref: str) -> str | None:
+        """What git's files say `ref` points at: its loose file (git writes it whole, by a
+        rename) or else its line in packed-refs; "" when neither holds it; None when
+        only git can tell (a symbolic ref, something unexpected)."""
+        try:
+            held = (self.path / ref).read_bytes().decode("ascii", errors="replace").strip()
+            return held if _SHA.fullmatch(held) else None
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        except IsADirectoryError:
+            return ""
+        try:
+            packed = (self.path / "packed-refs").read_bytes().decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+        suffix = f" {ref}"
+        for line in packed.splitlines():
+            if line.endswith(suffix) and _SHA.fullmatch(line[:40]) and len(line) == 41 + len(ref):
+                return line[:40]
+        return ""
 
     def _peeled(self, sha: str) -> str | None:
         """The commit a full object id names (itself, or what a tag points at)."""
