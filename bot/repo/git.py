@@ -50,6 +50,7 @@ _SHA = re.compile(r"[0-9a-f]{40}")
 _REF_FILE = re.compile(r"refs/(heads|tags)/(?!.*(?:\.\.|/\.|//|\.lock$))[A-Za-z0-9._/-]+")
 _TREE_CACHE_BYTES = 16 * 1024 * 1024
 _KNOWN_COMMITS = 4096
+_RECENT = 16  # commits walked on each side before `is_ancestor` asks git
 
 
 class MergeConflict(Exception):
@@ -242,9 +243,18 @@ class PolicyRepo:
         return out.stdout.decode().strip()
 
     def is_ancestor(self, ancestor: str, rev: str) -> bool:
-        """True when `ancestor` is reachable from `rev` (a commit is its own ancestor)."""
-        out = self._git(["merge-base", "--is-ancestor", self._commit(ancestor),
-                         self._commit(rev)], ok=(0, 1))
+        """True when `ancestor` is reachable from `rev` (a commit is its own ancestor).
+
+        The usual questions (is the last applied commit a parent of main, is main older
+        than it) are answered from the few newest commits on either side; anything
+        further is git's `merge-base --is-ancestor`.
+        """
+        ancestor, rev = self._commit(ancestor), self._commit(rev)
+        if ancestor in self._recent(rev):
+            return True
+        if rev in self._recent(ancestor):  # rev is older than ancestor: no cycles in git
+            return False
+        out = self._git(["merge-base", "--is-ancestor", ancestor, rev], ok=(0, 1))
         return out.returncode == 0
 
     # -- plumbing -------------------------------------------------------------------------
@@ -287,6 +297,24 @@ class PolicyRepo:
             if line.endswith(suffix) and _SHA.fullmatch(line[:40]) and len(line) == 41 + len(ref):
                 return line[:40]
         return ""
+
+    def _recent(self, commit: str, limit: int = _RECENT) -> set[str]:
+        """`commit` and up to `limit` of its nearest ancestors, newest generations first."""
+        seen = {commit}
+        front = [commit]
+        while front and len(seen) < limit:
+            parents = [p for c in front for p in self._parents_of(c)]
+            front = [p for p in dict.fromkeys(parents) if p not in seen]
+            seen.update(front)
+        return seen
+
+    def _parents_of(self, commit: str) -> list[str]:
+        """The parents of a commit id; none when the commit is not here (a shallow copy)."""
+        try:
+            headers = self._commit_bytes(commit).split(b"\n\n", 1)[0].decode()
+        except KeyError:
+            return []
+        return [line[7:47] for line in headers.splitlines() if line.startswith("parent ")]
 
     def _peeled(self, sha: str) -> str | None:
         """The commit a full object id names (itself, or what a tag points at)."""

@@ -164,6 +164,22 @@ def test_branches_moved_by_git_itself_are_seen_loose_and_packed(tmp_path: Path) 
     assert repo.read(git(repo.path, "rev-parse", "v1").strip(), "a.yaml") == "a\n"
 
 
+def test_is_ancestor_agrees_with_git_near_and_far(tmp_path: Path) -> None:
+    repo = PolicyRepo.init(tmp_path / "policy.git", {"a.yaml": "0\n"}, GOVBOT)
+    line = [repo.head()]
+    for n in range(1, 40):
+        line.append(repo.commit(line[-1], {"a.yaml": f"{n}\n"}, ALICE, f"step {n}"))
+    side = repo.commit(line[3], {"b.yaml": "b\n"}, ALICE, "side")
+    merged = repo.merge(line[-1], side, "merge side", ALICE)
+    commits = [line[0], line[2], line[3], line[20], line[38], line[39], side, merged]
+    for one in commits:
+        for other in commits:
+            by_git = subprocess.run(["git", "--git-dir", str(repo.path), "merge-base",
+                                     "--is-ancestor", one, other]).returncode == 0
+            assert repo.is_ancestor(one, other) == by_git, (commits.index(one),
+                                                            commits.index(other))
+
+
 def tree_by_git(repo: Path, parent: str, changes: dict[str, str | None]) -> str:
     """The root tree git's own index writes for `changes` on top of `parent`."""
     env = {"GIT_INDEX_FILE": str(repo / "check-index")}
