@@ -30,26 +30,22 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
-import threading
 import time
 import weakref
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot.core.errors import Conflict
 from bot.core.types import Author
 from bot.repo import trees
+from bot.repo.objects import ObjectStore
 from bot.repo.plumbing import GitError, check_path, check_rev, full_ref, run
-from bot.repo.reader import ObjectReader
 
 MAIN = "main"
 ZERO = "0" * 40
 _SHA = re.compile(r"[0-9a-f]{40}")
 # a branch or tag name safe to open as a file under the repository (no "..", no dot files)
 _REF_FILE = re.compile(r"refs/(heads|tags)/(?!.*(?:\.\.|/\.|//|\.lock$))[A-Za-z0-9._/-]+")
-_TREE_CACHE_BYTES = 16 * 1024 * 1024
-_KNOWN_COMMITS = 4096
 _RECENT = 16  # commits walked on each side before `is_ancestor` asks git
 
 
@@ -68,10 +64,8 @@ class PolicyRepo:
         self.path = Path(path)
         if not (self.path / "HEAD").is_file() or not (self.path / "objects").is_dir():
             raise GitError(f"opening policy repository: {self.path} is not a bare git repository")
-        self._objects = ObjectReader(self.path)
+        self._objects = ObjectStore(self.path)
         weakref.finalize(self, self._objects.close)
-        self._trees = TreeCache(_TREE_CACHE_BYTES)
-        self._commits: dict[str, bytes] = {}  # commit id → the commit object
         self._ref_files = not (self.path / "reftable").exists()
 
     def close(self) -> None:
@@ -117,10 +111,10 @@ class PolicyRepo:
         An empty `path` names the root tree.
         """
         name = check_path(path.rstrip("/"), allow_empty=True)
-        root = self._root(self._commit(rev))
+        root = self._objects.root(self._commit(rev))
         if not name:
             return root
-        entry = self._entry(root, name)
+        entry = self._objects.entry(root, name)
         return entry.oid if entry is not None else None
 
     def list_files(self, rev: str, prefix: str = "") -> list[str]:
@@ -139,10 +133,10 @@ class PolicyRepo:
         """Names of the folders directly under `prefix` (e.g. "services/dev/") at `rev`,
         sorted: one tree read, whatever the folders hold."""
         folder = check_path(prefix.rstrip("/"))
-        entry = self._entry(self._root(self._commit(rev)), folder)
+        entry = self._objects.entry(self._objects.root(self._commit(rev)), folder)
         if entry is None or entry.mode != trees.TREE:
             return []
-        found = trees.entries(self._tree(entry.oid))
+        found = trees.entries(self._objects.tree(entry.oid))
         return sorted(name.decode("utf-8", errors="surrogateescape")
                       for name, e in found.items() if e.mode == trees.TREE)
 
@@ -156,17 +150,14 @@ class PolicyRepo:
         names = [check_path(p) for p in paths]
         if not names:
             return {}
-        root = self._root(self._commit(rev))
+        root = self._objects.root(self._commit(rev))
         by_folder: dict[str, list[str]] = {}
         for name in names:
             by_folder.setdefault(trees.split(name)[0], []).append(name)
         blobs: dict[str, str] = {}
         for folder, inside in by_folder.items():
-            blobs.update(self._blob_ids(root, folder, inside))
-        wanted = sorted(set(blobs.values()))
-        texts = {oid: found.data for oid, found in
-                 zip(wanted, self._objects.read(wanted), strict=True)
-                 if found is not None and found.kind == "blob"}
+            blobs.update(self._objects.blob_ids(root, folder, inside))
+        texts = self._objects.blobs(list(blobs.values()))
         return {name: texts[oid].decode("utf-8") for name, oid in blobs.items() if oid in texts}
 
     def commit(self, parent: str, changes: Mapping[str, str | None], author: Author,
@@ -250,9 +241,9 @@ class PolicyRepo:
         further is git's `merge-base --is-ancestor`.
         """
         ancestor, rev = self._commit(ancestor), self._commit(rev)
-        if ancestor in self._recent(rev):
+        if ancestor in self._objects.recent(rev, _RECENT):
             return True
-        if rev in self._recent(ancestor):  # rev is older than ancestor: no cycles in git
+        if rev in self._objects.recent(ancestor, _RECENT):  # older, and git has no cycles
             return False
         out = self._git(["merge-base", "--is-ancestor", ancestor, rev], ok=(0, 1))
         return out.returncode == 0
@@ -267,15 +258,15 @@ class PolicyRepo:
     def _resolve(self, rev: str) -> str | None:
         check_rev(rev)
         if _SHA.fullmatch(rev):
-            return self._peeled(rev)
+            return self._objects.commit(rev)
         if self._ref_files and _REF_FILE.fullmatch(rev):
             # git keeps a ref it moved in its own file, written whole by a rename
             held = self._ref_file(rev)
             if held is not None:
-                return self._peeled(held) if held else None
+                return self._objects.commit(held) if held else None
         out = self._git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], ok=(0, 1))
         sha = out.stdout.decode().strip()
-        return self._peeled(sha) if sha else None
+        return self._objects.commit(sha) if sha else None
 
     def _ref_file(self, ref: str) -> str | None:
         """What git's files say `ref` points at: its loose file (git writes it whole, by a
@@ -298,40 +289,6 @@ class PolicyRepo:
                 return line[:40]
         return ""
 
-    def _recent(self, commit: str, limit: int = _RECENT) -> set[str]:
-        """`commit` and up to `limit` of its nearest ancestors, newest generations first."""
-        seen = {commit}
-        front = [commit]
-        while front and len(seen) < limit:
-            parents = [p for c in front for p in self._parents_of(c)]
-            front = [p for p in dict.fromkeys(parents) if p not in seen]
-            seen.update(front)
-        return seen
-
-    def _parents_of(self, commit: str) -> list[str]:
-        """The parents of a commit id; none when the commit is not here (a shallow copy)."""
-        try:
-            headers = self._commit_bytes(commit).split(b"\n\n", 1)[0].decode()
-        except KeyError:
-            return []
-        return [line[7:47] for line in headers.splitlines() if line.startswith("parent ")]
-
-    def _peeled(self, sha: str) -> str | None:
-        """The commit a full object id names (itself, or what a tag points at)."""
-        if sha in self._commits:
-            return sha
-        found = self._load_commit(sha)
-        return found[0] if found is not None else None
-
-    def _load_commit(self, sha: str) -> tuple[str, bytes] | None:
-        found = self._objects.read([f"{sha}^{{commit}}"])[0]
-        if found is None or found.kind != "commit":
-            return None
-        if len(self._commits) >= _KNOWN_COMMITS:
-            self._commits.clear()
-        self._commits[found.oid] = found.data
-        return found.oid, found.data
-
     def _commit(self, rev: str) -> str:
         """The commit id of a sha, short branch name or full ref; KeyError when unknown."""
         named = rev.startswith("refs/") or _SHA.fullmatch(rev) is not None
@@ -342,61 +299,9 @@ class PolicyRepo:
         raise KeyError(f"revision {rev!r} does not exist in {self.path}")
 
     def _commit_object(self, rev: str) -> tuple[list[str], str]:
-        raw = self._commit_bytes(self._commit(rev)).decode("utf-8")
+        raw = self._objects.commit_bytes(self._commit(rev)).decode("utf-8")
         headers, _, message = raw.partition("\n\n")
         return headers.splitlines(), message
-
-    def _commit_bytes(self, commit: str) -> bytes:
-        data = self._commits.get(commit)
-        if data is None:
-            found = self._load_commit(commit)
-            if found is None:
-                raise KeyError(f"revision {commit!r} does not exist in {self.path}")
-            data = found[1]
-        return data
-
-    def _root(self, commit: str) -> str:
-        """The root tree id of a commit id."""
-        return self._commit_bytes(commit)[5:45].decode()  # "tree <id>" opens every commit
-
-    def _tree(self, oid: str) -> bytes:
-        data = self._trees.get(oid)
-        if data is None:
-            found = self._objects.read([oid])[0]
-            if found is None or found.kind != "tree":
-                raise GitError(f"reading tree {oid} in {self.path}: it is missing")
-            data = found.data
-            self._trees.put(oid, data)
-        return data
-
-    def _entry(self, root: str, path: str) -> trees.Entry | None:
-        """The entry of `path` under the tree `root`; None when absent."""
-        *folders, name = path.split("/")
-        oid = root
-        for folder in folders:
-            entry = trees.find(self._tree(oid), folder)
-            if entry is None or entry.mode != trees.TREE:
-                return None
-            oid = entry.oid
-        return trees.find(self._tree(oid), name)
-
-    def _blob_ids(self, root: str, folder: str, paths: list[str]) -> dict[str, str]:
-        """path → blob id of the files among `paths`, all in `folder` under `root`."""
-        if folder:
-            entry = self._entry(root, folder)
-            if entry is None or entry.mode != trees.TREE:
-                return {}
-            data = self._tree(entry.oid)
-        else:
-            data = self._tree(root)
-        if len(paths) > 8:  # one walk of the records beats a search per name
-            known = trees.entries(data)
-            found = [known.get(trees.split(p)[1].encode("utf-8", errors="surrogateescape"))
-                     for p in paths]
-        else:
-            found = [trees.find(data, trees.split(p)[1]) for p in paths]
-        return {p: e.oid for p, e in zip(paths, found, strict=True)
-                if e is not None and e.mode not in (trees.TREE, "160000")}
 
     def _commit_tree(self, parent: str | None, changes: Mapping[str, str | None],
                      author: Author, committer: Author, message: str) -> str:
@@ -415,7 +320,7 @@ class PolicyRepo:
             self._git(["read-tree", "--empty"], env=index)
             written = {p: text for p, text in changes.items() if text is not None}
             if written:
-                blobs = self._hash_objects(Path(scratch), list(written.values()))
+                blobs = self._objects.write("blob", [t.encode() for t in written.values()])
                 infos = [f"100644,{blob},{p}" for p, blob in zip(written, blobs, strict=True)]
                 args = [arg for info in infos for arg in ("--cacheinfo", info)]
                 self._git(["update-index", "--add", *args], env=index)
@@ -426,16 +331,16 @@ class PolicyRepo:
         read of those trees, one write of the new blobs, one of the new trees."""
         folders = sorted({d for path in changes for d in trees.ancestors(path)},
                          key=lambda d: d.count("/") + bool(d))
-        root = self._root(commit)
+        root = self._objects.root(commit)
         entries: dict[str, trees.Tree] = {}
         for folder in folders:
-            entry = self._entry(root, folder) if folder else trees.Entry(trees.TREE, root, 0, 0)
+            entry = (self._objects.entry(root, folder) if folder
+                     else trees.Entry(trees.TREE, root, 0, 0))
             if entry is not None and entry.mode != trees.TREE:
                 raise GitError(f"writing under {folder}: it is a file, not a folder")
-            entries[folder] = trees.Tree(self._tree(entry.oid) if entry else b"")
-        with tempfile.TemporaryDirectory(prefix="govbot-blobs-") as scratch:
-            written = [(p, t) for p, t in changes.items() if t is not None]
-            blobs = self._hash_objects(Path(scratch), [t for _p, t in written])
+            entries[folder] = trees.Tree(self._objects.tree(entry.oid) if entry else b"")
+        written = [(p, t) for p, t in changes.items() if t is not None]
+        blobs = self._objects.write("blob", [t.encode() for _p, t in written])
         for path, blob in zip((p for p, _t in written), blobs, strict=True):
             folder, name = trees.split(path)
             if entries[folder].mode(name) == trees.TREE:
@@ -450,44 +355,19 @@ class PolicyRepo:
 
     def _write_trees(self, folders: list[str], entries: dict[str, trees.Tree]) -> str:
         """Serialise the edited folders bottom-up, dropping emptied ones, and store them."""
-        objects: list[tuple[str, bytes]] = []
+        objects: list[bytes] = []
         for folder in reversed(folders):
             data = entries[folder].serialise()
             if not folder:
-                objects.append((trees.object_id("tree", data), data))
+                objects.append(data)
                 break
             parent, name = trees.split(folder)
             if not entries[folder]:
                 entries[parent].remove(name)
                 continue
-            oid = trees.object_id("tree", data)
-            objects.append((oid, data))
-            entries[parent].put(name, trees.TREE, oid)
-        with tempfile.TemporaryDirectory(prefix="govbot-trees-") as scratch:
-            files = []
-            for number, (_oid, data) in enumerate(objects):
-                file = Path(scratch) / f"tree-{number}"
-                file.write_bytes(data)
-                files.append(str(file))
-            out = self._git(["hash-object", "-w", "-t", "tree", "--stdin-paths"],
-                            stdin="".join(f"{f}\n" for f in files).encode())
-        stored = out.stdout.decode().split()
-        if stored != [oid for oid, _data in objects]:
-            raise GitError("writing trees: git computed other object ids (not a SHA-1 repository?)")
-        for oid, data in objects:  # the next read of this commit finds its trees here
-            self._trees.put(oid, data)
-        return stored[-1]
-
-    def _hash_objects(self, scratch: Path, texts: list[str]) -> list[str]:
-        """Write blobs for `texts` in one process, byte for byte (no filters)."""
-        files = []
-        for number, text in enumerate(texts):
-            file = scratch / f"blob-{number}"
-            file.write_bytes(text.encode("utf-8"))
-            files.append(str(file))
-        out = self._git(["hash-object", "-w", "--no-filters", "--stdin-paths"],
-                        stdin="".join(f"{f}\n" for f in files).encode())
-        return out.stdout.decode().split()
+            objects.append(data)
+            entries[parent].put(name, trees.TREE, trees.object_id("tree", data))
+        return self._objects.write("tree", objects)[-1]
 
     def _write_commit(self, tree: str, parents: list[str], author: Author, committer: Author,
                       message: str) -> str:
@@ -502,33 +382,3 @@ class PolicyRepo:
         args = ["commit-tree", tree, *(arg for p in parents for arg in ("-p", p))]
         return self._git(args, stdin=text.encode("utf-8"), env=identity).stdout.decode().strip()
 
-
-class TreeCache:
-    """Tree objects by id, the least recently used dropped beyond `budget` bytes.
-
-    Trees are immutable, so a cached one never goes stale; a folder of 10,000 services
-    is about 400 kB.
-    """
-
-    def __init__(self, budget: int) -> None:
-        self._budget = budget
-        self._held = 0
-        self._trees: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, oid: str) -> bytes | None:
-        with self._lock:
-            data = self._trees.get(oid)
-            if data is not None:
-                self._trees.move_to_end(oid)
-            return data
-
-    def put(self, oid: str, data: bytes) -> None:
-        with self._lock:
-            if oid in self._trees or len(data) > self._budget:
-                return
-            self._trees[oid] = data
-            self._held += len(data)
-            while self._held > self._budget:
-                _oid, dropped = self._trees.popitem(last=False)
-                self._held -= len(dropped)

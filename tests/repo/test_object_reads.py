@@ -227,3 +227,19 @@ def test_find_takes_only_whole_names() -> None:
     assert trees.find(data, "b") is not None and tree.mode("b") == trees.TREE
     tree.remove("b")
     assert tree.mode("b") is None and tree.mode("b.yaml") == trees.FILE
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_objects_written_are_what_git_writes(tmp_path: Path, shared: bool) -> None:
+    repo = PolicyRepo.init(tmp_path / "policy.git", {"a.yaml": "a\n"}, GOVBOT)
+    if shared:  # a repository shared between users is written by git itself
+        git(repo.path, "config", "core.sharedRepository", "group")
+        repo = PolicyRepo(repo.path)
+    text = "name: 灰度\r\nno newline"
+    sha = repo.commit(repo.head(), {"x/y/z.yaml": text, "a.yaml": None}, ALICE, "write")
+    blob = git(repo.path, "hash-object", "--stdin", "--no-filters", stdin=text).strip()
+    assert git(repo.path, "rev-parse", f"{sha}:x/y/z.yaml").strip() == blob
+    assert repo.read(sha, "x/y/z.yaml") == text
+    subprocess.run(["git", "--git-dir", str(repo.path), "fsck", "--strict", "--no-dangling"],
+                   check=True, capture_output=True)
+    assert not [p for p in (repo.path / "objects").rglob("tmp_obj_*")]
