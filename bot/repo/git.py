@@ -3,9 +3,9 @@
 Nothing here checks out a working tree: objects are read through one long-lived `git
 cat-file --batch` (`bot.repo.reader`), paths found by searching tree objects by id (a
 tree of 10,000 entries is fetched once, and only the trees on a path are), commits
-written by editing the trees on their paths (`bot.repo.trees`) and `commit-tree`, merges
-made with `git merge-tree --write-tree` (git ≥ 2.38), and refs moved with compare-and-swap
-`update-ref`. A full commit id is taken as it is, and a branch is read from its ref file
+written by editing the trees on their paths (`bot.repo.trees`), storing them as loose
+objects (`bot.repo.objects`) and `commit-tree`, merges made with `git merge-tree
+--write-tree` (git ≥ 2.38), and refs moved with compare-and-swap `update-ref`. A full commit id is taken as it is, and a branch is read from its ref file
 when git keeps it there. So the cost of a command does not grow with the number of
 documents in the repository, and most reads start no process.
 
@@ -327,8 +327,8 @@ class PolicyRepo:
             return self._git(["write-tree"], env=index).stdout.decode().strip()
 
     def _edited_tree(self, commit: str, changes: Mapping[str, str | None]) -> str:
-        """`commit`'s tree with `changes`, rewriting only the folders on their paths: one
-        read of those trees, one write of the new blobs, one of the new trees."""
+        """`commit`'s tree with `changes`, rewriting only the folders on their paths (each
+        edited in its bytes, not parsed) and storing the new blobs and trees."""
         folders = sorted({d for path in changes for d in trees.ancestors(path)},
                          key=lambda d: d.count("/") + bool(d))
         root = self._objects.root(commit)
@@ -381,4 +381,3 @@ class PolicyRepo:
         text = message if message.endswith("\n") else message + "\n"
         args = ["commit-tree", tree, *(arg for p in parents for arg in ("-p", p))]
         return self._git(args, stdin=text.encode("utf-8"), env=identity).stdout.decode().strip()
-
