@@ -5,9 +5,10 @@ cat-file --batch` (`bot.repo.reader`), paths found by searching tree objects by 
 tree of 10,000 entries is fetched once, and only the trees on a path are), commits
 written by editing the trees on their paths (`bot.repo.trees`), storing them as loose
 objects (`bot.repo.objects`) and `commit-tree`, merges made with `git merge-tree
---write-tree` (git ≥ 2.38), and refs moved with compare-and-swap `update-ref`. A full commit id is taken as it is, and a branch is read from its ref file
-when git keeps it there. So the cost of a command does not grow with the number of
-documents in the repository, and most reads start no process.
+--write-tree` (git ≥ 2.38), and refs moved with compare-and-swap `update-ref`. A full
+commit id is taken as it is, and a branch is read from its ref file when git keeps it
+there. So the cost of a command does not grow with the number of documents in the
+repository, and most reads start no process.
 
 Every git process gets an explicit environment: no system or global configuration, no
 terminal prompt, no inherited `GIT_*` variables, identities and dates from the caller.
