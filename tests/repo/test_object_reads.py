@@ -180,6 +180,17 @@ def test_is_ancestor_agrees_with_git_near_and_far(tmp_path: Path) -> None:
                                                             commits.index(other))
 
 
+def test_a_merge_of_a_descendant_has_the_tree_git_merges(tmp_path: Path) -> None:
+    repo = PolicyRepo.init(tmp_path / "policy.git", {"a.yaml": "a\n", "b.yaml": "b\n"}, GOVBOT)
+    main = repo.head()
+    change = repo.commit(main, {"a.yaml": "A\n", "c/d.yaml": "d\n"}, ALICE, "change")
+    for ours, theirs in [(main, change), (change, main)]:
+        merged = repo.merge(ours, theirs, "merge", ALICE)
+        by_git = git(repo.path, "merge-tree", "--write-tree", ours, theirs).strip()
+        assert repo.object_id(merged, "") == by_git
+        assert repo.parents(merged) == [ours, theirs]
+
+
 def tree_by_git(repo: Path, parent: str, changes: dict[str, str | None]) -> str:
     """The root tree git's own index writes for `changes` on top of `parent`."""
     env = {"GIT_INDEX_FILE": str(repo / "check-index")}
