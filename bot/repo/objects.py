@@ -170,7 +170,7 @@ class ObjectStore:
         handle, scratch = tempfile.mkstemp(prefix="tmp_obj_", dir=folder)
         try:
             with os.fdopen(handle, "wb") as file:
-                file.write(zlib.compress(raw))
+                file.write(zlib.compress(raw, 1))  # git's core.looseCompression
             os.chmod(scratch, 0o444)
             with contextlib.suppress(FileExistsError):  # written meanwhile: the same bytes
                 os.link(scratch, target)
