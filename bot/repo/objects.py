@@ -41,7 +41,7 @@ class ObjectStore:
         self._commits: dict[str, bytes] = {}  # commit id → the commit object
         config = (self.path / "config").read_text(errors="replace").lower() \
             if (self.path / "config").is_file() else ""
-        self._loose = "objectformat" not in config and "sharedrepository" not in config
+        self.loose = "objectformat" not in config and "sharedrepository" not in config
 
     def close(self) -> None:
         self.reader.close()
@@ -146,9 +146,9 @@ class ObjectStore:
     # -- writing ------------------------------------------------------------------------
 
     def write(self, kind: str, contents: list[bytes]) -> list[str]:
-        """Store objects of one kind ("blob" or "tree"), byte for byte; their ids."""
+        """Store objects of one kind ("blob", "tree", "commit"), byte for byte; their ids."""
         oids = [trees.object_id(kind, data) for data in contents]
-        if self._loose:
+        if self.loose:
             for oid, data in zip(oids, contents, strict=True):
                 self._write_loose(oid, f"{kind} {len(data)}\0".encode() + data)
         else:
@@ -156,9 +156,11 @@ class ObjectStore:
             if stored != oids:
                 raise GitError(f"writing {kind}s: git computed other object ids "
                                "(not a SHA-1 repository?)")
-        if kind == "tree":  # the next read of this commit finds its trees here
-            for oid, data in zip(oids, contents, strict=True):
+        for oid, data in zip(oids, contents, strict=True):  # the next read finds them here
+            if kind == "tree":
                 self._trees.put(oid, data)
+            elif kind == "commit" and len(self._commits) < _KNOWN_COMMITS:
+                self._commits[oid] = data
         return oids
 
     def _write_loose(self, oid: str, raw: bytes) -> None:

@@ -191,6 +191,32 @@ def test_a_merge_of_a_descendant_has_the_tree_git_merges(tmp_path: Path) -> None
         assert repo.parents(merged) == [ours, theirs]
 
 
+@pytest.mark.parametrize("author", [Author("Alice Wang 王", "alice@example.com"),
+                                    Author(" Bob.", "<bob@example.com>"), Author("C", "c")])
+def test_commits_are_what_commit_tree_writes(tmp_path: Path, author: Author) -> None:
+    repo = PolicyRepo.init(tmp_path / "policy.git", {"a.yaml": "a\n"}, GOVBOT)
+    main = repo.head()
+    side = repo.commit(main, {"b.yaml": "b\n"}, author, "side")
+    one = repo.commit(main, {"a.yaml": "A\n"}, author, "灰度 svc-user\n\nno newline", GOVBOT)
+    merged = repo.merge(one, side, "merge side", author)
+    for sha in (side, one, merged):
+        raw = git(repo.path, "cat-file", "commit", sha)
+        headers, _, message = raw.partition("\n\n")
+        lines = dict(line.split(" ", 1) for line in headers.splitlines() if " " in line)
+        when = lines["committer"].rsplit(" ", 2)[1]
+        env = {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
+               "GIT_COMMITTER_NAME": author.name, "GIT_COMMITTER_EMAIL": author.email,
+               "GIT_AUTHOR_DATE": f"@{when} +0000", "GIT_COMMITTER_DATE": f"@{when} +0000"}
+        if sha == one:
+            env.update(GIT_COMMITTER_NAME="govbot", GIT_COMMITTER_EMAIL="govbot@localhost")
+        parents = [arg for p in repo.parents(sha) for arg in ("-p", p)]
+        by_git = git(repo.path, "commit-tree", f"{sha}^{{tree}}", *parents, stdin=message,
+                     env=env).strip()
+        assert by_git == sha
+    subprocess.run(["git", "--git-dir", str(repo.path), "fsck", "--strict", "--no-dangling"],
+                   check=True, capture_output=True)
+
+
 def tree_by_git(repo: Path, parent: str, changes: dict[str, str | None]) -> str:
     """The root tree git's own index writes for `changes` on top of `parent`."""
     env = {"GIT_INDEX_FILE": str(repo / "check-index")}
