@@ -4,8 +4,9 @@ Nothing here checks out a working tree: objects are read through one long-lived 
 cat-file --batch` (`bot.repo.reader`), paths found by searching tree objects by id (a
 tree of 10,000 entries is fetched once, and only the trees on a path are), commits
 written by editing the trees on their paths (`bot.repo.trees`), storing them as loose
-objects (`bot.repo.objects`) and `commit-tree`, merges made with `git merge-tree
---write-tree` (git ≥ 2.38), and refs moved with compare-and-swap `update-ref`. A full
+objects (`bot.repo.objects`) with their commit (`commit-tree` when git would rewrite an
+identity), merges made with `git merge-tree --write-tree` (git ≥ 2.38) unless one side
+descends from the other, and refs moved with compare-and-swap `update-ref`. A full
 commit id is taken as it is, and a branch is read from its ref file when git keeps it
 there. So the cost of a command does not grow with the number of documents in the
 repository, and most reads start no process.

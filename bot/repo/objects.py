@@ -5,10 +5,10 @@ commits and trees are kept by id once read, since an object never changes. A pat
 found by searching the trees on it (`bot.repo.trees`), never by `<commit>:<path>`, which
 makes git parse a folder of 10,000 entries for each file asked for.
 
-New blobs and trees are written as git's loose objects (zlib of "<type> <size>\\0<data>",
-under objects/<2 hex>/<38 hex>, placed by a link so a racing writer of the same object
-is harmless), as `git hash-object -w` would write them. A repository whose objects are
-not SHA-1, or that is shared between users, is written by git itself.
+New blobs, trees and commits are written as git's loose objects (zlib of "<type>
+<size>\\0<data>", under objects/<2 hex>/<38 hex>, placed by a link so a racing writer of
+the same object is harmless), as `git hash-object -w` would write them. A repository
+whose objects are not SHA-1, or that is shared between users, is written by git itself.
 
 Used by `bot.repo.git.PolicyRepo` only.
 """
