@@ -75,6 +75,7 @@ class App:
 
     def close(self) -> None:
         self.store.dispose()
+        self.repo.close()
 
 
 def open_repo(settings: Settings, author: Author = GOVBOT) -> PolicyRepo:

@@ -31,8 +31,11 @@ class LocalForge:
         return None
 
     def open(self, change: Change, body: str) -> str:
-        if change.branch not in self._repo.branches(change.branch) or \
-                self._repo.head(change.branch) != change.head_sha:
+        try:
+            current: str | None = self._repo.head(change.branch)
+        except KeyError:
+            current = None
+        if current != change.head_sha:
             self._repo.set_ref(change.branch, change.head_sha, old="")
         return f"{self._repo.path}#{change.branch}"
 

@@ -1,10 +1,15 @@
 """`PolicyRepo`: the policy repository as a bare git repository, used through plumbing.
 
-Nothing here checks out a working tree: files are read with `git cat-file`, commits are
-built in a temporary index (`read-tree`, `update-index --cacheinfo`, `write-tree`,
-`commit-tree`), merges with `git merge-tree --write-tree` (git ≥ 2.38), and refs move
-with compare-and-swap `update-ref`. So the cost of a command does not grow with the
-number of documents in the repository.
+Nothing here checks out a working tree: objects are read through one long-lived `git
+cat-file --batch` (`bot.repo.reader`), paths found by searching tree objects by id (a
+tree of 10,000 entries is fetched once, and only the trees on a path are), commits
+written by editing the trees on their paths (`bot.repo.trees`), storing them as loose
+objects (`bot.repo.objects`) with their commit (`commit-tree` when git would rewrite an
+identity), merges made with `git merge-tree --write-tree` (git ≥ 2.38) unless one side
+descends from the other, and refs moved with compare-and-swap `update-ref`. A full
+commit id is taken as it is, and a branch is read from its ref file when git keeps it
+there. So the cost of a command does not grow with the number of documents in the
+repository, and most reads start no process.
 
 Every git process gets an explicit environment: no system or global configuration, no
 terminal prompt, no inherited `GIT_*` variables, identities and dates from the caller.
@@ -28,25 +33,22 @@ import re
 import subprocess
 import tempfile
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot.core.errors import Conflict
 from bot.core.types import Author
 from bot.repo import trees
-from bot.repo.plumbing import (
-    GitError,
-    check_path,
-    check_rev,
-    full_ref,
-    parse_batch,
-    parse_objects,
-    run,
-)
+from bot.repo.objects import ObjectStore
+from bot.repo.plumbing import GitError, check_path, check_rev, full_ref, run
 
 MAIN = "main"
 ZERO = "0" * 40
 _SHA = re.compile(r"[0-9a-f]{40}")
+# a branch or tag name safe to open as a file under the repository (no "..", no dot files)
+_REF_FILE = re.compile(r"refs/(heads|tags)/(?!.*(?:\.\.|/\.|//|\.lock$))[A-Za-z0-9._/-]+")
+_RECENT = 16  # commits walked on each side before `is_ancestor` asks git
 
 
 class MergeConflict(Exception):
@@ -64,6 +66,13 @@ class PolicyRepo:
         self.path = Path(path)
         if not (self.path / "HEAD").is_file() or not (self.path / "objects").is_dir():
             raise GitError(f"opening policy repository: {self.path} is not a bare git repository")
+        self._objects = ObjectStore(self.path)
+        weakref.finalize(self, self._objects.close)
+        self._ref_files = not (self.path / "reftable").exists()
+
+    def close(self) -> None:
+        """End the repository's git reader; a later read starts it again."""
+        self._objects.close()
 
     @classmethod
     def init(cls, path: Path, files: Mapping[str, str], author: Author,
@@ -104,9 +113,11 @@ class PolicyRepo:
         An empty `path` names the root tree.
         """
         name = check_path(path.rstrip("/"), allow_empty=True)
-        out = self._git(["rev-parse", "--verify", "--quiet", f"{self._commit(rev)}:{name}"],
-                        ok=(0, 1))
-        return out.stdout.decode().strip() or None
+        root = self._objects.root(self._commit(rev))
+        if not name:
+            return root
+        entry = self._objects.entry(root, name)
+        return entry.oid if entry is not None else None
 
     def list_files(self, rev: str, prefix: str = "") -> list[str]:
         """Paths of files under `prefix` (a folder, e.g. "rego/") at `rev`, sorted."""
@@ -124,32 +135,32 @@ class PolicyRepo:
         """Names of the folders directly under `prefix` (e.g. "services/dev/") at `rev`,
         sorted: one tree read, whatever the folders hold."""
         folder = check_path(prefix.rstrip("/"))
-        out = self._git(["ls-tree", "-z", self._commit(rev), "--", folder + "/"],
-                        ok=(0, 128)).stdout.decode()
-        names = []
-        for entry in filter(None, out.split("\0")):
-            meta, name = entry.split("\t", 1)
-            if meta.split()[1] == "tree":
-                names.append(name.rsplit("/", 1)[-1])
-        return sorted(names)
+        entry = self._objects.entry(self._objects.root(self._commit(rev)), folder)
+        if entry is None or entry.mode != trees.TREE:
+            return []
+        found = trees.entries(self._objects.tree(entry.oid))
+        return sorted(name.decode("utf-8", errors="surrogateescape")
+                      for name, e in found.items() if e.mode == trees.TREE)
 
     def read_many(self, rev: str, paths: list[str]) -> dict[str, str]:
-        """Several files' texts at once (one `cat-file --batch`); absent paths are left out.
+        """Several files' texts at once; absent paths (and folders) are left out.
 
         `rev` is resolved once, so every file comes from the same commit even when the
-        branch moves meanwhile. An unknown `rev` raises KeyError.
+        branch moves meanwhile. An unknown `rev` raises KeyError. Each folder's tree is
+        read once and the blobs asked for by id, in one request.
         """
         names = [check_path(p) for p in paths]
         if not names:
             return {}
-        commit = self._commit(rev)
-        request = "".join(f"{commit}:{name}\n" for name in names).encode()
-        out = self._git(["cat-file", "--batch"], stdin=request).stdout
-        found: dict[str, str] = {}
-        for name, blob in zip(names, parse_batch(out, len(names)), strict=True):
-            if blob is not None:
-                found[name] = blob.decode("utf-8")
-        return found
+        root = self._objects.root(self._commit(rev))
+        by_folder: dict[str, list[str]] = {}
+        for name in names:
+            by_folder.setdefault(trees.split(name)[0], []).append(name)
+        blobs: dict[str, str] = {}
+        for folder, inside in by_folder.items():
+            blobs.update(self._objects.blob_ids(root, folder, inside))
+        texts = self._objects.blobs(list(blobs.values()))
+        return {name: texts[oid].decode("utf-8") for name, oid in blobs.items() if oid in texts}
 
     def commit(self, parent: str, changes: Mapping[str, str | None], author: Author,
                message: str, committer: Author | None = None) -> str:
@@ -164,9 +175,17 @@ class PolicyRepo:
     def merge(self, ours: str, theirs: str, message: str, committer: Author) -> str:
         """A `--no-ff` merge commit of `theirs` into `ours` (parents in that order).
 
-        Raises MergeConflict when the trees conflict. No ref moves.
+        Raises MergeConflict when the trees conflict. No ref moves. When one side
+        descends from the other (a change branched from today's main), the merged tree is
+        the newer side's, as git's three-way merge would make it, and git is not asked.
         """
         ours, theirs = self._commit(ours), self._commit(theirs)
+        if ours in self._objects.recent(theirs, _RECENT):
+            tree = self._objects.root(theirs)
+            return self._write_commit(tree, [ours, theirs], committer, committer, message)
+        if theirs in self._objects.recent(ours, _RECENT):
+            tree = self._objects.root(ours)
+            return self._write_commit(tree, [ours, theirs], committer, committer, message)
         out = self._git(["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z",
                          ours, theirs], ok=(0, 1))
         tree, *rest = out.stdout.decode().split("\0")
@@ -225,9 +244,18 @@ class PolicyRepo:
         return out.stdout.decode().strip()
 
     def is_ancestor(self, ancestor: str, rev: str) -> bool:
-        """True when `ancestor` is reachable from `rev` (a commit is its own ancestor)."""
-        out = self._git(["merge-base", "--is-ancestor", self._commit(ancestor),
-                         self._commit(rev)], ok=(0, 1))
+        """True when `ancestor` is reachable from `rev` (a commit is its own ancestor).
+
+        The usual questions (is the last applied commit a parent of main, is main older
+        than it) are answered from the few newest commits on either side; anything
+        further is git's `merge-base --is-ancestor`.
+        """
+        ancestor, rev = self._commit(ancestor), self._commit(rev)
+        if ancestor in self._objects.recent(rev, _RECENT):
+            return True
+        if rev in self._objects.recent(ancestor, _RECENT):  # older, and git has no cycles
+            return False
+        out = self._git(["merge-base", "--is-ancestor", ancestor, rev], ok=(0, 1))
         return out.returncode == 0
 
     # -- plumbing -------------------------------------------------------------------------
@@ -238,9 +266,38 @@ class PolicyRepo:
                     env={"GIT_DIR": str(self.path), **(env or {})})
 
     def _resolve(self, rev: str) -> str | None:
-        out = self._git(["rev-parse", "--verify", "--quiet", f"{check_rev(rev)}^{{commit}}"],
-                        ok=(0, 1))
-        return out.stdout.decode().strip() or None
+        check_rev(rev)
+        if _SHA.fullmatch(rev):
+            return self._objects.commit(rev)
+        if self._ref_files and _REF_FILE.fullmatch(rev):
+            # git keeps a ref it moved in its own file, written whole by a rename
+            held = self._ref_file(rev)
+            if held is not None:
+                return self._objects.commit(held) if held else None
+        out = self._git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], ok=(0, 1))
+        sha = out.stdout.decode().strip()
+        return self._objects.commit(sha) if sha else None
+
+    def _ref_file(self, ref: str) -> str | None:
+        """What git's files say `ref` points at: its loose file (git writes it whole, by a
+        rename) or else its line in packed-refs; "" when neither holds it; None when
+        only git can tell (a symbolic ref, something unexpected)."""
+        try:
+            held = (self.path / ref).read_bytes().decode("ascii", errors="replace").strip()
+            return held if _SHA.fullmatch(held) else None
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        except IsADirectoryError:
+            return ""
+        try:
+            packed = (self.path / "packed-refs").read_bytes().decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+        suffix = f" {ref}"
+        for line in packed.splitlines():
+            if line.endswith(suffix) and _SHA.fullmatch(line[:40]) and len(line) == 41 + len(ref):
+                return line[:40]
+        return ""
 
     def _commit(self, rev: str) -> str:
         """The commit id of a sha, short branch name or full ref; KeyError when unknown."""
@@ -252,7 +309,7 @@ class PolicyRepo:
         raise KeyError(f"revision {rev!r} does not exist in {self.path}")
 
     def _commit_object(self, rev: str) -> tuple[list[str], str]:
-        raw = self._git(["cat-file", "commit", self._commit(rev)]).stdout.decode("utf-8")
+        raw = self._objects.commit_bytes(self._commit(rev)).decode("utf-8")
         headers, _, message = raw.partition("\n\n")
         return headers.splitlines(), message
 
@@ -273,28 +330,27 @@ class PolicyRepo:
             self._git(["read-tree", "--empty"], env=index)
             written = {p: text for p, text in changes.items() if text is not None}
             if written:
-                blobs = self._hash_objects(Path(scratch), list(written.values()))
+                blobs = self._objects.write("blob", [t.encode() for t in written.values()])
                 infos = [f"100644,{blob},{p}" for p, blob in zip(written, blobs, strict=True)]
                 args = [arg for info in infos for arg in ("--cacheinfo", info)]
                 self._git(["update-index", "--add", *args], env=index)
             return self._git(["write-tree"], env=index).stdout.decode().strip()
 
     def _edited_tree(self, commit: str, changes: Mapping[str, str | None]) -> str:
-        """`commit`'s tree with `changes`, rewriting only the folders on their paths: one
-        read of those trees, one write of the new blobs, one of the new trees."""
+        """`commit`'s tree with `changes`, rewriting only the folders on their paths (each
+        edited in its bytes, not parsed) and storing the new blobs and trees."""
         folders = sorted({d for path in changes for d in trees.ancestors(path)},
                          key=lambda d: d.count("/") + bool(d))
-        request = "".join(f"{commit}:{d}\n" if d else f"{commit}^{{tree}}\n" for d in folders)
-        found = parse_objects(self._git(["cat-file", "--batch"], stdin=request.encode()).stdout,
-                               len(folders))
+        root = self._objects.root(commit)
         entries: dict[str, trees.Tree] = {}
-        for folder, obj in zip(folders, found, strict=True):
-            if obj is not None and obj[0] != "tree":
+        for folder in folders:
+            entry = (self._objects.entry(root, folder) if folder
+                     else trees.Entry(trees.TREE, root, 0, 0))
+            if entry is not None and entry.mode != trees.TREE:
                 raise GitError(f"writing under {folder}: it is a file, not a folder")
-            entries[folder] = trees.Tree(obj[1] if obj else b"")
-        with tempfile.TemporaryDirectory(prefix="govbot-blobs-") as scratch:
-            written = [(p, t) for p, t in changes.items() if t is not None]
-            blobs = self._hash_objects(Path(scratch), [t for _p, t in written])
+            entries[folder] = trees.Tree(self._objects.tree(entry.oid) if entry else b"")
+        written = [(p, t) for p, t in changes.items() if t is not None]
+        blobs = self._objects.write("blob", [t.encode() for _p, t in written])
         for path, blob in zip((p for p, _t in written), blobs, strict=True):
             folder, name = trees.split(path)
             if entries[folder].mode(name) == trees.TREE:
@@ -309,52 +365,49 @@ class PolicyRepo:
 
     def _write_trees(self, folders: list[str], entries: dict[str, trees.Tree]) -> str:
         """Serialise the edited folders bottom-up, dropping emptied ones, and store them."""
-        objects: list[tuple[str, bytes]] = []
+        objects: list[bytes] = []
         for folder in reversed(folders):
             data = entries[folder].serialise()
             if not folder:
-                objects.append((trees.object_id("tree", data), data))
+                objects.append(data)
                 break
             parent, name = trees.split(folder)
             if not entries[folder]:
                 entries[parent].remove(name)
                 continue
-            oid = trees.object_id("tree", data)
-            objects.append((oid, data))
-            entries[parent].put(name, trees.TREE, oid)
-        with tempfile.TemporaryDirectory(prefix="govbot-trees-") as scratch:
-            files = []
-            for number, (_oid, data) in enumerate(objects):
-                file = Path(scratch) / f"tree-{number}"
-                file.write_bytes(data)
-                files.append(str(file))
-            out = self._git(["hash-object", "-w", "-t", "tree", "--stdin-paths"],
-                            stdin="".join(f"{f}\n" for f in files).encode())
-        stored = out.stdout.decode().split()
-        if stored != [oid for oid, _data in objects]:
-            raise GitError("writing trees: git computed other object ids (not a SHA-1 repository?)")
-        return stored[-1]
-
-    def _hash_objects(self, scratch: Path, texts: list[str]) -> list[str]:
-        """Write blobs for `texts` in one process, byte for byte (no filters)."""
-        files = []
-        for number, text in enumerate(texts):
-            file = scratch / f"blob-{number}"
-            file.write_bytes(text.encode("utf-8"))
-            files.append(str(file))
-        out = self._git(["hash-object", "-w", "--no-filters", "--stdin-paths"],
-                        stdin="".join(f"{f}\n" for f in files).encode())
-        return out.stdout.decode().split()
+            objects.append(data)
+            entries[parent].put(name, trees.TREE, trees.object_id("tree", data))
+        return self._objects.write("tree", objects)[-1]
 
     def _write_commit(self, tree: str, parents: list[str], author: Author, committer: Author,
                       message: str) -> str:
-        when = f"@{int(time.time())} +0000"
+        now = int(time.time())
+        text = message if message.endswith("\n") else message + "\n"
+        parents = list(dict.fromkeys(parents))  # as commit-tree: a repeated parent counts once
+        if self._objects.loose and _plain(author) and _plain(committer):
+            header = "".join([f"tree {tree}\n", *(f"parent {p}\n" for p in parents),
+                              f"author {author.name} <{author.email}> {now} +0000\n",
+                              f"committer {committer.name} <{committer.email}> {now} +0000\n"])
+            return self._objects.write("commit", [f"{header}\n{text}".encode()])[0]
+        when = f"@{now} +0000"
         identity = {
             "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
             "GIT_AUTHOR_DATE": when,
             "GIT_COMMITTER_NAME": committer.name, "GIT_COMMITTER_EMAIL": committer.email,
             "GIT_COMMITTER_DATE": when,
         }
-        text = message if message.endswith("\n") else message + "\n"
         args = ["commit-tree", tree, *(arg for p in parents for arg in ("-p", p))]
         return self._git(args, stdin=text.encode("utf-8"), env=identity).stdout.decode().strip()
+
+
+# what git's commit-tree trims from the ends of a name or email, or drops inside them
+_CRUD = ".,:;<>\"\\'"
+
+
+def _plain(person: Author) -> bool:
+    """Whether git would write `person` as given: then the commit is written here, byte
+    for byte what commit-tree writes; otherwise git writes it."""
+    return all(text and not any(c in text for c in "\n<>")
+               and text[0] > " " and text[-1] > " "
+               and text[0] not in _CRUD and text[-1] not in _CRUD
+               for text in (person.name, person.email))

@@ -1,4 +1,4 @@
-"""Running git with a clean environment, and reading its batch output.
+"""Running git with a clean environment, and checking paths and revisions given to it.
 
 Helpers of `bot.repo.git`: nothing here knows about policy documents.
 """
@@ -19,38 +19,20 @@ class GitError(RuntimeError):
 def run(args: list[str], *, cwd: Path, stdin: bytes | None = None, ok: tuple[int, ...] = (0,),
          env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run git with a clean environment: nothing from the system, the user or a parent git."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    clean.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0",
-                 LC_ALL="C", **(env or {}))
-    out = subprocess.run(["git", *args], cwd=cwd, input=stdin, env=clean, capture_output=True,
-                         check=False)
+    out = subprocess.run(["git", *args], cwd=cwd, input=stdin, env=environment(env),
+                         capture_output=True, check=False)
     if out.returncode not in ok:
         problem = out.stderr.decode(errors="replace").strip()
         raise GitError(f"running git {args[0]} in {cwd}: {problem}")
     return out
 
 
-def parse_batch(out: bytes, count: int) -> list[bytes | None]:
-    """Split `cat-file --batch` output into blob contents; None for missing or non-blobs."""
-    return [obj[1] if obj is not None and obj[0] == "blob" else None
-            for obj in parse_objects(out, count)]
-
-
-def parse_objects(out: bytes, count: int) -> list[tuple[str, bytes] | None]:
-    """Split `cat-file --batch` output into (type, content); None where missing."""
-    objects: list[tuple[str, bytes] | None] = []
-    at = 0
-    for _ in range(count):
-        end = out.index(b"\n", at)
-        header = out[at:end].split()
-        at = end + 1
-        if header[-1] in (b"missing", b"ambiguous"):
-            objects.append(None)
-            continue
-        size = int(header[2])
-        objects.append((header[1].decode(), out[at:at + size]))
-        at += size + 1
-    return objects
+def environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of every git process: this one's, minus any `GIT_*`, plus `env`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    clean.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0",
+                 LC_ALL="C", **(env or {}))
+    return clean
 
 
 def full_ref(ref: str) -> str:

@@ -11,7 +11,8 @@ import pytest
 
 from bot.core.errors import Conflict
 from bot.core.types import Author
-from bot.repo.git import GitError, MergeConflict, PolicyRepo
+from bot.repo.git import MergeConflict, PolicyRepo
+from bot.repo.plumbing import GitError
 
 GOVBOT = Author("govbot", "govbot@localhost")
 ALICE = Author("Alice Wang 王", "alice@example.com")
