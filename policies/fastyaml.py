@@ -72,7 +72,7 @@ def _scalar_tag(value: str) -> str:
     tag = _TAGS.get(value)
     if tag is None:
         tag = _tag(value)
-        if len(_TAGS) < 100_000:
+        if len(_TAGS) < 10_000:
             _TAGS[value] = tag
     return tag
 

@@ -30,8 +30,81 @@ from bot.apply import Applied
 SOURCE = "govbot.dev/source"
 INDEX = ".index"
 MARKER = ".applied"
-# LibYAML's emitter writes the same bytes as PyYAML's own, five times faster
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_TAG = "tag:yaml.org,2002:"
+
+
+class _Plain(Exception):
+    """An object the short representation does not cover: represent it PyYAML's way."""
+
+
+class _Pure(Exception):
+    """An object LibYAML's emitter writes otherwise than PyYAML's (an empty key)."""
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """PyYAML's safe dumper, on LibYAML's emitter when there is one. Plain data (dicts,
+    lists, str, int, bool, None: what the renderer builds) is represented without
+    PyYAML's per-node dispatch; the nodes, and so the bytes, are those `yaml.safe_dump`
+    gives. Anything else (a float, a value found twice, which PyYAML would anchor) goes
+    the usual way."""
+
+    def represent(self, data: Any) -> None:
+        try:
+            node = self._node(data, set())
+        except _Plain:
+            if _empty_key(data):
+                raise _Pure from None
+            node = self.represent_data(data)
+        self.serialize(node)
+        self.represented_objects: dict[int, yaml.Node] = {}
+        self.object_keeper: list[Any] = []
+        self.alias_key = None
+
+    def _node(self, data: Any, seen: set[int]) -> yaml.Node:
+        kind = type(data)
+        if kind is str:
+            return yaml.ScalarNode(_TAG + "str", data)
+        if kind is dict or kind is list:
+            if id(data) in seen:
+                raise _Plain
+            seen.add(id(data))
+            if kind is list:
+                return yaml.SequenceNode(_TAG + "seq", [self._node(item, seen) for item in data],
+                                         flow_style=False)
+            if "" in data:
+                raise _Pure  # LibYAML writes `'': x` where PyYAML writes `? ''`
+            return yaml.MappingNode(_TAG + "map", [(self._node(key, seen), self._node(value, seen))
+                                                   for key, value in data.items()],
+                                    flow_style=False)
+        if kind is bool:
+            return yaml.ScalarNode(_TAG + "bool", "true" if data else "false")
+        if kind is int:
+            return yaml.ScalarNode(_TAG + "int", str(data))
+        if data is None:
+            return yaml.ScalarNode(_TAG + "null", "null")
+        raise _Plain
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """PyYAML's resolution, remembered: the emitter asks it of every scalar, and
+        objects repeat the same keys and values."""
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_RESOLVED) < 10_000:
+                _RESOLVED[key] = tag
+        return tag
+
+
+_RESOLVED: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+
+def _empty_key(data: Any) -> bool:
+    if isinstance(data, dict):
+        return "" in data or any(_empty_key(value) for value in data.values())
+    return isinstance(data, list) and any(_empty_key(item) for item in data)
 
 
 def _file_name(obj: dict[str, Any]) -> str:
@@ -39,8 +112,13 @@ def _file_name(obj: dict[str, Any]) -> str:
 
 
 def _dump(obj: dict[str, Any]) -> str:
-    return yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                     allow_unicode=True)
+    options: dict[str, Any] = {"sort_keys": False, "default_flow_style": False,
+                               "allow_unicode": True}
+    try:
+        text: str = yaml.dump(obj, Dumper=_Dumper, **options)
+    except _Pure:
+        text = yaml.dump(obj, Dumper=yaml.SafeDumper, **options)
+    return text
 
 
 def _holds(path: Path, data: bytes) -> bool:

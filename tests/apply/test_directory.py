@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from bot.apply.directory import DirectoryTarget
@@ -92,15 +93,36 @@ def test_a_file_that_differs_is_rewritten_even_when_only_longer(tmp_path: Path) 
     assert vs.read_bytes() == original
 
 
-def test_files_are_written_as_pyyaml_writes_them(tmp_path: Path) -> None:
-    obj = _obj("VirtualService", "svc-user", hosts=["svc-user.demo.svc.cluster.local"],
-               http=[{"route": [{"destination": {"host": "h", "subset": "v1"}, "weight": 80}],
-                      "timeout": "1.5s", "match": [{"headers": {"x-user": {"exact": "ü ✓"}}}]}],
-               empty={}, none=None, flag=True, text="a: b", long="x " * 60)
-    DirectoryTarget(tmp_path).apply("dev", "demo", SOURCE, [obj])
-    written = (tmp_path / "dev" / "demo" / "virtualservice-svc-user.yaml").read_text("utf-8")
-    assert written == yaml.dump(obj, Dumper=yaml.SafeDumper, sort_keys=False,
-                                default_flow_style=False, allow_unicode=True)
+SHARED = {"attempts": 3}
+ODD_TEXTS = ["yes", "no", "on", "null", "~", "", "1.0", "0x1f", "012", "1_000", "1:30",
+             "2026-11-27", "true", "-", "- a", "a: b", "#x", "x #y", "*x", "&x", "!x", "@x",
+             "'q'", '"q"', "ü ✓", "tab\there", "two\nlines", "trailing ", " leading",
+             "x " * 60, "{a}", "[a]", "%x", "`x`", "=", "<<", "\u2028"]
+
+
+@pytest.mark.parametrize("obj", [
+    _obj("VirtualService", "svc-user", hosts=["svc-user.demo.svc.cluster.local"],
+         http=[{"route": [{"destination": {"host": "h", "subset": "v1"}, "weight": 80}],
+                "timeout": "1.5s", "match": [{"headers": {"x-user": {"exact": "ü ✓"}}}]}],
+         empty={}, nothing=[], none=None, flag=True, off=False, big=2**70, negative=-1),
+    _obj("EnvoyFilter", "svc-user", texts=ODD_TEXTS, keys={t: t for t in ODD_TEXTS}),
+    _obj("DestinationRule", "svc-user", one=SHARED, two=SHARED),
+    _obj("DestinationRule", "svc-user", ratio=0.5, small=1e-7, many=[1.0, 1e20]),
+    _obj("DestinationRule", "svc-user", numbers={1: "a", False: "b", None: "c"}),
+    _obj("DestinationRule", "svc-user", ratio=0.5, deep=[{"": "empty key"}]),
+], ids=["usual", "odd texts", "a value twice", "floats", "keys that are not texts",
+        "a float and an empty key"])
+def test_files_are_written_as_pyyaml_writes_them(tmp_path: Path, obj: dict[str, Any]) -> None:
+    for _ in range(2):  # the second time from what the dumper remembered
+        shutil.rmtree(tmp_path / "dev", ignore_errors=True)
+        DirectoryTarget(tmp_path).apply("dev", "demo", SOURCE, [obj])
+        written = (tmp_path / "dev" / "demo" / _file_of(obj)).read_text("utf-8")
+        assert written == yaml.dump(obj, Dumper=yaml.SafeDumper, sort_keys=False,
+                                    default_flow_style=False, allow_unicode=True)
+
+
+def _file_of(obj: dict[str, Any]) -> str:
+    return f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
 
 
 def test_a_tree_where_nothing_rendered_an_object_is_intact(tmp_path: Path) -> None:
