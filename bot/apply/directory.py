@@ -164,7 +164,7 @@ class DirectoryTarget:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._checked = False  # whether this process found every indexed file in place
+        self._checked = False  # whether this process looked at every indexed file yet
 
     def prepare(self, environments: Mapping[str, Any]) -> None:
         """Nothing to prepare: every environment is a folder."""
@@ -200,14 +200,13 @@ class DirectoryTarget:
 
     def intact(self) -> bool:
         """Whether the tree holds what was applied: the marker (or, in a tree written
-        before it, the index) is there, and every file the index lists is (checked once
-        a process, so a start over a damaged tree renders everything again)."""
+        before it, the index) is there, and, the first time a process asks, every file
+        the index lists is there too: a start over a damaged tree renders everything
+        again, while a file lost later waits for `sync --full`, as before."""
+        first, self._checked = not self._checked, True
         if not ((self.root / MARKER).is_file() or (self.root / INDEX).is_dir()):
-            self._checked = False
             return False
-        if not self._checked:
-            self._checked = self._complete()
-        return self._checked
+        return self._complete() if first else True
 
     def _mark(self) -> None:
         marker = self.root / MARKER
