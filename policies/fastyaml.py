@@ -49,6 +49,7 @@ class Unsure(ValueError):
 
 
 _RUAMEL = VersionedResolver(version=(1, 2))
+_RUAMEL.resolve(RuamelScalar, "0", (True, False))  # its tables built now, not by two threads
 
 
 def _tag(value: str) -> str:
