@@ -247,30 +247,39 @@ class Rollout:
         self._clock = clock
         self._applying = threading.Lock()
         self._catalog: tuple[str, dict[str, catalog.CatalogEntry]] | None = None
+        # texts one sync read already, by (commit, path): the changed documents are read
+        # to find dependents and again to render them
+        self._texts: dict[tuple[str, str], str | None] = {}
 
     def sync(self, main: str, config: RepoConfig, full: bool = False) -> Rolled:
         """Apply what changed on main since the target's last complete apply; everything
         when `full`, or when the target lost what was applied (a deleted folder)."""
         with self._applying:
-            recorded = last = self._store.applied(self._target.name)
-            if full or not self._target.intact():
-                last = None
-            elif last == main or (last is not None and self._newer(last, main)):
-                return Rolled()
-            if (unready := self._prepare(config)) is not None:
-                return unready
-            base, paths = self._paths_since(last, main)
-            before: RenderContext | None = None
-            if base is None:
-                paths = self._with_orphans(paths)
-            else:
-                paths = self._with_apps(main, self._with_dependents(base, main, paths))
-                paths, before = self._with_config(base, main, paths, config)
-            rolled = self._apply(base, main, paths, render_context(config, self._clock()),
-                                 before)
-            if not rolled.pending:
-                self._store.set_applied(self._target.name, main, old=recorded)
-            return rolled
+            try:
+                return self._sync(main, config, full)
+            finally:
+                self._texts.clear()
+
+    def _sync(self, main: str, config: RepoConfig, full: bool) -> Rolled:
+        recorded = last = self._store.applied(self._target.name)
+        if full or not self._target.intact():
+            last = None
+        elif last == main or (last is not None and self._newer(last, main)):
+            return Rolled()
+        if (unready := self._prepare(config)) is not None:
+            return unready
+        base, paths = self._paths_since(last, main)
+        before: RenderContext | None = None
+        if base is None:
+            paths = self._with_orphans(paths)
+        else:
+            paths = self._with_apps(main, self._with_dependents(base, main, paths))
+            paths, before = self._with_config(base, main, paths, config)
+        rolled = self._apply(base, main, paths, render_context(config, self._clock()),
+                             before)
+        if not rolled.pending:
+            self._store.set_applied(self._target.name, main, old=recorded)
+        return rolled
 
     def expire(self, main: str, config: RepoConfig) -> Rolled:
         """Apply again, at `main`, the documents whose applied objects expired (a
@@ -301,8 +310,8 @@ class Rollout:
         documents = [p for p in paths if _where(p) is not None]
         for start in range(0, len(documents), BATCH):
             chunk = documents[start:start + BATCH]
-            befores = self._repo.read_many(base, chunk) if base else {}
-            afters = self._repo.read_many(main, chunk)
+            befores = self._read_many(base, chunk, keep=False) if base else {}
+            afters = self._read_many(main, chunk, keep=False)
             expiries: dict[str, datetime | None] = {}
             try:
                 for path in chunk:
@@ -411,6 +420,16 @@ class Rollout:
                       refused)
             return ()
 
+    def _read_many(self, rev: str, paths: list[str], keep: bool = True) -> dict[str, str]:
+        """`PolicyRepo.read_many`, from what this sync read already; `keep`: remember
+        what it reads now."""
+        missing = [p for p in paths if (rev, p) not in self._texts]
+        found = self._repo.read_many(rev, missing) if missing else {}
+        if keep:
+            self._texts.update({(rev, p): found.get(p) for p in missing})
+        texts = {p: found[p] if p in found else self._texts.get((rev, p)) for p in paths}
+        return {p: t for p, t in texts.items() if t is not None}
+
     @property
     def target_name(self) -> str:
         """The apply target's name, under which the store keeps what it applied."""
@@ -473,8 +492,7 @@ class Rollout:
         """Also the documents whose whitelist names a caller whose service account changed:
         their principals change with it, so main's rendering of them did too."""
         documents = [p for p in paths if parse_service_path(p) is not None]
-        befores, afters = self._repo.read_many(base, documents), self._repo.read_many(main,
-                                                                                     documents)
+        befores, afters = self._read_many(base, documents), self._read_many(main, documents)
         moved = [p for p in documents if _account(befores.get(p), p) != _account(afters.get(p), p)]
         if not moved:
             return paths
