@@ -48,7 +48,7 @@ WORKERS ?= 2
 test: lint check-types
 	$(BIN)/python -m pytest -n $(WORKERS)
 
-# every figure of issue #17 at full size (not in CI; tests/bench runs it at tiny sizes):
+# every performance figure at full size (not in CI; tests/bench runs it at tiny sizes):
 # prints the table, writes bench/results.json and rewrites the README's table from it
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/run.py

@@ -116,11 +116,12 @@ def _files(root: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
-def render(services: int, namespaces: int, rounds: int) -> RenderTimings:
-    """Every service with a canary release, so each renders objects: the start-up render
-    of a fresh home, `sync --full` over the unchanged tree, then `rounds` one-document
-    commits on main, each followed by a sync."""
-    with home_with(services, namespaces, releases=True) as (home, layout):
+def render(services: int, namespaces: int, rounds: int,
+           releases: bool = True) -> RenderTimings:
+    """The start-up render of a fresh home, `sync --full` over the unchanged tree, then
+    `rounds` one-document commits on main, each followed by a sync. With `releases` every
+    service has a canary release, so each renders routing objects too."""
+    with home_with(services, namespaces, releases=releases) as (home, layout):
         app = open_app(home)
         rendered = home / "rendered"
         started = time.perf_counter()

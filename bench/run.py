@@ -1,4 +1,4 @@
-"""`make bench`: every figure of issue #17 with its goal beside it — chat acks and the work
+"""`make bench`: every performance figure of govbot with its goal beside it — chat acks and the work
 behind them against `govbot serve` (one process, and two replicas on one PostgreSQL),
 command → PR and approve → applied over repositories of several sizes and layouts, the
 first approval after a restart, guard decisions, rendering, an event storm and memory.
@@ -136,6 +136,16 @@ def guard_figures(args: argparse.Namespace) -> list[Figure]:
 def render_figures(args: argparse.Namespace) -> list[Figure]:
     found: list[Figure] = []
     for namespaces in args.layouts:
+        # the documents as onboarding writes them (what each service renders at least)
+        plain = flows.render(args.render_services, namespaces, 0, releases=False)
+        where = f"{args.render_services:,} services, {_layout(namespaces)}"
+        found += [
+            Figure(f"render.{namespaces}.plain.scratch", f"render all from scratch, {where}",
+                   "s", round(plain.scratch_s, 2), Goal("<=", 5),
+                   note=f"{plain.files:,} files"),
+            Figure(f"render.{namespaces}.plain.full_unchanged", f"sync --full over the "
+                   f"unchanged tree, {where}", "s", round(plain.full_unchanged_s, 2),
+                   Goal("<=", 2), note=f"{plain.rewritten} of {plain.files:,} files rewritten")]
         timings = flows.render(args.render_services, namespaces, args.render_rounds)
         where = f"{args.render_services:,} services with releases, {_layout(namespaces)}"
         one = summary(ms(timings.one_change_s))
@@ -216,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
             figures += COLLECT[group](args)
             print(f"{group}: measured in {time.perf_counter() - began:.1f} s", file=sys.stderr,
                   flush=True)
-    results = {"issue": 17, "command": "bench/run.py " + " ".join(sys.argv[1:] if argv is None
+    results = {"command": "bench/run.py " + " ".join(sys.argv[1:] if argv is None
                                                                    else argv),
                "machine": noted, "duration_s": round(time.perf_counter() - started, 1),
                "arguments": {k: str(v) if isinstance(v, Path) else v

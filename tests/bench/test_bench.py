@@ -1,5 +1,5 @@
 """The benchmark runs at tiny sizes in the suite, so it never rots between `make bench`
-runs: every figure of issue #17 comes out with its goal, in the table and in a
+runs: every performance figure comes out with its goal, in the table and in a
 well-formed results file. The figures themselves are the benchmark's business, not the
 tests'. The README's performance table must be the one bench/report.py makes from the
 committed bench/results.json."""
@@ -35,7 +35,8 @@ def _smoke_keys() -> set[str]:
                  for what in ("command_to_pr", "approve_to_applied")}
         keys |= {f"changes.10.{namespaces}.restart_approval", f"changes.ratio.{namespaces}"}
         keys |= {f"render.{namespaces}.{what}"
-                 for what in ("scratch", "full_unchanged", "rewritten", "one_change")}
+                 for what in ("scratch", "full_unchanged", "rewritten", "one_change",
+                              "plain.scratch", "plain.full_unchanged")}
     return keys
 
 
