@@ -49,9 +49,10 @@ _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
 # a card button's value: a change number in ASCII digits, no sign, no leading zero, no
 # more than nine digits (str.isdigit would take `١٢`, `²` and twenty-digit numbers)
 _CHANGE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
-# commands run at once; each waits on git and the store part of its time, so more than
-# the cores keep them busy, and a burst queues here instead of in the HTTP server
-WORKERS = 8
+# commands run at once. More do not open changes faster (the work holds the interpreter
+# most of its time) and take it from the request threads, so a burst's acks wait longer;
+# a burst queues here, after its acks, instead of in the HTTP server.
+WORKERS = 4
 
 
 def _mapping(value: object) -> dict[str, Any]:
