@@ -121,8 +121,9 @@ def serve(host: str, port: int) -> None:
     through a /dashboard link; GOVBOT_PUBLIC_URL), /metrics, /healthz (alive) and /readyz
     (the store, main of the policy repository and the guard answer; 503 naming what
     failed otherwise); Slack Socket Mode and DingTalk Stream when their tokens are set.
-    GOVBOT_HTTP_THREADS requests run at once; a body above GOVBOT_MAX_REQUEST_BYTES is
-    refused with 413 (forge webhooks: up to 25 MB).
+    GOVBOT_HTTP_THREADS requests run at once, and GOVBOT_HTTP_BACKLOG connections wait
+    in the kernel's queue; a body above GOVBOT_MAX_REQUEST_BYTES is refused with 413
+    (forge webhooks: up to 25 MB).
 
     The scheduled jobs run on one replica only, the leader (GOVBOT_LEADER: a PostgreSQL
     advisory lock, a lease row on SQLite, or a Kubernetes Lease): expiries and canary
@@ -150,7 +151,8 @@ def serve(host: str, port: int) -> None:
     limits = app.settings.serve
     try:
         server = make_server(host, port, routes, threads=limits.threads,
-                             max_request_bytes=limits.max_request_bytes)
+                             max_request_bytes=limits.max_request_bytes,
+                             backlog=limits.backlog)
     except (OSError, ValueError) as error:
         app.close()
         raise click.ClickException(_unlistenable(host, port, error)) from error

@@ -35,7 +35,7 @@ from waitress.wasyncore import dispatcher, loop
 
 # A burst of slash commands arrives at once; a connection the kernel cannot queue is
 # reset, and Slack does not retry a slash command. The kernel caps it at
-# net.core.somaxconn (4096 on current Linux).
+# net.core.somaxconn (4096 on current Linux). GOVBOT_HTTP_BACKLOG sets it for serve.
 LISTEN_BACKLOG = 1024
 CONNECTIONS = 1000          # open connections at most; more wait in the listen backlog
 HEADER_BYTES = 64 * 1024    # Slack, DingTalk, forges and Alertmanager send a few kB
@@ -82,12 +82,13 @@ class HttpServer:
     `server_port`, `shutdown`, `server_close`, plus `stop_accepting` and `idle`."""
 
     def __init__(self, host: str, port: int, app: WsgiApp, *, threads: int = 16,
-                 max_body_bytes: int = 1024 * 1024, idle_seconds: int = IDLE_SECONDS) -> None:
+                 max_body_bytes: int = 1024 * 1024, idle_seconds: int = IDLE_SECONDS,
+                 backlog: int = LISTEN_BACKLOG) -> None:
         self._running = _Running(app)
         self._map: dict[int, Any] = {}
         self._server = TcpWSGIServer(
             self._running, map=self._map, host=host, port=port, threads=threads,
-            backlog=LISTEN_BACKLOG, connection_limit=CONNECTIONS,
+            backlog=backlog, connection_limit=CONNECTIONS,
             channel_timeout=idle_seconds, max_request_header_size=HEADER_BYTES,
             max_request_body_size=max_body_bytes, expose_tracebacks=False,
             ident="govbot", clear_untrusted_proxy_headers=True, asyncore_use_poll=True)

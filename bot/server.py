@@ -236,8 +236,10 @@ def alert_events(token: str, parse: Callable[[bytes], Sequence[GovernanceEvent]]
 
 
 def make_server(host: str, port: int, routes: Mapping[str, WsgiApp], *, threads: int = 16,
-                max_request_bytes: int = MAX_REQUEST_BYTES) -> HttpServer:
+                max_request_bytes: int = MAX_REQUEST_BYTES,
+                backlog: int = LISTEN_BACKLOG) -> HttpServer:
     """The routes behind the router, on waitress; waitress itself refuses bodies above
-    the largest limit, before reading them whole."""
+    the largest limit, before reading them whole; `backlog` connections wait in the
+    kernel's queue."""
     return HttpServer(host, port, router(routes, max_request_bytes), threads=threads,
-                      max_body_bytes=max(max_request_bytes, MAX_HOOK_BYTES))
+                      max_body_bytes=max(max_request_bytes, MAX_HOOK_BYTES), backlog=backlog)

@@ -341,6 +341,7 @@ class ServeSettings:
     """`govbot serve`'s HTTP server and process: how much it takes and how it stops."""
 
     threads: int = 16                     # GOVBOT_HTTP_THREADS: requests handled at once
+    backlog: int = 1024                   # GOVBOT_HTTP_BACKLOG: connections queued to take
     max_request_bytes: int = 1024 * 1024  # GOVBOT_MAX_REQUEST_BYTES: larger bodies get 413
     grace_seconds: float = 25.0           # GOVBOT_SHUTDOWN_GRACE: in-flight work on SIGTERM
     log_format: str = "text"              # GOVBOT_LOG_FORMAT: text | json
@@ -354,6 +355,7 @@ def serve_settings(env: Mapping[str, str]) -> ServeSettings:
                           f"{', '.join(LOG_FORMATS)}")
     return ServeSettings(
         threads=_whole(env, "GOVBOT_HTTP_THREADS"),
+        backlog=_whole(env, "GOVBOT_HTTP_BACKLOG"),
         max_request_bytes=_whole(env, "GOVBOT_MAX_REQUEST_BYTES"),
         grace_seconds=duration_seconds(env, "GOVBOT_SHUTDOWN_GRACE"),
         log_format=log_format)

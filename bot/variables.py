@@ -186,6 +186,10 @@ VARIABLES: tuple[Variable, ...] = (
        values="CIDRs, comma-separated"),
     _v(_SERVE, "GOVBOT_HTTP_THREADS", "requests `govbot serve` handles at once",
        values="a whole number > 0", default="16"),
+    _v(_SERVE, "GOVBOT_HTTP_BACKLOG", "connections the kernel queues for `govbot serve` "
+       "before it takes them; a burst beyond it is reset, and Slack does not retry a slash "
+       "command (the kernel caps it at net.core.somaxconn)",
+       values="a whole number > 0", default="1024"),
     _v(_SERVE, "GOVBOT_MAX_REQUEST_BYTES", "larger request bodies are answered 413",
        values="a whole number > 0", default="1048576"),
     _v(_SERVE, "GOVBOT_SHUTDOWN_GRACE", "how long in-flight work may finish after SIGTERM",

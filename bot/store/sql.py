@@ -15,8 +15,13 @@ The schema is Alembic's: opening a store brings the database to the newest revis
 Change ids are integers from 1, allocated in the same transaction that takes the
 service's lock, so a refused command allocates nothing. Uniqueness is left to the
 database (primary keys and a unique constraint), so racing threads or replicas each
-count once without any lock of ours. On SQLite every transaction starts with
-`BEGIN IMMEDIATE` (writers queue on the busy timeout instead of failing mid-way).
+count once without any lock of ours. On SQLite a transaction that writes starts with
+`BEGIN IMMEDIATE` (writers queue instead of failing mid-way), and the writers of one
+store queue on a lock of the process before they begin, so a burst of commands waits its
+turn in order instead of polling in SQLite's busy handler (which sleeps up to 100 ms
+between tries); the busy timeout still orders writers of other processes. A transaction
+that only reads (`_reading`) begins deferred and, in WAL, waits for no writer. Commits
+are not fsynced one by one (`synchronous=NORMAL`, see `_sqlite_connect`).
 
 Called by the runners and the local forge.
 
@@ -29,8 +34,9 @@ Example:
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar, get_args
@@ -69,6 +75,7 @@ from bot.store.tables import (
 )
 
 ATTEMPTS = 8  # each lost id race means another change got in; replicas are few
+READ_ONLY = "govbot_read_only"  # execution option of a transaction that only reads
 T = TypeVar("T")
 
 
@@ -85,6 +92,14 @@ class SqlStore:
             self._engine.dispose()
             raise
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        sqlite = self._engine.dialect.name == "sqlite"
+        # an in-memory database is one connection shared by every thread: reads queue too
+        shared = sqlite and isinstance(self._engine.pool, StaticPool)
+        self._reads = self._sessions if shared else sessionmaker(
+            self._engine, expire_on_commit=False, execution_options={READ_ONLY: True})
+        # reentrant: a nested transaction would wait on SQLite's busy timeout, as before
+        self._writing: AbstractContextManager[object] = (
+            threading.RLock() if sqlite else nullcontext())
         self.events = AuditLog(self._transaction)
         self.plans = Plans(self._transaction)
 
@@ -126,7 +141,7 @@ class SqlStore:
         query = (select(ChangeRow).join(LockRow, LockRow.change_id == ChangeRow.id)
                  .where(LockRow.env == env, LockRow.namespace == namespace,
                         LockRow.service == service))
-        with self._transaction() as session:
+        with self._reading() as session:
             row = session.scalars(query).first()
             return _to_change(row) if row is not None else None
 
@@ -139,7 +154,7 @@ class SqlStore:
 
     def get(self, change_id: int) -> Change:
         """The change; raises bot.core.errors.NotFound naming the id when absent."""
-        with self._transaction() as session:
+        with self._reading() as session:
             return _to_change(_row(session, change_id))
 
     def published(self, change_id: int, head_sha: str, url: str = "") -> Change:
@@ -210,14 +225,14 @@ class SqlStore:
                               (ChangeRow.namespace, namespace), (ChangeRow.service, service)):
             if value is not None:
                 query = query.where(column == value)
-        with self._transaction() as session:
+        with self._reading() as session:
             return [_to_change(row) for row in session.scalars(query)]
 
     def count_by_state(self) -> dict[str, int]:
         """How many changes each state holds, 0 for a state none is in (for /metrics,
         asked at each scrape)."""
         query = select(ChangeRow.state, func.count()).group_by(ChangeRow.state)
-        with self._transaction() as session:
+        with self._reading() as session:
             found = {str(state): int(number) for state, number in session.execute(query)}
         return {**dict.fromkeys(get_args(ChangeState), 0), **found}
 
@@ -246,13 +261,13 @@ class SqlStore:
                  .where(ApprovalRow.change_id == change_id,
                         ApprovalRow.content_hash == content_hash)
                  .order_by(ApprovalRow.at, ApprovalRow.id))
-        with self._transaction() as session:
+        with self._reading() as session:
             return [Approval(row.by, row.at, row.content_hash, reason or "")
                     for row, reason in session.execute(query)]
 
     def applied(self, target: str) -> str | None:
         """The commit of main that apply target `target` last applied completely."""
-        with self._transaction() as session:
+        with self._reading() as session:
             row = session.get(AppliedRow, target)
             return row.sha if row else None
 
@@ -285,7 +300,7 @@ class SqlStore:
         """Documents whose objects on `target` expired by `now`."""
         query = (select(ExpiryRow.path).where(ExpiryRow.target == target, ExpiryRow.at <= now)
                  .order_by(ExpiryRow.path))
-        with self._transaction() as session:
+        with self._reading() as session:
             return list(session.scalars(query))
 
     def set_deadlines(self, deadlines: Mapping[str, datetime | None]) -> None:
@@ -304,7 +319,7 @@ class SqlStore:
         """Documents with a time box that ended by `now`, the earliest first."""
         query = (select(DeadlineRow.path).where(DeadlineRow.at <= now)
                  .order_by(DeadlineRow.at, DeadlineRow.path))
-        with self._transaction() as session:
+        with self._reading() as session:
             return list(session.scalars(query))
 
     def claim(self, key: str, holder: str, seconds: float) -> bool:
@@ -347,7 +362,7 @@ class SqlStore:
 
     def chat_ref(self, key: str) -> dict[str, Any] | None:
         """What a chat adapter remembered under `key` (e.g. the message of a change)."""
-        with self._transaction() as session:
+        with self._reading() as session:
             row = session.get(ChatRefRow, key)
             value = json.loads(row.value) if row else None
             return value if isinstance(value, dict) else None
@@ -371,7 +386,15 @@ class SqlStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
+        """A transaction that may write; on SQLite, one at a time per store."""
+        with self._writing, self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A transaction that only reads: on SQLite it takes no write lock and sees the
+        last commit."""
+        with self._reads() as session, session.begin():
             yield session
 
     def _retry_integrity(self, work: Callable[[Session], T]) -> T:
@@ -508,10 +531,20 @@ def absent_sqlite_file(url: str) -> Path | None:
 def _sqlite_connect(connection: Any, _record: object) -> None:
     # let SQLAlchemy, not the sqlite3 module, decide when a transaction begins
     connection.isolation_level = None
-    for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON"):
+    # synchronous=NORMAL: in WAL a commit is written but not fsynced (the WAL is, at each
+    # checkpoint). A commit survives a crash of govbot; one from the last moments before
+    # a power loss may roll back — as the policy repository's git objects and refs may,
+    # which git does not fsync either. An fsync per commit (3 ms here) under the write
+    # lock capped a burst at a few hundred store writes a second.
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000",
+                   "foreign_keys=ON"):
         connection.execute(f"PRAGMA {pragma}")
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    # take the write lock up front: max(id)+1 and the lock check then see a stable table
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # a writer takes the write lock up front: max(id)+1 and the lock check then see a
+    # stable table; a reader begins deferred and, in WAL, never waits for a writer
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

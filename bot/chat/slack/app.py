@@ -3,7 +3,9 @@
 Slash commands (`/canary svc-user 20%`), mentions (`@govbot canary svc-user 20%`) and the
 approval card's buttons all become a `Command` for the core. Every request is acked at
 once (a slash command with "working on it"); the work then runs on govbot's own worker
-threads, so Bolt's pool is free for the next ack and a slow git push never delays one.
+threads, so a slow git push never delays an ack. Over HTTP, slash commands and button
+clicks are answered at the WSGI edge (`take`, handler.py) as soon as the signature is
+checked; Bolt handles mentions, and everything in Socket Mode.
 The events the core returns go through `bot.chat.deliver` to a `SlackSurface`
 (surface.py), which says where each lands.
 
@@ -32,7 +34,7 @@ from slack_sdk import WebClient
 from bot.chat import ChatCore, ChatRefs, WsgiApp, about_cards, deliver, notices
 from bot.chat.slack import PLATFORM, SlackSettings
 from bot.chat.slack.blocks import APPROVE, REJECT, cut, escape, mention, unescape
-from bot.chat.slack.handler import BodyHandler
+from bot.chat.slack.handler import SlackEdge
 from bot.chat.slack.manifest import EVENTS_PATH, UMBRELLA
 from bot.chat.slack.post import Backlog, ChannelQueues, CountingExecutor, sdk_log, web_client
 from bot.chat.slack.socket import SocketLink
@@ -47,6 +49,10 @@ _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
 # a card button's value: a change number in ASCII digits, no sign, no leading zero, no
 # more than nine digits (str.isdigit would take `١٢`, `²` and twenty-digit numbers)
 _CHANGE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
+# commands run at once. More do not open changes faster (the work holds the interpreter
+# most of its time) and take it from the request threads, so a burst's acks wait longer;
+# a burst queues here, after its acks, instead of in the HTTP server.
+WORKERS = 4
 
 
 def _mapping(value: object) -> dict[str, Any]:
@@ -69,7 +75,7 @@ class SlackChat:
 
     def __init__(self, settings: SlackSettings, core: ChatCore, refs: ChatRefs, *,
                  client: WebClient | None = None, clock: Callable[[], float] = time.time,
-                 post_interval: float = 1.0, workers: int = 4) -> None:
+                 post_interval: float = 1.0, workers: int = WORKERS) -> None:
         self._settings = settings
         self._core = core
         self._refs = refs
@@ -92,13 +98,14 @@ class SlackChat:
                   listener_executor=CountingExecutor(self._backlog))
 
         def on_command(ack: Ack, body: dict[str, Any]) -> None:
-            self._on_command(ack, body)
+            ack(self._on_command(body))
 
         def on_mention(body: dict[str, Any], event: dict[str, Any]) -> None:
             self._on_mention(body, event)
 
         def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-            self._on_click(ack, body, action)
+            ack()
+            self._on_click(body, action)
 
         app.command(re.compile(r"^/"))(on_command)
         app.event("app_mention")(on_mention)
@@ -113,7 +120,7 @@ class SlackChat:
         if not self._settings.signing_secret:
             return {}
         check = verifier(self._settings.signing_secret, self._clock)
-        return {EVENTS_PATH: signed(BodyHandler(self.bolt), check)}
+        return {EVENTS_PATH: signed(SlackEdge(self.bolt, self.take), check)}
 
     def start(self) -> None:
         """Socket Mode when an app-level token is set, connecting in the background."""
@@ -139,11 +146,26 @@ class SlackChat:
 
     # -- inbound ------------------------------------------------------------------------
 
-    def _on_command(self, ack: Ack, body: dict[str, Any]) -> None:
+    def take(self, body: dict[str, Any]) -> str | None:
+        """A signed request's body, at the WSGI edge: a slash command or an Approve /
+        Reject click is queued here and its ack returned ("working on it: …", or "" for a
+        click); None leaves the request to Bolt (mentions, URL verification, any other
+        interaction). Parsed the way Bolt would: the first action of a `block_actions`."""
+        if "command" in body:
+            return self._on_command(body)
+        actions = body.get("actions")
+        if body.get("type") == "block_actions" and isinstance(actions, list) and actions:
+            action = _mapping(actions[0])
+            if action.get("action_id") in (APPROVE, REJECT):
+                self._on_click(body, action)
+                return ""
+        return None
+
+    def _on_command(self, body: dict[str, Any]) -> str:
+        """Queue a slash command; the ack to answer it with."""
         command, text = str(body.get("command", "")), unescape(str(body.get("text", "")))
         # `/govbot <command …>` reaches every command, also those Slack reserves (/status)
         typed = text.strip() if command == UMBRELLA else f"{command} {text}".strip()
-        ack(f"working on it: {escape(cut(typed, 200))}")
         user, channel = str(body.get("user_id", "")), str(body.get("channel_id", ""))
         trigger = body.get("trigger_id")
         self._submit(
@@ -151,6 +173,7 @@ class SlackChat:
                     event_id=f"command:{trigger}" if trigger else None),
             Origin("command", channel, user, response_url=str(body.get("response_url", "")),
                    asked=f"{mention(user)} asked: {escape(cut(typed, 500))}"))
+        return f"working on it: {escape(cut(typed, 200))}"
 
     def _on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         text = unescape(_LEADING_MENTION.sub("", str(event.get("text", ""))))
@@ -162,8 +185,7 @@ class SlackChat:
             Origin("mention", channel, user, thread_ts=thread,
                    asked=f"{mention(user)} asked: {escape(cut(text, 500))}"))
 
-    def _on_click(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
+    def _on_click(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         value = str(action.get("value", ""))
         if not _CHANGE_NUMBER.fullmatch(value):
             log.warning("ignoring a button with value %r: not a change number", value[:40])
@@ -176,14 +198,13 @@ class SlackChat:
                       or container.get("channel_id", ""))
         message_ts = str(container.get("message_ts", ""))
         thread = str(_mapping(body.get("message")).get("thread_ts") or message_ts) or None
-        if message_ts and self._refs.chat_ref(change_key(int(value))) is None:
-            self._refs.set_chat_ref(change_key(int(value)), {
-                "channel": channel, "ts": message_ts, "thread_ts": thread, "asked": ""})
+        card = ({"channel": channel, "ts": message_ts, "thread_ts": thread, "asked": ""}
+                if message_ts else None)
         verb = "approve" if action.get("action_id") == APPROVE else "reject"
         self._submit(
             Command(PLATFORM, user, channel, f"/{verb} {value}", team=team,
                     event_id=f"action:{action.get('action_ts', '')}:{user}"),
-            Origin("click", channel, user, thread_ts=thread))
+            Origin("click", channel, user, thread_ts=thread), card=(int(value), card))
 
     def announce(self, events: Sequence[Event]) -> None:
         for change_id, event in about_cards(events):
@@ -194,12 +215,20 @@ class SlackChat:
         for notice in notices(events, PLATFORM):
             self.surface.post_notice(notice)
 
-    def _submit(self, command: Command, origin: Origin) -> None:
+    def _submit(self, command: Command, origin: Origin,
+                card: tuple[int, dict[str, Any] | None] = (0, None)) -> None:
+        """Queue a command on the work pool (counted first, so `drain` cannot miss it);
+        `card` is the clicked card's message, remembered for its change when the store
+        knows none (a card posted before the store kept it), before the command runs."""
         self._backlog.add()
-        self._work.submit(self._run, command, origin)
+        self._work.submit(self._run, command, origin, card)
 
-    def _run(self, command: Command, origin: Origin) -> None:
+    def _run(self, command: Command, origin: Origin,
+             card: tuple[int, dict[str, Any] | None]) -> None:
         try:
+            change_id, message = card
+            if message is not None and self._refs.chat_ref(change_key(change_id)) is None:
+                self._refs.set_chat_ref(change_key(change_id), message)
             deliver(self.surface, origin, self._core.handle(command))
         except Exception:
             log.exception("slack command %r from %s", command.text[:200], command.user)
