@@ -5,7 +5,8 @@ Enough of the API for `opa-python-client` and govbot's OPA-server guard: policie
 /v1/data/{path}` → `{"result": …}` or `{}` when undefined), and `GET /health`. Every
 request is recorded in `requests` for assertions. A decision whose input targets a
 service in `held` waits until that service's event is set (after setting `arrived`), so
-tests can hold one guard call while others go on.
+tests can hold one guard call while others go on. Like OPA, it compiles the policies and
+data once, when they change, not per query.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class OpaRestServer:
         self.lock = threading.Lock()
         self.held: dict[str, threading.Event] = {}
         self.arrived = threading.Event()
+        self._engine: tuple[str, opa_bindings.OpaEngine] | None = None
+        self._compiling = threading.Lock()
 
     def wait_if_held(self, body: bytes) -> None:
         try:
@@ -50,15 +53,21 @@ class OpaRestServer:
             self.data = value
 
     def evaluate(self, path: str, input: Any) -> Any:
-        engine = opa_bindings.OpaEngine()
-        try:
-            engine.add_data(self.data)
-            for policy_id, source in sorted(self.policies.items()):
-                engine.add_policy(policy_id, source)
-            dotted = ".".join(p for p in path.split("/") if p)
-            return engine.eval_document(dotted, input)
-        finally:
-            engine.close()
+        dotted = ".".join(p for p in path.split("/") if p)
+        return self._compiled().eval_document(dotted, input)
+
+    def _compiled(self) -> opa_bindings.OpaEngine:
+        """The engine of the policies and data as they are now, built when they changed."""
+        key = json.dumps([sorted(self.policies.items()), self.data], sort_keys=True)
+        with self._compiling:
+            if self._engine is None or self._engine[0] != key:
+                engine = opa_bindings.OpaEngine()
+                engine.add_data(self.data)
+                for policy_id, source in sorted(self.policies.items()):
+                    engine.add_policy(policy_id, source)
+                # the engine it replaces is left open: a query may still be running on it
+                self._engine = (key, engine)
+            return self._engine[1]
 
 
 def _handler(state: OpaRestServer) -> type[BaseHTTPRequestHandler]:
