@@ -106,11 +106,14 @@ def change_figures(args: argparse.Namespace) -> list[Figure]:
                        f"approve → merged → applied, {where}", "ms", applied["p50"],
                        WAIT_MS, applied)]
             if size == max(args.sizes):
-                found.append(Figure(
-                    f"changes.{size}.{namespaces}.restart_approval",
-                    f"first approval after a restart (start-up sync + approve), {where}", "ms",
-                    round(timings.restart_approval_s * 1000, 1), WAIT_MS,
-                    note=f"first start of the fresh home: {timings.first_start_s:.1f} s"))
+                found += [
+                    Figure(f"changes.{size}.{namespaces}.restart_sync",
+                           f"start-up sync after a restart, nothing to render, {where}", "s",
+                           round(timings.restart_sync_s, 2), Goal("<=", 1),
+                           note=f"the fresh home's first start: {timings.first_start_s:.1f} s"),
+                    Figure(f"changes.{size}.{namespaces}.restart_approval",
+                           f"first approval after a restart, {where}", "ms",
+                           round(timings.restart_approval_s * 1000, 1), WAIT_MS)]
         small, large = min(args.sizes), max(args.sizes)
         if small != large:
             found.append(Figure(

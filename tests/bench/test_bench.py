@@ -33,7 +33,8 @@ def _smoke_keys() -> set[str]:
     for namespaces in (1, 3):
         keys |= {f"changes.{size}.{namespaces}.{what}" for size in (3, 10)
                  for what in ("command_to_pr", "approve_to_applied")}
-        keys |= {f"changes.10.{namespaces}.restart_approval", f"changes.ratio.{namespaces}"}
+        keys |= {f"changes.10.{namespaces}.restart_approval",
+                 f"changes.10.{namespaces}.restart_sync", f"changes.ratio.{namespaces}"}
         keys |= {f"render.{namespaces}.{what}"
                  for what in ("scratch", "full_unchanged", "rewritten", "one_change",
                               "plain.scratch", "plain.full_unchanged")}
