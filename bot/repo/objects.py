@@ -39,6 +39,9 @@ class ObjectStore:
         self.reader = ObjectReader(self.path)
         self._trees = TreeCache(_TREE_CACHE_BYTES)
         self._commits: dict[str, bytes] = {}  # commit id → the commit object
+        # the folder a bulk read walked last, by tree id: a sync reads one folder of
+        # 10,000 documents in batches, and walks its records once
+        self._walked: tuple[str, dict[bytes, trees.Entry]] | None = None
         config = (self.path / "config").read_text(errors="replace").lower() \
             if (self.path / "config").is_file() else ""
         self.loose = "objectformat" not in config and "sharedrepository" not in config
@@ -111,21 +114,30 @@ class ObjectStore:
 
     def blob_ids(self, root: str, folder: str, paths: list[str]) -> dict[str, str]:
         """path → blob id of the files among `paths`, all in `folder` under `root`."""
+        oid = root
         if folder:
             entry = self.entry(root, folder)
             if entry is None or entry.mode != trees.TREE:
                 return {}
-            data = self.tree(entry.oid)
-        else:
-            data = self.tree(root)
+            oid = entry.oid
+        data = self.tree(oid)
         if len(paths) >= _BULK:
-            known = trees.entries(data)
+            known = self._entries(oid, data)
             found = [known.get(trees.split(p)[1].encode("utf-8", errors="surrogateescape"))
                      for p in paths]
         else:
             found = [trees.find(data, trees.split(p)[1]) for p in paths]
         return {p: e.oid for p, e in zip(paths, found, strict=True)
                 if e is not None and e.mode not in (trees.TREE, "160000")}
+
+    def _entries(self, oid: str, data: bytes) -> dict[bytes, trees.Entry]:
+        """Every entry of the tree `oid` (its bytes `data`), walked once per tree."""
+        walked = self._walked
+        if walked is not None and walked[0] == oid:
+            return walked[1]
+        found = trees.entries(data)
+        self._walked = (oid, found)
+        return found
 
     def blobs(self, oids: list[str]) -> dict[str, bytes]:
         """The contents of blobs by id, in one request; missing ones left out."""
