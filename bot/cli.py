@@ -141,6 +141,7 @@ def serve(host: str, port: int) -> None:
     from bot.app import served_chats
     from bot.server import Background, make_server
 
+    _few_malloc_arenas()
     app = _start(logging.INFO)
     try:
         chats = served_chats(app)
@@ -556,6 +557,22 @@ def db_current() -> None:
         state = f"at {found.current}; the newest is {found.head} (run govbot db upgrade)"
     click.echo(f"{where}: {state}")
     sys.exit(1)
+
+
+def _few_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas before serve starts its threads, unless
+    MALLOC_ARENA_MAX says otherwise: by default each thread may get an arena of its own,
+    and a server of many short-lived request threads keeps their fragments (about 20 MB
+    after a thousand commands). Nothing where the C library is not glibc."""
+    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        return
 
 
 def _database_settings() -> Settings:
