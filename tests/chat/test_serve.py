@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import json
 import os
 import socket
@@ -23,6 +22,7 @@ import pytest
 
 from tests.chat.slack.fake_slack import FakeSlack
 from tests.support.served import served_at
+from tests.support.slack_post import post_signed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET = "serve-test-secret"
@@ -81,25 +81,6 @@ def test_serve_starts_quietly_and_takes_a_signed_slash_command(tmp_path: Path,
 BURST = 200
 
 
-def _signed_slash_command(base: str, body: str) -> tuple[int, str]:
-    """One signed slash command over its own connection; the status, or what went wrong."""
-    stamp = str(int(time.time()))
-    signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(),
-                                 hashlib.sha256).hexdigest()
-    parts = urllib.parse.urlsplit(base)
-    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
-    try:
-        connection.request("POST", "/slack/events", body=body.encode(), headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature})
-        answer = connection.getresponse()
-        return answer.status, answer.read().decode()
-    except OSError as error:  # a reset or a refused connection: Slack would not retry it
-        return 0, f"{type(error).__name__}: {error}"
-    finally:
-        connection.close()
-
-
 def test_serve_acks_a_burst_of_concurrent_slash_commands(tmp_path: Path,
                                                          fake: FakeSlack) -> None:
     process, base = _start(tmp_path / "home", fake)
@@ -112,7 +93,7 @@ def test_serve_acks_a_burst_of_concurrent_slash_commands(tmp_path: Path,
                 "user_id": "U0ALICE", "channel_id": "C0123", "trigger_id": f"burst.{number}",
                 "response_url": f"{fake.url}/response/burst-{number}"})
             start.wait(60)
-            return _signed_slash_command(base, body)
+            return post_signed(urllib.parse.urlsplit(base).port or 0, body, SECRET)
 
         with ThreadPoolExecutor(max_workers=BURST) as pool:
             answers = list(pool.map(one, range(BURST)))

@@ -9,9 +9,6 @@ same trigger id must be dropped, not refused as a second change of a locked serv
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import http.client
 import os
 import re
 import subprocess
@@ -34,6 +31,7 @@ from bot.store.sql import SqlStore
 from policies.document import new_document, service_path
 from tests.chat.slack.fake_slack import FakeSlack
 from tests.support.served import served_at
+from tests.support.slack_post import post_signed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET = "burst-test-secret"
@@ -57,25 +55,6 @@ def _seed(home: Path) -> None:
         files[service_path("prod", "demo", name)] = new_document("prod", "demo", name)
     home.mkdir(parents=True)
     PolicyRepo.init(home / "policy.git", files, Author("seed", "seed@localhost"))
-
-
-def _slash(port: int, body: str) -> tuple[int, str]:
-    """One signed slash command over a connection of its own; a reset or refused
-    connection is status 0 (Slack would not retry it)."""
-    stamp = str(int(time.time()))
-    signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(),
-                                 hashlib.sha256).hexdigest()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
-    try:
-        connection.request("POST", "/slack/events", body=body.encode(), headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature})
-        answer = connection.getresponse()
-        return answer.status, answer.read().decode()
-    except OSError as error:
-        return 0, f"{type(error).__name__}: {error}"
-    finally:
-        connection.close()
 
 
 def _command(number: int, fake: FakeSlack) -> str:
@@ -119,7 +98,7 @@ def test_a_burst_of_commands_on_different_services_is_acked_and_opens_one_change
         def one(number: int) -> tuple[int, str]:
             body = _command(number, fake)
             start.wait(DEADLINE)
-            return _slash(port, body)
+            return post_signed(port, body, SECRET, DEADLINE)
 
         with ThreadPoolExecutor(max_workers=len(numbers)) as pool:
             answers = list(pool.map(one, numbers))
@@ -144,7 +123,7 @@ def test_a_burst_of_commands_on_different_services_is_acked_and_opens_one_change
             "command": "/changes", "text": "", "team_id": "T0123", "user_id": "U0ALICE",
             "channel_id": "C0123", "trigger_id": "burst.after",
             "response_url": f"{fake.url}/response/after"})
-        assert _slash(port, sentinel)[0] == 200
+        assert post_signed(port, sentinel, SECRET, DEADLINE)[0] == 200
         while not _commands_counted(base, "changes"):
             assert time.monotonic() < deadline, "the command after the burst never ran"
             time.sleep(0.2)

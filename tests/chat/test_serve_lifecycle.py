@@ -8,9 +8,6 @@ response_url answer until the test releases it; serve must not exit while it is 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import http.client
 import json
 import os
 import signal
@@ -32,6 +29,7 @@ import pytest
 from tests.chat.slack.fake_slack import FakeSlack
 from tests.support.postgres import PG_ADMIN, PG_HOST, PG_PORT
 from tests.support.served import served_at
+from tests.support.slack_post import post_signed
 
 # bot.metrics (the /metrics route serve mounts) lands with the observability work
 pytest.importorskip("bot.metrics", reason="bot.metrics is not in this checkout yet")
@@ -100,19 +98,7 @@ def slash(base: str, command: str, text: str, tag: str, response_url: str,
               "channel_id": "C0123", "trigger_id": tag, "response_url": response_url}
     if padding:
         fields["padding"] = "x" * padding
-    body = urllib.parse.urlencode(fields)
-    stamp = str(int(time.time()))
-    signature = "v0=" + hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(),
-                                 hashlib.sha256).hexdigest()
-    connection = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=60)
-    try:
-        connection.request("POST", "/slack/events", body=body.encode(), headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature})
-        answer = connection.getresponse()
-        return answer.status, answer.read().decode()
-    finally:
-        connection.close()
+    return post_signed(int(base.rsplit(":", 1)[1]), urllib.parse.urlencode(fields), SECRET)
 
 
 def refused(port: int) -> bool:
